@@ -1,0 +1,112 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "rehabcount",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "rehabcount", targets: ["rehabcount"]),
+        .library(name: "RehabPipeline", targets: ["RehabPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+    ],
+    targets: [
+        // MARK: - Core: shared vocabulary, no I/O policy
+        .target(
+            name: "RehabCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Stages
+        .target(
+            name: "RehabIngest",
+            dependencies: [
+                "RehabCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RehabValidate",
+            dependencies: [
+                "RehabCore",
+                "RehabIngest",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RehabReport",
+            dependencies: ["RehabCore", "RehabValidate"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RehabSample",
+            dependencies: ["RehabCore", "RehabIngest"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Pipeline and CLI
+        .target(
+            name: "RehabPipeline",
+            dependencies: [
+                "RehabCore", "RehabIngest", "RehabValidate", "RehabReport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "rehabcount",
+            dependencies: [
+                "RehabPipeline",
+                "RehabSample",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "RehabIngestTests",
+            dependencies: ["RehabIngest", "RehabCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabValidateTests",
+            dependencies: ["RehabValidate", "RehabIngest", "RehabCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabReportTests",
+            dependencies: ["RehabReport", "RehabValidate", "RehabCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabPipelineTests",
+            dependencies: ["RehabPipeline", "RehabValidate", "RehabSample", "RehabCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabSampleTests",
+            dependencies: ["RehabSample", "RehabCore", "RehabIngest"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,29 @@
+/// NHS number checks. The number itself is never kept: callers pseudonymise it and drop the clear value.
+public enum NHSNumber {
+    /// Whether ten ASCII digits pass the Modulus 11 check.
+    ///
+    /// Weights 10 down to 2 apply to the first nine digits; the check digit is 11 minus the remainder of the
+    /// weighted sum divided by 11, where 11 becomes 0 and 10 means the number is invalid
+    /// (NHS Data Dictionary, NHS Number).
+    @inlinable
+    public static func hasValidCheckDigit(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard digits.count == 10 else { return false }
+        var sum = 0
+        for i in 0..<9 {
+            let d = digits[i] &- 48
+            guard d < 10 else { return false }
+            sum += Int(d) * (10 - i)
+        }
+        let last = digits[9] &- 48
+        guard last < 10 else { return false }
+        var check = 11 - sum % 11
+        if check == 11 { check = 0 }
+        return check != 10 && check == Int(last)
+    }
+
+    /// Whether a string is ten digits with a valid check digit.
+    public static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { hasValidCheckDigit($0) }
+    }
+}

@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// Replaces identifiers with a keyed HMAC-SHA256 pseudonym, so that a patient can be linked across submissions
+/// without the clear NHS number ever being stored, logged or reported.
+public struct Pseudonymiser: Sendable {
+    private let key: SymmetricKey
+    /// Where the key came from, for reports: never the key itself.
+    public let keySource: KeySource
+
+    /// Where a pseudonymisation key came from.
+    public enum KeySource: String, Sendable, Codable {
+        /// `REHABCOUNT_PSEUDONYM_KEY`.
+        case environment
+        /// A key file.
+        case file
+        /// A random key made for this run only: pseudonyms are not comparable across runs.
+        case ephemeral
+    }
+
+    /// The environment variable holding the key.
+    public static let environmentVariable = "REHABCOUNT_PSEUDONYM_KEY"
+    /// The environment variable naming a key file.
+    public static let keyFileVariable = "REHABCOUNT_PSEUDONYM_KEY_FILE"
+    /// The shortest key accepted, in bytes.
+    public static let minimumKeyBytes = 32
+
+    /// A pseudonymiser with the given key bytes.
+    ///
+    /// - Throws: `RehabError.Code.pseudonymKey` when the key is shorter than 32 bytes.
+    public init(key: some Collection<UInt8>, source: KeySource) throws {
+        guard key.count >= Self.minimumKeyBytes else {
+            throw RehabError(
+                .pseudonymKey,
+                "The pseudonymisation key is too short (\(key.count) bytes; at least \(Self.minimumKeyBytes) are needed).",
+                hint: "Make one with: head -c 48 /dev/urandom | base64 > rehabcount.key"
+            )
+        }
+        self.key = SymmetricKey(data: Array(key))
+        self.keySource = source
+    }
+
+    /// A pseudonymiser with a random key that lives only as long as this process.
+    public static func ephemeral() -> Pseudonymiser {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return try! Pseudonymiser(key: bytes, source: .ephemeral)
+    }
+
+    /// The key from `--pseudonym-key-file`, then `REHABCOUNT_PSEUDONYM_KEY`, then `REHABCOUNT_PSEUDONYM_KEY_FILE`.
+    ///
+    /// - Returns: nil when none is configured.
+    /// - Throws: `RehabError` when a configured key cannot be read or is too short.
+    public static func configured(
+        keyFile: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Pseudonymiser? {
+        if let keyFile { return try fromFile(keyFile) }
+        if let value = environment[environmentVariable], !value.isEmpty {
+            return try Pseudonymiser(key: Array(value.utf8), source: .environment)
+        }
+        if let path = environment[keyFileVariable], !path.isEmpty { return try fromFile(path) }
+        return nil
+    }
+
+    static func fromFile(_ path: String) throws -> Pseudonymiser {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RehabError(
+                .pseudonymKey,
+                "Cannot read the pseudonymisation key file \(path).",
+                hint: "Check the path and its permissions (it should be readable by this user only: chmod 600)."
+            )
+        }
+        var bytes = Array(data)
+        while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes.removeLast() }
+        return try Pseudonymiser(key: bytes, source: .file)
+    }
+
+    /// The pseudonym of an identifier: lower-case hex HMAC-SHA256, 64 characters.
+    public func pseudonym(of identifier: UnsafeBufferPointer<UInt8>) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: identifier, using: key)
+        return mac.withUnsafeBytes { raw in
+            var hex = [UInt8]()
+            hex.reserveCapacity(64)
+            let digits = Array("0123456789abcdef".utf8)
+            for byte in raw {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: hex, as: UTF8.self)
+        }
+    }
+
+    /// The pseudonym of an identifier given as a string.
+    public func pseudonym(of identifier: String) -> String {
+        var identifier = identifier
+        return identifier.withUTF8 { pseudonym(of: $0) }
+    }
+}

@@ -1,0 +1,64 @@
+/// HTML text, escaped: the only way report code puts a value into a page.
+struct HTML {
+    private(set) var text = ""
+
+    /// Escapes `&`, `<`, `>`, `"` and `'`, which is enough for element content and quoted attributes.
+    static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for c in value.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Appends trusted markup written in this module.
+    mutating func raw(_ markup: String) { text += markup }
+
+    /// Appends a value, escaped.
+    mutating func value(_ value: String) { text += Self.escape(value) }
+
+    /// Appends `<tag attributes>escaped value</tag>`.
+    mutating func element(_ tag: String, _ value: String, attributes: String = "") {
+        text += "<\(tag)\(attributes.isEmpty ? "" : " " + attributes)>\(Self.escape(value))</\(tag)>"
+    }
+}
+
+/// Small inline SVG charts, so that a report is one file with no scripts and no network.
+enum SVGChart {
+    struct Bar {
+        var label: String
+        var value: Double
+        var caption: String
+        var colour: String
+    }
+
+    /// A horizontal bar chart. `maximum` is the value of a full-width bar.
+    static func bars(_ bars: [Bar], maximum: Double, title: String, width: Int = 640) -> String {
+        let rowHeight = 22
+        let labelWidth = 230
+        let chartWidth = width - labelWidth - 90
+        let height = bars.count * rowHeight + 30
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        for (i, bar) in bars.enumerated() {
+            let y = 10 + i * rowHeight
+            let fraction = maximum > 0 ? min(max(bar.value / maximum, 0), 1) : 0
+            let length = Int((Double(chartWidth) * fraction).rounded())
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\" font-size=\"13\">"
+            svg += "\(HTML.escape(bar.label))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(chartWidth)\" height=\"15\" fill=\"#eef1f4\"/>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(length)\" height=\"15\" fill=\"\(bar.colour)\"/>"
+            svg += "<text x=\"\(labelWidth + chartWidth + 6)\" y=\"\(y + 15)\" font-size=\"12\">"
+            svg += "\(HTML.escape(bar.caption))</text>"
+        }
+        return svg + "</svg>"
+    }
+}

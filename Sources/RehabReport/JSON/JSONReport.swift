@@ -1,0 +1,84 @@
+import RehabCore
+import RehabValidate
+
+/// Writes the machine-readable validation report, `X.json`.
+///
+/// The shape is fixed by contract with downstream systems: `contract_version`, `ruleset_version`, `submission`,
+/// `status`, `rows`, `score`, `rules` and `findings`. Findings stream from the validator's spill file, so the
+/// report of a file with millions of defective rows is written in bounded memory. Nothing in it varies between
+/// two runs over the same file with the same rules, which makes it fit for golden tests and diffs.
+public enum JSONReport {
+    /// The formula, stated in every report so that the score can be checked by hand.
+    public static let scoreFormula =
+        "item score = 100 × (valid − not-recorded) / applicable rows; overall = mean item score over M and R items"
+
+    /// Writes the report to `path`, atomically.
+    public static func write(_ result: ValidationResult, to path: String) throws {
+        let out = try FileOutput(path: path)
+        try write(result, to: out)
+        try out.commit()
+    }
+
+    static func write(_ result: ValidationResult, to out: FileOutput) throws {
+        let s = result.submission
+        try out.write("{\n")
+        try out.write("  \"contract_version\": \(JSONText.string(result.contractVersion)),\n")
+        try out.write("  \"ruleset_version\": \(JSONText.string(result.rulesetVersion)),\n")
+        try out.write("  \"submission\": {")
+        try out.write("\"org_code\": \(JSONText.string(s.orgCode)), ")
+        try out.write("\"kind\": \(JSONText.string(s.kind?.rawValue)), ")
+        try out.write("\"period\": \(JSONText.string(s.period?.description)), ")
+        try out.write("\"file\": \(JSONText.string(s.file)), ")
+        try out.write("\"sha256\": \(JSONText.string(s.sha256)), ")
+        try out.write("\"format\": \(JSONText.string(s.format.rawValue)), ")
+        try out.write("\"encoding\": \(JSONText.string(s.encoding.rawValue)), ")
+        try out.write("\"bytes\": \(s.bytes)},\n")
+        try out.write("  \"status\": \(JSONText.string(result.status.rawValue)),\n")
+        let r = result.rows
+        try out.write(
+            "  \"rows\": {\"read\": \(r.read), \"accepted\": \(r.accepted), \"quarantined\": \(r.quarantined), "
+                + "\"passed_row_checks\": \(r.passedRowChecks)},\n"
+        )
+        try out.write("  \"lines\": {\"physical\": \(result.lines), \"blank\": \(result.blankLines)},\n")
+        try out.write("  \"pseudonym_key\": \(JSONText.string(result.pseudonymKeySource.rawValue)),\n")
+        try out.write("  \"score\": {\"overall\": \(JSONText.number(result.score.overall, places: 2)), ")
+        try out.write("\"formula\": \(JSONText.string(scoreFormula)), \"items\": [")
+        for (i, item) in result.score.items.enumerated() {
+            try out.write(i == 0 ? "\n" : ",\n")
+            try out.write(
+                "    {\"column\": \(JSONText.string(item.column)), \"status\": \(JSONText.string(item.status.rawValue)), "
+                    + "\"scored\": \(JSONText.bool(item.isScored)), \"applicable\": \(item.applicable), "
+                    + "\"completeness\": \(JSONText.number(item.completeness)), "
+                    + "\"validity\": \(JSONText.number(item.validity)), "
+                    + "\"default_rate\": \(JSONText.number(item.defaultRate)), "
+                    + "\"score\": \(JSONText.number(item.score, places: 2))}"
+            )
+        }
+        try out.write("\n  ]},\n")
+        try out.write("  \"rules\": [")
+        for (i, rule) in result.rules.enumerated() {
+            try out.write(i == 0 ? "\n" : ",\n")
+            try out.write(
+                "    {\"id\": \(JSONText.string(rule.rule.id)), \"severity\": \(JSONText.string(rule.rule.severity.rawValue)), "
+                    + "\"failures\": \(rule.failures), \"evaluated\": \(JSONText.bool(rule.evaluated)), "
+                    + "\"check\": \(JSONText.string(rule.rule.check.rawValue)), "
+                    + "\"column\": \(JSONText.string(rule.rule.column)), "
+                    + "\"message\": \(JSONText.string(rule.rule.message))}"
+            )
+        }
+        try out.write("\n  ],\n")
+        try out.write("  \"findings\": [")
+        var first = true
+        try result.findings.forEach { f in
+            try out.write(first ? "\n" : ",\n")
+            first = false
+            try out.write(
+                "    {\"rule\": \(JSONText.string(f.rule)), \"severity\": \(JSONText.string(f.severity.rawValue)), "
+                    + "\"row\": \(JSONText.int(f.row)), \"line\": \(JSONText.int(f.line)), "
+                    + "\"column\": \(JSONText.string(f.column)), \"message\": \(JSONText.string(f.message))}"
+            )
+        }
+        try out.write(first ? "]\n" : "\n  ]\n")
+        try out.write("}\n")
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import RehabCore
+
+/// The kinds of check a rule can make. Their meaning is documented in `docs/rule-catalogue.md`.
+public enum CheckKind: String, Sendable, Codable, CaseIterable {
+    // File structure.
+    case file_name, period_not_future, encoding, header, unterminated_quote, no_rows
+    case blank_line, ragged_row, nul_byte, malformed_quote, oversized_row
+    // One column of one row.
+    case required, format, legacy_date_format, code_list, range, nhs_number_check
+    case equals_file_org, known_trust, lsoa_known, date_in_period, date_not_after, date_not_before, unique
+    // Several columns of one row.
+    case date_order, implies, score_range
+    // Whole submission.
+    case share_recorded, rejected_share
+    // Across files of one trust and period.
+    case referral_exists, contact_after_referral
+
+    /// Checks that look at the file or the submission as a whole, not at a column.
+    var isColumnless: Bool {
+        switch self {
+        case .file_name, .period_not_future, .encoding, .header, .unterminated_quote, .no_rows, .blank_line,
+            .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .legacy_date_format, .rejected_share:
+            true
+        default:
+            false
+        }
+    }
+}
+
+/// Where a rule comes from.
+public struct RuleBasis: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable {
+        /// A seed document: `ref` is its file name and `quote` a short quote.
+        case seed
+        /// A Community Services Data Set item.
+        case csds
+        /// An NHS Data Dictionary code list or item.
+        case data_dictionary
+        /// The extract contract.
+        case contract
+    }
+
+    public var kind: Kind
+    public var ref: String
+    public var quote: String?
+}
+
+/// Which extracts a rule applies to.
+public enum RuleScope: String, Sendable, Codable, Hashable {
+    case referrals, contacts, workforce, any
+
+    func includes(_ kind: ExtractKind) -> Bool { self == .any || rawValue == kind.rawValue }
+}
+
+/// One rule of the catalogue.
+public struct Rule: Sendable, Codable, Hashable, Identifiable {
+    public var id: String
+    public var appliesTo: RuleScope
+    public var check: CheckKind
+    public var column: String?
+    public var severity: Severity
+    public var message: String
+    public var guidance: String
+    public var basis: RuleBasis
+
+    // Parameters; which ones a check uses is in docs/rule-catalogue.md.
+    public var after: String?
+    public var fallback: String?
+    /// Every condition must hold (a single mapping or a list).
+    public var when: [Condition]?
+    public var then: Condition?
+    public var limit: String?
+    public var toolColumn: String?
+    public var ranges: [String: [Double]]?
+    public var minimum: Double?
+    public var maximum: Double?
+    public var referralColumn: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, check, column, severity, message, guidance, basis, after, fallback, when, then, limit, ranges
+        case minimum, maximum
+        case appliesTo = "applies_to"
+        case toolColumn = "tool_column"
+        case referralColumn = "referral_column"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        appliesTo = try c.decode(RuleScope.self, forKey: .appliesTo)
+        check = try c.decode(CheckKind.self, forKey: .check)
+        column = try c.decodeIfPresent(String.self, forKey: .column)
+        severity = try c.decode(Severity.self, forKey: .severity)
+        message = try c.decode(String.self, forKey: .message)
+        guidance = try c.decode(String.self, forKey: .guidance)
+        basis = try c.decode(RuleBasis.self, forKey: .basis)
+        after = try c.decodeIfPresent(String.self, forKey: .after)
+        fallback = try c.decodeIfPresent(String.self, forKey: .fallback)
+        if let list = try? c.decodeIfPresent([Condition].self, forKey: .when) {
+            when = list
+        } else {
+            when = try c.decodeIfPresent(Condition.self, forKey: .when).map { [$0] }
+        }
+        then = try c.decodeIfPresent(Condition.self, forKey: .then)
+        limit = try c.decodeIfPresent(String.self, forKey: .limit)
+        toolColumn = try c.decodeIfPresent(String.self, forKey: .toolColumn)
+        ranges = try c.decodeIfPresent([String: [Double]].self, forKey: .ranges)
+        minimum = try c.decodeIfPresent(Double.self, forKey: .minimum)
+        maximum = try c.decodeIfPresent(Double.self, forKey: .maximum)
+        referralColumn = try c.decodeIfPresent(String.self, forKey: .referralColumn)
+    }
+}
+
+/// The versioned rule catalogue, read from `pipelines/rules/`.
+public struct RuleCatalogue: Sendable {
+    /// The catalogue's name.
+    public let name: String
+    /// The catalogue version, recorded in every report as `ruleset_version`.
+    public let version: String
+    /// The contract version the catalogue was written against.
+    public let contractVersion: String
+    /// Every rule, in file order (`file.yaml` first, then the others by name).
+    public let rules: [Rule]
+
+    struct Header: Decodable {
+        var catalogue: String
+        var version: String
+        var contract_version: String
+        var description: String?
+    }
+
+    struct RulesFile: Decodable {
+        var rules: [Rule]
+    }
+
+    /// Loads the catalogue and checks every rule against the contracts.
+    ///
+    /// - Throws: `RehabError.Code.configuration` naming the file, line and key of the first problem.
+    public init(directory: String, contracts: ContractSet) throws {
+        let header = try YAMLFile.decode(Header.self, path: "\(directory)/catalogue.yaml")
+        guard header.contract_version == contracts.version else {
+            throw RehabError(
+                .configuration,
+                "The rule catalogue \(header.version) is written for contract version \(header.contract_version), but the contracts are version \(contracts.version).",
+                hint: "Use the catalogue and contracts from the same release."
+            )
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let files = names.filter { $0.hasSuffix(".yaml") && $0 != "catalogue.yaml" }
+            .sorted { ($0 == "file.yaml" ? "" : $0) < ($1 == "file.yaml" ? "" : $1) }
+        var rules: [Rule] = []
+        var seen: [String: String] = [:]
+        for file in files {
+            let path = "\(directory)/\(file)"
+            for rule in try YAMLFile.decode(RulesFile.self, path: path).rules {
+                if let other = seen[rule.id] {
+                    throw RehabError(.configuration, "Rule \(rule.id) is defined in both \(other) and \(file).")
+                }
+                seen[rule.id] = file
+                try Self.check(rule, against: contracts, file: path)
+                rules.append(rule)
+            }
+        }
+        guard !rules.isEmpty else {
+            throw RehabError(.configuration, "No rules found in \(directory).", hint: "Point --config-dir at a RehabCount checkout.")
+        }
+        self.name = header.catalogue
+        self.version = header.version
+        self.contractVersion = header.contract_version
+        self.rules = rules
+    }
+
+    /// The rules that apply to one extract kind.
+    public func rules(for kind: ExtractKind) -> [Rule] { rules.filter { $0.appliesTo.includes(kind) } }
+
+    /// The rule with this id.
+    public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
+
+    static func check(_ rule: Rule, against contracts: ContractSet, file: String) throws {
+        func fail(_ problem: String) -> RehabError {
+            RehabError(.configuration, "\(file): rule \(rule.id): \(problem).", hint: "See docs/rule-catalogue.md.")
+        }
+        let kinds = ExtractKind.allCases.filter { rule.appliesTo.includes($0) }
+        func requireColumn(_ name: String?, _ role: String) throws {
+            guard let name else { throw fail("`\(role)` is required for check \(rule.check.rawValue)") }
+            for kind in kinds where contracts[kind].column(named: name) == nil {
+                throw fail("`\(role)` names \(name), which is not a \(kind.rawValue) column")
+            }
+        }
+        if rule.check.isColumnless {
+            if rule.column != nil, rule.check != .legacy_date_format {
+                throw fail("check \(rule.check.rawValue) takes no `column`")
+            }
+        } else {
+            try requireColumn(rule.column, "column")
+            guard rule.appliesTo != .any else { throw fail("a column check must name one extract in `applies_to`") }
+        }
+        for condition in (rule.when ?? []) + [rule.then].compactMap({ $0 }) {
+            try requireColumn(condition.column, "when/then column")
+        }
+        switch rule.check {
+        case .date_order:
+            try requireColumn(rule.after, "after")
+            if rule.fallback != nil { try requireColumn(rule.fallback, "fallback") }
+        case .implies:
+            guard rule.when != nil, rule.then != nil else { throw fail("`implies` needs `when` and `then`") }
+        case .score_range:
+            try requireColumn(rule.toolColumn, "tool_column")
+            guard let ranges = rule.ranges, ranges.values.allSatisfy({ $0.count == 2 && $0[0] <= $0[1] }) else {
+                throw fail("`ranges` must map each tool code to [min, max]")
+            }
+        case .share_recorded:
+            guard let minimum = rule.minimum, (0...1).contains(minimum) else { throw fail("`minimum` must be 0–1") }
+        case .rejected_share:
+            guard let maximum = rule.maximum, (0...1).contains(maximum) else { throw fail("`maximum` must be 0–1") }
+        case .date_not_after:
+            guard rule.limit == "period_end" || rule.limit == "today" else {
+                throw fail("`limit` must be period_end or today")
+            }
+        case .date_not_before:
+            guard let limit = rule.limit, limit == "period_start" || Day(iso: limit) != nil else {
+                throw fail("`limit` must be period_start or a YYYY-MM-DD date")
+            }
+        case .contact_after_referral:
+            try requireColumn(rule.referralColumn, "referral_column")
+        case .code_list:
+            for kind in kinds where contracts[kind].column(named: rule.column!)?.type != .code {
+                throw fail("column \(rule.column!) has no code list in the \(kind.rawValue) contract")
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import RehabCore
+
+/// An open-addressing table keyed by a 64-bit hash of an identifier's bytes, holding one 32-bit value.
+///
+/// Uniqueness and cross-file checks need every id of a submission. Storing 12 bytes per id, not the id itself,
+/// keeps a million-row file's table near 24 MB. Two different ids share a 64-bit hash with probability about
+/// n²/2⁶⁵: for a million ids, about one in 37 million files.
+struct IdentifierTable {
+    private var keys: [UInt64]
+    private var values: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = Array(repeating: 0, count: size)
+        values = Array(repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// Inserts a key. Returns the value already stored if the key was present.
+    @inline(__always)
+    mutating func insert(_ key: UInt64, value: Int32) -> Int32? {
+        if (count + 1) * 2 > keys.count { grow() }
+        let key = key == 0 ? 1 : key
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let existing = keys[slot]
+            if existing == 0 {
+                keys[slot] = key
+                values[slot] = value
+                count += 1
+                return nil
+            }
+            if existing == key { return values[slot] }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    func value(for key: UInt64) -> Int32? {
+        let key = key == 0 ? 1 : key
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let existing = keys[slot]
+            if existing == 0 { return nil }
+            if existing == key { return values[slot] }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        keys = Array(repeating: 0, count: oldKeys.count * 2)
+        values = Array(repeating: 0, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        for i in 0..<oldKeys.count where oldKeys[i] != 0 {
+            _ = insert(oldKeys[i], value: oldValues[i])
+        }
+    }
+
+    /// A 64-bit hash of bytes: FNV-1a, then a SplitMix64 finaliser so that similar ids spread over the table.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+        }
+        h ^= h >> 30
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        h ^= h >> 27
+        h = h &* 0x94d0_49bb_1331_11eb
+        h ^= h >> 31
+        return h
+    }
+}
+
+/// What a validated referrals file tells the contacts file of the same trust and period.
+public struct ReferralIndex: Sendable {
+    var table = IdentifierTable(capacity: 1024)
+
+    /// How many referrals it holds.
+    public var count: Int { table.count }
+
+    mutating func add(id: UnsafeBufferPointer<UInt8>, received: Day?) {
+        _ = table.insert(IdentifierTable.hash(id), value: received?.ordinal ?? Int32.min)
+    }
+
+    /// nil when the referral is unknown; `.some(nil)` when it is known but its received date was not readable.
+    func lookup(_ id: UnsafeBufferPointer<UInt8>) -> Day?? {
+        guard let value = table.value(for: IdentifierTable.hash(id)) else { return nil }
+        return .some(value == Int32.min ? nil : Day(ordinal: value))
+    }
+}

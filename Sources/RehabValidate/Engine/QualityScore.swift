@@ -1,0 +1,44 @@
+import RehabCore
+
+/// A data-quality score for one submission, in the style of NHS England's Data Quality Maturity Index.
+///
+/// For each data item (contract column) over the rows where it applies (all rows, or those meeting the
+/// contract's `required_when`):
+/// - completeness = non-empty values / applicable rows;
+/// - validity = valid values / non-empty values (valid: right type, in the code list, in range);
+/// - default use = valid values that are a "not recorded" code (`Z`, `99`, `X`, …) / valid values.
+///
+/// The item score is `100 × (valid − default) / applicable`: the share of applicable rows that carry a valid,
+/// informative value. The overall score is the mean item score over the mandatory and required items
+/// (status M and R) that applied to at least one row. Optional items are reported but not scored.
+/// `docs/data-quality-score.md` explains the choice.
+public struct QualityScore: Sendable, Hashable {
+    /// One data item's measures.
+    public struct Item: Sendable, Hashable {
+        public var column: String
+        public var status: ColumnStatus
+        public var applicable: Int
+        public var complete: Int
+        public var valid: Int
+        public var defaulted: Int
+
+        public var completeness: Double? { applicable == 0 ? nil : Double(complete) / Double(applicable) }
+        public var validity: Double? { complete == 0 ? nil : Double(valid) / Double(complete) }
+        public var defaultRate: Double? { valid == 0 ? nil : Double(defaulted) / Double(valid) }
+        /// `100 × (valid − default) / applicable`, or nil when the item applied to no row.
+        public var score: Double? {
+            applicable == 0 ? nil : 100 * Double(valid - defaulted) / Double(applicable)
+        }
+        /// Whether the item counts towards the overall score.
+        public var isScored: Bool { status != .O && applicable > 0 }
+    }
+
+    public var items: [Item]
+
+    /// The mean item score over scored items, 0–100; nil when nothing could be scored (no rows, or a header
+    /// too broken to find the columns).
+    public var overall: Double? {
+        let scored = items.filter(\.isScored).compactMap(\.score)
+        return scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count)
+    }
+}

@@ -1,0 +1,36 @@
+import RehabCore
+import RehabIngest
+
+/// How a file's fields line up with the contract, handed to a `RowSink` before the first row.
+public struct RowLayout: Sendable {
+    /// The file's own header, as written.
+    public let header: [String]
+    /// The contract the rows are checked against, when one could be chosen.
+    public let contract: Contract?
+    /// For each contract column, its field index in the file, or nil when the header lacks it.
+    public let fieldOfColumn: [Int?]
+    /// Fields holding NHS numbers, which every output must pseudonymise.
+    public let nhsNumberFields: Set<Int>
+}
+
+/// Receives every row as the validator decides its fate: the one code path that both the trust-side report and
+/// the central load go through.
+///
+/// - Important: Rows are borrowed: copy what you keep. A sink must never write a field listed in
+///   `RowLayout.nhsNumberFields` in the clear.
+public protocol RowSink {
+    /// Called once, after the header, before any row.
+    mutating func begin(_ layout: RowLayout) throws
+    /// A row that passed every record-level rule.
+    mutating func accepted(_ row: TableRow) throws
+    /// A row a record-level (or file-level) rule rejected, with every such rule that failed on it.
+    mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws
+}
+
+/// A sink that keeps nothing, for validation without outputs.
+public struct DiscardingRowSink: RowSink {
+    public init() {}
+    public mutating func begin(_ layout: RowLayout) throws {}
+    public mutating func accepted(_ row: TableRow) throws {}
+    public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {}
+}

@@ -1,0 +1,498 @@
+import Logging
+import RehabCore
+import RehabIngest
+
+/// What validation needs besides the file: contracts, rules, reference data and the pseudonymisation key.
+public struct ValidationContext: Sendable {
+    public let contracts: ContractSet
+    public let catalogue: RuleCatalogue
+    public let reference: ReferenceData
+    public let pseudonymiser: Pseudonymiser
+    /// "Today", for rules that forbid future dates.
+    public let today: Day
+
+    public init(
+        contracts: ContractSet,
+        catalogue: RuleCatalogue,
+        reference: ReferenceData,
+        pseudonymiser: Pseudonymiser,
+        today: Day = .today()
+    ) {
+        self.contracts = contracts
+        self.catalogue = catalogue
+        self.reference = reference
+        self.pseudonymiser = pseudonymiser
+        self.today = today
+    }
+}
+
+/// Validates one submission against the contract and the rule catalogue, streaming its rows once.
+public struct SubmissionValidator: Sendable {
+    public let context: ValidationContext
+
+    public init(context: ValidationContext) {
+        self.context = context
+    }
+
+    /// Validates a file.
+    ///
+    /// - Parameters:
+    ///   - path: the extract, named `<ORG>_<kind>_<YYYY-MM>.csv` or `.xlsx`.
+    ///   - encoding: the encoding the trust declared for a CSV file.
+    ///   - referrals: the same trust and period's referrals, for the cross-file rules on contacts.
+    ///   - collectReferrals: whether to return a `ReferralIndex` built from a referrals file.
+    ///   - sink: receives every row with its fate.
+    ///   - logger: progress and timing; never row data.
+    /// - Returns: the result, and the referral index when asked for and the file is referrals.
+    /// - Throws: `RehabError` when the file cannot be read at all (an unreadable file is an error of the run, not
+    ///   a finding), or whatever the sink throws.
+    public func validate(
+        path: String,
+        encoding: TextEncoding = .utf8,
+        referrals: ReferralIndex? = nil,
+        collectReferrals: Bool = false,
+        sink: inout some RowSink,
+        logger: Logger = Logger(label: "rehabcount.validate", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws -> (result: ValidationResult, referrals: ReferralIndex?) {
+        let started = Clock.monotonicSeconds()
+        let fileName = path.split(separator: "/").last.map(String.init) ?? path
+        let name = SubmissionName(fileName: fileName)
+        let format: SubmissionName.FileFormat =
+            name?.format ?? (fileName.lowercased().hasSuffix(".xlsx") ? .xlsx : .csv)
+        let source: any TableSource =
+            format == .xlsx ? XLSXReader(path: path) : CSVReader(path: path, encoding: encoding)
+
+        var run = ValidationRun(
+            context: context,
+            name: name,
+            fileName: fileName,
+            referrals: referrals,
+            collectReferrals: collectReferrals
+        )
+        logger.debug("validating", metadata: ["file": "\(fileName)"])
+        let summary = try source.read(
+            onBlankLine: { line in run.blankLine(line) },
+            onRow: { row in
+                if row.recordNumber == 0 {
+                    try run.header(row, sink: &sink)
+                } else {
+                    try run.row(row, sink: &sink)
+                }
+            }
+        )
+        if run.compiled == nil {
+            // No header at all: an empty file.
+            try run.noHeader(sink: &sink)
+        }
+        var result = try run.finish(summary: summary, format: format, encoding: encoding)
+        result.seconds = Clock.monotonicSeconds() - started
+        logger.debug(
+            "validated",
+            metadata: [
+                "file": "\(fileName)", "status": "\(result.status.rawValue)", "rows": "\(result.rows.read)",
+                "seconds": "\(result.seconds)",
+            ]
+        )
+        return (result, run.collectedReferrals)
+    }
+}
+
+// MARK: - One run over one file
+
+/// The state of one validation pass. Lives on the stack of `validate`; the hot path touches only its fields.
+struct ValidationRun {
+    let context: ValidationContext
+    let name: SubmissionName?
+    let fileName: String
+    let referrals: ReferralIndex?
+    var collectedReferrals: ReferralIndex?
+
+    var contract: Contract?
+    var columns: [CompiledColumn] = []
+    var compiled: CompiledRules?
+    var rules: [Rule] = []
+    var log: FindingLog?
+    /// Column names for findings: the contract's, then any unknown header names.
+    var findingColumns: [String] = []
+    var headerCount = 0
+    var headerOK = false
+
+    var cells: UnsafeMutablePointer<Cell>
+    var rowFindings: [(rule: Int, column: Int)] = []
+    var failures: [Int] = []
+    var examples: [[FindingLocation]] = []
+    var uniques: [IdentifierTable] = []
+    var counts = RowCounts()
+    var items: [QualityScore.Item] = []
+    var lastTrust: [UInt8] = []
+    var lastTrustKnown = false
+    var fileFindings: [(rule: Int, column: Int, row: Int?, line: Int?)] = []
+    var blankLines: [Int] = []
+    var referralIDColumn: Int?
+    var referralDateColumn: Int?
+
+    init(
+        context: ValidationContext,
+        name: SubmissionName?,
+        fileName: String,
+        referrals: ReferralIndex?,
+        collectReferrals: Bool
+    ) {
+        self.context = context
+        self.name = name
+        self.fileName = fileName
+        self.referrals = referrals
+        self.collectedReferrals = collectReferrals && name?.kind == .referrals ? ReferralIndex() : nil
+        self.cells = .allocate(capacity: 64)
+    }
+
+    // MARK: Header
+
+    mutating func header(_ row: TableRow, sink: inout some RowSink) throws {
+        let header = row.strings.map { $0.trimmingWhitespace() }
+        headerCount = row.count
+        let kind = name?.kind ?? Self.bestKind(for: header, contracts: context.contracts)
+        let contract = context.contracts[kind]
+        self.contract = contract
+        try prepare(contract: contract)
+
+        var fieldOfColumn: [Int?] = Array(repeating: nil, count: contract.columns.count)
+        var problems: [String] = []
+        var seen = Set<String>()
+        for (field, title) in header.enumerated() {
+            guard seen.insert(title).inserted else {
+                problems.append(title)
+                continue
+            }
+            if let c = contract.index(of: title) {
+                fieldOfColumn[c] = field
+                columns[c].field = field
+            } else {
+                problems.append(title)
+            }
+        }
+        let headerRule = compiled?.structure[.header]
+        for (c, field) in fieldOfColumn.enumerated() where field == nil {
+            if let headerRule { fileFindings.append((headerRule, c, nil, row.line)) }
+        }
+        for title in problems {
+            findingColumns.append(title.isEmpty ? "(empty)" : String(title.prefix(64)))
+            if let headerRule { fileFindings.append((headerRule, findingColumns.count - 1, nil, row.line)) }
+        }
+        headerOK = fieldOfColumn.allSatisfy { $0 != nil } && problems.isEmpty
+        if !headerOK, let compiled {
+            // Column rules cannot be trusted on a header that does not match: they are reported as not evaluated.
+            for (rule, _) in compiled.rowChecks { self.compiled!.notEvaluated.insert(rule) }
+            for (rule, _, _) in compiled.shares { self.compiled!.notEvaluated.insert(rule) }
+        }
+        let nhs = Set(contract.columns.indices.filter { contract.columns[$0].type == .nhs_number }.compactMap { fieldOfColumn[$0] })
+        try sink.begin(RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs))
+    }
+
+    /// An empty file: no header, no rows.
+    mutating func noHeader(sink: inout some RowSink) throws {
+        let kind = name?.kind ?? .referrals
+        contract = context.contracts[kind]
+        try prepare(contract: contract!)
+        if let headerRule = compiled?.structure[.header] { fileFindings.append((headerRule, -1, nil, nil)) }
+        if let compiled {
+            for (rule, _) in compiled.rowChecks { self.compiled!.notEvaluated.insert(rule) }
+        }
+        try sink.begin(RowLayout(header: [], contract: contract, fieldOfColumn: [], nhsNumberFields: []))
+    }
+
+    mutating func prepare(contract: Contract) throws {
+        columns = contract.columns.map { CompiledColumn(spec: $0, codeList: $0.codes.flatMap { contract.codeLists[$0] }) }
+        for (i, spec) in contract.columns.enumerated() {
+            if let list = spec.codes, let codes = contract.codeLists[list], codes.codes.count > 64 {
+                throw RehabError(.configuration, "Code list \(list) has more than 64 codes, which the validator cannot hold.")
+            }
+            if let condition = spec.requiredWhen {
+                columns[i].requiredWhen = [
+                    try CompiledCondition(condition, contract: contract, columns: columns, ruleID: "contract \(spec.name)")
+                ]
+            }
+        }
+        guard contract.columns.count <= 64 else {
+            throw RehabError(.configuration, "The \(contract.kind) contract has more than 64 columns.")
+        }
+        let compiled = try CompiledRules(
+            catalogue: context.catalogue,
+            contract: contract,
+            columns: columns,
+            name: name,
+            today: context.today,
+            hasReferrals: referrals != nil
+        )
+        self.compiled = compiled
+        rules = compiled.rules
+        findingColumns = contract.columns.map(\.name)
+        failures = Array(repeating: 0, count: rules.count)
+        examples = Array(repeating: [], count: rules.count)
+        uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096) }
+        items = columns.map {
+            QualityScore.Item(column: $0.name, status: $0.status, applicable: 0, complete: 0, valid: 0, defaulted: 0)
+        }
+        log = try FindingLog(rules: rules, columns: findingColumns)
+        if collectedReferrals != nil {
+            referralIDColumn = contract.index(of: "referral_id")
+            referralDateColumn = contract.index(of: "referral_received_date")
+        }
+        if let name, let rule = compiled.structure[.period_not_future], name.period.start > context.today {
+            fileFindings.append((rule, -1, nil, nil))
+        }
+        if name == nil, let rule = compiled.structure[.file_name] {
+            fileFindings.append((rule, -1, nil, nil))
+        }
+    }
+
+    /// The contract whose columns overlap the header most, for a file whose name does not say.
+    static func bestKind(for header: [String], contracts: ContractSet) -> ExtractKind {
+        let names = Set(header)
+        return ExtractKind.allCases.max { a, b in
+            let overlapA = contracts[a].columns.filter { names.contains($0.name) }.count
+            let overlapB = contracts[b].columns.filter { names.contains($0.name) }.count
+            return overlapA < overlapB
+        } ?? .referrals
+    }
+
+    // MARK: Rows
+
+    mutating func blankLine(_ line: Int) {
+        blankLines.append(line)
+    }
+
+    @inline(__always)
+    mutating func find(_ rule: Int, _ column: Int) {
+        rowFindings.append((rule, column))
+    }
+
+    mutating func row(_ row: TableRow, sink: inout some RowSink) throws {
+        guard let compiled else { return }
+        counts.read += 1
+        rowFindings.removeAll(keepingCapacity: true)
+
+        if !row.issues.isEmpty {
+            if row.issues.contains(.invalidUTF8), let r = compiled.structure[.encoding] { find(r, -1) }
+            if row.issues.contains(.nulByte), let r = compiled.structure[.nul_byte] { find(r, -1) }
+            if row.issues.contains(.malformedQuote), let r = compiled.structure[.malformed_quote] { find(r, -1) }
+            if row.issues.contains(.oversized), let r = compiled.structure[.oversized_row] { find(r, -1) }
+        }
+        if row.count != headerCount {
+            if let r = compiled.structure[.ragged_row] { find(r, -1) }
+        } else if headerOK {
+            checkColumns(row, compiled: compiled)
+        }
+
+        var quarantine = false
+        if !rowFindings.isEmpty {
+            for (rule, column) in rowFindings {
+                failures[rule] += 1
+                if examples[rule].count < 5 {
+                    examples[rule].append(
+                        FindingLocation(row: row.recordNumber, line: row.line, column: column < 0 ? nil : findingColumns[column])
+                    )
+                }
+                log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
+                if rules[rule].severity >= .record { quarantine = true }
+            }
+        }
+        if quarantine {
+            counts.quarantined += 1
+            var reasons: [Rule] = []
+            for (rule, _) in rowFindings where rules[rule].severity >= .record && !reasons.contains(where: { $0.id == rules[rule].id }) {
+                reasons.append(rules[rule])
+            }
+            try sink.quarantined(row, reasons: reasons)
+        } else {
+            counts.passedRowChecks += 1
+            try sink.accepted(row)
+        }
+    }
+
+    @inline(__always)
+    mutating func checkColumns(_ row: TableRow, compiled: CompiledRules) {
+        let cells = self.cells
+        for c in columns.indices {
+            let column = columns[c]
+            let cell = column.parse(row[column.field])
+            cells[c] = cell
+            // Data-quality measures.
+            if column.requiredWhen.isEmpty || column.requiredWhen.allSatisfy({ $0.holds(cells) }) {
+                items[c].applicable &+= 1
+                if cell.state != .empty {
+                    items[c].complete &+= 1
+                    if cell.state == .valid && !cell.outOfRange {
+                        items[c].valid &+= 1
+                        if cell.code >= 0, column.notRecordedMask & (1 << UInt64(cell.code)) != 0 {
+                            items[c].defaulted &+= 1
+                        }
+                    }
+                }
+            }
+        }
+        if collectedReferrals != nil, let idColumn = referralIDColumn, let dateColumn = referralDateColumn {
+            let date = cells[dateColumn]
+            collectedReferrals!.add(
+                id: row[columns[idColumn].field],
+                received: date.state == .valid ? Day(ordinal: date.day) : nil
+            )
+        }
+
+        for (rule, check) in compiled.rowChecks {
+            switch check {
+            case .required(let c, let when):
+                if cells[c].state == .empty, when.allSatisfy({ $0.holds(cells) }) { find(rule, c) }
+            case .format(let c):
+                if cells[c].state == .invalid, columns[c].type != .code { find(rule, c) }
+            case .codeList(let c):
+                if cells[c].state == .invalid { find(rule, c) }
+            case .legacyDate(let dateColumns):
+                for c in dateColumns where cells[c].legacyDate { find(rule, c) }
+            case .range(let c):
+                if cells[c].outOfRange { find(rule, c) }
+            case .nhsCheck(let c):
+                if cells[c].state == .valid, !NHSNumber.hasValidCheckDigit(row[columns[c].field]) { find(rule, c) }
+            case .equalsFileOrg(let c, let org):
+                if cells[c].state != .empty, !row[columns[c].field].elementsEqual(org) { find(rule, c) }
+            case .knownTrust(let c):
+                if cells[c].state == .valid {
+                    let value = row[columns[c].field]
+                    if !value.elementsEqual(lastTrust) {
+                        lastTrust = Array(value)
+                        lastTrustKnown = context.reference.isKnownTrust(String(decoding: value, as: UTF8.self))
+                    }
+                    if !lastTrustKnown { find(rule, c) }
+                }
+            case .lsoaKnown(let c):
+                if cells[c].state == .valid, !context.reference.lsoaExists(Int(cells[c].number)) { find(rule, c) }
+            case .dateWindow(let c, let min, let max):
+                if cells[c].state == .valid, cells[c].day < min || cells[c].day > max { find(rule, c) }
+            case .unique(let c, let table):
+                if cells[c].state != .empty {
+                    let key = IdentifierTable.hash(row[columns[c].field])
+                    if uniques[table].insert(key, value: Int32(truncatingIfNeeded: row.recordNumber)) != nil {
+                        find(rule, c)
+                    }
+                }
+            case .dateOrder(let c, let after, let fallback):
+                guard cells[c].state == .valid else { break }
+                let reference: Cell? =
+                    cells[after].state == .valid
+                    ? cells[after] : (cells[after].state == .empty ? fallback.map { cells[$0] } : nil)
+                if let reference, reference.state == .valid, cells[c].day < reference.day { find(rule, c) }
+            case .implies(let c, let when, let then):
+                // An empty `then` column is the business of the `required` rules, not of this one.
+                if cells[then.column].state != .empty, when.allSatisfy({ $0.holds(cells) }), !then.holds(cells) {
+                    find(rule, c)
+                }
+            case .scoreRange(let c, let tool, let ranges):
+                let toolCell = cells[tool]
+                if cells[c].state == .valid, toolCell.state == .valid, let range = ranges[Int(toolCell.code)],
+                    cells[c].number < range.min || cells[c].number > range.max
+                {
+                    find(rule, c)
+                }
+            case .referralExists(let c):
+                if cells[c].state == .valid, referrals?.lookup(row[columns[c].field]) == nil { find(rule, c) }
+            case .contactAfterReferral(let c, let referralColumn):
+                if cells[c].state == .valid, cells[referralColumn].state == .valid,
+                    case .some(.some(let received)) = referrals?.lookup(row[columns[referralColumn].field]),
+                    cells[c].day < received.ordinal
+                {
+                    find(rule, c)
+                }
+            }
+        }
+    }
+
+    // MARK: Submission
+
+    mutating func finish(summary: TableSummary, format: SubmissionName.FileFormat, encoding: TextEncoding) throws
+        -> ValidationResult
+    {
+        defer { cells.deallocate() }
+        let compiled = self.compiled!
+        if let line = summary.unterminatedQuoteLine, let r = compiled.structure[.unterminated_quote] {
+            fileFindings.append((r, -1, nil, line))
+        }
+        if let r = compiled.structure[.blank_line] {
+            for line in blankLines { fileFindings.append((r, -1, nil, line)) }
+        }
+        if counts.read == 0, let r = compiled.structure[.no_rows] { fileFindings.append((r, -1, nil, nil)) }
+        for (rule, column, minimum) in compiled.shares where !compiled.notEvaluated.contains(rule) {
+            let item = items[column]
+            if item.applicable > 0, Double(item.valid - item.defaulted) < minimum * Double(item.applicable) {
+                fileFindings.append((rule, column, nil, nil))
+            }
+        }
+        if let r = compiled.structure[.rejected_share], let maximum = rules[r].maximum, counts.read > 0,
+            Double(counts.quarantined) > maximum * Double(counts.read)
+        {
+            fileFindings.append((r, -1, nil, nil))
+        }
+        for (rule, column, row, line) in fileFindings {
+            failures[rule] += 1
+            if examples[rule].count < 5 {
+                examples[rule].append(
+                    FindingLocation(row: row, line: line, column: column < 0 ? nil : findingColumns[column])
+                )
+            }
+        }
+        // File findings follow the row findings in the log; it now also needs any unknown header names.
+        let log = self.log!
+        log.columns = findingColumns
+        for (rule, column, row, line) in fileFindings { log.append(rule: rule, column: column, row: row, line: line) }
+
+        // Failures now include file findings, and invalid encoding is found row by row.
+        let rejected = rules.indices.contains { rules[$0].severity == .file && failures[$0] > 0 }
+        var rows = counts
+        if rejected {
+            rows.accepted = 0
+            rows.quarantined = rows.read
+        } else {
+            rows.accepted = rows.passedRowChecks
+        }
+        let ruleResults = rules.indices.map { i in
+            RuleResult(
+                rule: rules[i],
+                evaluated: !compiled.notEvaluated.contains(i),
+                failures: failures[i],
+                examples: examples[i]
+            )
+        }
+        let anyFinding = failures.contains { $0 > 0 }
+        return ValidationResult(
+            submission: SubmissionInfo(
+                orgCode: name?.orgCode,
+                kind: contract?.kind,
+                period: name?.period,
+                file: fileName,
+                sha256: summary.sha256 ?? "",
+                format: format,
+                encoding: encoding,
+                bytes: summary.bytesRead
+            ),
+            contractVersion: context.contracts.version,
+            rulesetVersion: context.catalogue.version,
+            status: rejected ? .rejected : (anyFinding ? .accepted_with_warnings : .accepted),
+            rows: rows,
+            score: QualityScore(items: items),
+            rules: ruleResults,
+            findings: log,
+            pseudonymKeySource: context.pseudonymiser.keySource,
+            seconds: 0,
+            lines: summary.lines,
+            blankLines: summary.blankLines
+        )
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,68 @@
+import RehabCore
+import RehabIngest
+
+/// The outcome of validating one submission.
+public enum SubmissionStatus: String, Sendable, Codable {
+    /// No finding at all.
+    case accepted
+    /// Loadable, with warnings or quarantined rows.
+    case accepted_with_warnings
+    /// A file-level rule failed: nothing of it is loaded.
+    case rejected
+}
+
+/// The three numbers every report shows. Nothing is lost: `read == accepted + quarantined`.
+public struct RowCounts: Sendable, Hashable, Codable {
+    /// Data rows read (the header and blank lines are not rows).
+    public var read = 0
+    /// Rows that will be loaded. Zero when the submission is rejected.
+    public var accepted = 0
+    /// Rows held back: those a record-level rule rejected, or every row of a rejected submission.
+    public var quarantined = 0
+    /// Rows that passed every row-level rule, whatever happened to the submission.
+    public var passedRowChecks = 0
+
+    public init() {}
+}
+
+/// What the file name and content say about a submission.
+public struct SubmissionInfo: Sendable, Hashable {
+    /// The ORG from the file name, if the name follows the contract.
+    public var orgCode: String?
+    /// The kind from the file name, or the kind the header matches best when the name does not parse.
+    public var kind: ExtractKind?
+    public var period: Period?
+    /// The file name, without its folder.
+    public var file: String
+    /// SHA-256 of the file's bytes, lower-case hex.
+    public var sha256: String
+    public var format: SubmissionName.FileFormat
+    public var encoding: TextEncoding
+    public var bytes: Int
+}
+
+/// Everything validation learnt about one submission.
+public struct ValidationResult: Sendable {
+    public var submission: SubmissionInfo
+    public var contractVersion: String
+    public var rulesetVersion: String
+    public var status: SubmissionStatus
+    public var rows: RowCounts
+    public var score: QualityScore
+    /// One entry per rule that applies to the submission's kind, in catalogue order.
+    public var rules: [RuleResult]
+    /// Every finding, spilled to disk.
+    public var findings: FindingLog
+    /// How the pseudonyms in this run's outputs were keyed.
+    public var pseudonymKeySource: Pseudonymiser.KeySource
+    /// Seconds spent validating.
+    public var seconds: Double
+    /// Physical lines and blank lines seen.
+    public var lines: Int
+    public var blankLines: Int
+
+    /// The most severe finding, if any.
+    public var highestSeverity: Severity? {
+        rules.filter { $0.failures > 0 }.map(\.rule.severity).max()
+    }
+}

@@ -1,0 +1,87 @@
+import RehabCore
+import RehabIngest
+
+/// The reference data the validator looks codes up in: LSOAs of both vintages and NHS trusts.
+public struct ReferenceData: Sendable {
+    /// LSOA codes are `E01` + six digits, so a million-bit set answers "does it exist?" in one load.
+    struct LSOASet: Sendable {
+        var bits = [UInt64](repeating: 0, count: 1_000_000 / 64 + 1)
+        var count = 0
+
+        mutating func insert(_ number: Int) {
+            let (word, bit) = number.quotientAndRemainder(dividingBy: 64)
+            if bits[word] & (1 << UInt64(bit)) == 0 { count += 1 }
+            bits[word] |= 1 << UInt64(bit)
+        }
+
+        @inline(__always)
+        func contains(_ number: Int) -> Bool {
+            let (word, bit) = number.quotientAndRemainder(dividingBy: 64)
+            return bits[word] & (1 << UInt64(bit)) != 0
+        }
+    }
+
+    var lsoa2011 = LSOASet()
+    var lsoa2021 = LSOASet()
+    /// ODS codes of English NHS trusts.
+    public private(set) var trusts: Set<String> = []
+
+    /// Loads the reference files from a folder such as `sample-data/reference/`.
+    ///
+    /// - Throws: `RehabError.Code.configuration` when a file is missing or malformed.
+    public init(directory: String) throws {
+        for (file, column, keyPath) in [
+            ("lsoa11_sicbl22_icb22.csv", "lsoa11_code", \ReferenceData.lsoa2011),
+            ("lsoa21_sicbl24_icb24.csv", "lsoa21_code", \ReferenceData.lsoa2021),
+        ] as [(String, String, WritableKeyPath<ReferenceData, LSOASet>)] {
+            let table = try CSVTable(path: "\(directory)/\(file)")
+            let index = try table.index(of: column)
+            for row in table.rows {
+                var code = row[index]
+                guard let number = code.withUTF8({ ReferenceData.lsoaNumber($0) }) else {
+                    throw RehabError(.configuration, "\(directory)/\(file) holds a malformed LSOA code.")
+                }
+                self[keyPath: keyPath].insert(number)
+            }
+        }
+        let trusts = try CSVTable(path: "\(directory)/nhs_trusts_etr_2025.csv")
+        let ods = try trusts.index(of: "trust_ods")
+        let icb = try trusts.index(of: "icb_ods")
+        // Welsh and other non-English bodies carry W00 or Q99 in place of an English ICB.
+        self.trusts = Set(trusts.rows.filter { !["W00", "Q99"].contains($0[icb]) }.map { $0[ods] })
+    }
+
+    /// An empty reference set, for tests that do not look codes up.
+    public init(trusts: Set<String>, lsoa2011: [String] = [], lsoa2021: [String] = []) {
+        self.trusts = trusts
+        for var code in lsoa2011 { if let n = code.withUTF8({ Self.lsoaNumber($0) }) { self.lsoa2011.insert(n) } }
+        for var code in lsoa2021 { if let n = code.withUTF8({ Self.lsoaNumber($0) }) { self.lsoa2021.insert(n) } }
+    }
+
+    /// How many LSOA codes of each vintage are loaded.
+    public var lsoaCounts: (lsoa2011: Int, lsoa2021: Int) { (lsoa2011.count, lsoa2021.count) }
+
+    /// Whether an LSOA number (the six digits after `E01`) exists in either vintage.
+    @inline(__always)
+    func lsoaExists(_ number: Int) -> Bool { lsoa2011.contains(number) || lsoa2021.contains(number) }
+
+    /// Whether an ODS code is a known trust; a 5-character site code is checked by its trust's 3 characters.
+    public func isKnownTrust(_ code: String) -> Bool {
+        trusts.contains(code) || (code.utf8.count == 5 && trusts.contains(String(code.prefix(3))))
+    }
+
+    /// The six-digit number of an `E01nnnnnn` code, or nil when the bytes are not one.
+    @inline(__always)
+    static func lsoaNumber(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard b.count == 9, b[0] == UInt8(ascii: "E"), b[1] == UInt8(ascii: "0"), b[2] == UInt8(ascii: "1") else {
+            return nil
+        }
+        var n = 0
+        for i in 3..<9 {
+            let d = b[i] &- 48
+            guard d < 10 else { return nil }
+            n = n * 10 + Int(d)
+        }
+        return n
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RehabCore
+
+/// `rehabcount`: the command-line face of RehabCount. It parses arguments and calls the library; nothing more.
+@main
+struct Tool {
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["REHABCOUNT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            return handler
+        }
+        do {
+            var command = try RehabCount.parseAsRoot()
+            try command.run()
+        } catch let error as RehabError {
+            FileHandle.standardError.write(Data("rehabcount: error: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.usage)
+        } catch {
+            let code = RehabCount.exitCode(for: error)
+            if code == .success {
+                RehabCount.exit(withError: error)
+            }
+            let message = RehabCount.fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+            // Usage errors exit 2, as every RehabCount command documents; other codes pass through.
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+        }
+    }
+}
+
+/// Exit codes shared by the commands.
+enum ExitStatus {
+    /// Nothing reached the failure threshold.
+    static let success: Int32 = 0
+    /// A finding reached `--fail-on`.
+    static let findings: Int32 = 1
+    /// A usage or configuration error.
+    static let usage: Int32 = 2
+}
+
+struct RehabCount: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rehabcount",
+        abstract: "Make community rehabilitation data count: validate, load and analyse trust extracts.",
+        discussion: """
+            Trusts check their extracts before submitting:
+              rehabcount validate --report-dir reports RX1_referrals_2025-09.csv RX1_contacts_2025-09.csv
+
+            Make a synthetic month to try it on:
+              rehabcount sample --out inbox --period 2025-09 --trusts 3 --seed 42
+
+            Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
+            """,
+        subcommands: [ValidateCommand.self, SampleCommand.self]
+    )
+}

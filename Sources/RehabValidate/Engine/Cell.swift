@@ -19,53 +19,106 @@ struct Cell {
     var number: Double = 0
 }
 
-/// One contract column, ready for the hot loop.
-struct CompiledColumn {
-    let name: String
+/// One contract column, as the hot loop needs it. Trivially copyable: reading one costs no reference counting.
+struct HotColumn {
     let type: ColumnType
-    let status: ColumnStatus
-    /// Where the column is in the file's header.
+    /// Where the column is in the file's header; -1 until the header is read.
     var field: Int
     let maxLength: Int
-    let codes: [[UInt8]]
+    let min: Double
+    let max: Double
+    let minExclusive: Bool
+    /// The column's codes: indices into the plan's code table.
+    let codes: Range<Int>
     /// Bit i set: code i counts as "not recorded".
     let notRecordedMask: UInt64
-    let min: Double?
-    let max: Double?
-    let minExclusive: Bool
-    /// When the column is required (all must hold); empty means always.
-    var requiredWhen: [CompiledCondition] = []
+    /// When the column is required (all must hold): indices into the plan's conditions. Empty means always.
+    var requiredWhen: Range<Int>
+}
 
-    init(spec: ColumnSpec, codeList: CodeList?) {
-        name = spec.name
-        type = spec.type
-        status = spec.status
-        field = -1
-        maxLength = spec.maxLength ?? Int.max
-        codes = codeList?.codes.map { Array($0.utf8) } ?? []
-        var mask: UInt64 = 0
-        for code in codeList?.notRecorded ?? [] {
-            if let i = codeList?.codes.firstIndex(of: code) { mask |= 1 << UInt64(i) }
-        }
-        notRecordedMask = mask
-        min = spec.min
-        max = spec.max
-        minExclusive = spec.minExclusive ?? false
+/// A condition compiled against a contract: which column, and what must hold of it. Trivially copyable.
+struct CompiledCondition {
+    enum Test {
+        case inCodes(UInt64)
+        case notInCodes(UInt64)
+        case empty(Bool)
     }
 
-    /// The index of a code in this column's list.
-    func codeIndex(_ code: String) -> Int? { codes.firstIndex(of: Array(code.utf8)) }
+    let column: Int
+    let test: Test
 
     @inline(__always)
-    func parse(_ b: UnsafeBufferPointer<UInt8>) -> Cell {
+    func holds(_ cells: UnsafeMutablePointer<Cell>) -> Bool {
+        let cell = cells[column]
+        switch test {
+        case .inCodes(let mask):
+            return cell.state == .valid && mask & (1 << UInt64(cell.code)) != 0
+        case .notInCodes(let mask):
+            if cell.state == .empty { return false }
+            return !(cell.state == .valid && mask & (1 << UInt64(cell.code)) != 0)
+        case .empty(let wanted):
+            return (cell.state == .empty) == wanted
+        }
+    }
+}
+
+/// The compiled form of a submission's contract and rules, in flat buffers that live as long as the run.
+///
+/// Everything the per-row loop reads is here, as trivially copyable values behind `let` pointers, so that the
+/// loop does no reference counting and no exclusivity checks.
+final class Plan {
+    let columns: UnsafeMutableBufferPointer<HotColumn>
+    let checks: UnsafeMutableBufferPointer<PlannedCheck>
+    let conditions: UnsafeMutableBufferPointer<CompiledCondition>
+    let ints: UnsafeMutableBufferPointer<Int>
+    /// Code bytes, back to back; code k is `codeBytes[codeEnds[k - 1] ..< codeEnds[k]]`.
+    let codeBytes: UnsafeMutableBufferPointer<UInt8>
+    let codeEnds: UnsafeMutableBufferPointer<Int>
+    let scoreRanges: UnsafeMutableBufferPointer<ScoreRange>
+    let severities: UnsafeMutableBufferPointer<Severity>
+    let orgCode: UnsafeMutableBufferPointer<UInt8>
+
+    init(_ builder: PlanBuilder, severities: [Severity], orgCode: String?) {
+        func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
+            _ = buffer.initialize(from: array)
+            return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
+        }
+        columns = copy(builder.columns)
+        checks = copy(builder.checks)
+        conditions = copy(builder.conditions)
+        ints = copy(builder.ints)
+        codeBytes = copy(builder.codeBytes)
+        codeEnds = copy(builder.codeEnds)
+        scoreRanges = copy(builder.scoreRanges)
+        self.severities = copy(severities)
+        self.orgCode = copy(Array((orgCode ?? "").utf8))
+    }
+
+    deinit {
+        for pointer in [
+            UnsafeMutableRawPointer(columns.baseAddress), UnsafeMutableRawPointer(checks.baseAddress),
+            UnsafeMutableRawPointer(conditions.baseAddress), UnsafeMutableRawPointer(ints.baseAddress),
+            UnsafeMutableRawPointer(codeBytes.baseAddress), UnsafeMutableRawPointer(codeEnds.baseAddress),
+            UnsafeMutableRawPointer(scoreRanges.baseAddress), UnsafeMutableRawPointer(severities.baseAddress),
+            UnsafeMutableRawPointer(orgCode.baseAddress),
+        ] {
+            pointer?.deallocate()
+        }
+    }
+
+    /// Parses field bytes as column `c`.
+    @inline(__always)
+    func parse(_ b: UnsafeBufferPointer<UInt8>, column c: Int) -> Cell {
+        let column = columns[c]
         var cell = Cell()
         if b.isEmpty || isBlank(b) { return cell }
         cell.state = .invalid
-        switch type {
+        switch column.type {
         case .text:
             var characters = 0
             for byte in b where byte & 0xC0 != 0x80 { characters &+= 1 }
-            if characters <= maxLength { cell.state = .valid }
+            if characters <= column.maxLength { cell.state = .valid }
         case .ods_code:
             if SubmissionName.isODSCode(b) { cell.state = .valid }
         case .nhs_number:
@@ -92,19 +145,124 @@ struct CompiledColumn {
                 cell.number = n
             }
         case .code:
-            for (i, code) in codes.enumerated() where code.count == b.count {
-                if code.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
+            for k in column.codes {
+                let start = k == 0 ? 0 : codeEnds[k - 1]
+                guard codeEnds[k] - start == b.count else { continue }
+                if equalBytes(codeBytes.baseAddress! + start, b.baseAddress!, b.count) {
                     cell.state = .valid
-                    cell.code = Int32(i)
+                    cell.code = Int32(k - column.codes.lowerBound)
                     break
                 }
             }
         }
-        if cell.state == .valid, type == .integer || type == .decimal {
-            if let min, minExclusive ? cell.number <= min : cell.number < min { cell.outOfRange = true }
-            if let max, cell.number > max { cell.outOfRange = true }
+        if cell.state == .valid, column.type == .integer || column.type == .decimal {
+            if column.minExclusive ? cell.number <= column.min : cell.number < column.min { cell.outOfRange = true }
+            if cell.number > column.max { cell.outOfRange = true }
         }
         return cell
+    }
+
+    /// Whether every condition in `range` holds.
+    @inline(__always)
+    func all(_ range: Range<Int>, _ cells: UnsafeMutablePointer<Cell>) -> Bool {
+        for i in range where !conditions[i].holds(cells) { return false }
+        return true
+    }
+}
+
+/// A tool's score range in a `score_range` rule.
+struct ScoreRange {
+    var min: Double
+    var max: Double
+    var defined: Bool
+}
+
+/// A row-level check and the index of its rule.
+struct PlannedCheck {
+    let rule: Int
+    let check: RowCheck
+}
+
+/// Collects a plan's pieces while the rules are compiled.
+struct PlanBuilder {
+    var columns: [HotColumn] = []
+    var checks: [PlannedCheck] = []
+    var conditions: [CompiledCondition] = []
+    var ints: [Int] = []
+    var codeBytes: [UInt8] = []
+    var codeEnds: [Int] = []
+    var scoreRanges: [ScoreRange] = []
+    /// Codes of each contract column, for compiling conditions.
+    var codeLists: [[String]] = []
+
+    init(contract: Contract) throws {
+        guard contract.columns.count <= 64 else {
+            throw RehabError(.configuration, "The \(contract.kind) contract has more than 64 columns.")
+        }
+        for spec in contract.columns {
+            let list = spec.codes.flatMap { contract.codeLists[$0] }
+            let codes = list?.codes ?? []
+            guard codes.count <= 64 else {
+                throw RehabError(.configuration, "Code list \(spec.codes ?? "") has more than 64 codes.")
+            }
+            let start = codeEnds.count
+            for code in codes {
+                codeBytes += Array(code.utf8)
+                codeEnds.append(codeBytes.count)
+            }
+            var mask: UInt64 = 0
+            for code in list?.notRecorded ?? [] {
+                if let i = codes.firstIndex(of: code) { mask |= 1 << UInt64(i) }
+            }
+            codeLists.append(codes)
+            columns.append(
+                HotColumn(
+                    type: spec.type,
+                    field: -1,
+                    maxLength: spec.maxLength ?? Int.max,
+                    min: spec.min ?? -.infinity,
+                    max: spec.max ?? .infinity,
+                    minExclusive: spec.minExclusive ?? false,
+                    codes: start..<codeEnds.count,
+                    notRecordedMask: mask,
+                    requiredWhen: 0..<0
+                )
+            )
+        }
+        for (i, spec) in contract.columns.enumerated() {
+            if let condition = spec.requiredWhen {
+                columns[i].requiredWhen = try add([condition], contract: contract, owner: "contract column \(spec.name)")
+            }
+        }
+    }
+
+    /// Compiles conditions into the pool and returns their indices.
+    mutating func add(_ list: [Condition], contract: Contract, owner: String) throws -> Range<Int> {
+        let start = conditions.count
+        for condition in list { conditions.append(try compile(condition, contract: contract, owner: owner)) }
+        return start..<conditions.count
+    }
+
+    func compile(_ condition: Condition, contract: Contract, owner: String) throws -> CompiledCondition {
+        guard let index = contract.index(of: condition.column) else {
+            throw RehabError(.configuration, "\(owner) names \(condition.column), not a \(contract.kind) column.")
+        }
+        func mask(_ codes: [String]) throws -> UInt64 {
+            guard columns[index].type == .code else {
+                throw RehabError(.configuration, "\(owner): `in`/`not_in` need a code column; \(condition.column) is not one.")
+            }
+            var mask: UInt64 = 0
+            for code in codes {
+                guard let i = codeLists[index].firstIndex(of: code) else {
+                    throw RehabError(.configuration, "\(owner): \(code) is not a code of \(condition.column).")
+                }
+                mask |= 1 << UInt64(i)
+            }
+            return mask
+        }
+        if let codes = condition.in { return CompiledCondition(column: index, test: .inCodes(try mask(codes))) }
+        if let codes = condition.notIn { return CompiledCondition(column: index, test: .notInCodes(try mask(codes))) }
+        return CompiledCondition(column: index, test: .empty(condition.empty ?? true))
     }
 }
 
@@ -115,9 +273,9 @@ func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
 }
 
 @inline(__always)
-func memcmp(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
-    for i in 0..<count where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
-    return 0
+func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    for i in 0..<count where a[i] != b[i] { return false }
+    return true
 }
 
 /// An optional sign and up to 18 digits.
@@ -178,63 +336,4 @@ func parseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
     guard digits > 0 else { return nil }
     let value = Double(whole) + Double(fraction) / scale
     return negative ? -value : value
-}
-
-/// A condition compiled against a contract: which column, and what must hold of it.
-struct CompiledCondition {
-    enum Test {
-        case inCodes(UInt64)
-        case notInCodes(UInt64)
-        case empty(Bool)
-    }
-
-    let column: Int
-    let test: Test
-
-    init(_ condition: Condition, contract: Contract, columns: [CompiledColumn], ruleID: String) throws {
-        guard let index = contract.index(of: condition.column) else {
-            throw RehabError(.configuration, "Rule \(ruleID) names \(condition.column), not a \(contract.kind) column.")
-        }
-        column = index
-        func mask(_ codes: [String]) throws -> UInt64 {
-            guard columns[index].type == .code else {
-                throw RehabError(
-                    .configuration,
-                    "Rule \(ruleID): `in`/`not_in` need a code column, and \(condition.column) is not one."
-                )
-            }
-            var mask: UInt64 = 0
-            for code in codes {
-                guard let i = columns[index].codeIndex(code) else {
-                    throw RehabError(
-                        .configuration,
-                        "Rule \(ruleID): \(code) is not a code of \(condition.column)."
-                    )
-                }
-                mask |= 1 << UInt64(i)
-            }
-            return mask
-        }
-        if let codes = condition.in {
-            test = .inCodes(try mask(codes))
-        } else if let codes = condition.notIn {
-            test = .notInCodes(try mask(codes))
-        } else {
-            test = .empty(condition.empty ?? true)
-        }
-    }
-
-    @inline(__always)
-    func holds(_ cells: UnsafeMutablePointer<Cell>) -> Bool {
-        let cell = cells[column]
-        switch test {
-        case .inCodes(let mask):
-            return cell.state == .valid && mask & (1 << UInt64(cell.code)) != 0
-        case .notInCodes(let mask):
-            if cell.state == .empty { return false }
-            return !(cell.state == .valid && mask & (1 << UInt64(cell.code)) != 0)
-        case .empty(let wanted):
-            return (cell.state == .empty) == wanted
-        }
-    }
 }

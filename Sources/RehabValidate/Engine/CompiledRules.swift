@@ -2,21 +2,23 @@ import RehabCore
 
 /// A row-level rule, compiled against one contract, one header and one submission.
 enum RowCheck {
-    case required(column: Int, when: [CompiledCondition])
+    case required(column: Int, when: Range<Int>)
     case format(column: Int)
-    case legacyDate(columns: [Int])
+    /// Date columns: indices into the plan's ints.
+    case legacyDate(columns: Range<Int>)
     case codeList(column: Int)
     case range(column: Int)
     case nhsCheck(column: Int)
-    case equalsFileOrg(column: Int, org: [UInt8])
+    case equalsFileOrg(column: Int)
     case knownTrust(column: Int)
     case lsoaKnown(column: Int)
     /// `date_in_period`, `date_not_after` and `date_not_before`: the date must lie in `min...max`.
     case dateWindow(column: Int, min: Int32, max: Int32)
     case unique(column: Int, table: Int)
     case dateOrder(column: Int, after: Int, fallback: Int?)
-    case implies(column: Int, when: [CompiledCondition], then: CompiledCondition)
-    case scoreRange(column: Int, tool: Int, ranges: [(min: Double, max: Double)?])
+    case implies(column: Int, when: Range<Int>, then: CompiledCondition)
+    /// Ranges by tool code: `scoreRanges[ranges + code]`.
+    case scoreRange(column: Int, tool: Int, ranges: Int)
     case referralExists(column: Int)
     case contactAfterReferral(column: Int, referral: Int)
 }
@@ -25,8 +27,8 @@ enum RowCheck {
 struct CompiledRules {
     /// Every rule that applies to the kind, in catalogue order; findings refer to rules by index here.
     let rules: [Rule]
-    /// Row-level checks with the index of their rule, in catalogue order.
-    var rowChecks: [(rule: Int, check: RowCheck)] = []
+    /// The flat, trivially copyable form the row loop runs on.
+    let plan: Plan
     /// Rules that could not be evaluated for this submission, with the reason.
     var notEvaluated: Set<Int> = []
     /// Structure rules by check kind (the first rule of each kind).
@@ -44,12 +46,12 @@ struct CompiledRules {
     init(
         catalogue: RuleCatalogue,
         contract: Contract,
-        columns: [CompiledColumn],
         name: SubmissionName?,
         today: Day,
         hasReferrals: Bool
     ) throws {
         rules = catalogue.rules(for: contract.kind)
+        var builder = try PlanBuilder(contract: contract)
         for (index, rule) in rules.enumerated() {
             func column(_ name: String?) throws -> Int {
                 guard let name, let i = contract.index(of: name) else {
@@ -57,8 +59,8 @@ struct CompiledRules {
                 }
                 return i
             }
-            func conditions(_ list: [Condition]) throws -> [CompiledCondition] {
-                try list.map { try CompiledCondition($0, contract: contract, columns: columns, ruleID: rule.id) }
+            func conditions(_ list: [Condition]) throws -> Range<Int> {
+                try builder.add(list, contract: contract, owner: "Rule \(rule.id)")
             }
             let check: RowCheck?
             switch rule.check {
@@ -71,12 +73,14 @@ struct CompiledRules {
                 check = nil
             case .required:
                 let c = try column(rule.column)
-                let when = try rule.when.map(conditions) ?? columns[c].requiredWhen
+                let when = try rule.when.map(conditions) ?? builder.columns[c].requiredWhen
                 check = .required(column: c, when: when)
             case .format:
                 check = .format(column: try column(rule.column))
             case .legacy_date_format:
-                check = .legacyDate(columns: columns.indices.filter { columns[$0].type == .date })
+                let start = builder.ints.count
+                builder.ints += contract.columns.indices.filter { contract.columns[$0].type == .date }
+                check = .legacyDate(columns: start..<builder.ints.count)
             case .code_list:
                 check = .codeList(column: try column(rule.column))
             case .range:
@@ -101,18 +105,20 @@ struct CompiledRules {
                 check = .implies(
                     column: try column(rule.column),
                     when: try conditions(rule.when ?? []),
-                    then: try conditions([then])[0]
+                    then: try builder.compile(then, contract: contract, owner: "Rule \(rule.id)")
                 )
             case .score_range:
                 let tool = try column(rule.toolColumn)
-                var ranges: [(min: Double, max: Double)?] = Array(repeating: nil, count: columns[tool].codes.count)
+                let codes = builder.codeLists[tool]
+                let start = builder.scoreRanges.count
+                builder.scoreRanges += Array(repeating: ScoreRange(min: 0, max: 0, defined: false), count: codes.count)
                 for (code, bounds) in rule.ranges ?? [:] {
-                    guard let i = columns[tool].codeIndex(code) else {
-                        throw RehabError(.configuration, "Rule \(rule.id): \(code) is not a code of \(columns[tool].name).")
+                    guard let i = codes.firstIndex(of: code) else {
+                        throw RehabError(.configuration, "Rule \(rule.id): \(code) is not a code of \(rule.toolColumn ?? "").")
                     }
-                    ranges[i] = (bounds[0], bounds[1])
+                    builder.scoreRanges[start + i] = ScoreRange(min: bounds[0], max: bounds[1], defined: true)
                 }
-                check = .scoreRange(column: try column(rule.column), tool: tool, ranges: ranges)
+                check = .scoreRange(column: try column(rule.column), tool: tool, ranges: start)
             case .date_not_before:
                 let c = try column(rule.column)
                 if rule.limit == "period_start" {
@@ -150,7 +156,7 @@ struct CompiledRules {
                     notEvaluated.insert(index)
                     continue
                 }
-                check = .equalsFileOrg(column: try column(rule.column), org: Array(name.orgCode.utf8))
+                check = .equalsFileOrg(column: try column(rule.column))
             case .referral_exists:
                 guard hasReferrals else {
                     notEvaluated.insert(index)
@@ -164,7 +170,11 @@ struct CompiledRules {
                 }
                 check = .contactAfterReferral(column: try column(rule.column), referral: try column(rule.referralColumn))
             }
-            if let check { rowChecks.append((index, check)) }
+            if let check { builder.checks.append(PlannedCheck(rule: index, check: check)) }
         }
+        plan = Plan(builder, severities: rules.map(\.severity), orgCode: name?.orgCode)
     }
+
+    /// The rules with a row-level check.
+    var rowCheckRules: [Int] { plan.checks.map(\.rule) }
 }

@@ -11,11 +11,15 @@ struct IdentifierTable {
     private var mask: Int
     private(set) var count = 0
 
-    init(capacity: Int = 1024) {
+    private let storesValues: Bool
+
+    /// - Parameter storesValues: false for a plain set, which then costs 8 bytes a slot, not 12.
+    init(capacity: Int = 1024, storesValues: Bool = true) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
+        self.storesValues = storesValues
         keys = Array(repeating: 0, count: size)
-        values = Array(repeating: 0, count: size)
+        values = storesValues ? Array(repeating: 0, count: size) : []
         mask = size - 1
     }
 
@@ -29,11 +33,11 @@ struct IdentifierTable {
             let existing = keys[slot]
             if existing == 0 {
                 keys[slot] = key
-                values[slot] = value
+                if storesValues { values[slot] = value }
                 count += 1
                 return nil
             }
-            if existing == key { return values[slot] }
+            if existing == key { return storesValues ? values[slot] : 0 }
             slot = (slot + 1) & mask
         }
     }
@@ -45,7 +49,7 @@ struct IdentifierTable {
         while true {
             let existing = keys[slot]
             if existing == 0 { return nil }
-            if existing == key { return values[slot] }
+            if existing == key { return storesValues ? values[slot] : 0 }
             slot = (slot + 1) & mask
         }
     }
@@ -54,11 +58,11 @@ struct IdentifierTable {
         let oldKeys = keys
         let oldValues = values
         keys = Array(repeating: 0, count: oldKeys.count * 2)
-        values = Array(repeating: 0, count: oldKeys.count * 2)
+        values = storesValues ? Array(repeating: 0, count: oldKeys.count * 2) : []
         mask = keys.count - 1
         count = 0
         for i in 0..<oldKeys.count where oldKeys[i] != 0 {
-            _ = insert(oldKeys[i], value: oldValues[i])
+            _ = insert(oldKeys[i], value: storesValues ? oldValues[i] : 0)
         }
     }
 

@@ -99,6 +99,14 @@ public struct SubmissionValidator: Sendable {
 
 // MARK: - One run over one file
 
+/// Data-quality counters of one column, kept apart from the item's name so that the row loop only adds integers.
+struct ItemCounts {
+    var applicable = 0
+    var complete = 0
+    var valid = 0
+    var defaulted = 0
+}
+
 /// The state of one validation pass. Lives on the stack of `validate`; the hot path touches only its fields.
 struct ValidationRun {
     let context: ValidationContext
@@ -108,22 +116,23 @@ struct ValidationRun {
     var collectedReferrals: ReferralIndex?
 
     var contract: Contract?
-    var columns: [CompiledColumn] = []
     var compiled: CompiledRules?
+    var plan: Plan?
     var rules: [Rule] = []
     var log: FindingLog?
     /// Column names for findings: the contract's, then any unknown header names.
     var findingColumns: [String] = []
     var headerCount = 0
     var headerOK = false
+    var notEvaluated: Set<Int> = []
 
-    var cells: UnsafeMutablePointer<Cell>
+    let cells: UnsafeMutablePointer<Cell>
     var rowFindings: [(rule: Int, column: Int)] = []
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
     var uniques: [IdentifierTable] = []
     var counts = RowCounts()
-    var items: [QualityScore.Item] = []
+    var items: [ItemCounts] = []
     var lastTrust: [UInt8] = []
     var lastTrustKnown = false
     var fileFindings: [(rule: Int, column: Int, row: Int?, line: Int?)] = []
@@ -166,7 +175,7 @@ struct ValidationRun {
             }
             if let c = contract.index(of: title) {
                 fieldOfColumn[c] = field
-                columns[c].field = field
+                plan!.columns[c].field = field
             } else {
                 problems.append(title)
             }
@@ -180,59 +189,45 @@ struct ValidationRun {
             if let headerRule { fileFindings.append((headerRule, findingColumns.count - 1, nil, row.line)) }
         }
         headerOK = fieldOfColumn.allSatisfy { $0 != nil } && problems.isEmpty
-        if !headerOK, let compiled {
-            // Column rules cannot be trusted on a header that does not match: they are reported as not evaluated.
-            for (rule, _) in compiled.rowChecks { self.compiled!.notEvaluated.insert(rule) }
-            for (rule, _, _) in compiled.shares { self.compiled!.notEvaluated.insert(rule) }
-        }
+        if !headerOK { skipColumnRules() }
         let nhs = Set(contract.columns.indices.filter { contract.columns[$0].type == .nhs_number }.compactMap { fieldOfColumn[$0] })
         try sink.begin(RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs))
     }
 
     /// An empty file: no header, no rows.
     mutating func noHeader(sink: inout some RowSink) throws {
-        let kind = name?.kind ?? .referrals
-        contract = context.contracts[kind]
-        try prepare(contract: contract!)
+        let contract = context.contracts[name?.kind ?? .referrals]
+        self.contract = contract
+        try prepare(contract: contract)
         if let headerRule = compiled?.structure[.header] { fileFindings.append((headerRule, -1, nil, nil)) }
-        if let compiled {
-            for (rule, _) in compiled.rowChecks { self.compiled!.notEvaluated.insert(rule) }
-        }
+        skipColumnRules()
         try sink.begin(RowLayout(header: [], contract: contract, fieldOfColumn: [], nhsNumberFields: []))
     }
 
+    /// Column rules cannot be trusted on a header that does not match: they are reported as not evaluated.
+    mutating func skipColumnRules() {
+        guard let compiled else { return }
+        notEvaluated.formUnion(compiled.rowCheckRules)
+        notEvaluated.formUnion(compiled.shares.map(\.rule))
+    }
+
     mutating func prepare(contract: Contract) throws {
-        columns = contract.columns.map { CompiledColumn(spec: $0, codeList: $0.codes.flatMap { contract.codeLists[$0] }) }
-        for (i, spec) in contract.columns.enumerated() {
-            if let list = spec.codes, let codes = contract.codeLists[list], codes.codes.count > 64 {
-                throw RehabError(.configuration, "Code list \(list) has more than 64 codes, which the validator cannot hold.")
-            }
-            if let condition = spec.requiredWhen {
-                columns[i].requiredWhen = [
-                    try CompiledCondition(condition, contract: contract, columns: columns, ruleID: "contract \(spec.name)")
-                ]
-            }
-        }
-        guard contract.columns.count <= 64 else {
-            throw RehabError(.configuration, "The \(contract.kind) contract has more than 64 columns.")
-        }
         let compiled = try CompiledRules(
             catalogue: context.catalogue,
             contract: contract,
-            columns: columns,
             name: name,
             today: context.today,
             hasReferrals: referrals != nil
         )
         self.compiled = compiled
+        plan = compiled.plan
+        notEvaluated = compiled.notEvaluated
         rules = compiled.rules
         findingColumns = contract.columns.map(\.name)
         failures = Array(repeating: 0, count: rules.count)
         examples = Array(repeating: [], count: rules.count)
-        uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096) }
-        items = columns.map {
-            QualityScore.Item(column: $0.name, status: $0.status, applicable: 0, complete: 0, valid: 0, defaulted: 0)
-        }
+        uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
+        items = Array(repeating: ItemCounts(), count: contract.columns.count)
         log = try FindingLog(rules: rules, columns: findingColumns)
         if collectedReferrals != nil {
             referralIDColumn = contract.index(of: "referral_id")
@@ -268,7 +263,7 @@ struct ValidationRun {
     }
 
     mutating func row(_ row: TableRow, sink: inout some RowSink) throws {
-        guard let compiled else { return }
+        guard let compiled, let plan else { return }
         counts.read += 1
         rowFindings.removeAll(keepingCapacity: true)
 
@@ -281,27 +276,30 @@ struct ValidationRun {
         if row.count != headerCount {
             if let r = compiled.structure[.ragged_row] { find(r, -1) }
         } else if headerOK {
-            checkColumns(row, compiled: compiled)
+            checkColumns(row, plan: plan)
         }
 
+        guard !rowFindings.isEmpty else {
+            counts.passedRowChecks += 1
+            try sink.accepted(row)
+            return
+        }
         var quarantine = false
-        if !rowFindings.isEmpty {
-            for (rule, column) in rowFindings {
-                failures[rule] += 1
-                if examples[rule].count < 5 {
-                    examples[rule].append(
-                        FindingLocation(row: row.recordNumber, line: row.line, column: column < 0 ? nil : findingColumns[column])
-                    )
-                }
-                log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
-                if rules[rule].severity >= .record { quarantine = true }
+        for (rule, column) in rowFindings {
+            failures[rule] += 1
+            if examples[rule].count < 5 {
+                examples[rule].append(
+                    FindingLocation(row: row.recordNumber, line: row.line, column: column < 0 ? nil : findingColumns[column])
+                )
             }
+            log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
+            if plan.severities[rule] >= .record { quarantine = true }
         }
         if quarantine {
             counts.quarantined += 1
             var reasons: [Rule] = []
-            for (rule, _) in rowFindings where rules[rule].severity >= .record && !reasons.contains(where: { $0.id == rules[rule].id }) {
-                reasons.append(rules[rule])
+            for (rule, _) in rowFindings where plan.severities[rule] >= .record {
+                if !reasons.contains(where: { $0.id == rules[rule].id }) { reasons.append(rules[rule]) }
             }
             try sink.quarantined(row, reasons: reasons)
         } else {
@@ -311,24 +309,23 @@ struct ValidationRun {
     }
 
     @inline(__always)
-    mutating func checkColumns(_ row: TableRow, compiled: CompiledRules) {
+    mutating func checkColumns(_ row: TableRow, plan: Plan) {
         let cells = self.cells
+        let columns = plan.columns
         for c in columns.indices {
-            let column = columns[c]
-            let cell = column.parse(row[column.field])
-            cells[c] = cell
-            // Data-quality measures.
-            if column.requiredWhen.isEmpty || column.requiredWhen.allSatisfy({ $0.holds(cells) }) {
+            cells[c] = plan.parse(row[columns[c].field], column: c)
+        }
+        items.withUnsafeMutableBufferPointer { items in
+            for c in columns.indices {
+                let column = columns[c]
+                guard plan.all(column.requiredWhen, cells) else { continue }
+                let cell = cells[c]
                 items[c].applicable &+= 1
-                if cell.state != .empty {
-                    items[c].complete &+= 1
-                    if cell.state == .valid && !cell.outOfRange {
-                        items[c].valid &+= 1
-                        if cell.code >= 0, column.notRecordedMask & (1 << UInt64(cell.code)) != 0 {
-                            items[c].defaulted &+= 1
-                        }
-                    }
-                }
+                guard cell.state != .empty else { continue }
+                items[c].complete &+= 1
+                guard cell.state == .valid, !cell.outOfRange else { continue }
+                items[c].valid &+= 1
+                if cell.code >= 0, column.notRecordedMask & (1 << UInt64(cell.code)) != 0 { items[c].defaulted &+= 1 }
             }
         }
         if collectedReferrals != nil, let idColumn = referralIDColumn, let dateColumn = referralDateColumn {
@@ -339,22 +336,23 @@ struct ValidationRun {
             )
         }
 
-        for (rule, check) in compiled.rowChecks {
-            switch check {
+        for planned in plan.checks {
+            let rule = planned.rule
+            switch planned.check {
             case .required(let c, let when):
-                if cells[c].state == .empty, when.allSatisfy({ $0.holds(cells) }) { find(rule, c) }
+                if cells[c].state == .empty, plan.all(when, cells) { find(rule, c) }
             case .format(let c):
                 if cells[c].state == .invalid, columns[c].type != .code { find(rule, c) }
             case .codeList(let c):
                 if cells[c].state == .invalid { find(rule, c) }
             case .legacyDate(let dateColumns):
-                for c in dateColumns where cells[c].legacyDate { find(rule, c) }
+                for i in dateColumns where cells[plan.ints[i]].legacyDate { find(rule, plan.ints[i]) }
             case .range(let c):
                 if cells[c].outOfRange { find(rule, c) }
             case .nhsCheck(let c):
                 if cells[c].state == .valid, !NHSNumber.hasValidCheckDigit(row[columns[c].field]) { find(rule, c) }
-            case .equalsFileOrg(let c, let org):
-                if cells[c].state != .empty, !row[columns[c].field].elementsEqual(org) { find(rule, c) }
+            case .equalsFileOrg(let c):
+                if cells[c].state != .empty, !row[columns[c].field].elementsEqual(plan.orgCode) { find(rule, c) }
             case .knownTrust(let c):
                 if cells[c].state == .valid {
                     let value = row[columns[c].field]
@@ -371,28 +369,21 @@ struct ValidationRun {
             case .unique(let c, let table):
                 if cells[c].state != .empty {
                     let key = IdentifierTable.hash(row[columns[c].field])
-                    if uniques[table].insert(key, value: Int32(truncatingIfNeeded: row.recordNumber)) != nil {
-                        find(rule, c)
-                    }
+                    if uniques[table].insert(key, value: 0) != nil { find(rule, c) }
                 }
             case .dateOrder(let c, let after, let fallback):
                 guard cells[c].state == .valid else { break }
-                let reference: Cell? =
-                    cells[after].state == .valid
-                    ? cells[after] : (cells[after].state == .empty ? fallback.map { cells[$0] } : nil)
-                if let reference, reference.state == .valid, cells[c].day < reference.day { find(rule, c) }
+                var reference = cells[after]
+                if reference.state == .empty, let fallback { reference = cells[fallback] }
+                if reference.state == .valid, cells[c].day < reference.day { find(rule, c) }
             case .implies(let c, let when, let then):
                 // An empty `then` column is the business of the `required` rules, not of this one.
-                if cells[then.column].state != .empty, when.allSatisfy({ $0.holds(cells) }), !then.holds(cells) {
-                    find(rule, c)
-                }
+                if cells[then.column].state != .empty, plan.all(when, cells), !then.holds(cells) { find(rule, c) }
             case .scoreRange(let c, let tool, let ranges):
                 let toolCell = cells[tool]
-                if cells[c].state == .valid, toolCell.state == .valid, let range = ranges[Int(toolCell.code)],
-                    cells[c].number < range.min || cells[c].number > range.max
-                {
-                    find(rule, c)
-                }
+                guard cells[c].state == .valid, toolCell.state == .valid else { break }
+                let range = plan.scoreRanges[ranges + Int(toolCell.code)]
+                if range.defined, cells[c].number < range.min || cells[c].number > range.max { find(rule, c) }
             case .referralExists(let c):
                 if cells[c].state == .valid, referrals?.lookup(row[columns[c].field]) == nil { find(rule, c) }
             case .contactAfterReferral(let c, let referralColumn):
@@ -420,7 +411,7 @@ struct ValidationRun {
             for line in blankLines { fileFindings.append((r, -1, nil, line)) }
         }
         if counts.read == 0, let r = compiled.structure[.no_rows] { fileFindings.append((r, -1, nil, nil)) }
-        for (rule, column, minimum) in compiled.shares where !compiled.notEvaluated.contains(rule) {
+        for (rule, column, minimum) in compiled.shares where !notEvaluated.contains(rule) {
             let item = items[column]
             if item.applicable > 0, Double(item.valid - item.defaulted) < minimum * Double(item.applicable) {
                 fileFindings.append((rule, column, nil, nil))
@@ -456,7 +447,7 @@ struct ValidationRun {
         let ruleResults = rules.indices.map { i in
             RuleResult(
                 rule: rules[i],
-                evaluated: !compiled.notEvaluated.contains(i),
+                evaluated: !notEvaluated.contains(i),
                 failures: failures[i],
                 examples: examples[i]
             )
@@ -477,7 +468,18 @@ struct ValidationRun {
             rulesetVersion: context.catalogue.version,
             status: rejected ? .rejected : (anyFinding ? .accepted_with_warnings : .accepted),
             rows: rows,
-            score: QualityScore(items: items),
+            score: QualityScore(
+                items: contract!.columns.indices.map { c in
+                    QualityScore.Item(
+                        column: contract!.columns[c].name,
+                        status: contract!.columns[c].status,
+                        applicable: items[c].applicable,
+                        complete: items[c].complete,
+                        valid: items[c].valid,
+                        defaulted: items[c].defaulted
+                    )
+                }
+            ),
             rules: ruleResults,
             findings: log,
             pseudonymKeySource: context.pseudonymiser.keySource,

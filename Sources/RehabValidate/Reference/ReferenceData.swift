@@ -34,15 +34,31 @@ public struct ReferenceData: Sendable {
             ("lsoa11_sicbl22_icb22.csv", "lsoa11_code", \ReferenceData.lsoa2011),
             ("lsoa21_sicbl24_icb24.csv", "lsoa21_code", \ReferenceData.lsoa2021),
         ] as [(String, String, WritableKeyPath<ReferenceData, LSOASet>)] {
-            let table = try CSVTable(path: "\(directory)/\(file)")
-            let index = try table.index(of: column)
-            for row in table.rows {
-                var code = row[index]
-                guard let number = code.withUTF8({ ReferenceData.lsoaNumber($0) }) else {
-                    throw RehabError(.configuration, "\(directory)/\(file) holds a malformed LSOA code.")
+            // Streamed, not held as a table: only one column of 33,000 rows is needed.
+            let path = "\(directory)/\(file)"
+            var index: Int?
+            var malformed: Int?
+            var set = LSOASet()
+            _ = try CSVReader(path: path).read(onBlankLine: { _ in }) { row in
+                guard let column = index else {
+                    index = row.strings.firstIndex(of: column)
+                    if index == nil { malformed = 1 }
+                    return
                 }
-                self[keyPath: keyPath].insert(number)
+                guard column < row.count, let number = ReferenceData.lsoaNumber(row[column]) else {
+                    if malformed == nil { malformed = row.line }
+                    return
+                }
+                set.insert(number)
             }
+            if let line = malformed {
+                throw RehabError(
+                    .configuration,
+                    "\(path) line \(line): no \(column) column, or a malformed LSOA code.",
+                    hint: "Restore the reference file from the repository."
+                )
+            }
+            self[keyPath: keyPath] = set
         }
         let trusts = try CSVTable(path: "\(directory)/nhs_trusts_etr_2025.csv")
         let ods = try trusts.index(of: "trust_ods")

@@ -1,0 +1,144 @@
+import Foundation
+import RehabCore
+import RehabIngest
+import Testing
+
+@testable import RehabReport
+@testable import RehabValidate
+
+enum ReportFixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let contracts = try! ContractSet(directory: "\(root)/pipelines/contracts")
+    static let catalogue = try! RuleCatalogue(directory: "\(root)/pipelines/rules", contracts: contracts)
+    static let context = ValidationContext(
+        contracts: contracts,
+        catalogue: catalogue,
+        reference: ReferenceData(trusts: ["RY2"], lsoa2011: ["E01012367"]),
+        pseudonymiser: try! Pseudonymiser(key: Array(repeating: UInt8(ascii: "k"), count: 32), source: .environment),
+        today: Day(iso: "2025-11-22")!
+    )
+
+    static func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-report-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Validates `text` as `name` and writes all three reports; returns their contents.
+    static func reports(_ text: String, name: String) throws -> (result: ValidationResult, json: String, html: String, quarantine: String) {
+        let dir = try folder()
+        let path = "\(dir)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let stem = String(name.dropLast(4))
+        var sink = try QuarantineWriter(path: "\(dir)/\(stem).quarantine.csv", pseudonymiser: context.pseudonymiser)
+        let (result, _) = try SubmissionValidator(context: context).validate(path: path, sink: &sink)
+        try sink.commit()
+        try JSONReport.write(result, to: "\(dir)/\(stem).json")
+        try HTMLReport.write(result, to: "\(dir)/\(stem).html")
+        func read(_ p: String) throws -> String { try String(contentsOfFile: p, encoding: .utf8) }
+        return (result, try read("\(dir)/\(stem).json"), try read("\(dir)/\(stem).html"), try read("\(dir)/\(stem).quarantine.csv"))
+    }
+
+    static let header =
+        "org_code,referral_id,nhs_number,patient_id,age_at_referral,sex,ethnic_category,lsoa_code,referral_received_date,"
+        + "referral_source,service_line,priority,first_contact_date,discharge_date,referral_outcome,outcome_tool,"
+        + "outcome_score_start,outcome_score_end"
+}
+
+@Suite("Reports")
+struct ReportTests {
+    @Test("HTML escapes every value")
+    func htmlEscaping() {
+        #expect(HTML.escape("<script>alert('x')</script> & \"q\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+        var page = HTML()
+        page.element("td", "<b>")
+        #expect(page.text == "<td>&lt;b&gt;</td>")
+    }
+
+    @Test("A hostile file name is escaped in the page and the JSON")
+    func hostileFileName() throws {
+        let name = "<img src=x onerror=alert(1)>.csv"
+        let (_, json, html, _) = try ReportFixtures.reports(ReportFixtures.header + "\n", name: name)
+        #expect(!html.contains("<img"))
+        #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;.csv"))
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect((parsed?["submission"] as? [String: Any])?["file"] as? String == name)
+    }
+
+    @Test(
+        "Cells a spreadsheet would run as formulas are neutralised",
+        arguments: [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")]
+    )
+    func csvInjection(input: String, output: String) {
+        #expect(QuarantineWriter.neutralised(Array(input.utf8)) == Array(output.utf8))
+    }
+
+    @Test("The quarantine file holds rejected rows with reasons, quoted and neutralised")
+    func quarantineFile() throws {
+        let good = "RY2,R1,,P1,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"
+        let bad = "RY2,\"=cmd|' /C calc'!A0\",,P2,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,"
+        let (result, _, _, quarantine) = try ReportFixtures.reports(
+            [ReportFixtures.header, good, bad].joined(separator: "\n") + "\n",
+            name: "RY2_referrals_2025-09.csv"
+        )
+        #expect(result.rows.quarantined == 1)
+        let lines = quarantine.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("row,line,reasons,reason_messages,org_code,referral_id,nhs_number_pseudonym"))
+        #expect(lines[1].hasPrefix("2,3,REF-SERVICE-REQ-01,"))
+        #expect(lines[1].contains(",'=cmd|' /C calc'!A0,"))
+    }
+
+    @Test("No clear NHS number appears in any output, wherever the trust put it")
+    func noClearNHSNumber() throws {
+        let numbers = ["9434765919", "4010232137", "9434765918"]
+        let rows = [
+            // Quarantined (no service line), with the number in its column.
+            "RY2,R1,\(numbers[0]),,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,",
+            // Quarantined, with the number typed into patient_id as well.
+            "RY2,R2,,\(numbers[1]),67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,",
+            // A bad check digit: still somebody's number, mistyped.
+            "RY2,R3,\(numbers[2]),P3,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            // A ragged row that shifts the number out of its column.
+            "RY2,R4,,\(numbers[0]),67,2",
+        ]
+        let (result, json, html, quarantine) = try ReportFixtures.reports(
+            ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
+            name: "RY2_referrals_2025-09.csv"
+        )
+        #expect(result.rows.quarantined == 4)
+        for number in numbers {
+            for (output, text) in [("json", json), ("html", html), ("quarantine", quarantine)] {
+                #expect(!text.contains(number), "\(number) appears in the \(output) report")
+            }
+        }
+        let pseudonym = ReportFixtures.context.pseudonymiser.pseudonym(of: numbers[0])
+        #expect(quarantine.contains(pseudonym))
+    }
+
+    @Test("The JSON report has the contracted shape")
+    func jsonShape() throws {
+        let text = ReportFixtures.header + "\nRY2,R1,,P1,67,M,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,\n"
+        let (result, json, _, _) = try ReportFixtures.reports(text, name: "RY2_referrals_2025-09.csv")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["contract_version"] as? String == "1")
+        #expect(object["ruleset_version"] as? String == ReportFixtures.catalogue.version)
+        let submission = try #require(object["submission"] as? [String: Any])
+        #expect(Set(submission.keys).isSuperset(of: ["org_code", "kind", "period", "file", "sha256"]))
+        #expect(submission["sha256"] as? String == result.submission.sha256)
+        #expect(object["status"] as? String == "accepted_with_warnings")
+        let rows = try #require(object["rows"] as? [String: Int])
+        #expect(rows["read"] == 1 && rows["accepted"] == 1 && rows["quarantined"] == 0)
+        #expect(object["score"] is [String: Any])
+        let rules = try #require(object["rules"] as? [[String: Any]])
+        #expect(rules.contains { $0["id"] as? String == "REF-SEX-CODE-01" && $0["failures"] as? Int == 1 })
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        let finding = try #require(findings.first { $0["rule"] as? String == "REF-SEX-CODE-01" })
+        #expect(finding["row"] as? Int == 1)
+        #expect(finding["line"] as? Int == 2)
+        #expect(finding["column"] as? String == "sex")
+        #expect(finding["severity"] as? String == "warning")
+        #expect(finding["message"] is String)
+    }
+}

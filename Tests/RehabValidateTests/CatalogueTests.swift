@@ -1,0 +1,171 @@
+import Foundation
+import RehabCore
+import Testing
+
+@testable import RehabValidate
+
+@Suite("Contracts and catalogue")
+struct CatalogueTests {
+    @Test("Every contract column is covered by a presence, format or code-list rule", arguments: ExtractKind.allCases)
+    func everyColumnCovered(kind: ExtractKind) {
+        let rules = Fixtures.catalogue.rules(for: kind)
+        for column in Fixtures.contracts[kind].columns {
+            let covering = rules.filter { $0.column == column.name && [.required, .format, .code_list].contains($0.check) }
+            #expect(!covering.isEmpty, "\(kind).\(column.name) has no rule")
+        }
+    }
+
+    @Test("Mandatory columns are record rejections when missing", arguments: ExtractKind.allCases)
+    func mandatoryColumnsReject(kind: ExtractKind) {
+        let rules = Fixtures.catalogue.rules(for: kind)
+        for column in Fixtures.contracts[kind].columns where column.status == .M {
+            let required = rules.first { $0.column == column.name && $0.check == .required }
+            #expect(required?.severity == .record, "\(kind).\(column.name)")
+        }
+    }
+
+    @Test("Every check kind the engine knows is used by some rule")
+    func everyCheckKindUsed() {
+        let used = Set(Fixtures.catalogue.rules.map(\.check))
+        let unused = CheckKind.allCases.filter { !used.contains($0) && $0 != .oversized_row }
+        #expect(unused.isEmpty, "unused: \(unused)")
+    }
+
+    @Test("Every rule has guidance and a basis, and no message carries a digit that could be data")
+    func rulesAreDocumented() {
+        for rule in Fixtures.catalogue.rules {
+            #expect(!rule.guidance.isEmpty, "\(rule.id)")
+            #expect(!rule.basis.ref.isEmpty, "\(rule.id)")
+            #expect(!rule.message.contains { $0.isNumber }, "\(rule.id)")
+        }
+    }
+
+    @Test("A misspelt key in a rule is refused, naming the file, line and key")
+    func unknownKeyIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(toFile: "\(folder)/catalogue.yaml", atomically: true, encoding: .utf8)
+        try """
+            rules:
+              - id: X-01
+                applies_to: referrals
+                check: required
+                colum: sex
+                severity: warning
+                message: m
+                guidance: g
+                basis: {kind: contract, ref: r}
+            """.write(toFile: "\(folder)/referrals.yaml", atomically: true, encoding: .utf8)
+        let error = try #require(throws: RehabError.self) {
+            _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
+        }
+        #expect(error.code == .configuration)
+        #expect(error.message.contains("referrals.yaml:5"))
+        #expect(error.message.contains("colum"))
+    }
+
+    @Test("A rule naming a column the contract lacks is refused")
+    func unknownColumnIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(toFile: "\(folder)/catalogue.yaml", atomically: true, encoding: .utf8)
+        try """
+            rules:
+              - {id: X-01, applies_to: contacts, check: required, column: sex, severity: warning, message: m, guidance: g, basis: {kind: contract, ref: r}}
+            """.write(toFile: "\(folder)/contacts.yaml", atomically: true, encoding: .utf8)
+        let error = try #require(throws: RehabError.self) {
+            _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
+        }
+        #expect(error.message.contains("X-01"))
+        #expect(error.message.contains("sex"))
+    }
+}
+
+@Suite("Values")
+struct ValueTests {
+    @Test(
+        "NHS numbers: Modulus 11 known answers",
+        arguments: [
+            ("9434765919", true), ("9434765918", false), ("4010232137", true), ("4010232138", false),
+            // Weighted sum 2 gives check digit 9; weighted sum 12 gives 10, which is never valid.
+            ("0000000019", true), ("0000000060", false), ("0000000061", false), ("943476591", false), ("94347659a9", false),
+        ]
+    )
+    func modulus11(number: String, valid: Bool) {
+        #expect(NHSNumber.isValid(number) == valid)
+    }
+
+    @Test("Pseudonyms are HMAC-SHA256 of the number, keyed")
+    func pseudonym() throws {
+        let p = try Pseudonymiser(key: Array(repeating: UInt8(ascii: "k"), count: 32), source: .environment)
+        // python3 -c "import hmac,hashlib; print(hmac.new(b'k'*32, b'9434765919', hashlib.sha256).hexdigest())"
+        #expect(p.pseudonym(of: "9434765919") == "121ee75534cd8e8dc2bb07aa515bf10aeb0b61f725c784ff2a4499d5c5f6f3b0")
+        #expect(throws: RehabError.self) { try Pseudonymiser(key: Array("short".utf8), source: .environment) }
+    }
+
+    @Test("The key comes from the environment or a key file")
+    func keyConfiguration() throws {
+        let env = try Pseudonymiser.configured(keyFile: nil, environment: ["REHABCOUNT_PSEUDONYM_KEY": String(repeating: "k", count: 32)])
+        #expect(env?.keySource == .environment)
+        #expect(env?.pseudonym(of: "9434765919") == "121ee75534cd8e8dc2bb07aa515bf10aeb0b61f725c784ff2a4499d5c5f6f3b0")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID())").path
+        try (String(repeating: "k", count: 32) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let file = try Pseudonymiser.configured(keyFile: path, environment: [:])
+        #expect(file?.keySource == .file)
+        #expect(file?.pseudonym(of: "9434765919") == env?.pseudonym(of: "9434765919"))
+        #expect(try Pseudonymiser.configured(keyFile: nil, environment: [:]) == nil)
+    }
+
+    @Test(
+        "Dates: ISO and DD/MM/YYYY, real calendar days only",
+        arguments: [
+            ("2024-02-29", "2024-02-29"), ("29/02/2024", "2024-02-29"), ("2023-02-29", nil), ("2025-13-01", nil),
+            ("1970-01-01", "1970-01-01"), ("2025-9-01", nil), ("01/09/2025", "2025-09-01"),
+        ] as [(String, String?)]
+    )
+    func dates(text: String, iso: String?) {
+        var text = text
+        let parsed = text.withUTF8 { Day.parse($0) }
+        #expect(parsed?.day.description == iso)
+    }
+
+    @Test("Periods parse YYYY-MM and know their first and last days")
+    func periods() throws {
+        let p = try #require(Period("2024-02"))
+        #expect(p.start.description == "2024-02-01")
+        #expect(p.end.description == "2024-02-29")
+        #expect(Period("2024-13") == nil)
+        #expect(SubmissionName(fileName: "RX1_referrals_2025-09.csv")?.period == Period("2025-09"))
+        #expect(SubmissionName(fileName: "RX1AB_workforce_2025-09.xlsx")?.format == .xlsx)
+        #expect(SubmissionName(fileName: "rx1_referrals_2025-09.csv") == nil)
+        #expect(SubmissionName(fileName: "RX1_referral_2025-09.csv") == nil)
+    }
+}
+
+@Suite("Data-quality score")
+struct ScoreTests {
+    @Test("Item scores and the overall score follow the documented formula")
+    func knownAnswer() throws {
+        // Four referrals: ethnic_category A, Z, empty, and an invalid code.
+        let rows = ["A", "Z", "", "Q"].enumerated().map { i, code in
+            Fixtures.referral.merging(["referral_id": "R\(i)", "ethnic_category": code]) { $1 }
+        }
+        let (result, _, _) = try Fixtures.validate(.referrals, rows)
+        let ethnic = try #require(result.score.items.first { $0.column == "ethnic_category" })
+        #expect(ethnic.applicable == 4)
+        #expect(ethnic.complete == 3)
+        #expect(ethnic.valid == 2)
+        #expect(ethnic.defaulted == 1)
+        #expect(ethnic.score == 25)  // 100 × (2 − 1) / 4
+        #expect(ethnic.completeness == 0.75)
+
+        // outcome_tool applies only to discharged referrals.
+        let tool = try #require(result.score.items.first { $0.column == "outcome_tool" })
+        #expect(tool.applicable == 4)
+        // Every other scored item is perfect, so the overall score is the mean with one item at 25.
+        let scored = result.score.items.filter(\.isScored)
+        #expect(scored.filter { $0.score != 100 }.map(\.column) == ["ethnic_category"])
+        let expected = (Double(scored.count - 1) * 100 + 25) / Double(scored.count)
+        #expect(abs(result.score.overall! - expected) < 1e-9)
+    }
+}

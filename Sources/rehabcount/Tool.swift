@@ -44,9 +44,11 @@ enum ExitStatus {
 struct RehabCount: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rehabcount",
-        abstract: "Make community rehabilitation data count: validate, load and analyse trust extracts.",
+        abstract: "Make community rehabilitation data count: check trust extracts and report what to fix.",
         discussion: """
-            Trusts check their extracts before submitting:
+            Examples:
+
+            Check a trust's extracts before submitting them:
               rehabcount validate --report-dir reports RX1_referrals_2025-09.csv RX1_contacts_2025-09.csv
 
             Make a synthetic month to try it on:

@@ -16,6 +16,8 @@ public struct ValidateOptions: Sendable {
     /// Where the reference data is; defaults to the layout's.
     public var referenceDirectory: String?
     public var pseudonymKeyFile: String?
+    /// "Today" for rules that forbid future dates; the real date unless a test pins it.
+    public var today: Day
 
     public init(
         files: [String],
@@ -24,8 +26,10 @@ public struct ValidateOptions: Sendable {
         failOn: Severity = .file,
         layout: ProjectLayout,
         referenceDirectory: String? = nil,
-        pseudonymKeyFile: String? = nil
+        pseudonymKeyFile: String? = nil,
+        today: Day = .today()
     ) {
+        self.today = today
         self.files = files
         self.reportDirectory = reportDirectory
         self.encoding = encoding
@@ -60,13 +64,20 @@ public enum ValidateJob {
     public static func context(
         layout: ProjectLayout,
         referenceDirectory: String? = nil,
-        pseudonymKeyFile: String? = nil
+        pseudonymKeyFile: String? = nil,
+        today: Day = .today()
     ) throws -> ValidationContext {
         let contracts = try ContractSet(directory: layout.contractsDirectory)
         let catalogue = try RuleCatalogue(directory: layout.rulesDirectory, contracts: contracts)
         let reference = try ReferenceData(directory: referenceDirectory ?? layout.referenceDirectory)
         let pseudonymiser = try Pseudonymiser.configured(keyFile: pseudonymKeyFile) ?? .ephemeral()
-        return ValidationContext(contracts: contracts, catalogue: catalogue, reference: reference, pseudonymiser: pseudonymiser)
+        return ValidationContext(
+            contracts: contracts,
+            catalogue: catalogue,
+            reference: reference,
+            pseudonymiser: pseudonymiser,
+            today: today
+        )
     }
 
     /// Runs the validation and writes each file's reports.
@@ -101,7 +112,8 @@ public enum ValidateJob {
         let context = try Self.context(
             layout: options.layout,
             referenceDirectory: options.referenceDirectory,
-            pseudonymKeyFile: options.pseudonymKeyFile
+            pseudonymKeyFile: options.pseudonymKeyFile,
+            today: options.today
         )
         let validator = SubmissionValidator(context: context)
 

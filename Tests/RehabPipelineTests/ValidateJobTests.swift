@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import RehabCore
+import Testing
+
+@testable import RehabPipeline
+
+enum PipelineFixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    static func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-pipeline-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static var inbox: [String] {
+        let dir = "\(root)/sample-data/inbox"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
+    }
+}
+
+@Suite("Validate job")
+struct ValidateJobTests {
+    @Test("The JSON reports for the committed sample month match the golden files")
+    func goldenReports() throws {
+        let out = try PipelineFixtures.folder()
+        let files = PipelineFixtures.inbox
+        #expect(files.count == 9)
+        let outcome = try ValidateJob.run(
+            ValidateOptions(
+                files: files,
+                reportDirectory: out,
+                layout: ProjectLayout(root: PipelineFixtures.root),
+                today: Day(iso: "2025-11-22")!
+            ),
+            logger: PipelineFixtures.logger
+        )
+        #expect(!outcome.failed)
+        let update = ProcessInfo.processInfo.environment["REHABCOUNT_UPDATE_GOLDEN"] == "1"
+        for file in outcome.files {
+            let stem = ValidateJob.reportStem(file.path)
+            let actual = try String(contentsOfFile: "\(out)/\(stem).json", encoding: .utf8)
+            let goldenPath = "\(PipelineFixtures.golden)/\(stem).json"
+            if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }
+            let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+            #expect(actual == expected, "\(stem).json differs from its golden file; rerun with REHABCOUNT_UPDATE_GOLDEN=1 if intended")
+            #expect(file.result.rows.read == file.result.rows.accepted + file.result.rows.quarantined)
+        }
+    }
+
+    @Test("Files of one trust and period are grouped, referrals first, whatever the order given")
+    func grouping() {
+        let groups = ValidateJob.groups([
+            "in/RY2_workforce_2025-09.csv", "in/RY2_contacts_2025-09.csv", "in/bad name.csv",
+            "in/RY3_contacts_2025-09.csv", "in/RY2_referrals_2025-09.csv", "in/RY2_referrals_2025-10.csv",
+        ])
+        #expect(
+            groups == [
+                ["in/RY2_referrals_2025-09.csv", "in/RY2_contacts_2025-09.csv", "in/RY2_workforce_2025-09.csv"],
+                ["in/RY3_contacts_2025-09.csv"], ["in/RY2_referrals_2025-10.csv"], ["in/bad name.csv"],
+            ]
+        )
+    }
+
+    @Test("Contacts given before their referrals are still checked against them")
+    func crossFileInAnyOrder() throws {
+        let out = try PipelineFixtures.folder()
+        let files = PipelineFixtures.inbox.filter { $0.contains("RDR_") }.reversed()
+        let outcome = try ValidateJob.run(
+            ValidateOptions(files: Array(files), reportDirectory: out, layout: ProjectLayout(root: PipelineFixtures.root)),
+            logger: PipelineFixtures.logger
+        )
+        let contacts = try #require(outcome.files.first { $0.path.contains("contacts") })
+        #expect(contacts.result.rules.first { $0.rule.id == "CON-REF-EXISTS-01" }?.evaluated == true)
+    }
+
+    @Test("Two inputs that would write the same report are refused")
+    func reportCollision() throws {
+        let a = try PipelineFixtures.folder()
+        let b = try PipelineFixtures.folder()
+        for dir in [a, b] { try "x\n".write(toFile: "\(dir)/RY2_referrals_2025-09.csv", atomically: true, encoding: .utf8) }
+        let error = try #require(throws: RehabError.self) {
+            _ = try ValidateJob.run(
+                ValidateOptions(
+                    files: ["\(a)/RY2_referrals_2025-09.csv", "\(b)/RY2_referrals_2025-09.csv"],
+                    reportDirectory: try PipelineFixtures.folder(),
+                    layout: ProjectLayout(root: PipelineFixtures.root)
+                ),
+                logger: PipelineFixtures.logger
+            )
+        }
+        #expect(error.code == .usage)
+    }
+}

@@ -11,6 +11,10 @@ let package = Package(
     products: [
         .executable(name: "rehabcount", targets: ["rehabcount"]),
         .library(name: "RehabPipeline", targets: ["RehabPipeline"]),
+        .library(name: "RehabValidate", targets: ["RehabValidate"]),
+        .library(name: "RehabIngest", targets: ["RehabIngest"]),
+        .library(name: "RehabSample", targets: ["RehabSample"]),
+        .library(name: "RehabCore", targets: ["RehabCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -120,9 +120,12 @@ struct XLSXPackage {
         do {
             archive = try Archive(url: url, accessMode: .read)
         } catch {
-            throw Self.failure(fileName, Self.looksLikeCompoundFile(path)
-                ? "it is an older .xls file or a password-protected workbook, not an .xlsx (ZIP) package"
-                : "it is not a ZIP package")
+            throw Self.failure(
+                fileName,
+                Self.looksLikeCompoundFile(path)
+                    ? "it is an older .xls file or a password-protected workbook, not an .xlsx (ZIP) package"
+                    : "it is not a ZIP package"
+            )
         }
     }
 
@@ -149,18 +152,21 @@ struct XLSXPackage {
             throw failure("\(partPath) is too large to read (over 2 GiB uncompressed)")
         }
         var data = Data()
-        data.reserveCapacity(Int(entry.uncompressedSize))
+        data.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 28)))  // a claim, not a promise
         var tooLarge = false
         let crc: CRC32
         do {
-            crc = try archive.extract(entry, consumer: { chunk in
-                // The sizes in a ZIP header are only claims: stop if the data runs past the limit anyway.
-                guard UInt64(data.count + chunk.count) <= Self.maxPartBytes else {
-                    tooLarge = true
-                    throw CocoaError(.fileReadTooLarge)
+            crc = try archive.extract(
+                entry,
+                consumer: { chunk in
+                    // The sizes in a ZIP header are only claims: stop if the data runs past the limit anyway.
+                    guard UInt64(data.count + chunk.count) <= Self.maxPartBytes else {
+                        tooLarge = true
+                        throw CocoaError(.fileReadTooLarge)
+                    }
+                    data.append(chunk)
                 }
-                data.append(chunk)
-            })
+            )
         } catch {
             throw failure(
                 tooLarge ? "\(partPath) is too large to read (over 2 GiB uncompressed)" : "\(partPath) is damaged"
@@ -478,12 +484,17 @@ enum NumberFormat {
 // MARK: - Streaming parsers
 
 /// An `XMLParser` delegate that can stop the parse with an error.
-class StreamingHandler: NSObject, XMLParserDelegate {
-    /// An error to rethrow as is (one thrown by a callback, or already worded).
-    var failure: (any Error)?
+///
+/// A protocol rather than a base class: on Linux a subclass's delegate methods would not be called through the
+/// base class's conformance.
+protocol StreamingHandler: XMLParserDelegate {
+    /// An error to rethrow as is (one thrown by a callback).
+    var failure: (any Error)? { get set }
     /// Why the part is not a valid workbook part, in words without cell contents.
-    var invalidReason: String?
+    var invalidReason: String? { get set }
+}
 
+extension StreamingHandler {
     var stopped: Bool { failure != nil || invalidReason != nil }
 
     func stop(_ parser: XMLParser, error: any Error) {
@@ -499,7 +510,9 @@ class StreamingHandler: NSObject, XMLParserDelegate {
 
 /// Collects `<si>` items: plain `<t>`, or the `<t>` of each rich-text run `<r>` concatenated. Phonetic runs
 /// (`<rPh>`) are not part of the text.
-final class SharedStringsHandler: StreamingHandler {
+final class SharedStringsHandler: NSObject, StreamingHandler {
+    var failure: (any Error)?
+    var invalidReason: String?
     var strings: [String] = []
     var inItem = false
     var phoneticDepth = 0
@@ -550,7 +563,9 @@ final class SharedStringsHandler: StreamingHandler {
 }
 
 /// Turns `<sheetData>` into rows as it streams past.
-final class SheetHandler: StreamingHandler {
+final class SheetHandler: NSObject, StreamingHandler {
+    var failure: (any Error)?
+    var invalidReason: String?
     static let maxRows = 1_048_576
     static let maxColumns = 16_384
 
@@ -601,6 +616,7 @@ final class SheetHandler: StreamingHandler {
         self.date1904 = date1904
         fieldBytes = .allocate(capacity: fieldCapacity)
         ends = .allocate(capacity: endsCapacity)
+        super.init()
     }
 
     deinit {

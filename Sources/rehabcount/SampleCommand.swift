@@ -67,7 +67,12 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = SampleOptions(period: Period(period)!, trusts: trusts, seed: seed, referenceDirectory: referenceDir)
+        var options = SampleOptions(
+            period: Period(period)!,
+            trusts: trusts,
+            seed: seed,
+            referenceDirectory: referenceDir
+        )
         options.referralsPerTrust = referralsPerTrust
         options.contactsPerReferral = contactsPerReferral
         options.defectRate = defectRate

@@ -69,7 +69,10 @@ func headersAreTheContractColumnsInOrder(kind: ExtractKind) throws {
     }
     #expect(contract.count >= 9)
     try withTemporaryDirectory { directory in
-        let summary = try SampleGenerator.write(options(trusts: 1, seed: 1, referrals: 50, defectRate: 0), to: directory)
+        let summary = try SampleGenerator.write(
+            options(trusts: 1, seed: 1, referrals: 50, defectRate: 0),
+            to: directory
+        )
         for file in files(summary, kind) {
             #expect(try CSVTable(path: directory + "/" + file).header == contract)
         }
@@ -78,7 +81,10 @@ func headersAreTheContractColumnsInOrder(kind: ExtractKind) throws {
 
 @Test func cleanMonthHasNoDefectsAndConsistentFiles() throws {
     try withTemporaryDirectory { directory in
-        let summary = try SampleGenerator.write(options(trusts: 3, seed: 42, referrals: 600, defectRate: 0), to: directory)
+        let summary = try SampleGenerator.write(
+            options(trusts: 3, seed: 42, referrals: 600, defectRate: 0),
+            to: directory
+        )
         #expect(summary.defects.values.allSatisfy { $0 == 0 })
         #expect(summary.files.count == 9)
 
@@ -114,7 +120,10 @@ func headersAreTheContractColumnsInOrder(kind: ExtractKind) throws {
 
 @Test func plantedDefectsAreCountedAsWritten() throws {
     try withTemporaryDirectory { directory in
-        let summary = try SampleGenerator.write(options(trusts: 1, seed: 3, referrals: 3_000, defectRate: 0.1), to: directory)
+        let summary = try SampleGenerator.write(
+            options(trusts: 1, seed: 3, referrals: 3_000, defectRate: 0.1),
+            to: directory
+        )
         let referrals = try records(directory, files(summary, .referrals)[0])
         let contacts = try records(directory, files(summary, .contacts)[0])
 
@@ -150,7 +159,10 @@ func headersAreTheContractColumnsInOrder(kind: ExtractKind) throws {
     let trustICB = Dictionary(uniqueKeysWithValues: trusts.rows.map { ($0[0], $0[trustICBColumn]) })
 
     try withTemporaryDirectory { directory in
-        let summary = try SampleGenerator.write(options(trusts: 2, seed: 11, referrals: 2_500, defectRate: 0), to: directory)
+        let summary = try SampleGenerator.write(
+            options(trusts: 2, seed: 11, referrals: 2_500, defectRate: 0),
+            to: directory
+        )
         // Observed referrals against those expected if every person were equally likely to be referred.
         var observed = [Double](repeating: 0, count: 6)
         var expected = [Double](repeating: 0, count: 6)

@@ -54,6 +54,8 @@ let ruleCases: [RuleCase] = [
     .init(rule: "REF-LSOA-FORMAT-01", kind: .referrals, failing: ["lsoa_code": "W01000001"]),
     // date windows
     .init(rule: "REF-RECEIVED-PERIOD-01", kind: .referrals, failing: ["referral_received_date": "2025-10-01"]),
+    .init(rule: "REF-RECEIVED-FUTURE-01", kind: .referrals, failing: ["referral_received_date": "2025-11-23"],
+          passing: ["referral_received_date": "2025-09-30"]),
     .init(rule: "REF-RECEIVED-MIN-01", kind: .referrals, failing: ["referral_received_date": "1989-12-31"]),
     .init(rule: "CON-DATE-PERIOD-01", kind: .contacts, failing: ["contact_date": "2025-08-31"]),
     .init(rule: "WF-SNAPSHOT-PERIOD-01", kind: .workforce, failing: ["snapshot_date": "2025-10-01"]),
@@ -208,6 +210,30 @@ struct FileRuleTests {
         #expect(result.status == .rejected)
         #expect(result.rows.read == 6)
         #expect(sink.accepted == [1, 5])
+    }
+}
+
+@Suite("Unreadable and oversized input")
+struct DamagedInputTests {
+    @Test("A damaged workbook is a rejected submission with a finding, not a failed run")
+    func damagedWorkbook() throws {
+        let path = try Fixtures.write(Array("this is not a zip archive".utf8), name: "RY2_referrals_2025-09.xlsx")
+        var sink = Fixtures.RecordingSink()
+        let (result, _) = try SubmissionValidator(context: Fixtures.context).validate(path: path, sink: &sink)
+        #expect(result.status == .rejected)
+        #expect(result.rules.filter { $0.failures > 0 }.map(\.rule.id) == ["FILE-UNREADABLE-01"])
+        #expect(result.submission.sha256.count == 64)
+        #expect(result.submission.bytes == 25)
+    }
+
+    @Test("A row past the size limit is quarantined, never loaded cut short")
+    func oversizedRow() throws {
+        var row = Fixtures.referral
+        row["referral_id"] = String(repeating: "x", count: 1_100_000)
+        let (result, failed, sink) = try Fixtures.validate(.referrals, [Fixtures.referral, row])
+        #expect(failed.contains("ROW-OVERSIZED-01"))
+        #expect(sink.quarantined.map(\.row) == [2])
+        #expect(result.rows.accepted == 1)
     }
 }
 

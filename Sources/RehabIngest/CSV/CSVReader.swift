@@ -379,3 +379,25 @@ func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -
 func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     String(validating: bytes, as: UTF8.self) != nil
 }
+
+/// SHA-256 of a whole file, for submissions whose content could not be read as rows.
+public enum FileDigest {
+    /// The lower-case hex SHA-256 of the file's bytes, and its size; nil when it cannot be opened.
+    public static func sha256(path: String) -> (hex: String, bytes: Int)? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var digest = SHA256()
+        var total = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+        defer { buffer.deallocate() }
+        while true {
+            let n = systemRead(fd, buffer.baseAddress, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            digest.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            total += n
+        }
+        return (digest.finalize().hexString, total)
+    }
+}

@@ -1,9 +1,10 @@
+import RehabCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RehabCore
 
 /// Writes a synthetic month of trust extracts that follow the contract, with a known deprivation skew and a known
 /// set of planted defects, for tests, demonstrations and benchmarks.
@@ -61,7 +62,10 @@ public enum SampleGenerator {
         )
         let sizeFactor = 0.8 + 0.45 * stable.unit()
         var monthly = SampleRandom(
-            seed: options.seed, SampleRandom.key(trust.ods), UInt64(options.period.year * 12 + options.period.month))
+            seed: options.seed,
+            SampleRandom.key(trust.ods),
+            UInt64(options.period.year * 12 + options.period.month)
+        )
         let referrals: Int
         if let fixed = options.referralsPerTrust {
             referrals = fixed

@@ -28,7 +28,10 @@ extension TrustMonth {
             SubmissionName(orgCode: trust.ods, kind: kind, period: period, format: .csv).stem + ".csv"
         }
         let referralFile = try ByteWriter(
-            directory: directory, name: fileName(.referrals), header: Columns.referrals)
+            directory: directory,
+            name: fileName(.referrals),
+            header: Columns.referrals
+        )
         let contactFile = try ByteWriter(directory: directory, name: fileName(.contacts), header: Columns.contacts)
         var referralDefects = DefectPlanner(extract: .referrals, rate: defectRate)
         var contactDefects = DefectPlanner(extract: .contacts, rate: defectRate)
@@ -37,7 +40,10 @@ extension TrustMonth {
         try contactFile.finish()
 
         let workforceFile = try ByteWriter(
-            directory: directory, name: fileName(.workforce), header: Columns.workforce)
+            directory: directory,
+            name: fileName(.workforce),
+            header: Columns.workforce
+        )
         var workforceDefects = DefectPlanner(extract: .workforce, rate: defectRate)
         writeWorkforce(org: org, workforceFile, &workforceDefects)
         try workforceFile.finish()
@@ -62,6 +68,8 @@ extension TrustMonth {
         let start = period.start
         let end = period.end
         let (ratePerDay, firstShare) = contactRate()
+        let wholePerDay = Int(ratePerDay)
+        let fractionPerDay = ratePerDay - Double(wholePerDay)
 
         let referralPrefix = org + Array("-R".utf8)
         let contactPrefix = org + Array("-C".utf8)
@@ -80,7 +88,7 @@ extension TrustMonth {
         recentPatients.reserveCapacity(256)
         var storedReferrals = 0
         var storedContacts = 0
-        var contactDays = [Int32](repeating: 0, count: 64)
+        var contactDays = [Int32](repeating: 0, count: 512)
 
         for _ in 0..<referrals {
             // The patient: usually new, sometimes someone referred earlier.
@@ -194,7 +202,11 @@ extension TrustMonth {
             } else {
                 out.empty()
             }
-            if let discharge = t.discharge, defect != .dischargedWithoutDate { out.date(discharge) } else { out.empty() }
+            if let discharge = t.discharge, defect != .dischargedWithoutDate {
+                out.date(discharge)
+            } else {
+                out.empty()
+            }
             out.code(t.outcome.code)
             // outcome_tool, outcome_score_start, outcome_score_end
             if let tool {
@@ -215,28 +227,24 @@ extension TrustMonth {
 
             // A planted referral defect gets no contacts, so that it never shows up again as contact findings.
             guard defect == nil, t.windowDays > 0 else { continue }
-            var count: Int
+            // Follow-up contacts: each day of the window has one with probability ratePerDay (more than one when
+            // the rate is above 1), which keeps the dates in order.
+            var count = 0
+            var day = t.windowStart.ordinal
             if t.firstContactInPeriod {
-                count = rng.chance(firstShare) ? 1 + rng.poisson(ratePerDay * Double(t.windowDays - 1)) : 0
-            } else {
-                count = rng.poisson(ratePerDay * Double(t.windowDays))
+                guard rng.chance(firstShare) else { continue }
+                contactDays[0] = day
+                count = 1
+                day += 1
             }
-            count = min(count, contactDays.count)
-            guard count > 0 else { continue }
-            var from = 0
-            if t.firstContactInPeriod {
-                contactDays[0] = t.windowStart.ordinal
-                from = 1
-            }
-            for i in from..<count {
-                let day = t.windowStart.ordinal + Int32(rng.below(t.windowDays))
-                // Insertion sort: a referral has few contacts.
-                var j = i
-                while j > from, contactDays[j - 1] > day {
-                    contactDays[j] = contactDays[j - 1]
-                    j -= 1
+            while day <= t.windowEnd.ordinal {
+                var onDay = wholePerDay + (rng.chance(fractionPerDay) ? 1 : 0)
+                while onDay > 0, count < contactDays.count {
+                    contactDays[count] = day
+                    count += 1
+                    onDay -= 1
                 }
-                contactDays[j] = day
+                day += 1
             }
             for i in 0..<count {
                 let isFirst = i == 0 && t.firstContactInPeriod
@@ -284,7 +292,9 @@ extension TrustMonth {
                     contactsOut.date(start.adding(days: rng.below(Int(received.ordinal - start.ordinal))))
                 case .contactOutsidePeriod:
                     let before = start.adding(days: -1 - rng.below(14))
-                    contactsOut.date(rng.chance(0.5) && before >= received ? before : end.adding(days: 1 + rng.below(14)))
+                    contactsOut.date(
+                        rng.chance(0.5) && before >= received ? before : end.adding(days: 1 + rng.below(14))
+                    )
                 default:
                     contactsOut.date(Day(ordinal: contactDays[i]))
                 }
@@ -320,7 +330,12 @@ extension TrustMonth {
         let ethnicity =
             rng.chance(notRecorded) ? Draws.ethnicityNotRecorded.draw(&rng) : Draws.ethnicity.draw(&rng)
         return Patient(
-            person: person, nhsNumber: nhs, localID: local, sex: Draws.sex.draw(&rng), ethnicity: ethnicity)
+            person: person,
+            nhsNumber: nhs,
+            localID: local,
+            sex: Draws.sex.draw(&rng),
+            ethnicity: ethnicity
+        )
     }
 
     /// A ten-digit NHS number with a valid Modulus 11 check digit, starting 4–9 like numbers issued in England.
@@ -356,7 +371,10 @@ extension TrustMonth {
         }
         let roll = rng.unit()
         let change = roll < 0.78 ? gain : roll < 0.93 ? 0 : -loss
-        let end = min(tool.range.upperBound, max(tool.range.lowerBound, start + (tool.higherIsBetter ? change : -change)))
+        let end = min(
+            tool.range.upperBound,
+            max(tool.range.lowerBound, start + (tool.higherIsBetter ? change : -change))
+        )
         return (tool, (start, end))
     }
 
@@ -443,7 +461,8 @@ extension TrustMonth {
             }
             out.code(line.code)
             out.code(
-                line == .intermediateCare && rng.chance(0.4) ? "community_bed" : Draws.postSetting.draw(&rng))
+                line == .intermediateCare && rng.chance(0.4) ? "community_bed" : Draws.postSetting.draw(&rng)
+            )
             out.endRow()
         }
     }

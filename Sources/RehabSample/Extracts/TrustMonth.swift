@@ -75,13 +75,23 @@ struct TrustMonth {
                 let from = notBefore(received)
                 let discharge = from.adding(days: rng.below(Int(end.ordinal - from.ordinal) + 1))
                 return Timeline(
-                    received: received, firstContact: nil, discharge: discharge, outcome: outcome,
-                    windowStart: end.adding(days: 1), windowEnd: end, firstContactInPeriod: false
+                    received: received,
+                    firstContact: nil,
+                    discharge: discharge,
+                    outcome: outcome,
+                    windowStart: end.adding(days: 1),
+                    windowEnd: end,
+                    firstContactInPeriod: false
                 )
             }
             return Timeline(
-                received: received, firstContact: nil, discharge: nil, outcome: .open,
-                windowStart: end.adding(days: 1), windowEnd: end, firstContactInPeriod: false
+                received: received,
+                firstContact: nil,
+                discharge: nil,
+                outcome: .open,
+                windowStart: end.adding(days: 1),
+                windowEnd: end,
+                firstContactInPeriod: false
             )
         }
         let windowStart = notBefore(first)
@@ -93,8 +103,13 @@ struct TrustMonth {
             outcome = roll < 0.40 ? .discharged : roll < 0.43 ? .withdrawn : .didNotAttend
         }
         return Timeline(
-            received: received, firstContact: first, discharge: discharge, outcome: outcome,
-            windowStart: windowStart, windowEnd: discharge ?? end, firstContactInPeriod: first >= start
+            received: received,
+            firstContact: first,
+            discharge: discharge,
+            outcome: outcome,
+            windowStart: windowStart,
+            windowEnd: discharge ?? end,
+            firstContactInPeriod: first >= start
         )
     }
 

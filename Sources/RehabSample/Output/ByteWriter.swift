@@ -1,9 +1,10 @@
+import RehabCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RehabCore
 
 /// A buffered CSV writer over a POSIX file descriptor: rows are assembled as bytes in a 1 MiB buffer and written
 /// in large blocks, so that generating millions of rows costs little more than formatting them.
@@ -23,6 +24,8 @@ final class ByteWriter {
     private let capacity: Int
     private var count = 0
     private var atRowStart = true
+    /// The first `errno` of a failed write, reported by `finish()`.
+    private var writeError: Int32 = 0
 
     /// Creates (or truncates) the file and writes the header row.
     ///
@@ -68,7 +71,10 @@ final class ByteWriter {
 
     @inline(__always)
     private func reserve(_ n: Int) {
-        if count + n > capacity { flushOrTrap() }
+        if count + n > capacity {
+            flush()
+            precondition(n <= capacity, "a single field is larger than the write buffer")
+        }
     }
 
     @inline(__always)
@@ -223,10 +229,8 @@ final class ByteWriter {
     }
 
     /// Writes the buffer out. Field writers cannot throw (that would slow every field), so a write error is kept
-    /// and reported by `finish()`.
-    private var writeError: Int32 = 0
-
-    private func flushOrTrap() {
+    /// in `writeError` and reported by `finish()`.
+    private func flush() {
         var offset = 0
         while offset < count, writeError == 0 {
             let written = write(fd, buffer + offset, count - offset)
@@ -244,7 +248,7 @@ final class ByteWriter {
     ///
     /// - Throws: `RehabError` (`.output`) when a write, the close or the rename failed.
     func finish() throws {
-        flushOrTrap()
+        flush()
         let closed = close(fd)
         fd = -1
         if writeError == 0, closed != 0 { writeError = errno }

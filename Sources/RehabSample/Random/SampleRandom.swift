@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// xoshiro256** seeded through SplitMix64: small, fast and the same on every platform, so that a seed always
 /// gives the same files. `SystemRandomNumberGenerator` would not.
 struct SampleRandom: RandomNumberGenerator {
@@ -78,28 +72,34 @@ struct SampleRandom: RandomNumberGenerator {
     @inline(__always)
     mutating func chance(_ p: Double) -> Bool { unit() < p }
 
-    /// A standard normal deviate (Box–Muller; one of the pair is dropped to keep the state simple).
+    /// An approximately standard normal deviate: the sum of twelve uniforms less six (Irwin–Hall).
+    ///
+    /// Only additions, so the stream is the same whatever the platform's maths library; `log` and `cos` may differ
+    /// in the last bit between glibc and Darwin, which could move a rounded wait by a day. The tails stop at ±6.
     mutating func normal() -> Double {
-        let u = 1 - unit()
-        let v = unit()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        var sum = 0.0
+        for _ in 0..<12 { sum += unit() }
+        return sum - 6
     }
 
     /// A log-normal deviate with the given median; `sigma` is the spread of its logarithm.
-    mutating func logNormal(median: Double, sigma: Double) -> Double { median * exp(sigma * normal()) }
+    mutating func logNormal(median: Double, sigma: Double) -> Double {
+        median * SampleRandom.exponential(sigma * normal())
+    }
 
-    /// A Poisson deviate by Knuth's product method; the means used here are small.
-    mutating func poisson(_ mean: Double) -> Int {
-        guard mean > 0 else { return 0 }
-        if mean > 30 { return max(0, Int((mean + mean.squareRoot() * normal()).rounded())) }
-        let limit = exp(-mean)
-        var product = unit()
-        var count = 0
-        while product > limit {
-            count += 1
-            product *= unit()
+    /// e^x from basic arithmetic only (range reduction by ln 2 and a Taylor series), for platform-independent
+    /// output. Accurate to a few ulp for the small arguments used here.
+    static func exponential(_ x: Double) -> Double {
+        let ln2 = 0.693_147_180_559_945_3
+        let n = (x / ln2).rounded()
+        let r = x - n * ln2
+        var term = 1.0
+        var sum = 1.0
+        for k in 1...16 {
+            term *= r / Double(k)
+            sum += term
         }
-        return count
+        return sum * Double(sign: .plus, exponent: Int(n), significand: 1)
     }
 }
 

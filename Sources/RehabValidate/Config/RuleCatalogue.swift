@@ -4,7 +4,7 @@ import RehabCore
 /// The kinds of check a rule can make. Their meaning is documented in `docs/rule-catalogue.md`.
 public enum CheckKind: String, Sendable, Codable, CaseIterable {
     // File structure.
-    case file_name, period_not_future, encoding, header, unterminated_quote, no_rows
+    case file_name, period_not_future, unreadable, encoding, header, unterminated_quote, no_rows
     case blank_line, ragged_row, nul_byte, malformed_quote, oversized_row
     // One column of one row.
     case required, format, legacy_date_format, code_list, range, nhs_number_check
@@ -19,8 +19,9 @@ public enum CheckKind: String, Sendable, Codable, CaseIterable {
     /// Checks that look at the file or the submission as a whole, not at a column.
     var isColumnless: Bool {
         switch self {
-        case .file_name, .period_not_future, .encoding, .header, .unterminated_quote, .no_rows, .blank_line,
-            .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .legacy_date_format, .rejected_share:
+        case .file_name, .period_not_future, .unreadable, .encoding, .header, .unterminated_quote, .no_rows,
+            .blank_line, .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .legacy_date_format,
+            .rejected_share:
             true
         default:
             false

@@ -64,8 +64,8 @@ struct CompiledRules {
             }
             let check: RowCheck?
             switch rule.check {
-            case .file_name, .period_not_future, .encoding, .header, .unterminated_quote, .no_rows, .blank_line,
-                .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .rejected_share:
+            case .file_name, .period_not_future, .unreadable, .encoding, .header, .unterminated_quote, .no_rows,
+                .blank_line, .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .rejected_share:
                 if structure[rule.check] == nil { structure[rule.check] = index }
                 check = nil
             case .share_recorded:

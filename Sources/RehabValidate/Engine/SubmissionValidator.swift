@@ -70,19 +70,34 @@ public struct SubmissionValidator: Sendable {
             collectReferrals: collectReferrals
         )
         logger.debug("validating", metadata: ["file": "\(fileName)"])
-        let summary = try source.read(
-            onBlankLine: { line in run.blankLine(line) },
-            onRow: { row in
-                if row.recordNumber == 0 {
-                    try run.header(row, sink: &sink)
-                } else {
-                    try run.row(row, sink: &sink)
+        var summary: TableSummary
+        do {
+            summary = try source.read(
+                onBlankLine: { line in run.blankLine(line) },
+                onRow: { row in
+                    if row.recordNumber == 0 {
+                        try run.header(row, sink: &sink)
+                    } else {
+                        try run.row(row, sink: &sink)
+                    }
                 }
+            )
+        } catch let error as RehabError where error.code == .unreadableFile {
+            // A damaged workbook or a file that vanished mid-read is a rejected submission, not a failed run:
+            // the other files of the batch still get their reports.
+            logger.warning("unreadable", metadata: ["file": "\(fileName)", "reason": "\(error.message)"])
+            if run.compiled == nil { try run.begin(kind: name?.kind ?? .referrals, sink: &sink) }
+            run.unreadable()
+            summary = TableSummary()
+            if let digest = FileDigest.sha256(path: path) {
+                summary.sha256 = digest.hex
+                summary.bytesRead = digest.bytes
             }
-        )
+        }
         if run.compiled == nil {
             // No header at all: an empty file.
-            try run.noHeader(sink: &sink)
+            try run.begin(kind: name?.kind ?? .referrals, sink: &sink)
+            run.missingHeader()
         }
         var result = try run.finish(summary: summary, format: format, encoding: encoding)
         result.seconds = Clock.monotonicSeconds() - started
@@ -125,6 +140,7 @@ struct ValidationRun {
     var headerCount = 0
     var headerOK = false
     var notEvaluated: Set<Int> = []
+    var isUnreadable = false
 
     let cells: UnsafeMutablePointer<Cell>
     var rowFindings: [(rule: Int, column: Int)] = []
@@ -194,14 +210,25 @@ struct ValidationRun {
         try sink.begin(RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs))
     }
 
-    /// An empty file: no header, no rows.
-    mutating func noHeader(sink: inout some RowSink) throws {
-        let contract = context.contracts[name?.kind ?? .referrals]
+    /// Prepares a run that has no header to go by: an empty or unreadable file.
+    mutating func begin(kind: ExtractKind, sink: inout some RowSink) throws {
+        let contract = context.contracts[kind]
         self.contract = contract
         try prepare(contract: contract)
-        if let headerRule = compiled?.structure[.header] { fileFindings.append((headerRule, -1, nil, nil)) }
         skipColumnRules()
         try sink.begin(RowLayout(header: [], contract: contract, fieldOfColumn: [], nhsNumberFields: []))
+    }
+
+    /// The file has no header at all.
+    mutating func missingHeader() {
+        if let rule = compiled?.structure[.header] { fileFindings.append((rule, -1, nil, nil)) }
+    }
+
+    /// The file could not be read as rows.
+    mutating func unreadable() {
+        isUnreadable = true
+        skipColumnRules()
+        if let rule = compiled?.structure[.unreadable] { fileFindings.append((rule, -1, nil, nil)) }
     }
 
     /// Column rules cannot be trusted on a header that does not match: they are reported as not evaluated.
@@ -410,7 +437,7 @@ struct ValidationRun {
         if let r = compiled.structure[.blank_line] {
             for line in blankLines { fileFindings.append((r, -1, nil, line)) }
         }
-        if counts.read == 0, let r = compiled.structure[.no_rows] { fileFindings.append((r, -1, nil, nil)) }
+        if counts.read == 0, !isUnreadable, let r = compiled.structure[.no_rows] { fileFindings.append((r, -1, nil, nil)) }
         for (rule, column, minimum) in compiled.shares where !notEvaluated.contains(rule) {
             let item = items[column]
             if item.applicable > 0, Double(item.valid - item.defaulted) < minimum * Double(item.applicable) {

@@ -14,7 +14,9 @@ enum SummaryTable {
                 .joined(separator: ", ")
             rows.append([
                 r.submission.file, r.status.rawValue, "\(r.rows.read)", "\(r.rows.accepted)", "\(r.rows.quarantined)",
-                r.score.overall.map { String(Int(($0 * 10).rounded()) / 10) + "." + String(Int(($0 * 10).rounded()) % 10) }
+                r.score.overall.map {
+                    String(Int(($0 * 10).rounded()) / 10) + "." + String(Int(($0 * 10).rounded()) % 10)
+                }
                     ?? "-",
                 top,
             ])

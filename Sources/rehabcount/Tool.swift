@@ -9,7 +9,9 @@ struct Tool {
     static func main() {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["REHABCOUNT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            handler.logLevel =
+                ProcessInfo.processInfo.environment["REHABCOUNT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+                ?? .info
             return handler
         }
         do {

@@ -47,10 +47,19 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A file holding the pseudonymisation key (32+ bytes).", valueName: "path"))
     var pseudonymKeyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder holding pipelines/ (found automatically when run from a checkout).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Folder holding pipelines/ (found automatically when run from a checkout).",
+            valueName: "dir"
+        )
+    )
     var configDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder holding the reference CSVs (default: sample-data/reference).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Folder holding the reference CSVs (default: sample-data/reference).", valueName: "dir")
+    )
     var referenceDir: String?
 
     @Argument(help: ArgumentHelp("Extract files to validate.", valueName: "file"))

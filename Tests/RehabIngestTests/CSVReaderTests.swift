@@ -17,14 +17,24 @@ struct ReadOutcome: Equatable {
     var summary = TableSummary()
 }
 
-func read(_ bytes: [UInt8], encoding: TextEncoding = .utf8, chunkSize: Int = 1 << 20, maxRowBytes: Int = 1 << 20)
+func read(
+    _ bytes: [UInt8],
+    encoding: TextEncoding = .utf8,
+    chunkSize: Int = 1 << 20,
+    maxRowBytes: Int = 1 << 20
+)
     throws -> ReadOutcome
 {
     var outcome = ReadOutcome()
     let reader = CSVReader(bytes: bytes, encoding: encoding, chunkSize: chunkSize, maxRowBytes: maxRowBytes)
-    outcome.summary = try reader.read(onBlankLine: { outcome.blankLines.append($0) }) { row in
-        outcome.rows.append(.init(record: row.recordNumber, line: row.line, fields: row.strings, issues: row.issues))
-    }
+    outcome.summary = try reader.read(
+        onBlankLine: { outcome.blankLines.append($0) },
+        onRow: { row in
+            outcome.rows.append(
+                .init(record: row.recordNumber, line: row.line, fields: row.strings, issues: row.issues)
+            )
+        }
+    )
     return outcome
 }
 
@@ -151,7 +161,8 @@ struct CSVReaderTests {
     @Test("Windows-1252 is converted to UTF-8", arguments: chunkSizes)
     func windows1252(chunkSize: Int) throws {
         // "café", "€5" and "naïve" in Windows-1252; 0x81 is undefined there and maps to U+0081.
-        let bytes: [UInt8] = Array("a,b\n".utf8) + [0x63, 0x61, 0x66, 0xE9, 0x2C, 0x80, 0x35, 0x0A]
+        let bytes: [UInt8] =
+            Array("a,b\n".utf8) + [0x63, 0x61, 0x66, 0xE9, 0x2C, 0x80, 0x35, 0x0A]
             + [0x6E, 0x61, 0xEF, 0x76, 0x65, 0x2C, 0x81, 0x0A]
         let outcome = try read(bytes, encoding: .windows1252, chunkSize: chunkSize)
         #expect(outcome.rows.map(\.fields) == [["a", "b"], ["café", "€5"], ["naïve", "\u{81}"]])
@@ -191,16 +202,24 @@ struct CSVReaderTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         var fromFile = ReadOutcome()
-        fromFile.summary = try CSVReader(path: path, chunkSize: 16).read(onBlankLine: { fromFile.blankLines.append($0) }) {
-            fromFile.rows.append(.init(record: $0.recordNumber, line: $0.line, fields: $0.strings, issues: $0.issues))
-        }
+        fromFile.summary = try CSVReader(path: path, chunkSize: 16).read(
+            onBlankLine: { fromFile.blankLines.append($0) },
+            onRow: {
+                fromFile.rows.append(
+                    .init(record: $0.recordNumber, line: $0.line, fields: $0.strings, issues: $0.issues)
+                )
+            }
+        )
         #expect(fromFile == (try read(text)))
     }
 
     @Test("A missing file is an error that names it")
     func missingFile() {
         #expect(throws: RehabError.self) {
-            _ = try CSVReader(path: "/nonexistent/RX1_referrals_2025-09.csv").read(onBlankLine: { _ in }) { _ in }
+            _ = try CSVReader(path: "/nonexistent/RX1_referrals_2025-09.csv").read(
+                onBlankLine: { _ in },
+                onRow: { _ in }
+            )
         }
     }
 }

@@ -9,8 +9,11 @@ struct Run {
 }
 
 func rehabcount(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rehabcount")
-    let binary = FileManager.default.isExecutableFile(atPath: beside.path)
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "rehabcount"
+    )
+    let binary =
+        FileManager.default.isExecutableFile(atPath: beside.path)
         ? beside.path : "\(PipelineFixtures.root)/.build/debug/rehabcount"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
@@ -25,12 +28,19 @@ func rehabcount(_ arguments: [String], environment: [String: String] = [:]) thro
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    return Run(
+        status: process.terminationStatus,
+        stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self)
+    )
 }
 
 @Suite("Command line")
 struct CommandLineTests {
-    @Test("Every command's help shows an example", arguments: [["--help"], ["validate", "--help"], ["sample", "--help"]])
+    @Test(
+        "Every command's help shows an example",
+        arguments: [["--help"], ["validate", "--help"], ["sample", "--help"]]
+    )
     func helpHasExample(arguments: [String]) throws {
         let run = try rehabcount(arguments)
         #expect(run.status == 0)
@@ -41,8 +51,10 @@ struct CommandLineTests {
     @Test(
         "Usage and configuration errors exit 2 with a message saying what to do",
         arguments: [
-            ["validate"], ["validate", "--encoding", "latin9", "x.csv"], ["validate", "--fail-on", "sometimes", "x.csv"],
-            ["validate", "/nonexistent/RY2_referrals_2025-09.csv"], ["validate", "--config-dir", "/tmp", "sample-data/inbox/RY2_referrals_2025-09.csv"],
+            ["validate"], ["validate", "--encoding", "latin9", "x.csv"],
+            ["validate", "--fail-on", "sometimes", "x.csv"],
+            ["validate", "/nonexistent/RY2_referrals_2025-09.csv"],
+            ["validate", "--config-dir", "/tmp", "sample-data/inbox/RY2_referrals_2025-09.csv"],
             ["frobnicate"],
         ]
     )

@@ -8,7 +8,8 @@ import Testing
 enum PipelineFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+        .path
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     static func folder() throws -> String {
@@ -47,7 +48,10 @@ struct ValidateJobTests {
             let goldenPath = "\(PipelineFixtures.golden)/\(stem).json"
             if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }
             let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
-            #expect(actual == expected, "\(stem).json differs from its golden file; rerun with REHABCOUNT_UPDATE_GOLDEN=1 if intended")
+            #expect(
+                actual == expected,
+                "\(stem).json differs from its golden file; rerun with REHABCOUNT_UPDATE_GOLDEN=1 if intended"
+            )
             #expect(file.result.rows.read == file.result.rows.accepted + file.result.rows.quarantined)
         }
     }
@@ -71,7 +75,11 @@ struct ValidateJobTests {
         let out = try PipelineFixtures.folder()
         let files = PipelineFixtures.inbox.filter { $0.contains("RDR_") }.reversed()
         let outcome = try ValidateJob.run(
-            ValidateOptions(files: Array(files), reportDirectory: out, layout: ProjectLayout(root: PipelineFixtures.root)),
+            ValidateOptions(
+                files: Array(files),
+                reportDirectory: out,
+                layout: ProjectLayout(root: PipelineFixtures.root)
+            ),
             logger: PipelineFixtures.logger
         )
         let contacts = try #require(outcome.files.first { $0.path.contains("contacts") })
@@ -82,7 +90,9 @@ struct ValidateJobTests {
     func reportCollision() throws {
         let a = try PipelineFixtures.folder()
         let b = try PipelineFixtures.folder()
-        for dir in [a, b] { try "x\n".write(toFile: "\(dir)/RY2_referrals_2025-09.csv", atomically: true, encoding: .utf8) }
+        for dir in [a, b] {
+            try "x\n".write(toFile: "\(dir)/RY2_referrals_2025-09.csv", atomically: true, encoding: .utf8)
+        }
         let error = try #require(throws: RehabError.self) {
             _ = try ValidateJob.run(
                 ValidateOptions(

@@ -26,7 +26,10 @@ enum ReportFixtures {
     }
 
     /// Validates `text` as `name` and writes all three reports; returns their contents.
-    static func reports(_ text: String, name: String) throws -> (result: ValidationResult, json: String, html: String, quarantine: String) {
+    static func reports(
+        _ text: String,
+        name: String
+    ) throws -> (result: ValidationResult, json: String, html: String, quarantine: String) {
         let dir = try folder()
         let path = "\(dir)/\(name)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -37,7 +40,10 @@ enum ReportFixtures {
         try JSONReport.write(result, to: "\(dir)/\(stem).json")
         try HTMLReport.write(result, to: "\(dir)/\(stem).html")
         func read(_ p: String) throws -> String { try String(contentsOfFile: p, encoding: .utf8) }
-        return (result, try read("\(dir)/\(stem).json"), try read("\(dir)/\(stem).html"), try read("\(dir)/\(stem).quarantine.csv"))
+        return (
+            result, try read("\(dir)/\(stem).json"), try read("\(dir)/\(stem).html"),
+            try read("\(dir)/\(stem).quarantine.csv")
+        )
     }
 
     static let header =
@@ -50,7 +56,10 @@ enum ReportFixtures {
 struct ReportTests {
     @Test("HTML escapes every value")
     func htmlEscaping() {
-        #expect(HTML.escape("<script>alert('x')</script> & \"q\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+        #expect(
+            HTML.escape("<script>alert('x')</script> & \"q\"")
+                == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        )
         var page = HTML()
         page.element("td", "<b>")
         #expect(page.text == "<td>&lt;b&gt;</td>")
@@ -68,7 +77,10 @@ struct ReportTests {
 
     @Test(
         "Cells a spreadsheet would run as formulas are neutralised",
-        arguments: [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("ok", "ok")]
+        arguments: [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"), ("ok", "ok"),
+        ]
     )
     func csvInjection(input: String, output: String) {
         #expect(QuarantineWriter.neutralised(Array(input.utf8)) == Array(output.utf8))

@@ -10,7 +10,9 @@ struct CatalogueTests {
     func everyColumnCovered(kind: ExtractKind) {
         let rules = Fixtures.catalogue.rules(for: kind)
         for column in Fixtures.contracts[kind].columns {
-            let covering = rules.filter { $0.column == column.name && [.required, .format, .code_list].contains($0.check) }
+            let covering = rules.filter {
+                $0.column == column.name && [.required, .format, .code_list].contains($0.check)
+            }
             #expect(!covering.isEmpty, "\(kind).\(column.name) has no rule")
         }
     }
@@ -44,18 +46,22 @@ struct CatalogueTests {
     func unknownKeyIsRefused() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(toFile: "\(folder)/catalogue.yaml", atomically: true, encoding: .utf8)
+        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(
+            toFile: "\(folder)/catalogue.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
         try """
-            rules:
-              - id: X-01
-                applies_to: referrals
-                check: required
-                colum: sex
-                severity: warning
-                message: m
-                guidance: g
-                basis: {kind: contract, ref: r}
-            """.write(toFile: "\(folder)/referrals.yaml", atomically: true, encoding: .utf8)
+        rules:
+          - id: X-01
+            applies_to: referrals
+            check: required
+            colum: sex
+            severity: warning
+            message: m
+            guidance: g
+            basis: {kind: contract, ref: r}
+        """.write(toFile: "\(folder)/referrals.yaml", atomically: true, encoding: .utf8)
         let error = try #require(throws: RehabError.self) {
             _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
         }
@@ -68,11 +74,15 @@ struct CatalogueTests {
     func unknownColumnIsRefused() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(toFile: "\(folder)/catalogue.yaml", atomically: true, encoding: .utf8)
+        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(
+            toFile: "\(folder)/catalogue.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
         try """
-            rules:
-              - {id: X-01, applies_to: contacts, check: required, column: sex, severity: warning, message: m, guidance: g, basis: {kind: contract, ref: r}}
-            """.write(toFile: "\(folder)/contacts.yaml", atomically: true, encoding: .utf8)
+        rules:
+          - {id: X-01, applies_to: contacts, check: required, column: sex, severity: warning, message: m, guidance: g, basis: {kind: contract, ref: r}}
+        """.write(toFile: "\(folder)/contacts.yaml", atomically: true, encoding: .utf8)
         let error = try #require(throws: RehabError.self) {
             _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
         }
@@ -88,7 +98,8 @@ struct ValueTests {
         arguments: [
             ("9434765919", true), ("9434765918", false), ("4010232137", true), ("4010232138", false),
             // Weighted sum 2 gives check digit 9; weighted sum 12 gives 10, which is never valid.
-            ("0000000019", true), ("0000000060", false), ("0000000061", false), ("943476591", false), ("94347659a9", false),
+            ("0000000019", true), ("0000000060", false), ("0000000061", false), ("943476591", false),
+            ("94347659a9", false),
         ]
     )
     func modulus11(number: String, valid: Bool) {
@@ -105,7 +116,10 @@ struct ValueTests {
 
     @Test("The key comes from the environment or a key file")
     func keyConfiguration() throws {
-        let env = try Pseudonymiser.configured(keyFile: nil, environment: ["REHABCOUNT_PSEUDONYM_KEY": String(repeating: "k", count: 32)])
+        let env = try Pseudonymiser.configured(
+            keyFile: nil,
+            environment: ["REHABCOUNT_PSEUDONYM_KEY": String(repeating: "k", count: 32)]
+        )
         #expect(env?.keySource == .environment)
         #expect(env?.pseudonym(of: "9434765919") == "121ee75534cd8e8dc2bb07aa515bf10aeb0b61f725c784ff2a4499d5c5f6f3b0")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID())").path

@@ -61,7 +61,9 @@ enum Fixtures {
             v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
                 ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
         }
-        return ([columns.joined(separator: ",")] + rows.map { row in columns.map { quoted(row[$0] ?? "") }.joined(separator: ",") })
+        return
+            ([columns.joined(separator: ",")]
+            + rows.map { row in columns.map { quoted(row[$0] ?? "") }.joined(separator: ",") })
             .joined(separator: "\n") + "\n"
     }
 
@@ -99,7 +101,11 @@ enum Fixtures {
     ) throws -> (result: ValidationResult, failed: Set<String>, sink: RecordingSink) {
         let path = try write(csv(kind, rows), name: name ?? "RY2_\(kind.rawValue)_2025-09.csv")
         var sink = RecordingSink()
-        let (result, _) = try SubmissionValidator(context: context).validate(path: path, referrals: referrals, sink: &sink)
+        let (result, _) = try SubmissionValidator(context: context).validate(
+            path: path,
+            referrals: referrals,
+            sink: &sink
+        )
         return (result, Set(result.rules.filter { $0.failures > 0 }.map(\.rule.id)), sink)
     }
 }

@@ -17,21 +17,53 @@ let ruleCases: [RuleCase] = [
     // required (M → record, R → warning), with the contract's conditions
     .init(rule: "REF-ID-REQ-01", kind: .referrals, failing: ["referral_id": ""]),
     .init(rule: "REF-SEX-REQ-01", kind: .referrals, failing: ["sex": ""]),
-    .init(rule: "REF-PATIENT-REQ-01", kind: .referrals, failing: ["nhs_number": "", "patient_id": ""],
-          passing: ["nhs_number": "9434765919", "patient_id": ""]),
-    .init(rule: "REF-TOOL-REQ-01", kind: .referrals, failing: ["outcome_tool": "", "outcome_score_start": "", "outcome_score_end": ""],
-          passing: ["referral_outcome": "open", "discharge_date": "", "outcome_tool": "", "outcome_score_start": "", "outcome_score_end": ""]),
-    .init(rule: "REF-DISCHARGE-REQ-01", kind: .referrals, failing: ["discharge_date": ""],
-          passing: ["discharge_date": "", "referral_outcome": "open"]),
-    .init(rule: "CON-DURATION-REQ-01", kind: .contacts, failing: ["duration_minutes": ""],
-          passing: ["duration_minutes": "", "attendance": "did_not_attend"]),
+    .init(
+        rule: "REF-PATIENT-REQ-01",
+        kind: .referrals,
+        failing: ["nhs_number": "", "patient_id": ""],
+        passing: ["nhs_number": "9434765919", "patient_id": ""]
+    ),
+    .init(
+        rule: "REF-TOOL-REQ-01",
+        kind: .referrals,
+        failing: ["outcome_tool": "", "outcome_score_start": "", "outcome_score_end": ""],
+        passing: [
+            "referral_outcome": "open", "discharge_date": "", "outcome_tool": "", "outcome_score_start": "",
+            "outcome_score_end": "",
+        ]
+    ),
+    .init(
+        rule: "REF-DISCHARGE-REQ-01",
+        kind: .referrals,
+        failing: ["discharge_date": ""],
+        passing: ["discharge_date": "", "referral_outcome": "open"]
+    ),
+    .init(
+        rule: "CON-DURATION-REQ-01",
+        kind: .contacts,
+        failing: ["duration_minutes": ""],
+        passing: ["duration_minutes": "", "attendance": "did_not_attend"]
+    ),
     // format and type
-    .init(rule: "REF-AGE-FORMAT-01", kind: .referrals, failing: ["age_at_referral": "67.5"], passing: ["age_at_referral": "0"]),
-    .init(rule: "REF-RECEIVED-FORMAT-01", kind: .referrals, failing: ["referral_received_date": "2025-02-30"],
-          passing: ["referral_received_date": "20/08/2025"]),
+    .init(
+        rule: "REF-AGE-FORMAT-01",
+        kind: .referrals,
+        failing: ["age_at_referral": "67.5"],
+        passing: ["age_at_referral": "0"]
+    ),
+    .init(
+        rule: "REF-RECEIVED-FORMAT-01",
+        kind: .referrals,
+        failing: ["referral_received_date": "2025-02-30"],
+        passing: ["referral_received_date": "20/08/2025"]
+    ),
     .init(rule: "REF-ORG-FORMAT-01", kind: .referrals, failing: ["org_code": "ry2"]),
-    .init(rule: "REF-ID-FORMAT-01", kind: .referrals, failing: ["referral_id": String(repeating: "x", count: 65)],
-          passing: ["referral_id": String(repeating: "é", count: 64)]),
+    .init(
+        rule: "REF-ID-FORMAT-01",
+        kind: .referrals,
+        failing: ["referral_id": String(repeating: "x", count: 65)],
+        passing: ["referral_id": String(repeating: "é", count: 64)]
+    ),
     .init(rule: "REF-NHS-FORMAT-01", kind: .referrals, failing: ["nhs_number": "943 476 5919"]),
     .init(rule: "WF-FTE-FORMAT-01", kind: .workforce, failing: ["fte": "1,0"], passing: ["fte": "0.5"]),
     // legacy dates: accepted with a warning
@@ -42,31 +74,67 @@ let ruleCases: [RuleCase] = [
     .init(rule: "CON-ATTEND-CODE-01", kind: .contacts, failing: ["attendance": "yes"]),
     .init(rule: "WF-PROF-CODE-01", kind: .workforce, failing: ["profession": "physio"]),
     // ranges
-    .init(rule: "REF-AGE-RANGE-01", kind: .referrals, failing: ["age_at_referral": "121"], passing: ["age_at_referral": "120"]),
-    .init(rule: "CON-DURATION-RANGE-01", kind: .contacts, failing: ["duration_minutes": "0"], passing: ["duration_minutes": "600"]),
+    .init(
+        rule: "REF-AGE-RANGE-01",
+        kind: .referrals,
+        failing: ["age_at_referral": "121"],
+        passing: ["age_at_referral": "120"]
+    ),
+    .init(
+        rule: "CON-DURATION-RANGE-01",
+        kind: .contacts,
+        failing: ["duration_minutes": "0"],
+        passing: ["duration_minutes": "600"]
+    ),
     .init(rule: "WF-FTE-RANGE-01", kind: .workforce, failing: ["fte": "0"], passing: ["fte": "1.5"]),
     // NHS number Modulus 11
-    .init(rule: "REF-NHS-MOD11-01", kind: .referrals, failing: ["nhs_number": "9434765918"], passing: ["nhs_number": "4010232137"]),
+    .init(
+        rule: "REF-NHS-MOD11-01",
+        kind: .referrals,
+        failing: ["nhs_number": "9434765918"],
+        passing: ["nhs_number": "4010232137"]
+    ),
     // ORG consistency and reference lookups
     .init(rule: "REF-ORG-MATCH-01", kind: .referrals, failing: ["org_code": "RY3"]),
     .init(rule: "REF-ORG-KNOWN-01", kind: .referrals, failing: ["org_code": "ZZ9"]),
-    .init(rule: "REF-LSOA-KNOWN-01", kind: .referrals, failing: ["lsoa_code": "E01999999"], passing: ["lsoa_code": "E01012392"]),
+    .init(
+        rule: "REF-LSOA-KNOWN-01",
+        kind: .referrals,
+        failing: ["lsoa_code": "E01999999"],
+        passing: ["lsoa_code": "E01012392"]
+    ),
     .init(rule: "REF-LSOA-FORMAT-01", kind: .referrals, failing: ["lsoa_code": "W01000001"]),
     // date windows
     .init(rule: "REF-RECEIVED-PERIOD-01", kind: .referrals, failing: ["referral_received_date": "2025-10-01"]),
-    .init(rule: "REF-RECEIVED-FUTURE-01", kind: .referrals, failing: ["referral_received_date": "2025-11-23"],
-          passing: ["referral_received_date": "2025-09-30"]),
+    .init(
+        rule: "REF-RECEIVED-FUTURE-01",
+        kind: .referrals,
+        failing: ["referral_received_date": "2025-11-23"],
+        passing: ["referral_received_date": "2025-09-30"]
+    ),
     .init(rule: "REF-RECEIVED-MIN-01", kind: .referrals, failing: ["referral_received_date": "1989-12-31"]),
     .init(rule: "CON-DATE-PERIOD-01", kind: .contacts, failing: ["contact_date": "2025-08-31"]),
     .init(rule: "WF-SNAPSHOT-PERIOD-01", kind: .workforce, failing: ["snapshot_date": "2025-10-01"]),
     // cross-field
-    .init(rule: "REF-DATE-ORDER-01", kind: .referrals, failing: ["first_contact_date": "2025-08-19"],
-          passing: ["first_contact_date": "2025-08-20"]),
+    .init(
+        rule: "REF-DATE-ORDER-01",
+        kind: .referrals,
+        failing: ["first_contact_date": "2025-08-19"],
+        passing: ["first_contact_date": "2025-08-20"]
+    ),
     .init(rule: "REF-DATE-ORDER-02", kind: .referrals, failing: ["discharge_date": "2025-09-01"]),
-    .init(rule: "REF-SCORE-START-RANGE-01", kind: .referrals, failing: ["outcome_score_start": "21"],
-          passing: ["outcome_tool": "psfs", "outcome_score_start": "10"]),
-    .init(rule: "WF-REG-AHP-01", kind: .workforce, failing: ["registered": "N"],
-          passing: ["registered": "N", "profession": "rehab_support_worker"]),
+    .init(
+        rule: "REF-SCORE-START-RANGE-01",
+        kind: .referrals,
+        failing: ["outcome_score_start": "21"],
+        passing: ["outcome_tool": "psfs", "outcome_score_start": "10"]
+    ),
+    .init(
+        rule: "WF-REG-AHP-01",
+        kind: .workforce,
+        failing: ["registered": "N"],
+        passing: ["registered": "N", "profession": "rehab_support_worker"]
+    ),
 ]
 
 @Suite("Rules")
@@ -112,10 +180,14 @@ struct RuleTests {
     @Test("A share threshold warns when too few rows are recorded")
     func shareRecorded() throws {
         let stated = (0..<9).map { Fixtures.referral.merging(["referral_id": "R\($0)"]) { $1 } }
-        let notStated = (0..<2).map { Fixtures.referral.merging(["referral_id": "N\($0)", "ethnic_category": "Z"]) { $1 } }
+        let notStated = (0..<2).map {
+            Fixtures.referral.merging(["referral_id": "N\($0)", "ethnic_category": "Z"]) { $1 }
+        }
         // 9 of 11 recorded is under 90%; 9 of 10 is not.
         #expect(try Fixtures.validate(.referrals, stated + notStated).failed.contains("REF-ETHNIC-SHARE-01"))
-        #expect(!(try Fixtures.validate(.referrals, stated + notStated.prefix(1)).failed.contains("REF-ETHNIC-SHARE-01")))
+        #expect(
+            !(try Fixtures.validate(.referrals, stated + notStated.prefix(1)).failed.contains("REF-ETHNIC-SHARE-01"))
+        )
     }
 
     @Test("More than half the rows rejected rejects the file")
@@ -167,7 +239,8 @@ struct FileRuleTests {
 
     @Test("A header with a missing, an unknown and a repeated column is rejected, naming each")
     func header() throws {
-        let text = "org_code,contact_id,contact_id,referral_id,contact_date,attendance,duration_minutes,profession,mode,colour\n"
+        let text =
+            "org_code,contact_id,contact_id,referral_id,contact_date,attendance,duration_minutes,profession,mode,colour\n"
             + "RY2,C1,C1,R1,2025-09-02,attended,45,physiotherapist,face_to_face,red\n"
         let path = try Fixtures.write(text, name: "RY2_contacts_2025-09.csv")
         var sink = Fixtures.RecordingSink()
@@ -192,7 +265,10 @@ struct FileRuleTests {
     func structure() throws {
         let header = Fixtures.csv(.workforce, []).trimmingCharacters(in: .newlines)
         let good = "RY2,2025-09-30,S1,filled,physiotherapist,Y,6,1.0,msk,clinic"
-        var bytes = Array("\(header)\n\(good)\nRY2,2025-09-30,S2,filled\n\nRY2,2025-09-30,S\"3,filled,physiotherapist,Y,6,1.0,msk,clinic\n".utf8)
+        var bytes = Array(
+            "\(header)\n\(good)\nRY2,2025-09-30,S2,filled\n\nRY2,2025-09-30,S\"3,filled,physiotherapist,Y,6,1.0,msk,clinic\n"
+                .utf8
+        )
         bytes += Array("RY2,2025-09-30,S4,filled,physiotherapist,Y,6,1.0,msk,".utf8) + [0] + [0x0A]
         bytes += Array("RY2,2025-09-30,S5,filled,physiotherapist,Y,6,1.0,msk,clinic\n".utf8)
         bytes += Array("RY2,2025-09-30,S6,filled,physiotherapist,Y,6,1.0,msk,caf".utf8) + [0xE9, 0x0A]
@@ -241,7 +317,10 @@ struct DamagedInputTests {
 struct CrossFileTests {
     @Test("Contacts are checked against the referrals validated with them")
     func contactsAgainstReferrals() throws {
-        let referralsPath = try Fixtures.write(Fixtures.csv(.referrals, [Fixtures.referral]), name: "RY2_referrals_2025-09.csv")
+        let referralsPath = try Fixtures.write(
+            Fixtures.csv(.referrals, [Fixtures.referral]),
+            name: "RY2_referrals_2025-09.csv"
+        )
         var sink = DiscardingRowSink()
         let validator = SubmissionValidator(context: Fixtures.context)
         let (_, index) = try validator.validate(path: referralsPath, collectReferrals: true, sink: &sink)
@@ -258,7 +337,9 @@ struct CrossFileTests {
         #expect(sink2.quarantined.map(\.row) == [2])
         #expect(withIndex.rules.first { $0.rule.id == "CON-REF-ORDER-01" }?.evaluated == true)
 
-        let early = Fixtures.referral.merging(["referral_received_date": "2025-09-10", "first_contact_date": "2025-09-10"]) { $1 }
+        let early = Fixtures.referral.merging([
+            "referral_received_date": "2025-09-10", "first_contact_date": "2025-09-10",
+        ]) { $1 }
         let path2 = try Fixtures.write(Fixtures.csv(.referrals, [early]), name: "RY2_referrals_2025-09.csv")
         let (_, index2) = try validator.validate(path: path2, collectReferrals: true, sink: &sink)
         let (_, failed2, sink3) = try Fixtures.validate(.contacts, [Fixtures.contact], referrals: index2)
@@ -269,8 +350,13 @@ struct CrossFileTests {
 
     @Test("Without the referrals file the cross-file rules are reported as not evaluated")
     func notEvaluatedAlone() throws {
-        let (result, failed, _) = try Fixtures.validate(.contacts, [Fixtures.contact.merging(["referral_id": "NOPE"]) { $1 }])
+        let (result, failed, _) = try Fixtures.validate(
+            .contacts,
+            [Fixtures.contact.merging(["referral_id": "NOPE"]) { $1 }]
+        )
         #expect(failed.isEmpty)
-        #expect(result.rules.filter { !$0.evaluated }.map(\.rule.id).sorted() == ["CON-REF-EXISTS-01", "CON-REF-ORDER-01"])
+        #expect(
+            result.rules.filter { !$0.evaluated }.map(\.rule.id).sorted() == ["CON-REF-EXISTS-01", "CON-REF-ORDER-01"]
+        )
     }
 }

@@ -14,17 +14,22 @@ public struct CSVTable: Sendable {
         var header: [String] = []
         var rows: [[String]] = []
         var problem: String?
-        let summary = try CSVReader(path: path).read(onBlankLine: { _ in }) { row in
-            if row.recordNumber == 0 {
-                header = row.strings
-                return
+        let summary = try CSVReader(path: path).read(
+            onBlankLine: { _ in },
+            onRow: { row in
+                if row.recordNumber == 0 {
+                    header = row.strings
+                    return
+                }
+                if problem == nil, !row.issues.isEmpty || row.count != header.count {
+                    problem = "line \(row.line) is malformed (\(row.count) fields where the header has \(header.count))"
+                }
+                rows.append(row.strings)
             }
-            if problem == nil, !row.issues.isEmpty || row.count != header.count {
-                problem = "line \(row.line) is malformed (\(row.count) fields where the header has \(header.count))"
-            }
-            rows.append(row.strings)
+        )
+        if let line = summary.unterminatedQuoteLine {
+            problem = problem ?? "a quote opened on line \(line) never closes"
         }
-        if let line = summary.unterminatedQuoteLine { problem = problem ?? "a quote opened on line \(line) never closes" }
         if let problem {
             throw RehabError(.configuration, "\(path): \(problem).", hint: "Restore the file from the repository.")
         }

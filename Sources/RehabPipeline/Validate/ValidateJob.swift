@@ -90,13 +90,21 @@ public enum ValidateJob {
         progress: (ValidatedFile) -> Void = { _ in }
     ) throws -> ValidateOutcome {
         guard !options.files.isEmpty else {
-            throw RehabError(.usage, "No files to validate.", hint: "Name one or more extracts, e.g. RX1_referrals_2025-09.csv.")
+            throw RehabError(
+                .usage,
+                "No files to validate.",
+                hint: "Name one or more extracts, e.g. RX1_referrals_2025-09.csv."
+            )
         }
         var stems: [String: String] = [:]
         for file in options.files {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw RehabError(.usage, "\(file) does not exist or is a folder.", hint: "Name extract files, not folders.")
+                throw RehabError(
+                    .usage,
+                    "\(file) does not exist or is a folder.",
+                    hint: "Name extract files, not folders."
+                )
             }
             let stem = reportStem(file)
             if let other = stems[stem] {
@@ -124,7 +132,10 @@ public enum ValidateJob {
             for path in group {
                 let stem = reportStem(path)
                 let base = "\(options.reportDirectory)/\(stem)"
-                var quarantine = try QuarantineWriter(path: "\(base).quarantine.csv", pseudonymiser: context.pseudonymiser)
+                var quarantine = try QuarantineWriter(
+                    path: "\(base).quarantine.csv",
+                    pseudonymiser: context.pseudonymiser
+                )
                 let (result, index) = try validator.validate(
                     path: path,
                     encoding: options.encoding,

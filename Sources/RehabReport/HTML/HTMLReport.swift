@@ -128,7 +128,9 @@ public enum HTMLReport {
                         label: item.column + (item.status == .O ? " (optional)" : ""),
                         value: completeness,
                         caption: "\(format(completeness * 100, places: 1))% filled",
-                        colour: completeness >= 0.95 ? "#2e7d32" : completeness >= 0.8 ? "#f9a825" : "#c62828"
+                        // Optional items are often empty for good reason (no discharge yet): grey, not red.
+                        colour: item.status == .O
+                            ? "#90a4ae" : completeness >= 0.95 ? "#2e7d32" : completeness >= 0.8 ? "#f9a825" : "#c62828"
                     )
                 },
                 maximum: 1,
@@ -243,5 +245,6 @@ public enum HTMLReport {
         .sev.file{background:#ffebee;color:#b71c1c}.sev.record{background:#fff3e0;color:#e65100}
         .sev.warning{background:#fffde7;color:#7a4f01}
         footer{margin-top:2rem;font-size:.8rem;color:#4c6272}.explain{max-width:60rem}
+        table.rules td:first-child{white-space:nowrap}
         """
 }

@@ -69,7 +69,7 @@ public enum JSONReport {
         try out.write("\n  ],\n")
         try out.write("  \"findings\": [")
         var first = true
-        try result.findings.forEach { f in
+        try result.findings.visit { f in
             try out.write(first ? "\n" : ",\n")
             first = false
             try out.write(

@@ -55,7 +55,9 @@ public struct QuarantineWriter: RowSink {
     private func writeRecord(_ fields: [[UInt8]]) throws {
         for (i, field) in fields.enumerated() {
             if i > 0 { try out.write(byte: UInt8(ascii: ",")) }
-            let needsQuotes = field.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            let needsQuotes = field.contains {
+                $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13
+            }
             if needsQuotes {
                 try out.write(byte: UInt8(ascii: "\""))
                 for byte in field {

@@ -83,7 +83,10 @@ public struct ColumnSpec: Sendable, Codable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(
-            ["name", "type", "status", "description", "codes", "max_length", "min", "max", "min_exclusive", "required_when"]
+            [
+                "name", "type", "status", "description", "codes", "max_length", "min", "max", "min_exclusive",
+                "required_when",
+            ]
         )
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)

@@ -165,7 +165,11 @@ public struct RuleCatalogue: Sendable {
             }
         }
         guard !rules.isEmpty else {
-            throw RehabError(.configuration, "No rules found in \(directory).", hint: "Point --config-dir at a RehabCount checkout.")
+            throw RehabError(
+                .configuration,
+                "No rules found in \(directory).",
+                hint: "Point --config-dir at a RehabCount checkout."
+            )
         }
         self.name = header.catalogue
         self.version = header.version

@@ -44,7 +44,11 @@ enum YAMLFile {
         let line = locate(context.codingPath, in: root)?.line
         let place = line.map { "\(path):\($0)" } ?? path
         let key = keyPath.isEmpty ? "" : " at `\(keyPath)`"
-        return RehabError(.configuration, "\(place)\(key): \(problem).", hint: "Fix that entry; docs/ describes each file.")
+        return RehabError(
+            .configuration,
+            "\(place)\(key): \(problem).",
+            hint: "Fix that entry; docs/ describes each file."
+        )
     }
 
     /// The position of the deepest node along a coding path.

@@ -231,7 +231,11 @@ struct PlanBuilder {
         }
         for (i, spec) in contract.columns.enumerated() {
             if let condition = spec.requiredWhen {
-                columns[i].requiredWhen = try add([condition], contract: contract, owner: "contract column \(spec.name)")
+                columns[i].requiredWhen = try add(
+                    [condition],
+                    contract: contract,
+                    owner: "contract column \(spec.name)"
+                )
             }
         }
     }
@@ -249,7 +253,10 @@ struct PlanBuilder {
         }
         func mask(_ codes: [String]) throws -> UInt64 {
             guard columns[index].type == .code else {
-                throw RehabError(.configuration, "\(owner): `in`/`not_in` need a code column; \(condition.column) is not one.")
+                throw RehabError(
+                    .configuration,
+                    "\(owner): `in`/`not_in` need a code column; \(condition.column) is not one."
+                )
             }
             var mask: UInt64 = 0
             for code in codes {

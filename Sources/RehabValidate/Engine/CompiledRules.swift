@@ -55,7 +55,10 @@ struct CompiledRules {
         for (index, rule) in rules.enumerated() {
             func column(_ name: String?) throws -> Int {
                 guard let name, let i = contract.index(of: name) else {
-                    throw RehabError(.configuration, "Rule \(rule.id) names a column the \(contract.kind) contract lacks.")
+                    throw RehabError(
+                        .configuration,
+                        "Rule \(rule.id) names a column the \(contract.kind) contract lacks."
+                    )
                 }
                 return i
             }
@@ -114,7 +117,10 @@ struct CompiledRules {
                 builder.scoreRanges += Array(repeating: ScoreRange(min: 0, max: 0, defined: false), count: codes.count)
                 for (code, bounds) in rule.ranges ?? [:] {
                     guard let i = codes.firstIndex(of: code) else {
-                        throw RehabError(.configuration, "Rule \(rule.id): \(code) is not a code of \(rule.toolColumn ?? "").")
+                        throw RehabError(
+                            .configuration,
+                            "Rule \(rule.id): \(code) is not a code of \(rule.toolColumn ?? "")."
+                        )
                     }
                     builder.scoreRanges[start + i] = ScoreRange(min: bounds[0], max: bounds[1], defined: true)
                 }
@@ -168,7 +174,10 @@ struct CompiledRules {
                     notEvaluated.insert(index)
                     continue
                 }
-                check = .contactAfterReferral(column: try column(rule.column), referral: try column(rule.referralColumn))
+                check = .contactAfterReferral(
+                    column: try column(rule.column),
+                    referral: try column(rule.referralColumn)
+                )
             }
             if let check { builder.checks.append(PlannedCheck(rule: index, check: check)) }
         }

@@ -68,7 +68,11 @@ public final class FindingLog: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forUpdatingAtPath: path)
         else {
-            throw RehabError(.output, "Cannot create a temporary file in \(directory).", hint: "Set TMPDIR to a writable folder.")
+            throw RehabError(
+                .output,
+                "Cannot create a temporary file in \(directory).",
+                hint: "Set TMPDIR to a writable folder."
+            )
         }
         self.handle = handle
         buffer.reserveCapacity(1 << 16)
@@ -97,7 +101,7 @@ public final class FindingLog: @unchecked Sendable {
     }
 
     /// Calls `body` with every finding, in the order they were found.
-    public func forEach(_ body: (Finding) throws -> Void) throws {
+    public func visit(_ body: (Finding) throws -> Void) throws {
         flush()
         try handle.seek(toOffset: 0)
         while true {
@@ -131,7 +135,7 @@ public final class FindingLog: @unchecked Sendable {
     /// Every finding, in memory: for tests and small submissions.
     public func all() throws -> [Finding] {
         var findings: [Finding] = []
-        try forEach { findings.append($0) }
+        try visit { findings.append($0) }
         return findings
     }
 }

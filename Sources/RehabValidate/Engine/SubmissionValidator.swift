@@ -206,8 +206,14 @@ struct ValidationRun {
         }
         headerOK = fieldOfColumn.allSatisfy { $0 != nil } && problems.isEmpty
         if !headerOK { skipColumnRules() }
-        let nhs = Set(contract.columns.indices.filter { contract.columns[$0].type == .nhs_number }.compactMap { fieldOfColumn[$0] })
-        try sink.begin(RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs))
+        let nhs = Set(
+            contract.columns.indices.filter { contract.columns[$0].type == .nhs_number }.compactMap {
+                fieldOfColumn[$0]
+            }
+        )
+        try sink.begin(
+            RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs)
+        )
     }
 
     /// Prepares a run that has no header to go by: an empty or unreadable file.
@@ -316,7 +322,11 @@ struct ValidationRun {
             failures[rule] += 1
             if examples[rule].count < 5 {
                 examples[rule].append(
-                    FindingLocation(row: row.recordNumber, line: row.line, column: column < 0 ? nil : findingColumns[column])
+                    FindingLocation(
+                        row: row.recordNumber,
+                        line: row.line,
+                        column: column < 0 ? nil : findingColumns[column]
+                    )
                 )
             }
             log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
@@ -426,7 +436,11 @@ struct ValidationRun {
 
     // MARK: Submission
 
-    mutating func finish(summary: TableSummary, format: SubmissionName.FileFormat, encoding: TextEncoding) throws
+    mutating func finish(
+        summary: TableSummary,
+        format: SubmissionName.FileFormat,
+        encoding: TextEncoding
+    ) throws
         -> ValidationResult
     {
         defer { cells.deallocate() }
@@ -437,7 +451,9 @@ struct ValidationRun {
         if let r = compiled.structure[.blank_line] {
             for line in blankLines { fileFindings.append((r, -1, nil, line)) }
         }
-        if counts.read == 0, !isUnreadable, let r = compiled.structure[.no_rows] { fileFindings.append((r, -1, nil, nil)) }
+        if counts.read == 0, !isUnreadable, let r = compiled.structure[.no_rows] {
+            fileFindings.append((r, -1, nil, nil))
+        }
         for (rule, column, minimum) in compiled.shares where !notEvaluated.contains(rule) {
             let item = items[column]
             if item.applicable > 0, Double(item.valid - item.defaulted) < minimum * Double(item.applicable) {

@@ -39,18 +39,21 @@ public struct ReferenceData: Sendable {
             var index: Int?
             var malformed: Int?
             var set = LSOASet()
-            _ = try CSVReader(path: path).read(onBlankLine: { _ in }) { row in
-                guard let column = index else {
-                    index = row.strings.firstIndex(of: column)
-                    if index == nil { malformed = 1 }
-                    return
+            _ = try CSVReader(path: path).read(
+                onBlankLine: { _ in },
+                onRow: { row in
+                    guard let field = index else {
+                        index = row.strings.firstIndex(of: column)
+                        if index == nil { malformed = 1 }
+                        return
+                    }
+                    guard field < row.count, let number = ReferenceData.lsoaNumber(row[field]) else {
+                        if malformed == nil { malformed = row.line }
+                        return
+                    }
+                    set.insert(number)
                 }
-                guard column < row.count, let number = ReferenceData.lsoaNumber(row[column]) else {
-                    if malformed == nil { malformed = row.line }
-                    return
-                }
-                set.insert(number)
-            }
+            )
             if let line = malformed {
                 throw RehabError(
                     .configuration,

@@ -380,21 +380,32 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     String(validating: bytes, as: UTF8.self) != nil
 }
 
-/// SHA-256 of a whole file, for submissions whose content could not be read as rows.
+/// SHA-256 of a whole file: for workbooks, and for submissions whose content could not be read as rows.
 public enum FileDigest {
-    /// The lower-case hex SHA-256 of the file's bytes, and its size; nil when it cannot be opened.
-    public static func sha256(path: String) -> (hex: String, bytes: Int)? {
+    /// The lower-case hex SHA-256 of the file's bytes, and its size.
+    ///
+    /// - Throws: `RehabError.Code.unreadableFile` when the file cannot be opened or read.
+    public static func sha256(path: String) throws -> (hex: String, bytes: Int) {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            throw RehabError(
+                .unreadableFile,
+                "Cannot open \(path): \(String(cString: strerror(errno))).",
+                hint: "Check the path and that the file is readable by this user."
+            )
+        }
         defer { close(fd) }
         var digest = SHA256()
         var total = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let n = systemRead(fd, buffer.baseAddress, buffer.count)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
+            }
+            if n == 0 { break }
             digest.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             total += n
         }

@@ -66,31 +66,8 @@ public struct XLSXReader: TableSource {
 
     /// The size and SHA-256 of the file's bytes as stored.
     static func digest(_ path: String) throws -> (size: Int, sha256: String) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw RehabError(
-                .unreadableFile,
-                "Cannot open \(path): \(String(cString: strerror(errno))).",
-                hint: "Check the path and that the file is readable by this user."
-            )
-        }
-        defer { close(fd) }
-        let chunkSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var digest = SHA256()
-        var size = 0
-        while true {
-            let n = systemRead(fd, buffer.baseAddress, chunkSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
-            }
-            if n == 0 { break }
-            digest.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            size += n
-        }
-        return (size, digest.finalize().hexString)
+        let digest = try FileDigest.sha256(path: path)
+        return (digest.bytes, digest.hex)
     }
 }
 

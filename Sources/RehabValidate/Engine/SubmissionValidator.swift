@@ -89,7 +89,7 @@ public struct SubmissionValidator: Sendable {
             if run.compiled == nil { try run.begin(kind: name?.kind ?? .referrals, sink: &sink) }
             run.unreadable()
             summary = TableSummary()
-            if let digest = FileDigest.sha256(path: path) {
+            if let digest = try? FileDigest.sha256(path: path) {
                 summary.sha256 = digest.hex
                 summary.bytesRead = digest.bytes
             }

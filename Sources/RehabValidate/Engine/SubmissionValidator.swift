@@ -69,6 +69,7 @@ public struct SubmissionValidator: Sendable {
             referrals: referrals,
             collectReferrals: collectReferrals
         )
+        defer { run.cells.deallocate() }
         logger.debug("validating", metadata: ["file": "\(fileName)"])
         var summary: TableSummary
         do {
@@ -443,7 +444,6 @@ struct ValidationRun {
     ) throws
         -> ValidationResult
     {
-        defer { cells.deallocate() }
         let compiled = self.compiled!
         if let line = summary.unterminatedQuoteLine, let r = compiled.structure[.unterminated_quote] {
             fileFindings.append((r, -1, nil, line))

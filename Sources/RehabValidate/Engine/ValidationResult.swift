@@ -61,8 +61,4 @@ public struct ValidationResult: Sendable {
     public var lines: Int
     public var blankLines: Int
 
-    /// The most severe finding, if any.
-    public var highestSeverity: Severity? {
-        rules.filter { $0.failures > 0 }.map(\.rule.severity).max()
-    }
 }

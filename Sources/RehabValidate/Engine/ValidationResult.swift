@@ -60,5 +60,4 @@ public struct ValidationResult: Sendable {
     /// Physical lines and blank lines seen.
     public var lines: Int
     public var blankLines: Int
-
 }

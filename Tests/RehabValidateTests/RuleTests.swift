@@ -177,6 +177,29 @@ struct RuleTests {
         #expect(sink.quarantined.map(\.row) == [3])
     }
 
+    @Test("Duplicates are still found after the id table is sized from the first rows")
+    func uniquenessAcrossTableSizing() throws {
+        var rows = (0..<3000).map { Fixtures.referral.merging(["referral_id": "R\($0)"]) { $1 } }
+        rows[2500]["referral_id"] = "R10"
+        rows[2999]["referral_id"] = "R2000"
+        let (result, _, sink) = try Fixtures.validate(.referrals, rows)
+        #expect(try result.findings.all().filter { $0.rule == "REF-ID-UNIQUE-01" }.map(\.row) == [2501, 3000])
+        #expect(sink.quarantined.map(\.row) == [2501, 3000])
+    }
+
+    @Test("The id table keeps every key through growth and sizing")
+    func identifierTable() {
+        var table = IdentifierTable(capacity: 4, storesValues: true)
+        for i in 0..<5000 {
+            if i == 1000 { table.reserve(20_000) }
+            #expect(table.insert(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, value: Int32(i)) == nil)
+        }
+        #expect(table.count == 5000)
+        #expect(table.value(for: 4321 &* 0x9E37_79B9_7F4A_7C15) == 4321)
+        #expect(table.insert(77 &* 0x9E37_79B9_7F4A_7C15, value: 0) == 77)
+        #expect(table.value(for: 123_456_789) == nil)
+    }
+
     @Test("A share threshold warns when too few rows are recorded")
     func shareRecorded() throws {
         let stated = (0..<9).map { Fixtures.referral.merging(["referral_id": "R\($0)"]) { $1 } }

@@ -2,9 +2,11 @@ import RehabCore
 
 /// An open-addressing table keyed by a 64-bit hash of an identifier's bytes, holding one 32-bit value.
 ///
-/// Uniqueness and cross-file checks need every id of a submission. Storing 12 bytes per id, not the id itself,
-/// keeps a million-row file's table near 24 MB. Two different ids share a 64-bit hash with probability about
-/// n²/2⁶⁵: for a million ids, about one in 37 million files.
+/// Uniqueness and cross-file checks need every id of a submission in one pass, so that a duplicate row can be
+/// quarantined as it streams by. Storing an 8-byte hash per id, not the id itself, keeps a million-row file's
+/// table at 16 MB (slots are at most three quarters full). Two different ids share a 64-bit hash with
+/// probability about n²/2⁶⁵: for a million ids, about one in 37 million files. `reserve(_:)` sizes the table
+/// once from an estimate, so that it does not hold an old and a new array while doubling.
 struct IdentifierTable {
     private var keys: [UInt64]
     private var values: [Int32]
@@ -15,8 +17,7 @@ struct IdentifierTable {
 
     /// - Parameter storesValues: false for a plain set, which then costs 8 bytes a slot, not 12.
     init(capacity: Int = 1024, storesValues: Bool = true) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
+        let size = Self.slots(for: capacity)
         self.storesValues = storesValues
         keys = Array(repeating: 0, count: size)
         values = storesValues ? Array(repeating: 0, count: size) : []
@@ -26,7 +27,7 @@ struct IdentifierTable {
     /// Inserts a key. Returns the value already stored if the key was present.
     @inline(__always)
     mutating func insert(_ key: UInt64, value: Int32) -> Int32? {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 4 > keys.count * 3 { resize(to: keys.count * 2) }
         let key = key == 0 ? 1 : key
         var slot = Int(truncatingIfNeeded: key) & mask
         while true {
@@ -54,11 +55,24 @@ struct IdentifierTable {
         }
     }
 
-    private mutating func grow() {
+    /// Makes room for `expected` keys in all, if the table is smaller than that needs.
+    mutating func reserve(_ expected: Int) {
+        let size = Self.slots(for: expected)
+        if size > keys.count { resize(to: size) }
+    }
+
+    /// The power of two that holds `n` keys at most three quarters full.
+    static func slots(for n: Int) -> Int {
+        var size = 16
+        while size * 3 < n * 4 { size <<= 1 }
+        return size
+    }
+
+    private mutating func resize(to size: Int) {
         let oldKeys = keys
         let oldValues = values
-        keys = Array(repeating: 0, count: oldKeys.count * 2)
-        values = storesValues ? Array(repeating: 0, count: oldKeys.count * 2) : []
+        keys = Array(repeating: 0, count: size)
+        values = storesValues ? Array(repeating: 0, count: size) : []
         mask = keys.count - 1
         count = 0
         for i in 0..<oldKeys.count where oldKeys[i] != 0 {
@@ -88,6 +102,8 @@ public struct ReferralIndex: Sendable {
 
     /// How many referrals it holds.
     public var count: Int { table.count }
+
+    mutating func reserve(_ expected: Int) { table.reserve(expected) }
 
     mutating func add(id: UnsafeBufferPointer<UInt8>, received: Day?) {
         _ = table.insert(IdentifierTable.hash(id), value: received?.ordinal ?? Int32.min)

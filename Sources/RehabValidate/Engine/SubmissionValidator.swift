@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RehabCore
 import RehabIngest
@@ -69,6 +70,9 @@ public struct SubmissionValidator: Sendable {
             referrals: referrals,
             collectReferrals: collectReferrals
         )
+        if format == .csv, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int {
+            run.fileBytes = size
+        }
         defer { run.cells.deallocate() }
         logger.debug("validating", metadata: ["file": "\(fileName)"])
         var summary: TableSummary
@@ -142,6 +146,10 @@ struct ValidationRun {
     var headerOK = false
     var notEvaluated: Set<Int> = []
     var isUnreadable = false
+    /// The CSV file's size, for sizing the id tables once instead of doubling them.
+    var fileBytes: Int?
+    var sampledBytes = 0
+    static let sampleRows = 1024
 
     let cells: UnsafeMutablePointer<Cell>
     var rowFindings: [(rule: Int, column: Int)] = []
@@ -300,6 +308,7 @@ struct ValidationRun {
         guard let compiled, let plan else { return }
         counts.read += 1
         rowFindings.removeAll(keepingCapacity: true)
+        if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row) }
 
         if !row.issues.isEmpty {
             if row.issues.contains(.invalidUTF8), let r = compiled.structure[.encoding] { find(r, -1) }
@@ -344,6 +353,17 @@ struct ValidationRun {
             counts.passedRowChecks += 1
             try sink.accepted(row)
         }
+    }
+
+    /// Measures the first rows and, after the last of them, sizes the id tables for the whole file.
+    mutating func sampleRowSize(_ row: TableRow) {
+        for i in 0..<row.count { sampledBytes += row[i].count + 1 }
+        guard counts.read == Self.sampleRows, let fileBytes, sampledBytes > 0 else { return }
+        // Quoting and line endings make real rows a little longer than their fields, so this errs high by a
+        // few per cent: a table a little too big, never a second doubling.
+        let expected = fileBytes / max(sampledBytes / Self.sampleRows, 1) + Self.sampleRows
+        for i in uniques.indices { uniques[i].reserve(expected) }
+        collectedReferrals?.reserve(expected)
     }
 
     @inline(__always)

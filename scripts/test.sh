@@ -3,4 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test "$@"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# XCTest prints "Executed 0 tests" before Swift Testing's summary; end on one plain line that says what ran.
+summary=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1 || true)
+if [[ $summary =~ with\ ([0-9]+)\ tests? ]]; then
+    if [ "$status" -eq 0 ]; then
+        echo "tests: ${BASH_REMATCH[1]} passed, 0 failed"
+    else
+        echo "tests: some of ${BASH_REMATCH[1]} failed (see above)"
+    fi
+fi
+exit "$status"

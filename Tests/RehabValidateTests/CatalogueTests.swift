@@ -44,24 +44,18 @@ struct CatalogueTests {
 
     @Test("A misspelt key in a rule is refused, naming the file, line and key")
     func unknownKeyIsRefused() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(
-            toFile: "\(folder)/catalogue.yaml",
-            atomically: true,
-            encoding: .utf8
-        )
-        try """
-        rules:
-          - id: X-01
-            applies_to: referrals
-            check: required
-            colum: sex
-            severity: warning
-            message: m
-            guidance: g
-            basis: {kind: contract, ref: r}
-        """.write(toFile: "\(folder)/referrals.yaml", atomically: true, encoding: .utf8)
+        let rules = """
+            rules:
+              - id: X-01
+                applies_to: referrals
+                check: required
+                colum: sex
+                severity: warning
+                message: m
+                guidance: g
+                basis: {kind: contract, ref: r}
+            """
+        let folder = try catalogueFolder(file: "referrals.yaml", rules: rules)
         let error = try #require(throws: RehabError.self) {
             _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
         }
@@ -72,23 +66,27 @@ struct CatalogueTests {
 
     @Test("A rule naming a column the contract lacks is refused")
     func unknownColumnIsRefused() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n".write(
-            toFile: "\(folder)/catalogue.yaml",
-            atomically: true,
-            encoding: .utf8
-        )
-        try """
-        rules:
-          - {id: X-01, applies_to: contacts, check: required, column: sex, severity: warning, message: m, guidance: g, basis: {kind: contract, ref: r}}
-        """.write(toFile: "\(folder)/contacts.yaml", atomically: true, encoding: .utf8)
+        let rules = """
+            rules:
+              - {id: X-01, applies_to: contacts, check: required, column: sex, severity: warning, message: m, guidance: g, basis: {kind: contract, ref: r}}
+            """
+        let folder = try catalogueFolder(file: "contacts.yaml", rules: rules)
         let error = try #require(throws: RehabError.self) {
             _ = try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
         }
         #expect(error.message.contains("X-01"))
         #expect(error.message.contains("sex"))
     }
+}
+
+/// A catalogue folder with a header and one rules file.
+func catalogueFolder(file: String, rules: String) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try "catalogue: t\nversion: \"1\"\ncontract_version: \"1\"\n"
+        .write(toFile: "\(folder)/catalogue.yaml", atomically: true, encoding: .utf8)
+    try rules.write(toFile: "\(folder)/\(file)", atomically: true, encoding: .utf8)
+    return folder
 }
 
 @Suite("Values")

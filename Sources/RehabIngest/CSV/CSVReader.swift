@@ -99,26 +99,7 @@ public struct CSVReader: TableSource {
                 }
             }
         case .file(let path):
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else {
-                throw RehabError(
-                    .unreadableFile,
-                    "Cannot open \(path): \(String(cString: strerror(errno))).",
-                    hint: "Check the path and that the file is readable by this user."
-                )
-            }
-            defer { close(fd) }
-            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
-            defer { buffer.deallocate() }
-            while true {
-                let n = systemRead(fd, buffer.baseAddress, chunkSize)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
-                }
-                if n == 0 { break }
-                try feed(UnsafeBufferPointer(rebasing: buffer[0..<n]))
-            }
+            try forEachChunk(of: path, chunkSize: chunkSize, feed)
         }
         try parser.finish(onRow: onRow, summary: &summary)
         summary.sha256 = digest.finalize().hexString
@@ -380,34 +361,43 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     String(validating: bytes, as: UTF8.self) != nil
 }
 
+/// Reads a file a chunk at a time with `read(2)`, retrying interrupted calls.
+///
+/// - Throws: `RehabError.Code.unreadableFile` when the file cannot be opened or read, or what `body` throws.
+func forEachChunk(of path: String, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+        throw RehabError(
+            .unreadableFile,
+            "Cannot open \(path): \(String(cString: strerror(errno))).",
+            hint: "Check the path and that the file is readable by this user."
+        )
+    }
+    defer { close(fd) }
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
+    defer { buffer.deallocate() }
+    while true {
+        let n = systemRead(fd, buffer.baseAddress, chunkSize)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
+        }
+        if n == 0 { return }
+        try body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+    }
+}
+
 /// SHA-256 of a whole file: for workbooks, and for submissions whose content could not be read as rows.
 public enum FileDigest {
     /// The lower-case hex SHA-256 of the file's bytes, and its size.
     ///
     /// - Throws: `RehabError.Code.unreadableFile` when the file cannot be opened or read.
     public static func sha256(path: String) throws -> (hex: String, bytes: Int) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw RehabError(
-                .unreadableFile,
-                "Cannot open \(path): \(String(cString: strerror(errno))).",
-                hint: "Check the path and that the file is readable by this user."
-            )
-        }
-        defer { close(fd) }
         var digest = SHA256()
         var total = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = systemRead(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
-            }
-            if n == 0 { break }
-            digest.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            total += n
+        try forEachChunk(of: path, chunkSize: 1 << 20) { chunk in
+            digest.update(bufferPointer: UnsafeRawBufferPointer(chunk))
+            total += chunk.count
         }
         return (digest.finalize().hexString, total)
     }

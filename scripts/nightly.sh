@@ -7,14 +7,11 @@
 # 0 nothing reached --fail-on, 1 something did, 2 usage or configuration error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Swift packages may come from mirrors owned by another user (root); git refuses those unless told they are
-# safe. Say so for this process only, through git's environment configuration, leaving ~/.gitconfig alone.
-if [ "$(id -u)" -ne 0 ]; then
-    export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'
-fi
+. scripts/git-safe-mirrors.sh
 inbox="${1:-sample-data/inbox}"
 reports="${2:-reports}"
 swift build -c release --product rehabcount >&2
+rm -f "${rehabcount_gitconfig:-}"
 shopt -s nullglob
 files=("$inbox"/*.csv "$inbox"/*.xlsx)
 if [ ${#files[@]} -eq 0 ]; then

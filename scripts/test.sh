@@ -2,15 +2,11 @@
 # Runs every RehabCount test. Works from a fresh clone, as root or as a normal user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Swift packages may come from mirrors owned by another user (root); git refuses those unless told they are
-# safe. Say so for this process only, through git's environment configuration, leaving ~/.gitconfig alone.
-if [ "$(id -u)" -ne 0 ]; then
-    export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'
-fi
+. scripts/git-safe-mirrors.sh
 swift build --build-tests
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e
 swift test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -1,5 +1,5 @@
 import Crypto
-public import RehabCore
+import RehabCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import RehabCore
+import RehabCore
 
 /// A small CSV file held in memory as strings: for reference data and configuration, not for extracts.
 public struct CSVTable: Sendable {

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-public import RehabCore
+import RehabCore
 import XMLCoder
 import ZIPFoundation
 

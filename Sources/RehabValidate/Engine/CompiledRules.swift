@@ -158,7 +158,8 @@ struct CompiledRules {
                     max: name.period.end.ordinal
                 )
             case .equals_file_org:
-                guard let name else {
+                // The ORG to compare with is in the plan; without a parsable file name there is none.
+                guard name != nil else {
                     notEvaluated.insert(index)
                     continue
                 }

@@ -33,6 +33,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Database: the only module that imports libpq
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "RehabDatabase",
+            dependencies: [
+                "CLibPQ", "RehabCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Stages
         .target(
             name: "RehabIngest",
@@ -98,6 +114,11 @@ let package = Package(
         .testTarget(
             name: "RehabReportTests",
             dependencies: ["RehabReport", "RehabValidate", "RehabCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RehabDatabase", "RehabCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

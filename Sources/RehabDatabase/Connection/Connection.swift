@@ -1,0 +1,258 @@
+import CLibPQ
+import Foundation
+
+/// A connection to PostgreSQL through libpq.
+///
+/// It is `~Copyable`: one owner at a time, and the connection closes when that owner lets go. Only this module
+/// sees libpq; nothing of it appears in the public API.
+///
+/// - Every statement with values is parameterised (`query(_:_:)`); `executeScript(_:)` is for the project's own
+///   migration files only.
+/// - Errors never carry values from rows or passwords: see `DatabaseError`.
+public struct Connection: ~Copyable {
+    let handle: OpaquePointer
+
+    /// Connects with a URL (`postgresql://…`) or a conninfo string (`host=… dbname=…`). `nil` or an empty string
+    /// uses libpq's defaults, which honour the `PG*` variables, `~/.pgpass` and service files.
+    ///
+    /// - Throws: `DatabaseError` of kind `.connection`, with the password redacted.
+    /// - Parameter database: a database name that overrides the one in `conninfo`.
+    public init(_ conninfo: String?, database: String? = nil, applicationName: String = "rehabcount") throws {
+        let info = conninfo ?? ""
+        // The first dbname is expanded as a full connection string; a later dbname overrides what it says.
+        let keys = ["dbname"] + (database == nil ? [] : ["dbname"])
+        let values = [info] + (database.map { [$0] } ?? [])
+        let connection = withCStrings(keys) { k in
+            withCStrings(values) { v in
+                PQconnectdbParams(k + [nil], v + [nil], 1)
+            }
+        }
+        guard let raw = connection else {
+            throw DatabaseError(kind: .connection, summary: "libpq could not allocate a connection")
+        }
+        guard PQstatus(raw) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(raw)
+            let target = info.isEmpty ? "the default database (PG* variables)" : DatabaseError.redacted(info)
+            throw DatabaseError(
+                kind: .connection,
+                summary: "Cannot connect to \(target)",
+                hint: "Start the local database with scripts/pg-local.sh start, or set --database or DATABASE_URL.",
+                serverMessage: message
+            )
+        }
+        handle = raw
+        PQsetClientEncoding(raw, "UTF8")
+        _ = try? query("SELECT set_config('application_name', $1, false)", [applicationName])
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// The connection string to use: `--database`, then `DATABASE_URL`, then libpq's defaults (nil).
+    public static func conninfo(
+        option: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
+        if let option, !option.isEmpty { return option }
+        if let url = environment["DATABASE_URL"], !url.isEmpty { return url }
+        return nil
+    }
+
+    /// Runs one statement with text parameters (`$1`, `$2`, …; nil is SQL NULL) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        let result = withCStrings(parameters) { pointers in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs a script of several statements with no parameters: for migration files the project ships.
+    public func executeScript(_ sql: String) throws {
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ body: (borrowing Connection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Takes a session-level advisory lock, waiting for it.
+    public func lock(_ key: Int64) throws {
+        try query("SELECT pg_advisory_lock($1::bigint)", [String(key)])
+    }
+
+    /// Takes a session-level advisory lock if it is free.
+    public func tryLock(_ key: Int64) throws -> Bool {
+        try query("SELECT pg_try_advisory_lock($1::bigint)", [String(key)]).rows.first?.first == "t"
+    }
+
+    /// Releases a session-level advisory lock.
+    public func unlock(_ key: Int64) throws {
+        try query("SELECT pg_advisory_unlock($1::bigint)", [String(key)])
+    }
+
+    /// An identifier, quoted so that any name is safe in SQL text.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Streams rows into `COPY … FROM STDIN` and returns how many the server took.
+    ///
+    /// - Parameters:
+    ///   - sql: the COPY statement.
+    ///   - body: writes the data through the stream.
+    /// - Throws: `DatabaseError` of kind `.copy` or `.server`; the COPY is abandoned if `body` throws.
+    @discardableResult
+    public func copy(_ sql: String, _ body: (inout CopyStream) throws -> Void) throws -> Int {
+        let start = PQexec(handle, sql)
+        let status = PQresultStatus(start)
+        PQclear(start)
+        guard status == PGRES_COPY_IN else {
+            throw DatabaseError(
+                kind: .copy,
+                summary: "The server did not accept COPY",
+                serverMessage: String(cString: PQerrorMessage(handle))
+            )
+        }
+        var stream = CopyStream(handle: handle)
+        do {
+            try body(&stream)
+            try stream.flush()
+        } catch {
+            PQputCopyEnd(handle, "abandoned by rehabcount")
+            while let result = PQgetResult(handle) { PQclear(result) }
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else {
+            throw DatabaseError(kind: .copy, summary: "COPY could not be finished")
+        }
+        var rows = 0
+        var failure: DatabaseError?
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
+            } else if failure == nil {
+                failure = Self.error(from: result)
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    // MARK: - Results
+
+    private func consume(_ result: OpaquePointer?) throws -> QueryResult {
+        guard let result else {
+            throw DatabaseError(
+                kind: .connection,
+                summary: "The connection to the database was lost",
+                serverMessage: String(cString: PQerrorMessage(handle))
+            )
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return QueryResult(columns: [], rows: [], affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0)
+        case PGRES_TUPLES_OK:
+            let columnCount = PQnfields(result)
+            let rowCount = PQntuples(result)
+            let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+            var rows: [[String?]] = []
+            rows.reserveCapacity(Int(rowCount))
+            for r in 0..<rowCount {
+                rows.append(
+                    (0..<columnCount).map { c in
+                        PQgetisnull(result, r, c) == 1 ? nil : String(cString: PQgetvalue(result, r, c))
+                    }
+                )
+            }
+            return QueryResult(columns: columns, rows: rows, affectedRows: Int(rowCount))
+        default:
+            throw Self.error(from: result)
+        }
+    }
+
+    static func error(from result: OpaquePointer) -> DatabaseError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let sqlState = field(Int32(UInt8(ascii: "C")))
+        let object = [
+            field(Int32(UInt8(ascii: "s"))), field(Int32(UInt8(ascii: "t"))), field(Int32(UInt8(ascii: "c"))),
+        ].compactMap { $0 }.joined(separator: ".")
+        let constraint = field(Int32(UInt8(ascii: "n")))
+        return DatabaseError(
+            kind: .server,
+            summary: DatabaseError.summary(for: sqlState),
+            sqlState: sqlState,
+            object: constraint ?? (object.isEmpty ? nil : object),
+            serverMessage: field(Int32(UInt8(ascii: "M")))
+        )
+    }
+}
+
+/// Rows returned by a statement, as text.
+public struct QueryResult: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows returned, or rows affected by INSERT, UPDATE, DELETE.
+    public let affectedRows: Int
+
+    /// The value of the first column of the first row.
+    public var scalar: String? { rows.first?.first ?? nil }
+}
+
+/// The data half of a `COPY … FROM STDIN`, buffered so that libpq is called once per 256 KiB.
+public struct CopyStream: ~Copyable {
+    let handle: OpaquePointer
+    private var buffer: [UInt8] = []
+    private static let capacity = 1 << 18
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+        buffer.reserveCapacity(Self.capacity)
+    }
+
+    /// Appends bytes of COPY text.
+    public mutating func write(_ bytes: some Sequence<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.capacity { try flush() }
+    }
+
+    /// Appends one byte.
+    public mutating func write(byte: UInt8) throws {
+        buffer.append(byte)
+        if buffer.count >= Self.capacity { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let sent = buffer.withUnsafeBytes { raw in
+            PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+        }
+        guard sent == 1 else {
+            throw DatabaseError(kind: .copy, summary: "Sending COPY data failed")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Calls `body` with C strings for the values (nil stays a null pointer), valid for the call only.
+func withCStrings<R>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = values.map { $0.map { strdup($0) } ?? nil }
+    defer { for pointer in copies { free(pointer) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}

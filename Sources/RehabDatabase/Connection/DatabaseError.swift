@@ -1,0 +1,109 @@
+/// A failure talking to PostgreSQL.
+///
+/// - Important: `description` is deliberately generic: it names the SQLSTATE, the kind of failure and the
+///   schema object involved, never a value. A server message can quote the value it choked on ("invalid input
+///   syntax for type date: …"), and that value may be patient data. The server's own words are kept in
+///   `debugDescription`, for a developer at a terminal, never for a log.
+public struct DatabaseError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What went wrong, broadly.
+    public enum Kind: String, Sendable {
+        /// The server could not be reached or refused the connection.
+        case connection
+        /// A statement failed on the server.
+        case server
+        /// COPY could not send or finish.
+        case copy
+        /// A migration file changed after it was applied, or cannot be read.
+        case migration
+    }
+
+    public var kind: Kind
+    /// The five-character SQLSTATE, when the server sent one.
+    public var sqlState: String?
+    /// The table, column or constraint involved, when the server named one.
+    public var object: String?
+    /// A safe summary, or the caller's explanation.
+    public var summary: String
+    /// What to do about it.
+    public var hint: String?
+    /// The server's full message: may contain values. Not for logs.
+    public var serverMessage: String?
+
+    public init(
+        kind: Kind,
+        summary: String,
+        sqlState: String? = nil,
+        object: String? = nil,
+        hint: String? = nil,
+        serverMessage: String? = nil
+    ) {
+        self.kind = kind
+        self.summary = summary
+        self.sqlState = sqlState
+        self.object = object
+        self.hint = hint
+        self.serverMessage = serverMessage
+    }
+
+    public var description: String {
+        var text = summary
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        if let object { text += " [\(object)]" }
+        if let hint { text += "\n  hint: \(hint)" }
+        return text
+    }
+
+    public var debugDescription: String {
+        description + (serverMessage.map { "\n  server: \($0)" } ?? "")
+    }
+
+    /// A readable summary for a SQLSTATE class, which never quotes data.
+    static func summary(for sqlState: String?) -> String {
+        guard let state = sqlState, state.count == 5 else { return "The database reported an error" }
+        switch state.prefix(2) {
+        case "08": return "The connection to the database failed"
+        case "22": return "A value was not acceptable to the database"
+        case "23": return "A database constraint was violated"
+        case "25": return "The transaction was in the wrong state"
+        case "28": return "The database refused the credentials"
+        case "3D": return "The database does not exist"
+        case "3F": return "The schema does not exist"
+        case "40": return "The transaction was rolled back by the database"
+        case "42":
+            switch state {
+            case "42501": return "Permission denied"
+            case "42P01": return "The table does not exist"
+            case "42883": return "The function does not exist"
+            default: return "The statement was not valid for this database"
+            }
+        case "53": return "The database ran out of resources"
+        case "55": return "The object is in use"
+        case "57": return "The database is shutting down or the statement was cancelled"
+        default: return "The database reported an error"
+        }
+    }
+
+    /// Removes passwords from a connection string or URL before it is shown.
+    static func redacted(_ conninfo: String) -> String {
+        var text = conninfo
+        // postgresql://user:secret@host → postgresql://user:***@host
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") {
+            let userinfo = text[scheme.upperBound..<at]
+            if let colon = userinfo.firstIndex(of: ":") {
+                text.replaceSubrange(text.index(after: colon)..<at, with: "***")
+            }
+        }
+        // key=value form: password=secret → password=***
+        var parts: [String] = []
+        for part in text.split(separator: " ", omittingEmptySubsequences: false) {
+            parts.append(part.lowercased().hasPrefix("password=") ? "password=***" : String(part))
+        }
+        text = parts.joined(separator: " ")
+        if let range = text.range(of: "password=", options: .caseInsensitive), text.contains("?") || text.contains("&")
+        {
+            let end = text[range.upperBound...].firstIndex(of: "&") ?? text.endIndex
+            text.replaceSubrange(range.upperBound..<end, with: "***")
+        }
+        return text
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import RehabDatabase
+import Testing
+
+@Suite("libpq connection", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+struct ConnectionTests {
+    @Test("Parameters travel as values, never as SQL")
+    func parameters() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        let hostile = "x'); DROP TABLE t; --"
+        try connection.query("CREATE TABLE t (v text)")
+        try connection.query("INSERT INTO t VALUES ($1), ($2)", [hostile, nil])
+        let rows = try connection.query("SELECT v FROM t ORDER BY v NULLS LAST").rows
+        #expect(rows == [[hostile], [nil]])
+    }
+
+    @Test("A server error names the SQLSTATE and object but never the value")
+    func errorsDoNotLeakValues() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE d (day date)")
+        let secret = "9434765919"
+        let error = try #require(throws: DatabaseError.self) {
+            try connection.query("INSERT INTO d VALUES ($1::date)", [secret])
+        }
+        #expect(error.sqlState == "22008" || error.sqlState == "22007")
+        #expect(!error.description.contains(secret))
+        #expect(error.debugDescription.contains(secret))
+    }
+
+    @Test("A bad password is not echoed back")
+    func connectionErrorRedactsPassword() throws {
+        let error = try #require(throws: DatabaseError.self) {
+            _ = try Connection("postgresql://someone:hunter2secret@127.0.0.1:1/nowhere?connect_timeout=2")
+        }
+        #expect(error.kind == .connection)
+        #expect(!error.description.contains("hunter2secret"))
+    }
+
+    @Test("COPY streams rows in, and a failed COPY leaves nothing behind")
+    func copy() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE c (id int PRIMARY KEY, note text)")
+        let copied = try connection.copy("COPY c FROM STDIN") { stream in
+            for i in 0..<10_000 { try stream.write(Array("\(i)\tnote \(i)\n".utf8)) }
+        }
+        #expect(copied == 10_000)
+        #expect(try connection.query("SELECT count(*) FROM c").scalar == "10000")
+        #expect(throws: DatabaseError.self) {
+            try connection.copy("COPY c FROM STDIN") { stream in try stream.write(Array("1\tduplicate\n".utf8)) }
+        }
+        #expect(try connection.query("SELECT count(*) FROM c").scalar == "10000")
+    }
+
+    @Test("A transaction rolls back when its body throws")
+    func transactionRollsBack() throws {
+        struct Stop: Error {}
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE r (id int)")
+        #expect(throws: Stop.self) {
+            try connection.transaction { tx in
+                try tx.query("INSERT INTO r VALUES (1)")
+                throw Stop()
+            }
+        }
+        #expect(try connection.query("SELECT count(*) FROM r").scalar == "0")
+    }
+
+    @Test("An advisory lock held by one session is refused to another")
+    func advisoryLocks() throws {
+        let db = try TestDatabase()
+        let first = try db.connect()
+        let second = try db.connect()
+        #expect(try first.tryLock(42))
+        #expect(try !second.tryLock(42))
+        try first.unlock(42)
+        #expect(try second.tryLock(42))
+    }
+}
+
+@Suite("Migrations", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+struct MigrationTests {
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func folder(_ files: [String: String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, sql) in files { try sql.write(toFile: "\(path)/\(name)", atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    @Test("Migrations apply in order, once, and a second run is a no-op")
+    func applyOnce() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        let dir = try folder([
+            "0002_add.sql": "INSERT INTO m VALUES (2);",
+            "0001_create.sql": "CREATE TABLE m (v int); INSERT INTO m VALUES (1);",
+        ])
+        let first = try Migrator.migrate(connection, migrations: try Migrator.load(directory: dir), logger: Self.logger)
+        #expect(first.applied.map(\.version) == [1, 2])
+        let second = try Migrator.migrate(
+            connection,
+            migrations: try Migrator.load(directory: dir),
+            logger: Self.logger
+        )
+        #expect(second.applied.isEmpty)
+        #expect(second.unchanged == 2)
+        #expect(try connection.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM m").scalar == "1,2")
+    }
+
+    @Test("A changed migration file is refused, and nothing new is applied")
+    func checksumMismatch() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        let dir = try folder(["0001_create.sql": "CREATE TABLE m (v int);"])
+        _ = try Migrator.migrate(connection, migrations: try Migrator.load(directory: dir), logger: Self.logger)
+        try "CREATE TABLE m (v bigint);".write(toFile: "\(dir)/0001_create.sql", atomically: true, encoding: .utf8)
+        try "CREATE TABLE n (v int);".write(toFile: "\(dir)/0002_next.sql", atomically: true, encoding: .utf8)
+        let error = try #require(throws: DatabaseError.self) {
+            _ = try Migrator.migrate(connection, migrations: try Migrator.load(directory: dir), logger: Self.logger)
+        }
+        #expect(error.kind == .migration)
+        #expect(error.description.contains("0001_create.sql"))
+        #expect(try connection.query("SELECT to_regclass('public.n') IS NULL").scalar == "t")
+    }
+
+    @Test("A failing migration rolls back whole and is not recorded")
+    func failingMigration() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        let dir = try folder(["0001_bad.sql": "CREATE TABLE half (v int); SELECT 1/0;"])
+        #expect(throws: DatabaseError.self) {
+            _ = try Migrator.migrate(connection, migrations: try Migrator.load(directory: dir), logger: Self.logger)
+        }
+        #expect(try connection.query("SELECT to_regclass('public.half') IS NULL").scalar == "t")
+        #expect(try connection.query("SELECT count(*) FROM public.rehabcount_migrations").scalar == "0")
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import RehabDatabase
+import Testing
+
+/// A throwaway database on the server the test command started (`scripts/with-pg.sh`), dropped afterwards.
+struct TestDatabase: ~Copyable {
+    static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    /// Integration tests need the server that `scripts/test.sh` starts; run alone, they say so and are skipped.
+    static let available = url != nil
+
+    let name: String
+
+    init() throws {
+        name = "rehabcount_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try Connection(Self.url)
+        try admin.query("CREATE DATABASE \(Connection.quoteIdentifier(name))")
+    }
+
+    func connect() throws -> Connection {
+        try Connection(Self.url, database: name)
+    }
+
+    deinit {
+        if let admin = try? Connection(Self.url) {
+            _ = try? admin.query("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")
+        }
+    }
+}

@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "RehabPipeline",
             dependencies: [
-                "RehabCore", "RehabIngest", "RehabValidate", "RehabReport",
+                "RehabCore", "RehabIngest", "RehabValidate", "RehabReport", "RehabDatabase",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RehabCore
+import RehabPipeline
 
 /// `rehabcount`: the command-line face of RehabCount. It parses arguments and calls the library; nothing more.
 @main
@@ -19,6 +20,10 @@ struct Tool {
             try command.run()
         } catch let error as RehabError {
             FileHandle.standardError.write(Data("rehabcount: error: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.usage)
+        } catch let error as DatabaseError {
+            // The description never quotes row values or passwords; the server's own words stay out of logs.
+            FileHandle.standardError.write(Data("rehabcount: database error: \(error)\n".utf8))
             Foundation.exit(ExitStatus.usage)
         } catch {
             let code = RehabCount.exitCode(for: error)
@@ -58,6 +63,6 @@ struct RehabCount: ParsableCommand {
 
             Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
             """,
-        subcommands: [ValidateCommand.self, SampleCommand.self]
+        subcommands: [ValidateCommand.self, SampleCommand.self, DatabaseCommand.self]
     )
 }

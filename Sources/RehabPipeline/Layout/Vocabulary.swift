@@ -1,4 +1,8 @@
+import RehabDatabase
 import RehabIngest
 
 /// The encodings a CSV extract may be declared in; re-exported so that the command line needs only this module.
 public typealias TextEncoding = RehabIngest.TextEncoding
+
+/// Database failures, re-exported so that the command line can report them without importing the database layer.
+public typealias DatabaseError = RehabDatabase.DatabaseError

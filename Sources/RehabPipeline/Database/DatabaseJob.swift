@@ -1,0 +1,27 @@
+import Logging
+import RehabCore
+import RehabDatabase
+
+/// Database housekeeping: applying migrations.
+public enum DatabaseJob {
+    /// Where the migration files are.
+    public static func migrationsDirectory(_ layout: ProjectLayout) -> String { "\(layout.root)/sql/migrations" }
+
+    /// Applies pending migrations and says what it did.
+    ///
+    /// - Parameter database: `--database`; nil falls back to `DATABASE_URL`, then libpq's defaults.
+    /// - Returns: one line per applied migration, and a summary line.
+    /// - Throws: `DatabaseError` when the database cannot be reached, a file changed after it was applied, or a
+    ///   migration fails (its transaction is rolled back).
+    public static func migrate(layout: ProjectLayout, database: String?, logger: Logger) throws -> [String] {
+        let migrations = try Migrator.load(directory: migrationsDirectory(layout))
+        let connection = try Connection(Connection.conninfo(option: database))
+        let outcome = try Migrator.migrate(connection, migrations: migrations, logger: logger)
+        var lines = outcome.applied.map { String(format: "applied %04d %@", $0.version, $0.name) }
+        lines.append(
+            "\(outcome.applied.count) migration(s) applied, \(outcome.unchanged) already applied, "
+                + "\(migrations.count) in \(migrationsDirectory(layout))."
+        )
+        return lines
+    }
+}

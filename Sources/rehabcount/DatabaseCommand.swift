@@ -1,0 +1,63 @@
+import ArgumentParser
+import Logging
+import RehabPipeline
+
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage the PostgreSQL database: apply migrations.",
+        discussion: """
+            The database is chosen by --database, then DATABASE_URL, then libpq's defaults (PGHOST, PGDATABASE,
+            ~/.pgpass, service files). A private local cluster for trying RehabCount:
+              eval "$(scripts/pg-local.sh start)"
+
+            Example:
+              rehabcount db migrate
+              rehabcount db migrate --database postgresql://rehab_loader@dbhost/rehabcount
+            """,
+        subcommands: [Migrate.self]
+    )
+
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "migrate",
+            abstract: "Apply the pending migrations in sql/migrations, each in its own transaction.",
+            discussion: """
+                Each applied migration is recorded with its SHA-256. If an applied file has changed since, nothing
+                is applied and the command exits 2: change a schema with a new migration, never by editing an old one.
+
+                Example:
+                  rehabcount db migrate --database "$DATABASE_URL"
+                """
+        )
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "PostgreSQL URL or conninfo (default: DATABASE_URL, then PG* variables).",
+                valueName: "url"
+            )
+        )
+        var database: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Folder holding sql/ and pipelines/ (found automatically in a checkout).",
+                valueName: "dir"
+            )
+        )
+        var configDir: String?
+
+        func run() throws {
+            let logger = Logger(label: "rehabcount.db")
+            for line in try DatabaseJob.migrate(
+                layout: try ProjectLayout.locate(explicit: configDir),
+                database: database,
+                logger: logger
+            ) {
+                print(line)
+            }
+        }
+    }
+}

@@ -70,6 +70,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RehabLoad",
+            dependencies: [
+                "RehabCore", "RehabIngest", "RehabValidate", "RehabDatabase",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RehabReport",
             dependencies: ["RehabCore", "RehabValidate"],
             swiftSettings: swiftSettings
@@ -84,7 +92,7 @@ let package = Package(
         .target(
             name: "RehabPipeline",
             dependencies: [
-                "RehabCore", "RehabIngest", "RehabValidate", "RehabReport", "RehabDatabase",
+                "RehabCore", "RehabIngest", "RehabValidate", "RehabReport", "RehabLoad", "RehabDatabase",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -118,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RehabDatabase", "RehabCore"],
+            dependencies: ["RehabDatabase", "RehabLoad", "RehabCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,7 +15,7 @@ struct DatabaseCommand: ParsableCommand {
               rehabcount db migrate
               rehabcount db migrate --database postgresql://rehab_loader@dbhost/rehabcount
             """,
-        subcommands: [Migrate.self]
+        subcommands: [Migrate.self, LoadReference.self]
     )
 
     struct Migrate: ParsableCommand {
@@ -58,6 +58,55 @@ struct DatabaseCommand: ParsableCommand {
             ) {
                 print(line)
             }
+        }
+    }
+
+    struct LoadReference: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "load-reference",
+            abstract: "Load ICBs, LSOA lookups, IMD 2019 and 2025, populations, ESP 2013 and trusts.",
+            discussion: """
+                Replaces the contents of the reference tables with the files, in one transaction: run it as often
+                as you like. Non-English trusts (ICB W00 or Q99) are skipped.
+
+                Example:
+                  rehabcount db load-reference --reference-dir sample-data/reference
+                """
+        )
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "PostgreSQL URL or conninfo (default: DATABASE_URL, then PG* variables).",
+                valueName: "url"
+            )
+        )
+        var database: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Folder holding the reference CSVs (default: sample-data/reference).", valueName: "dir")
+        )
+        var referenceDir: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Folder holding sql/ and pipelines/ (found automatically in a checkout).",
+                valueName: "dir"
+            )
+        )
+        var configDir: String?
+
+        func run() throws {
+            let logger = Logger(label: "rehabcount.db")
+            let tables = try LoadJob.loadReference(
+                layout: try ProjectLayout.locate(explicit: configDir),
+                referenceDirectory: referenceDir,
+                database: database,
+                logger: logger
+            )
+            for (table, rows) in tables { print("\(table): \(rows) rows") }
         }
     }
 }

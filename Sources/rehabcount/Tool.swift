@@ -63,6 +63,6 @@ struct RehabCount: ParsableCommand {
 
             Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
             """,
-        subcommands: [ValidateCommand.self, SampleCommand.self, DatabaseCommand.self]
+        subcommands: [ValidateCommand.self, LoadCommand.self, DatabaseCommand.self, SampleCommand.self]
     )
 }

@@ -26,4 +26,18 @@ public enum NHSNumber {
         var text = text
         return text.withUTF8 { hasValidCheckDigit($0) }
     }
+
+    /// Ten digits, optionally written 3-3-4 with spaces or hyphens, whatever the check digit: what every output
+    /// pseudonymises, in any column, since a number typed into the wrong field, or mistyped, is still somebody's.
+    public static func mightBeOne(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard field.count == 10 || field.count == 12 else { return false }
+        for (i, byte) in field.enumerated() {
+            if field.count == 12, i == 3 || i == 7 {
+                guard byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") else { return false }
+                continue
+            }
+            guard byte &- 48 < 10 else { return false }
+        }
+        return true
+    }
 }

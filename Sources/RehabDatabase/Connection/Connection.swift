@@ -114,7 +114,7 @@ public struct Connection: ~Copyable {
     ///   - body: writes the data through the stream.
     /// - Throws: `DatabaseError` of kind `.copy` or `.server`; the COPY is abandoned if `body` throws.
     @discardableResult
-    public func copy(_ sql: String, _ body: (inout CopyStream) throws -> Void) throws -> Int {
+    public func copy(_ sql: String, _ body: (CopyStream) throws -> Void) throws -> Int {
         let start = PQexec(handle, sql)
         let status = PQresultStatus(start)
         PQclear(start)
@@ -125,9 +125,10 @@ public struct Connection: ~Copyable {
                 serverMessage: String(cString: PQerrorMessage(handle))
             )
         }
-        var stream = CopyStream(handle: handle)
+        let stream = CopyStream(handle: handle)
+        defer { stream.close() }
         do {
-            try body(&stream)
+            try body(stream)
             try stream.flush()
         } catch {
             PQputCopyEnd(handle, "abandoned by rehabcount")
@@ -216,8 +217,11 @@ public struct QueryResult: Sendable {
 }
 
 /// The data half of a `COPY … FROM STDIN`, buffered so that libpq is called once per 256 KiB.
-public struct CopyStream: ~Copyable {
-    let handle: OpaquePointer
+///
+/// A class, so that a row sink can hold it while the validator streams rows; it is valid only inside the
+/// `Connection.copy` call that made it, and refuses writes after.
+public final class CopyStream {
+    private var handle: OpaquePointer?
     private var buffer: [UInt8] = []
     private static let capacity = 1 << 18
 
@@ -226,19 +230,22 @@ public struct CopyStream: ~Copyable {
         buffer.reserveCapacity(Self.capacity)
     }
 
+    func close() { handle = nil }
+
     /// Appends bytes of COPY text.
-    public mutating func write(_ bytes: some Sequence<UInt8>) throws {
+    public func write(_ bytes: some Sequence<UInt8>) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.capacity { try flush() }
     }
 
     /// Appends one byte.
-    public mutating func write(byte: UInt8) throws {
+    public func write(byte: UInt8) throws {
         buffer.append(byte)
         if buffer.count >= Self.capacity { try flush() }
     }
 
-    mutating func flush() throws {
+    func flush() throws {
+        guard let handle else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
         guard !buffer.isEmpty else { return }
         let sent = buffer.withUnsafeBytes { raw in
             PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))

@@ -364,7 +364,11 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 /// Reads a file a chunk at a time with `read(2)`, retrying interrupted calls.
 ///
 /// - Throws: `RehabError.Code.unreadableFile` when the file cannot be opened or read, or what `body` throws.
-func forEachChunk(of path: String, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+public func forEachChunk(
+    of path: String,
+    chunkSize: Int = 1 << 20,
+    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+) throws {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
         throw RehabError(

@@ -40,7 +40,7 @@ public struct QuarantineWriter: RowSink {
         ]
         for i in 0..<row.count {
             let field = row[i]
-            if !field.isEmpty, nhsFields.contains(i) || Self.mightBeNHSNumber(field) {
+            if !field.isEmpty, nhsFields.contains(i) || NHSNumber.mightBeOne(field) {
                 fields.append(Array(pseudonymiser.pseudonym(of: field).utf8))
             } else {
                 fields.append(Self.neutralised(Array(field)))
@@ -81,18 +81,5 @@ public struct QuarantineWriter: RowSink {
         default:
             return field
         }
-    }
-
-    /// Ten digits, optionally written 3-3-4 with spaces or hyphens, whatever the check digit.
-    static func mightBeNHSNumber(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard field.count == 10 || field.count == 12 else { return false }
-        for (i, byte) in field.enumerated() {
-            if field.count == 12, i == 3 || i == 7 {
-                guard byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") else { return false }
-                continue
-            }
-            guard byte &- 48 < 10 else { return false }
-        }
-        return true
     }
 }

@@ -1,8 +1,8 @@
 /// JSON text for values the reports write, by hand, so that a report of millions of findings streams to disk
 /// instead of being built in memory first.
-enum JSONText {
+public enum JSONText {
     /// A JSON string literal, with every character that needs it escaped.
-    static func string(_ value: String) -> String {
+    public static func string(_ value: String) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -26,12 +26,12 @@ enum JSONText {
         return out + "\""
     }
 
-    static func string(_ value: String?) -> String { value.map { string($0) } ?? "null" }
+    public static func string(_ value: String?) -> String { value.map { string($0) } ?? "null" }
 
-    static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
+    public static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
 
     /// A number rounded to `places` decimals, without trailing zeros, so that reports are stable across runs.
-    static func number(_ value: Double?, places: Int = 4) -> String {
+    public static func number(_ value: Double?, places: Int = 4) -> String {
         guard let value, value.isFinite else { return "null" }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
@@ -40,5 +40,5 @@ enum JSONText {
         return String(rounded)
     }
 
-    static func bool(_ value: Bool) -> String { value ? "true" : "false" }
+    public static func bool(_ value: Bool) -> String { value ? "true" : "false" }
 }

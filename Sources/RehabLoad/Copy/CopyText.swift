@@ -1,0 +1,33 @@
+/// PostgreSQL's COPY text format: fields separated by tabs, rows by newlines, `\N` for NULL, and backslash,
+/// tab, newline and carriage return escaped inside values.
+enum CopyText {
+    static let null: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "N")]
+
+    /// Appends a value, escaped; nil or empty is NULL.
+    @inline(__always)
+    static func append(_ value: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {
+        guard let value, !value.isEmpty else {
+            out += null
+            return
+        }
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x00: break  // PostgreSQL text cannot hold NUL; such rows are quarantined before they get here.
+            default: out.append(byte)
+            }
+        }
+    }
+
+    /// Appends a string value; nil or empty is NULL.
+    static func append(_ value: String?, to out: inout [UInt8]) {
+        guard var value else {
+            out += null
+            return
+        }
+        value.withUTF8 { append($0, to: &out) }
+    }
+}

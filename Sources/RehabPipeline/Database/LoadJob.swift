@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import RehabCore
+import RehabDatabase
+import RehabLoad
+import RehabReport
+import RehabValidate
+
+/// What `rehabcount load` did with one file.
+public struct LoadedFile: Sendable {
+    public var path: String
+    public var outcome: LoadOutcome?
+    /// Why the file could not be loaded, when it could not (the database failed, not the data).
+    public var failure: String?
+}
+
+/// Validates and loads files into the database: the validator's code path, then the idempotent load.
+public enum LoadJob {
+    /// Loads the reference data into the `reference` schema.
+    public static func loadReference(
+        layout: ProjectLayout,
+        referenceDirectory: String?,
+        database: String?,
+        logger: Logger
+    ) throws -> [(table: String, rows: Int)] {
+        let connection = try Connection(Connection.conninfo(option: database))
+        return try ReferenceLoader.load(
+            directory: referenceDirectory ?? layout.referenceDirectory,
+            into: connection,
+            logger: logger
+        )
+    }
+
+    /// Loads files, a trust and period at a time, referrals first. A file whose load fails is reported and the
+    /// others carry on.
+    ///
+    /// - Throws: `RehabError` for usage and configuration problems (including a missing pseudonymisation key:
+    ///   the database must only ever hold pseudonyms that match across runs), `DatabaseError` when the database
+    ///   cannot be reached.
+    public static func run(
+        _ options: ValidateOptions,
+        database: String?,
+        writeReports: Bool,
+        logger: Logger,
+        progress: (LoadedFile) -> Void = { _ in }
+    ) throws -> [LoadedFile] {
+        guard try Pseudonymiser.configured(keyFile: options.pseudonymKeyFile) != nil else {
+            throw RehabError(
+                .pseudonymKey,
+                "Loading needs a pseudonymisation key, so that patient keys match across submissions.",
+                hint: "Set REHABCOUNT_PSEUDONYM_KEY or REHABCOUNT_PSEUDONYM_KEY_FILE, or pass --pseudonym-key-file."
+            )
+        }
+        for file in options.files where !FileManager.default.fileExists(atPath: file) {
+            throw RehabError(.usage, "\(file) does not exist.", hint: "Name extract files to load.")
+        }
+        let context = try ValidateJob.context(
+            layout: options.layout,
+            referenceDirectory: options.referenceDirectory,
+            pseudonymKeyFile: options.pseudonymKeyFile,
+            today: options.today
+        )
+        let loader = SubmissionLoader(validator: SubmissionValidator(context: context))
+        let connection = try Connection(Connection.conninfo(option: database))
+        let host = ProcessInfo.processInfo.hostName
+        guard
+            let runID = try connection.query(
+                "INSERT INTO audit.runs (command, host) VALUES ($1, $2) RETURNING run_id",
+                ["load", host]
+            ).scalar.flatMap({ Int64($0) })
+        else {
+            throw DatabaseError(kind: .server, summary: "Could not record the run in audit.runs")
+        }
+        if writeReports {
+            try FileManager.default.createDirectory(atPath: options.reportDirectory, withIntermediateDirectories: true)
+        }
+        var loaded: [LoadedFile] = []
+        for group in ValidateJob.groups(options.files) {
+            let hasContacts = group.contains { SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts }
+            var referrals: ReferralIndex?
+            for path in group {
+                var file = LoadedFile(path: path)
+                do {
+                    let (outcome, index) = try loader.load(
+                        path: path,
+                        encoding: options.encoding,
+                        runID: runID,
+                        referrals: referrals,
+                        collectReferrals: hasContacts && referrals == nil,
+                        connection: connection,
+                        logger: logger
+                    )
+                    if let index { referrals = index }
+                    file.outcome = outcome
+                    if writeReports, let result = outcome.result {
+                        let base = "\(options.reportDirectory)/\(ValidateJob.reportStem(path))"
+                        try JSONReport.write(result, to: "\(base).json")
+                        try HTMLReport.write(result, to: "\(base).html")
+                    }
+                } catch let error as DatabaseError {
+                    logger.error(
+                        "load failed",
+                        metadata: ["file": "\(ValidateJob.fileName(path))", "error": "\(error)"]
+                    )
+                    file.failure = error.description
+                }
+                progress(file)
+                loaded.append(file)
+            }
+        }
+        let failed = loaded.contains { $0.failure != nil }
+        try connection.query(
+            "UPDATE audit.runs SET finished_at = now(), status = $2 WHERE run_id = $1",
+            [String(runID), failed ? "failed" : "succeeded"]
+        )
+        return loaded
+    }
+}

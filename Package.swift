@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RehabDatabase", "RehabLoad", "RehabCore"],
+            dependencies: ["RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

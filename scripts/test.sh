@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every RehabCount test. Works from a fresh clone, as root or as a normal user.
+# Runs every RehabCount test, the integration tests against a throwaway PostgreSQL cluster it starts.
+# Works from a fresh clone, as root or as a normal user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/git-safe-mirrors.sh
@@ -8,7 +9,8 @@ swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e
-swift test "$@" 2>&1 | tee "$log"
+# Integration tests need PostgreSQL: a throwaway cluster lives exactly as long as the test run.
+scripts/with-pg.sh swift test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # XCTest prints "Executed 0 tests" before Swift Testing's summary; end on one plain line that says what ran.

@@ -20,6 +20,16 @@ struct TestDatabase: ~Copyable {
         try Connection(Self.url, database: name)
     }
 
+    /// A connection string for this database, for code that takes one (the CLI, the jobs).
+    func url() throws -> String {
+        let base = Self.url ?? ""
+        if base.hasPrefix("postgres"), var components = URLComponents(string: base) {
+            components.path = "/\(name)"
+            if let url = components.string { return url }
+        }
+        return base + " dbname=\(name)"
+    }
+
     deinit {
         if let admin = try? Connection(Self.url) {
             _ = try? admin.query("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")

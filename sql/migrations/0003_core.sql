@@ -17,7 +17,7 @@ CREATE TABLE core.referrals (
     submission_id          bigint   NOT NULL,
     org_code               text     NOT NULL,
     referral_id            text     NOT NULL,
-    patient_key            text     CHECK (patient_key ~ '^[0-9a-f]{64}$'),
+    patient_key            text     CHECK (octet_length(patient_key) = 64),
     patient_id             text,
     age_at_referral        integer,
     sex                    text,

@@ -1,0 +1,241 @@
+import Foundation
+import Logging
+import RehabCore
+import RehabDatabase
+import RehabPipeline
+import RehabSample
+import Testing
+
+enum LoadFixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let layout = ProjectLayout(root: root)
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let keyFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-test-\(UUID()).key").path
+        try! String(repeating: "k", count: 48).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
+    static func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-load-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A fresh database with the schema and the reference data.
+    static func database() throws -> TestDatabase {
+        let db = try TestDatabase()
+        let url = try db.url()
+        _ = try DatabaseJob.migrate(layout: layout, database: url, logger: logger)
+        _ = try LoadJob.loadReference(layout: layout, referenceDirectory: nil, database: url, logger: logger)
+        return db
+    }
+
+    static func load(_ files: [String], into db: borrowing TestDatabase) throws -> [LoadedFile] {
+        try LoadJob.run(
+            ValidateOptions(files: files, reportDirectory: "", layout: layout, pseudonymKeyFile: keyFile),
+            database: try db.url(),
+            writeReports: false,
+            logger: logger
+        )
+    }
+
+    static var inbox: [String] {
+        let dir = "\(root)/sample-data/inbox"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
+    }
+}
+
+@Suite("Load", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"), .serialized)
+struct LoadTests {
+    @Test("Every row is accounted for in the database: loaded + quarantined = read")
+    func rowAccounting() throws {
+        let db = try LoadFixtures.database()
+        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        #expect(loaded.count == 9)
+        #expect(loaded.allSatisfy { $0.outcome?.action == .loaded })
+        let c = try db.connect()
+        let bad = try c.query(
+            "SELECT count(*) FROM audit.submissions WHERE rows_read <> rows_loaded + rows_quarantined"
+        ).scalar
+        #expect(bad == "0")
+        for kind in ["referrals", "contacts", "workforce"] {
+            let inCore = try c.query("SELECT count(*) FROM core.\(kind)").scalar
+            let recorded = try c.query("SELECT sum(rows_loaded) FROM audit.submissions WHERE kind = $1", [kind]).scalar
+            #expect(inCore == recorded, "\(kind)")
+        }
+        let quarantined = try c.query("SELECT sum(rows_quarantined) FROM audit.submissions").scalar
+        #expect(try c.query("SELECT count(*) FROM audit.quarantine").scalar == quarantined)
+        #expect(try c.query("SELECT count(*) FROM staging.referrals").scalar == "0")
+        // Residence is derived from the LSOA of its own vintage.
+        let derived = try c.query(
+            "SELECT count(*) FROM core.referrals WHERE lsoa_code IS NOT NULL AND lsoa_vintage IS NOT NULL AND (icb_ods IS NULL OR imd_quintile IS NULL)"
+        ).scalar
+        #expect(derived == "0")
+    }
+
+    @Test("No clear NHS number reaches the database")
+    func noClearNHSNumbers() throws {
+        let db = try LoadFixtures.database()
+        let referrals = LoadFixtures.inbox.filter { $0.contains("RY2_referrals") }
+        _ = try LoadFixtures.load(referrals, into: db)
+        let table = try CSVLines(path: referrals[0])
+        let numbers = table.column("nhs_number").filter { !$0.isEmpty }
+        #expect(numbers.count > 100)
+        let c = try db.connect()
+        let dump =
+            try c.query(
+                "SELECT string_agg(row_data::text, ' ') FROM audit.quarantine"
+            ).scalar ?? ""
+        let keys =
+            try c.query(
+                "SELECT string_agg(coalesce(patient_key, '') || coalesce(patient_id, ''), ' ') FROM core.referrals"
+            ).scalar ?? ""
+        for number in numbers { #expect(!dump.contains(number) && !keys.contains(number)) }
+    }
+
+    @Test("Loading an identical file again is a no-op; a changed one supersedes, and history is kept")
+    func resubmission() throws {
+        let db = try LoadFixtures.database()
+        let original = LoadFixtures.inbox.first { $0.contains("RDR_referrals") }!
+        let first = try LoadFixtures.load([original], into: db)
+        #expect(first[0].outcome?.action == .loaded)
+        let again = try LoadFixtures.load([original], into: db)
+        #expect(again[0].outcome?.action == .unchanged)
+        #expect(again[0].outcome?.submissionID == first[0].outcome?.submissionID)
+
+        let dir = try LoadFixtures.folder()
+        let lines = try String(contentsOfFile: original, encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(301).joined(separator: "\n") + "\n").write(
+            toFile: "\(dir)/RDR_referrals_2025-09.csv",
+            atomically: true,
+            encoding: .utf8
+        )
+        let changed = try LoadFixtures.load(["\(dir)/RDR_referrals_2025-09.csv"], into: db)
+        #expect(changed[0].outcome?.action == .superseded)
+        let c = try db.connect()
+        let history = try c.query(
+            "SELECT submission_id, superseded_by IS NOT NULL, is_current FROM audit.submissions ORDER BY submission_id"
+        ).rows
+        #expect(history.count == 2)
+        #expect(history[0][1] == "t" && history[0][2] == "f")
+        #expect(history[1][1] == "f" && history[1][2] == "t")
+        #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(changed[0].outcome!.rowsLoaded))
+    }
+
+    @Test("A load killed mid-COPY leaves the previous submission intact, and the next run completes")
+    func killedLoad() throws {
+        let db = try LoadFixtures.database()
+        let url = try db.url()
+        let dir = try LoadFixtures.folder()
+        var options = SampleOptions(
+            period: Period("2025-09")!,
+            trusts: 1,
+            seed: 3,
+            referenceDirectory: LoadFixtures.layout.referenceDirectory
+        )
+        options.referralsPerTrust = 300_000
+        options.contactsPerReferral = 0
+        _ = try SampleGenerator.write(options, to: dir)
+        // The generator's first trust is R1D: its referrals replace the sample's R1D referrals submission.
+        let replacement = "\(dir)/R1D_referrals_2025-09.csv"
+        #expect(FileManager.default.fileExists(atPath: replacement))
+        let small = LoadFixtures.inbox.first { $0.contains("R1D_referrals") }!
+        let before = try LoadFixtures.load([small], into: db)
+        let kept = before[0].outcome!.rowsLoaded
+
+        let process = try CLI.start([
+            "load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, replacement,
+        ])
+        let c = try db.connect()
+        // Wait until rows are streaming into staging, then kill without warning.
+        var copying = false
+        for _ in 0..<600 where !copying {
+            copying = (try c.query("SELECT count(*) > 0 FROM staging.referrals").scalar) == "t"
+            if !copying { usleep(20_000) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(copying)
+        #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(kept))
+        #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "1")
+
+        let after = try LoadFixtures.load([replacement], into: db)
+        #expect(after[0].outcome?.action == .superseded)
+        #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(after[0].outcome!.rowsLoaded))
+        #expect(try c.query("SELECT count(*) FROM staging.referrals").scalar == "0")
+    }
+
+    @Test("Two loads of the same submission at once load it once")
+    func concurrentLoads() throws {
+        let db = try LoadFixtures.database()
+        let url = try db.url()
+        let file = LoadFixtures.inbox.first { $0.contains("RY2_referrals") }!
+        let a = try CLI.start(["load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, file])
+        let b = try CLI.start(["load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, file])
+        a.waitUntilExit()
+        b.waitUntilExit()
+        #expect(a.terminationStatus == 0 && b.terminationStatus == 0)
+        let c = try db.connect()
+        #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "1")
+        let loaded = try c.query("SELECT rows_loaded FROM audit.submissions").scalar
+        #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == loaded)
+    }
+
+    @Test("rehab_analyst reads reference data but nothing in core, staging or the quarantine")
+    func roles() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox.filter { $0.contains("R1D_referrals") }, into: db)
+        let c = try db.connect()
+        try c.query("SET ROLE rehab_analyst")
+        #expect(try c.query("SELECT count(*) > 0 FROM reference.trust").scalar == "t")
+        for table in ["core.referrals", "staging.referrals", "audit.quarantine", "audit.submissions"] {
+            let error = try #require(throws: DatabaseError.self, "\(table)") {
+                try c.query("SELECT 1 FROM \(table) LIMIT 1")
+            }
+            #expect(error.sqlState == "42501", "\(table)")
+        }
+        try c.query("RESET ROLE")
+        try c.query("SET ROLE rehab_loader")
+        try c.query("SELECT count(*) FROM core.referrals")
+        try c.query("RESET ROLE")
+    }
+}
+
+/// The real `rehabcount` binary, started in the background.
+enum CLI {
+    static func start(_ arguments: [String]) throws -> Process {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "rehabcount"
+        )
+        let binary =
+            FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside.path : "\(LoadFixtures.root)/.build/debug/rehabcount"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: LoadFixtures.root)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+/// One column of a small CSV, for checking what reached the database.
+struct CSVLines {
+    let header: [String]
+    let rows: [[String]]
+    init(path: String) throws {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        header = lines[0]
+        rows = Array(lines.dropFirst())
+    }
+    func column(_ name: String) -> [String] {
+        let i = header.firstIndex(of: name)!
+        return rows.map { i < $0.count ? $0[i] : "" }
+    }
+}

@@ -124,8 +124,21 @@ struct LoadTests {
         #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(changed[0].outcome!.rowsLoaded))
     }
 
-    @Test("A load killed mid-COPY leaves the previous submission intact, and the next run completes")
-    func killedLoad() throws {
+    /// Moments at which a load is killed, each found by asking the server what the load is doing.
+    static let killPoints: [(String, String)] = [
+        ("mid-COPY into staging", "SELECT count(*) > 0 FROM pg_stat_progress_copy WHERE tuples_processed > 0"),
+        (
+            "mid-transaction, moving rows into core",
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO core.%'"
+        ),
+    ]
+
+    @Test(
+        "A killed load leaves the previous submission intact, and the next run completes",
+        arguments: killPoints.map(\.0)
+    )
+    func killedLoad(moment: String) throws {
+        let probe = Self.killPoints.first { $0.0 == moment }!.1
         let db = try LoadFixtures.database()
         let url = try db.url()
         let dir = try LoadFixtures.folder()
@@ -149,17 +162,26 @@ struct LoadTests {
             "load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, replacement,
         ])
         let c = try db.connect()
-        // Wait until rows are streaming into staging, then kill without warning.
-        var copying = false
-        for _ in 0..<600 where !copying {
-            copying = (try c.query("SELECT count(*) > 0 FROM staging.referrals").scalar) == "t"
-            if !copying { usleep(20_000) }
+        var reached = false
+        for _ in 0..<12_000 where !reached && process.isRunning {
+            reached = (try c.query(probe).scalar) == "t"
+            if !reached { usleep(5_000) }
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(copying)
+        #expect(reached, "the load was never seen \(moment)")
+        // The server notices the dropped connection and rolls back; give it a moment to do so.
+        for _ in 0..<200
+        where
+            (try c.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rehabcount' AND pid <> pg_backend_pid()"
+            ).scalar) != "0"
+        {
+            usleep(10_000)
+        }
         #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(kept))
         #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "1")
+        #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "1")
 
         let after = try LoadFixtures.load([replacement], into: db)
         #expect(after[0].outcome?.action == .superseded)
@@ -199,6 +221,8 @@ struct LoadTests {
         try c.query("RESET ROLE")
         try c.query("SET ROLE rehab_loader")
         try c.query("SELECT count(*) FROM core.referrals")
+        try c.query("INSERT INTO audit.runs (command, host) VALUES ('role test', 'test')")
+        try c.query("DELETE FROM staging.referrals WHERE false")
         try c.query("RESET ROLE")
     }
 }

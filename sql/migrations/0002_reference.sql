@@ -141,7 +141,7 @@ CREATE TABLE reference.trust (
     postcode       text NOT NULL,
     open_date      date NOT NULL,
     close_date     date,
-    CHECK (close_date IS NULL OR close_date >= open_date)
+    CONSTRAINT trust_closed_after_open CHECK (close_date IS NULL OR close_date >= open_date)
 );
 COMMENT ON TABLE reference.trust IS
     'NHS trusts in England, one row per trust, from the NHS England ODS etr file (2025). Non-English trusts (ICB '

@@ -19,8 +19,8 @@ CREATE TABLE audit.runs (
     command     text NOT NULL,
     status      text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed')),
     host        text,
-    CHECK (finished_at IS NULL OR finished_at >= started_at),
-    CHECK ((status = 'running') = (finished_at IS NULL))
+    CONSTRAINT runs_finished_after_start CHECK (finished_at IS NULL OR finished_at >= started_at),
+    CONSTRAINT runs_finished_iff_not_running CHECK ((status = 'running') = (finished_at IS NULL))
 );
 COMMENT ON TABLE audit.runs IS
     'One row per run of a rehabcount command that writes to the database (e.g. load, db load-reference). A run left '
@@ -51,12 +51,12 @@ CREATE TABLE audit.submissions (
     superseded_by    bigint REFERENCES audit.submissions (submission_id) DEFERRABLE INITIALLY DEFERRED,
     superseded_at    timestamptz,
     is_current       boolean GENERATED ALWAYS AS (superseded_by IS NULL AND status <> 'rejected') STORED,
-    CHECK (rows_read = rows_loaded + rows_quarantined),
-    CHECK (status <> 'rejected' OR rows_loaded = 0),
-    CHECK (status = 'rejected' OR (org_code IS NOT NULL AND kind IS NOT NULL AND period IS NOT NULL AND sha256 IS NOT NULL)),
-    CHECK ((superseded_by IS NULL) = (superseded_at IS NULL)),
-    CHECK (superseded_by > submission_id),
-    CHECK (status <> 'rejected' OR superseded_by IS NULL)
+    CONSTRAINT submissions_rows_accounted CHECK (rows_read = rows_loaded + rows_quarantined),
+    CONSTRAINT submissions_rejected_loads_nothing CHECK (status <> 'rejected' OR rows_loaded = 0),
+    CONSTRAINT submissions_loaded_identified CHECK (status = 'rejected' OR (org_code IS NOT NULL AND kind IS NOT NULL AND period IS NOT NULL AND sha256 IS NOT NULL)),
+    CONSTRAINT submissions_superseded_pair CHECK ((superseded_by IS NULL) = (superseded_at IS NULL)),
+    CONSTRAINT submissions_superseded_by_later CHECK (superseded_by > submission_id),
+    CONSTRAINT submissions_rejected_never_superseded CHECK (status <> 'rejected' OR superseded_by IS NULL)
 );
 CREATE UNIQUE INDEX submissions_one_current_idx
     ON audit.submissions (org_code, kind, period)

@@ -103,7 +103,7 @@ public struct SubmissionLoader: Sendable {
         var sink: LoadSink?
         if let name, let table, let kind {
             let contract = validator.context.contracts[kind]
-            let columns = contract.columns.map { $0.type == .nhs_number ? "patient_key" : $0.name }
+            let columns = Self.columns(contract)
             let prefix = Array("\(submissionID)\t\(name.period.start)\t".utf8)
             var loaded: (ValidationResult, ReferralIndex?)?
             try connection.copy("COPY \(table) (load_id, period, \(columns.joined(separator: ", "))) FROM STDIN") {
@@ -220,7 +220,7 @@ public struct SubmissionLoader: Sendable {
     /// The statement that moves a load's rows from staging to core, deriving the residence columns for referrals
     /// from the LSOA of its own vintage (2011 preferred, as it pairs with IMD 2019 and the population estimates).
     static func moveSQL(kind: ExtractKind, contract: Contract, staging: String) -> String {
-        let columns = contract.columns.map { $0.type == .nhs_number ? "patient_key" : $0.name }
+        let columns = columns(contract)
         let list = (["period", "submission_id"] + columns).joined(separator: ", ")
         let select = (["s.period", "s.load_id"] + columns.map { "s.\($0)" }).joined(separator: ", ")
         guard kind == .referrals else {
@@ -239,6 +239,11 @@ public struct SubmissionLoader: Sendable {
             LEFT JOIN reference.imd2025_lsoa21 i25 ON i25.lsoa21_code = l21.lsoa21_code
             WHERE s.load_id = $1
             """
+    }
+
+    /// The staging and core columns a contract's columns load into, quoted: the NHS number becomes the patient key.
+    static func columns(_ contract: Contract) -> [String] {
+        contract.columns.map { Connection.quoteIdentifier($0.type == .nhs_number ? "patient_key" : $0.name) }
     }
 
     /// The advisory lock key of one trust, kind and period.

@@ -218,7 +218,8 @@ public struct SubmissionLoader: Sendable {
     }
 
     /// The statement that moves a load's rows from staging to core, deriving the residence columns for referrals
-    /// from the LSOA of its own vintage (2011 preferred, as it pairs with IMD 2019 and the population estimates).
+    /// from the LSOA of its own vintage (`reference.lsoa_lookup`: 2011 preferred, as it pairs with IMD 2019 and
+    /// the population estimates).
     static func moveSQL(kind: ExtractKind, contract: Contract, staging: String) -> String {
         let columns = columns(contract)
         let list = (["period", "submission_id"] + columns).joined(separator: ", ")
@@ -226,17 +227,12 @@ public struct SubmissionLoader: Sendable {
         guard kind == .referrals else {
             return "INSERT INTO core.\(kind.rawValue) (\(list)) SELECT \(select) FROM \(staging) s WHERE s.load_id = $1"
         }
+        // reference.lsoa_lookup holds the vintage rule: a code in the 2011 lookup is 2011, else 2021.
         return """
             INSERT INTO core.referrals (\(list), lsoa_vintage, icb_ods, imd_decile)
-            SELECT \(select),
-                CASE WHEN l11.lsoa11_code IS NOT NULL THEN 2011 WHEN l21.lsoa21_code IS NOT NULL THEN 2021 END,
-                COALESCE(l11.icb22_ods, l21.icb24_ods),
-                CASE WHEN l11.lsoa11_code IS NOT NULL THEN i19.imd_decile ELSE i25.imd_decile END
+            SELECT \(select), l.lsoa_vintage, l.icb_ods, l.imd_decile
             FROM \(staging) s
-            LEFT JOIN reference.lsoa11 l11 ON l11.lsoa11_code = s.lsoa_code
-            LEFT JOIN reference.imd2019_lsoa11 i19 ON i19.lsoa11_code = l11.lsoa11_code
-            LEFT JOIN reference.lsoa21 l21 ON l21.lsoa21_code = s.lsoa_code AND l11.lsoa11_code IS NULL
-            LEFT JOIN reference.imd2025_lsoa21 i25 ON i25.lsoa21_code = l21.lsoa21_code
+            LEFT JOIN reference.lsoa_lookup l ON l.lsoa_code = s.lsoa_code
             WHERE s.load_id = $1
             """
     }

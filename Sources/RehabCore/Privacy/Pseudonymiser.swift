@@ -78,18 +78,23 @@ public struct Pseudonymiser: Sendable {
 
     /// The pseudonym of an identifier: lower-case hex HMAC-SHA256, 64 characters.
     public func pseudonym(of identifier: UnsafeBufferPointer<UInt8>) -> String {
+        var hex: [UInt8] = []
+        appendPseudonym(of: identifier, to: &hex)
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// Appends the pseudonym's 64 hex characters to a buffer, for the load's hot path.
+    public func appendPseudonym(of identifier: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let mac = HMAC<SHA256>.authenticationCode(for: identifier, using: key)
-        return mac.withUnsafeBytes { raw in
-            var hex = [UInt8]()
-            hex.reserveCapacity(64)
-            let digits = Array("0123456789abcdef".utf8)
+        mac.withUnsafeBytes { raw in
             for byte in raw {
-                hex.append(digits[Int(byte >> 4)])
-                hex.append(digits[Int(byte & 0x0F)])
+                out.append(Self.hexDigits[Int(byte >> 4)])
+                out.append(Self.hexDigits[Int(byte & 0x0F)])
             }
-            return String(decoding: hex, as: UTF8.self)
         }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The pseudonym of an identifier given as a string.
     public func pseudonym(of identifier: String) -> String {

@@ -4,34 +4,42 @@ import RehabDatabase
 import RehabIngest
 import RehabValidate
 
-/// Receives the validator's verdict on each row while it streams: accepted rows go straight into the staging
-/// COPY, quarantined rows to a spill file for `audit.quarantine`. One pass over the file does both.
+/// Receives the validator's verdict on each row while it streams: accepted rows go straight into the COPY into
+/// core, quarantined rows to a spill file for `audit.quarantine`. One pass over the file does both.
 ///
 /// No clear NHS number leaves this type: the NHS number column becomes `patient_key` (keyed HMAC), and in
 /// quarantined rows every value that might be an NHS number is pseudonymised.
-final class LoadSink: RowSink {
+struct LoadSink: RowSink {
     private let stream: CopyStream
     private let pseudonymiser: Pseudonymiser
     private let prefix: [UInt8]
     private let quarantine: FileOutput
     private let submissionID: Int64
+    private let residence: ResidenceLookup?
+    private var lsoaField: Int?
     private var layout: RowLayout?
+    /// For each contract column, its field in the file (-1 when absent) and its type: flat, for the hot path.
+    private var fields: [Int] = []
     private var types: [ColumnType] = []
     private var line: [UInt8] = []
     private(set) var accepted = 0
     private(set) var quarantined = 0
 
     /// - Parameters:
-    ///   - prefix: the leading COPY fields of every staging row (load id, period), already tab-terminated.
+    ///   - prefix: the leading COPY fields of every row (period, submission id), already tab-terminated.
     ///   - quarantinePath: where to spill quarantined rows as COPY text for `audit.quarantine`.
+    ///   - residence: for referrals, the lookup that fills lsoa_vintage, icb_ods and imd_decile after the
+    ///     contract columns.
     init(
         stream: CopyStream,
         pseudonymiser: Pseudonymiser,
         prefix: [UInt8],
         quarantinePath: String,
-        submissionID: Int64
+        submissionID: Int64,
+        residence: ResidenceLookup? = nil
     ) throws {
         self.stream = stream
+        self.residence = residence
         self.pseudonymiser = pseudonymiser
         self.prefix = prefix
         self.quarantine = try FileOutput(path: quarantinePath)
@@ -39,19 +47,23 @@ final class LoadSink: RowSink {
         line.reserveCapacity(1024)
     }
 
-    func begin(_ layout: RowLayout) throws {
+    mutating func begin(_ layout: RowLayout) throws {
         self.layout = layout
+        fields = layout.fieldOfColumn.map { $0 ?? -1 }
         types = layout.contract?.columns.map(\.type) ?? []
+        if residence != nil, let c = layout.contract?.columns.firstIndex(where: { $0.type == .lsoa_code }) {
+            lsoaField = layout.fieldOfColumn[c]
+        }
     }
 
-    func accepted(_ row: TableRow) throws {
-        guard let layout else { return }
+    mutating func accepted(_ row: TableRow) throws {
         accepted += 1
         line.removeAll(keepingCapacity: true)
         line += prefix
-        for (c, field) in layout.fieldOfColumn.enumerated() {
+        for c in fields.indices {
             if c > 0 { line.append(0x09) }
-            guard let field else {
+            let field = fields[c]
+            guard field >= 0 else {
                 line += CopyText.null
                 continue
             }
@@ -61,7 +73,7 @@ final class LoadSink: RowSink {
                 if value.isEmpty || isBlankValue(value) {
                     line += CopyText.null
                 } else {
-                    line += Array(pseudonymiser.pseudonym(of: value).utf8)
+                    pseudonymiser.appendPseudonym(of: value, to: &line)
                 }
                 continue
             }
@@ -71,11 +83,24 @@ final class LoadSink: RowSink {
             case .replaced(let bytes): bytes.withUnsafeBufferPointer { CopyText.append($0, to: &line) }
             }
         }
+        if let residence {
+            if let lsoaField, let place = residence.residence(of: row[lsoaField]) {
+                for value in [place.vintage, place.icb, place.decile] {
+                    line.append(0x09)
+                    if value.isEmpty { line += CopyText.null } else { line += value }
+                }
+            } else {
+                for _ in 0..<3 {
+                    line.append(0x09)
+                    line += CopyText.null
+                }
+            }
+        }
         line.append(0x0A)
         try stream.write(line)
     }
 
-    func quarantined(_ row: TableRow, reasons: [Rule]) throws {
+    mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         quarantined += 1
         var json = "{"
         let header = layout?.header ?? []

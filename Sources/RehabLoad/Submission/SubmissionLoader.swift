@@ -29,11 +29,11 @@ public struct LoadOutcome: Sendable {
 
 /// Loads validated submissions into `core`, idempotently and atomically.
 ///
-/// For each file: the same validator as `rehabcount validate` streams the rows once; accepted rows go by COPY
-/// into an unlogged `staging` table; then one transaction replaces that trust, kind and period in `core`,
-/// supersedes the previous submission and writes the audit trail. A process killed at any moment leaves either
-/// the old submission or the new one, never a mixture; leftover staging rows are cleared by the next load of
-/// the same submission.
+/// For each file, in one transaction: the trust's rows for that kind and period are deleted from `core`; the same
+/// validator as `rehabcount validate` streams the file once, and accepted rows go by COPY straight into the
+/// period's partition, with the residence columns derived on the way; then the previous submission is superseded
+/// and the audit trail written. A rejected file rolls all that back and is recorded on its own. A process killed
+/// at any moment leaves the old submission or the new one, never a mixture: the server rolls back what it had.
 public struct SubmissionLoader: Sendable {
     public let validator: SubmissionValidator
 
@@ -47,6 +47,7 @@ public struct SubmissionLoader: Sendable {
     ///   - runID: the `audit.runs` row this load belongs to.
     ///   - referrals: the same trust and period's referrals index, for contacts.
     ///   - collectReferrals: whether to return one built from this (referrals) file.
+    ///   - residence: LSOA lookup for the derived columns of referrals (`ResidenceLookup(connection:)`).
     /// - Throws: `DatabaseError`, or `RehabError` for a file that cannot be read at all.
     public func load(
         path: String,
@@ -54,6 +55,7 @@ public struct SubmissionLoader: Sendable {
         runID: Int64,
         referrals: ReferralIndex? = nil,
         collectReferrals: Bool = false,
+        residence: ResidenceLookup,
         connection: borrowing Connection,
         logger: Logger
     ) throws -> (outcome: LoadOutcome, referrals: ReferralIndex?) {
@@ -84,128 +86,119 @@ public struct SubmissionLoader: Sendable {
         let submissionID = try Self.int(
             connection.query("SELECT nextval(pg_get_serial_sequence('audit.submissions', 'submission_id'))")
         )
-        let kind = name?.kind
-        let table = kind.map { "staging.\($0.rawValue)" }
-        if let name, let table {
-            // Rows a killed load left behind for this same submission.
-            try connection.query(
-                "DELETE FROM \(table) WHERE org_code = $1 AND period = $2",
-                [name.orgCode, name.period.start.description]
-            )
-        }
-
         let spill = FileManager.default.temporaryDirectory.appendingPathComponent(
             "rehabcount-quarantine-\(submissionID).copy"
         ).path
         defer { unlink(spill) }
-        var result: ValidationResult
-        var index: ReferralIndex?
-        var sink: LoadSink?
-        if let name, let table, let kind {
-            let contract = validator.context.contracts[kind]
-            let columns = Self.columns(contract)
-            let prefix = Array("\(submissionID)\t\(name.period.start)\t".utf8)
-            var loaded: (ValidationResult, ReferralIndex?)?
-            try connection.copy("COPY \(table) (load_id, period, \(columns.joined(separator: ", "))) FROM STDIN") {
-                stream in
-                var s = try LoadSink(
-                    stream: stream,
-                    pseudonymiser: validator.context.pseudonymiser,
-                    prefix: prefix,
-                    quarantinePath: spill,
-                    submissionID: submissionID
-                )
-                loaded = try validator.validate(
-                    path: path,
-                    encoding: encoding,
-                    referrals: referrals,
-                    collectReferrals: collectReferrals,
-                    sink: &s,
-                    logger: logger
-                )
-                sink = s
-            }
-            (result, index) = loaded!
-        } else {
-            // A file name RehabCount cannot place is rejected by validation; there is no staging table to fill,
-            // and its rule results go to the audit trail without the rows.
-            var discard = DiscardingRowSink()
-            (result, index) = try validator.validate(path: path, encoding: encoding, sink: &discard, logger: logger)
-        }
-        try sink?.finishQuarantine()
 
-        let rejected = result.status == .rejected
-        let outcome = try connection.transaction { tx -> LoadOutcome in
-            var superseded = false
-            if !rejected, let name {
-                let previous = try tx.query(
-                    """
-                    UPDATE audit.submissions SET superseded_by = $4, superseded_at = now()
-                    WHERE org_code = $1 AND kind = $2 AND period = $3 AND is_current
-                    RETURNING submission_id
-                    """,
-                    [name.orgCode, name.kind.rawValue, name.period.start.description, String(submissionID)]
+        guard let name else {
+            // A file name RehabCount cannot place is rejected by validation; there is no partition to fill, and its
+            // rule results go to the audit trail without the rows.
+            var discard = DiscardingRowSink()
+            let (result, _) = try validator.validate(path: path, encoding: encoding, sink: &discard, logger: logger)
+            let outcome = try connection.transaction { tx in
+                try record(
+                    result,
+                    submissionID: submissionID,
+                    runID: runID,
+                    name: nil,
+                    fileName: fileName,
+                    sha256: digest.hex,
+                    quarantine: nil,
+                    in: tx
                 )
-                superseded = !previous.rows.isEmpty
             }
-            try tx.query(
-                """
-                INSERT INTO audit.submissions (submission_id, run_id, org_code, kind, period, file_name, sha256,
-                    contract_version, ruleset_version, rows_read, rows_loaded, rows_quarantined, status, score)
-                VALUES ($1, $2, $3, $4, $5::date, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                """,
-                [
-                    String(submissionID), String(runID), name?.orgCode, kind?.rawValue, name?.period.start.description,
-                    fileName, digest.hex, result.contractVersion, result.rulesetVersion, String(result.rows.read),
-                    String(result.rows.accepted), String(result.rows.quarantined), result.status.rawValue,
-                    result.score.overall.map { String(format: "%.2f", $0) },
-                ]
+            return (outcome, nil)
+        }
+
+        // Creating a new period's partitions locks the parent tables: do it in its own short transaction.
+        try connection.query("SELECT core.ensure_partitions($1::date)", [name.period.start.description])
+        let contract = validator.context.contracts[name.kind]
+        let partition =
+            "core."
+            + Connection.quoteIdentifier(
+                "\(name.kind.rawValue)_\(name.period.year)_\(name.period.description.suffix(2))"
             )
-            try tx.query(
-                """
-                INSERT INTO audit.rule_results (submission_id, rule_id, severity, failures, evaluated)
-                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[])
-                """,
-                [
-                    String(submissionID), Self.array(result.rules.map(\.rule.id)),
-                    Self.array(result.rules.map(\.rule.severity.rawValue)),
-                    Self.array(result.rules.map { String($0.failures) }),
-                    Self.array(result.rules.map { $0.evaluated ? "t" : "f" }),
-                ]
-            )
-            if let sink, sink.quarantined > 0 {
-                try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
-                    stream in
-                    try forEachChunk(of: spill) { try stream.write($0) }
-                }
-            }
-            if !rejected, let name, let kind, let table {
-                try tx.query("SELECT core.ensure_partitions($1::date)", [name.period.start.description])
+        let derived = name.kind == .referrals ? ", lsoa_vintage, icb_ods, imd_decile" : ""
+        let copySQL =
+            "COPY \(partition) (period, submission_id, \(Self.columns(contract).joined(separator: ", "))\(derived)) FROM STDIN"
+
+        /// Raised inside the transaction to roll back the replacement of a submission that validation rejected.
+        struct Rejected: Error {
+            let result: ValidationResult
+            let referrals: ReferralIndex?
+            let quarantined: Int
+        }
+        var index: ReferralIndex?
+        let outcome: LoadOutcome
+        do {
+            outcome = try connection.transaction { tx in
+                // The old rows go and the new ones arrive in one transaction: readers see one or the other, and
+                // a load killed at any point is rolled back by the server.
                 try tx.query(
-                    "DELETE FROM core.\(kind.rawValue) WHERE org_code = $1 AND period = $2",
+                    "DELETE FROM core.\(name.kind.rawValue) WHERE org_code = $1 AND period = $2",
                     [name.orgCode, name.period.start.description]
                 )
-                let moved = try tx.query(
-                    Self.moveSQL(kind: kind, contract: validator.context.contracts[kind], staging: table),
-                    [String(submissionID)]
-                )
-                guard moved.affectedRows == result.rows.accepted else {
+                var validated: (ValidationResult, ReferralIndex?)?
+                var quarantined = 0
+                let copied = try tx.copy(copySQL) { stream in
+                    var sink = try LoadSink(
+                        stream: stream,
+                        pseudonymiser: validator.context.pseudonymiser,
+                        prefix: Array("\(name.period.start)\t\(submissionID)\t".utf8),
+                        quarantinePath: spill,
+                        submissionID: submissionID,
+                        residence: name.kind == .referrals ? residence : nil
+                    )
+                    validated = try validator.validate(
+                        path: path,
+                        encoding: encoding,
+                        referrals: referrals,
+                        collectReferrals: collectReferrals,
+                        sink: &sink,
+                        logger: logger
+                    )
+                    try sink.finishQuarantine()
+                    quarantined = sink.quarantined
+                }
+                let (result, collected) = validated!
+                index = collected
+                if result.status == .rejected {
+                    throw Rejected(result: result, referrals: collected, quarantined: quarantined)
+                }
+                guard copied == result.rows.accepted else {
                     throw DatabaseError(
                         kind: .server,
                         summary:
-                            "Row accounting failed: \(result.rows.accepted) rows accepted but \(moved.affectedRows) reached core",
+                            "Row accounting failed: \(result.rows.accepted) rows accepted but \(copied) reached core",
                         hint: "Nothing was loaded. Report this to the RehabCount maintainers."
                     )
                 }
+                return try record(
+                    result,
+                    submissionID: submissionID,
+                    runID: runID,
+                    name: name,
+                    fileName: fileName,
+                    sha256: digest.hex,
+                    quarantine: quarantined > 0 ? spill : nil,
+                    in: tx
+                )
             }
-            if let table { try tx.query("DELETE FROM \(table) WHERE load_id = $1", [String(submissionID)]) }
-            return LoadOutcome(
-                action: rejected ? .rejected : (superseded ? .superseded : .loaded),
-                submissionID: submissionID,
-                result: result,
-                rowsLoaded: result.rows.accepted,
-                rowsQuarantined: result.rows.quarantined
-            )
+        } catch let rejected as Rejected {
+            index = rejected.referrals
+            outcome = try connection.transaction { tx in
+                try record(
+                    rejected.result,
+                    submissionID: submissionID,
+                    runID: runID,
+                    name: name,
+                    fileName: fileName,
+                    sha256: digest.hex,
+                    quarantine: rejected.quarantined > 0 ? spill : nil,
+                    in: tx
+                )
+            }
         }
         logger.info(
             "loaded",
@@ -217,27 +210,71 @@ public struct SubmissionLoader: Sendable {
         return (outcome, index)
     }
 
-    /// The statement that moves a load's rows from staging to core, deriving the residence columns for referrals
-    /// from the LSOA of its own vintage (`reference.lsoa_lookup`: 2011 preferred, as it pairs with IMD 2019 and
-    /// the population estimates).
-    static func moveSQL(kind: ExtractKind, contract: Contract, staging: String) -> String {
-        let columns = columns(contract)
-        let list = (["period", "submission_id"] + columns).joined(separator: ", ")
-        let select = (["s.period", "s.load_id"] + columns.map { "s.\($0)" }).joined(separator: ", ")
-        guard kind == .referrals else {
-            return "INSERT INTO core.\(kind.rawValue) (\(list)) SELECT \(select) FROM \(staging) s WHERE s.load_id = $1"
+    /// Writes the audit trail of a validated submission and, when it was accepted, supersedes the previous one.
+    private func record(
+        _ result: ValidationResult,
+        submissionID: Int64,
+        runID: Int64,
+        name: SubmissionName?,
+        fileName: String,
+        sha256: String,
+        quarantine: String?,
+        in tx: borrowing Connection
+    ) throws -> LoadOutcome {
+        let rejected = result.status == .rejected
+        var superseded = false
+        if !rejected, let name {
+            let previous = try tx.query(
+                """
+                UPDATE audit.submissions SET superseded_by = $4, superseded_at = now()
+                WHERE org_code = $1 AND kind = $2 AND period = $3 AND is_current
+                RETURNING submission_id
+                """,
+                [name.orgCode, name.kind.rawValue, name.period.start.description, String(submissionID)]
+            )
+            superseded = !previous.rows.isEmpty
         }
-        // reference.lsoa_lookup holds the vintage rule: a code in the 2011 lookup is 2011, else 2021.
-        return """
-            INSERT INTO core.referrals (\(list), lsoa_vintage, icb_ods, imd_decile)
-            SELECT \(select), l.lsoa_vintage, l.icb_ods, l.imd_decile
-            FROM \(staging) s
-            LEFT JOIN reference.lsoa_lookup l ON l.lsoa_code = s.lsoa_code
-            WHERE s.load_id = $1
+        try tx.query(
             """
+            INSERT INTO audit.submissions (submission_id, run_id, org_code, kind, period, file_name, sha256,
+                contract_version, ruleset_version, rows_read, rows_loaded, rows_quarantined, status, score)
+            VALUES ($1, $2, $3, $4, $5::date, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """,
+            [
+                String(submissionID), String(runID), name?.orgCode, name?.kind.rawValue, name?.period.start.description,
+                fileName, sha256, result.contractVersion, result.rulesetVersion, String(result.rows.read),
+                String(result.rows.accepted), String(result.rows.quarantined), result.status.rawValue,
+                result.score.overall.map { String(format: "%.2f", $0) },
+            ]
+        )
+        try tx.query(
+            """
+            INSERT INTO audit.rule_results (submission_id, rule_id, severity, failures, evaluated)
+            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[])
+            """,
+            [
+                String(submissionID), Self.array(result.rules.map(\.rule.id)),
+                Self.array(result.rules.map(\.rule.severity.rawValue)),
+                Self.array(result.rules.map { String($0.failures) }),
+                Self.array(result.rules.map { $0.evaluated ? "t" : "f" }),
+            ]
+        )
+        if let quarantine {
+            try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
+                stream in
+                try forEachChunk(of: quarantine) { try stream.write($0) }
+            }
+        }
+        return LoadOutcome(
+            action: rejected ? .rejected : (superseded ? .superseded : .loaded),
+            submissionID: submissionID,
+            result: result,
+            rowsLoaded: result.rows.accepted,
+            rowsQuarantined: result.rows.quarantined
+        )
     }
 
-    /// The staging and core columns a contract's columns load into, quoted: the NHS number becomes the patient key.
+    /// The core columns a contract's columns load into, quoted: the NHS number becomes the patient key.
     static func columns(_ contract: Contract) -> [String] {
         contract.columns.map { Connection.quoteIdentifier($0.type == .nhs_number ? "patient_key" : $0.name) }
     }

@@ -31,29 +31,13 @@ struct DatabaseCommand: ParsableCommand {
                 """
         )
 
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "PostgreSQL URL or conninfo (default: DATABASE_URL, then PG* variables).",
-                valueName: "url"
-            )
-        )
-        var database: String?
-
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "Folder holding sql/ and pipelines/ (found automatically in a checkout).",
-                valueName: "dir"
-            )
-        )
-        var configDir: String?
+        @OptionGroup var connection: DatabaseOptions
 
         func run() throws {
             let logger = Logger(label: "rehabcount.db")
             for line in try DatabaseJob.migrate(
-                layout: try ProjectLayout.locate(explicit: configDir),
-                database: database,
+                layout: try ProjectLayout.locate(explicit: connection.configDir),
+                database: connection.database,
                 logger: logger
             ) {
                 print(line)
@@ -74,14 +58,7 @@ struct DatabaseCommand: ParsableCommand {
                 """
         )
 
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "PostgreSQL URL or conninfo (default: DATABASE_URL, then PG* variables).",
-                valueName: "url"
-            )
-        )
-        var database: String?
+        @OptionGroup var connection: DatabaseOptions
 
         @Option(
             name: .long,
@@ -89,21 +66,12 @@ struct DatabaseCommand: ParsableCommand {
         )
         var referenceDir: String?
 
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "Folder holding sql/ and pipelines/ (found automatically in a checkout).",
-                valueName: "dir"
-            )
-        )
-        var configDir: String?
-
         func run() throws {
             let logger = Logger(label: "rehabcount.db")
             let tables = try LoadJob.loadReference(
-                layout: try ProjectLayout.locate(explicit: configDir),
+                layout: try ProjectLayout.locate(explicit: connection.configDir),
                 referenceDirectory: referenceDir,
-                database: database,
+                database: connection.database,
                 logger: logger
             )
             for (table, rows) in tables { print("\(table): \(rows) rows") }

@@ -28,11 +28,7 @@ struct LoadCommand: ParsableCommand {
             """
     )
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp("PostgreSQL URL or conninfo (default: DATABASE_URL, then PG* variables).", valueName: "url")
-    )
-    var database: String?
+    @OptionGroup var connection: DatabaseOptions
 
     @Option(name: .long, help: ArgumentHelp("Also write the validation reports here.", valueName: "dir"))
     var reportDir: String?
@@ -42,12 +38,6 @@ struct LoadCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("A file holding the pseudonymisation key (32+ bytes).", valueName: "path"))
     var pseudonymKeyFile: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Folder holding pipelines/ and sql/ (found automatically in a checkout).", valueName: "dir")
-    )
-    var configDir: String?
 
     @Argument(help: ArgumentHelp("Extract files to load.", valueName: "file"))
     var files: [String] = []
@@ -65,10 +55,15 @@ struct LoadCommand: ParsableCommand {
             files: files,
             reportDirectory: reportDir ?? "",
             encoding: TextEncoding(label: encoding)!,
-            layout: try ProjectLayout.locate(explicit: configDir),
+            layout: try ProjectLayout.locate(explicit: connection.configDir),
             pseudonymKeyFile: pseudonymKeyFile
         )
-        let loaded = try LoadJob.run(options, database: database, writeReports: reportDir != nil, logger: logger)
+        let loaded = try LoadJob.run(
+            options,
+            database: connection.database,
+            writeReports: reportDir != nil,
+            logger: logger
+        )
         for file in loaded {
             let name = file.path.split(separator: "/").last.map(String.init) ?? file.path
             if let outcome = file.outcome {

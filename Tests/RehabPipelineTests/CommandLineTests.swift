@@ -39,7 +39,10 @@ func rehabcount(_ arguments: [String], environment: [String: String] = [:]) thro
 struct CommandLineTests {
     @Test(
         "Every command's help shows an example",
-        arguments: [["--help"], ["validate", "--help"], ["sample", "--help"]]
+        arguments: [
+            ["--help"], ["validate", "--help"], ["sample", "--help"], ["load", "--help"], ["db", "--help"],
+            ["db", "migrate", "--help"], ["db", "load-reference", "--help"],
+        ]
     )
     func helpHasExample(arguments: [String]) throws {
         let run = try rehabcount(arguments)

@@ -195,6 +195,19 @@ struct CSVReaderTests {
         #expect(outcome.summary.sha256 == "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc")
     }
 
+    @Test("A caller that already hashed the file can turn the reader's digest off")
+    func digestOff() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reader-\(UUID()).csv").path
+        try Data("a\n1\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let on = try CSVReader(path: path).read(onBlankLine: { _ in }, onRow: { _ in })
+        let off = try CSVReader(path: path, computesDigest: false).read(onBlankLine: { _ in }, onRow: { _ in })
+        #expect(on.sha256 == "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc")
+        #expect(off.sha256 == nil)
+        #expect(off.records == on.records)
+        #expect(try FileDigest.sha256(path: path).hex == on.sha256)
+    }
+
     @Test("A file on disk reads the same as the same bytes in memory")
     func fileMatchesMemory() throws {
         let text = "id,note\r\n1,\"a\nb\"\r\n\r\n2,x\r\n"

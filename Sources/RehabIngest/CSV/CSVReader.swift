@@ -27,6 +27,7 @@ public struct CSVReader: TableSource {
     public let encoding: TextEncoding
     let chunkSize: Int
     let maxRowBytes: Int
+    let computesDigest: Bool
 
     /// A reader over a file on disk.
     ///
@@ -36,11 +37,20 @@ public struct CSVReader: TableSource {
     ///   - chunkSize: bytes read per system call.
     ///   - maxRowBytes: a row longer than this is cut short and flagged `oversized`, so one runaway quoted
     ///     field cannot make memory grow with the file.
-    public init(path: String, encoding: TextEncoding = .utf8, chunkSize: Int = 1 << 20, maxRowBytes: Int = 1 << 20) {
+    ///   - computesDigest: whether to hash the bytes into `TableSummary.sha256`; a caller that has already
+    ///     hashed the file turns it off rather than hash it twice.
+    public init(
+        path: String,
+        encoding: TextEncoding = .utf8,
+        chunkSize: Int = 1 << 20,
+        maxRowBytes: Int = 1 << 20,
+        computesDigest: Bool = true
+    ) {
         self.input = .file(path)
         self.encoding = encoding
         self.chunkSize = max(chunkSize, 16)
         self.maxRowBytes = maxRowBytes
+        self.computesDigest = computesDigest
     }
 
     /// A reader over bytes in memory.
@@ -49,6 +59,7 @@ public struct CSVReader: TableSource {
         self.encoding = encoding
         self.chunkSize = max(chunkSize, 1)
         self.maxRowBytes = maxRowBytes
+        self.computesDigest = true
     }
 
     public func read(
@@ -60,11 +71,11 @@ public struct CSVReader: TableSource {
         var summary = TableSummary()
         var transcoder = encoding == .windows1252 ? Windows1252Transcoder() : nil
         var bomChecked = false
-        var digest = SHA256()
+        var digest: SHA256? = computesDigest ? SHA256() : nil
 
         func feed(_ chunk: UnsafeBufferPointer<UInt8>) throws {
             summary.bytesRead += chunk.count
-            digest.update(bufferPointer: UnsafeRawBufferPointer(chunk))
+            digest?.update(bufferPointer: UnsafeRawBufferPointer(chunk))
             var chunk = chunk
             if !bomChecked {
                 // The BOM can only be recognised once three bytes have arrived; chunks are at least 16 bytes
@@ -89,7 +100,7 @@ public struct CSVReader: TableSource {
                 offset = 3
                 bomChecked = true
                 summary.bytesRead += 3
-                digest.update(data: [0xEF, 0xBB, 0xBF])
+                digest?.update(data: [0xEF, 0xBB, 0xBF])
             }
             try bytes.withUnsafeBufferPointer { all in
                 while offset < all.count {
@@ -102,7 +113,7 @@ public struct CSVReader: TableSource {
             try forEachChunk(of: path, chunkSize: chunkSize, feed)
         }
         try parser.finish(onRow: onRow, summary: &summary)
-        summary.sha256 = digest.finalize().hexString
+        summary.sha256 = digest?.finalize().hexString
         return summary
     }
 }

@@ -131,14 +131,23 @@ public enum ReferenceLoader {
                 let csv = try CSVTable(path: "\(directory)/\(table.file)")
                 var index: [String: Int] = [:]
                 for (i, name) in csv.header.enumerated() { index[name] = i }
-                for needed in Set(csvColumns(table)) where index[needed] == nil {
-                    throw RehabError(.configuration, "\(directory)/\(table.file) lacks the column \(needed).")
-                }
+                var missing: String?
                 let copied = try tx.copy("COPY \(table.table) (\(table.columns.joined(separator: ", "))) FROM STDIN") {
                     stream in
                     var line: [UInt8] = []
                     for row in csv.rows {
-                        for values in table.rows({ row[index[$0]!] }) {
+                        let values = table.rows { name in
+                            guard let i = index[name] else {
+                                missing = missing ?? name
+                                return ""
+                            }
+                            return row[i]
+                        }
+                        // Checked on the first row, before anything of a malformed file is sent.
+                        if let missing {
+                            throw RehabError(.configuration, "\(directory)/\(table.file) lacks the column \(missing).")
+                        }
+                        for values in values {
                             line.removeAll(keepingCapacity: true)
                             for (i, value) in values.enumerated() {
                                 if i > 0 { line.append(0x09) }
@@ -154,15 +163,5 @@ public enum ReferenceLoader {
             }
             return counts
         }
-    }
-
-    /// The CSV columns a table reads, found by calling its row builder with a recording lookup.
-    static func csvColumns(_ table: Table) -> [String] {
-        var names: [String] = []
-        _ = table.rows { name in
-            names.append(name)
-            return name == "icb_ods" || name == "nhs_region_ods" ? "" : "00000000"
-        }
-        return names
     }
 }

@@ -95,7 +95,13 @@ public struct SubmissionLoader: Sendable {
             // A file name RehabCount cannot place is rejected by validation; there is no partition to fill, and its
             // rule results go to the audit trail without the rows.
             var discard = DiscardingRowSink()
-            let (result, _) = try validator.validate(path: path, encoding: encoding, sink: &discard, logger: logger)
+            let (result, _) = try validator.validate(
+                path: path,
+                encoding: encoding,
+                sha256: digest.hex,
+                sink: &discard,
+                logger: logger
+            )
             let outcome = try connection.transaction { tx in
                 try record(
                     result,
@@ -155,6 +161,7 @@ public struct SubmissionLoader: Sendable {
                         encoding: encoding,
                         referrals: referrals,
                         collectReferrals: collectReferrals,
+                        sha256: digest.hex,
                         sink: &sink,
                         logger: logger
                     )

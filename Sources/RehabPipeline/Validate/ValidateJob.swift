@@ -44,8 +44,6 @@ public struct ValidateOptions: Sendable {
 public struct ValidatedFile: Sendable {
     public var path: String
     public var result: ValidationResult
-    /// The reports written: json, html, quarantine csv.
-    public var reports: [String]
 }
 
 /// The outcome of `rehabcount validate`.
@@ -148,11 +146,7 @@ public enum ValidateJob {
                 try quarantine.commit()
                 try JSONReport.write(result, to: "\(base).json")
                 try HTMLReport.write(result, to: "\(base).html")
-                let file = ValidatedFile(
-                    path: path,
-                    result: result,
-                    reports: ["\(base).json", "\(base).html", "\(base).quarantine.csv"]
-                )
+                let file = ValidatedFile(path: path, result: result)
                 logger.info(
                     "validated",
                     metadata: [

@@ -42,6 +42,7 @@ public struct SubmissionValidator: Sendable {
     ///   - encoding: the encoding the trust declared for a CSV file.
     ///   - referrals: the same trust and period's referrals, for the cross-file rules on contacts.
     ///   - collectReferrals: whether to return a `ReferralIndex` built from a referrals file.
+    ///   - sha256: the file's SHA-256 when the caller has already computed it, so that it is not hashed twice.
     ///   - sink: receives every row with its fate.
     ///   - logger: progress and timing; never row data.
     /// - Returns: the result, and the referral index when asked for and the file is referrals.
@@ -52,6 +53,7 @@ public struct SubmissionValidator: Sendable {
         encoding: TextEncoding = .utf8,
         referrals: ReferralIndex? = nil,
         collectReferrals: Bool = false,
+        sha256: String? = nil,
         sink: inout some RowSink,
         logger: Logger = Logger(label: "rehabcount.validate", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws -> (result: ValidationResult, referrals: ReferralIndex?) {
@@ -61,7 +63,8 @@ public struct SubmissionValidator: Sendable {
         let format: SubmissionName.FileFormat =
             name?.format ?? (fileName.lowercased().hasSuffix(".xlsx") ? .xlsx : .csv)
         let source: any TableSource =
-            format == .xlsx ? XLSXReader(path: path) : CSVReader(path: path, encoding: encoding)
+            format == .xlsx
+            ? XLSXReader(path: path) : CSVReader(path: path, encoding: encoding, computesDigest: sha256 == nil)
 
         var run = ValidationRun(
             context: context,
@@ -104,6 +107,7 @@ public struct SubmissionValidator: Sendable {
             try run.begin(kind: name?.kind ?? .referrals, sink: &sink)
             run.missingHeader()
         }
+        if let sha256 { summary.sha256 = sha256 }
         var result = try run.finish(summary: summary, format: format, encoding: encoding)
         result.seconds = Clock.monotonicSeconds() - started
         logger.debug(

@@ -116,7 +116,9 @@ let package = Package(
         ),
         .testTarget(
             name: "RehabValidateTests",
-            dependencies: ["RehabValidate", "RehabIngest", "RehabCore"],
+            dependencies: [
+                "RehabValidate", "RehabIngest", "RehabCore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -127,11 +129,13 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore"],
+            exclude: ["KnownAnswers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RehabPipelineTests",
             dependencies: ["RehabPipeline", "RehabValidate", "RehabSample", "RehabCore"],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

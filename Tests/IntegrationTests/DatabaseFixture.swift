@@ -9,11 +9,22 @@ struct TestDatabase: ~Copyable {
     static let available = url != nil
 
     let name: String
+    private var kept = false
 
-    init() throws {
+    /// An empty database, or a copy of `template`.
+    init(template: String? = nil) throws {
         name = "rehabcount_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try Connection(Self.url)
-        try admin.query("CREATE DATABASE \(Connection.quoteIdentifier(name))")
+        try admin.query(
+            "CREATE DATABASE \(Connection.quoteIdentifier(name))"
+                + (template.map { " TEMPLATE \(Connection.quoteIdentifier($0))" } ?? "")
+        )
+    }
+
+    /// Keeps this database after the tests (until the throwaway server goes), for use as a template.
+    consuming func keep() -> String {
+        kept = true
+        return name
     }
 
     func connect() throws -> Connection {
@@ -31,7 +42,7 @@ struct TestDatabase: ~Copyable {
     }
 
     deinit {
-        if let admin = try? Connection(Self.url) {
+        if !kept, let admin = try? Connection(Self.url) {
             _ = try? admin.query("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")
         }
     }

@@ -23,14 +23,20 @@ enum LoadFixtures {
         return path
     }
 
-    /// A fresh database with the schema and the reference data.
+    /// A fresh database with the schema and the reference data: a copy of a template made once per test run, so
+    /// that tests neither repeat the reference load nor migrate side by side (the cluster-wide roles of
+    /// 0006_roles.sql cannot be created by two migrations at once).
     static func database() throws -> TestDatabase {
+        try TestDatabase(template: template.get())
+    }
+
+    private static let template = Result<String, any Error>(catching: {
         let db = try TestDatabase()
         let url = try db.url()
         _ = try DatabaseJob.migrate(layout: layout, database: url, logger: logger)
         _ = try LoadJob.loadReference(layout: layout, referenceDirectory: nil, database: url, logger: logger)
-        return db
-    }
+        return db.keep()
+    })
 
     static func load(_ files: [String], into db: borrowing TestDatabase) throws -> [LoadedFile] {
         try LoadJob.run(
@@ -72,6 +78,24 @@ struct LoadTests {
             "SELECT count(*) FROM core.referrals WHERE lsoa_code IS NOT NULL AND lsoa_vintage IS NOT NULL AND (icb_ods IS NULL OR imd_quintile IS NULL)"
         ).scalar
         #expect(derived == "0")
+        // The loader's derived columns agree with the database's own definitions of them.
+        let disagreeing = try c.query(
+            """
+            SELECT count(*) FROM core.referrals r LEFT JOIN reference.lsoa_lookup l ON l.lsoa_code = r.lsoa_code
+            WHERE r.esp_age_band IS DISTINCT FROM
+                    CASE WHEN r.age_at_referral BETWEEN 0 AND 120 THEN reference.esp_band(r.age_at_referral) END
+                OR r.wait_days IS DISTINCT FROM r.first_contact_date - r.referral_received_date
+                OR r.imd_quintile IS DISTINCT FROM (r.imd_decile + 1) / 2
+                OR (r.lsoa_vintage, r.icb_ods, r.imd_decile) IS DISTINCT FROM (l.lsoa_vintage, l.icb_ods, l.imd_decile)
+            """
+        ).scalar
+        #expect(disagreeing == "0")
+        #expect(try c.query("SELECT count(*) FROM core.referrals WHERE wait_days IS NOT NULL").scalar != "0")
+        // Each trust's rows are a partition of their own.
+        let partitions = try c.query(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'core.referrals_2025_09'::regclass"
+        ).scalar
+        #expect(partitions == "3")
     }
 
     @Test("No clear NHS number reaches the database")
@@ -210,7 +234,7 @@ struct LoadTests {
         let c = try db.connect()
         try c.query("SET ROLE rehab_analyst")
         #expect(try c.query("SELECT count(*) > 0 FROM reference.trust").scalar == "t")
-        for table in ["core.referrals", "staging.referrals", "audit.quarantine", "audit.submissions"] {
+        for table in ["core.referrals", "core.referrals_2025_09_r1d", "audit.quarantine", "audit.submissions"] {
             let error = try #require(throws: DatabaseError.self, "\(table)") {
                 try c.query("SELECT 1 FROM \(table) LIMIT 1")
             }
@@ -220,7 +244,9 @@ struct LoadTests {
         try c.query("SET ROLE rehab_loader")
         try c.query("SELECT count(*) FROM core.referrals")
         try c.query("INSERT INTO audit.runs (command, host) VALUES ('role test', 'test')")
-        try c.query("DELETE FROM staging.referrals WHERE false")
+        #expect(try c.query("SELECT has_schema_privilege('rehab_analyst', 'staging', 'USAGE')").scalar == "f")
+        try c.query("SELECT core.create_load_table('referrals', '2026-01-01', 'R1D', 999)")
+        try c.query("DELETE FROM staging.referrals_2026_01_r1d_s999 WHERE false")
         try c.query("RESET ROLE")
     }
 }

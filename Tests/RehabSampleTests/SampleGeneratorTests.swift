@@ -63,7 +63,8 @@ private func files(_ summary: SampleSummary, _ kind: ExtractKind) -> [String] {
 func headersAreTheContractColumnsInOrder(kind: ExtractKind) throws {
     // The contract as data: `- {name: <column>, ...}` lines in pipelines/contracts/<kind>.yaml.
     let yaml = try String(contentsOfFile: packageRoot + "/pipelines/contracts/\(kind.rawValue).yaml", encoding: .utf8)
-    let contract = yaml.split(separator: "\n").compactMap { line -> String? in
+    // The file's columns are listed before `derived:` (columns the loader computes, not in the file).
+    let contract = yaml.split(separator: "\n").prefix { !$0.hasPrefix("derived:") }.compactMap { line -> String? in
         guard let range = line.range(of: "- {name: ") else { return nil }
         return String(line[range.upperBound...].prefix { $0 != "," && $0 != "}" })
     }

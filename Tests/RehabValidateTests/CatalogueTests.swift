@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RehabCore
 import Testing
@@ -110,6 +111,28 @@ struct ValueTests {
         // python3 -c "import hmac,hashlib; print(hmac.new(b'k'*32, b'9434765919', hashlib.sha256).hexdigest())"
         #expect(p.pseudonym(of: "9434765919") == "121ee75534cd8e8dc2bb07aa515bf10aeb0b61f725c784ff2a4499d5c5f6f3b0")
         #expect(throws: RehabError.self) { try Pseudonymiser(key: Array("short".utf8), source: .environment) }
+    }
+
+    @Test("Pseudonyms equal swift-crypto's HMAC-SHA256 for every message length and key length")
+    func pseudonymMatchesReferenceHMAC() throws {
+        var generator = SystemRandomNumberGenerator()
+        for keyLength in [32, 63, 64, 65, 131] {
+            let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let p = try Pseudonymiser(key: key, source: .environment)
+            for length in 0...200 {
+                let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let expected = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
+                    .map { String(format: "%02x", $0) }.joined()
+                let actual = message.withUnsafeBufferPointer { p.pseudonym(of: $0) }
+                #expect(actual == expected, "key \(keyLength) bytes, message \(length) bytes")
+            }
+        }
+        // RFC 4231 test case 6: a 131-byte key, hashed first.
+        let rfc = try Pseudonymiser(key: Array(repeating: 0xaa, count: 131), source: .environment)
+        #expect(
+            rfc.pseudonym(of: "Test Using Larger Than Block-Size Key - Hash Key First")
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        )
     }
 
     @Test("The key comes from the environment or a key file")

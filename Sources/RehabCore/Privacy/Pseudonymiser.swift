@@ -4,7 +4,8 @@ import Foundation
 /// Replaces identifiers with a keyed HMAC-SHA256 pseudonym, so that a patient can be linked across submissions
 /// without the clear NHS number ever being stored, logged or reported.
 public struct Pseudonymiser: Sendable {
-    private let key: SymmetricKey
+    /// HMAC-SHA256 with the key already absorbed, so the key is hashed once, not per value.
+    private let keyed: KeyedSHA256
     /// Where the key came from, for reports: never the key itself.
     public let keySource: KeySource
 
@@ -36,7 +37,7 @@ public struct Pseudonymiser: Sendable {
                 hint: "Make one with: head -c 48 /dev/urandom | base64 > rehabcount.key"
             )
         }
-        self.key = SymmetricKey(data: Array(key))
+        self.keyed = KeyedSHA256(key: Array(key))
         self.keySource = source
     }
 
@@ -85,16 +86,17 @@ public struct Pseudonymiser: Sendable {
 
     /// Appends the pseudonym's 64 hex characters to a buffer, for the load's hot path.
     public func appendPseudonym(of identifier: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        let mac = HMAC<SHA256>.authenticationCode(for: identifier, using: key)
-        mac.withUnsafeBytes { raw in
-            for byte in raw {
-                out.append(Self.hexDigits[Int(byte >> 4)])
-                out.append(Self.hexDigits[Int(byte & 0x0F)])
+        keyed.authenticate(identifier) { mac in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
+                @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
+                for i in 0..<32 {
+                    hex[2 * i] = digit(mac[i] >> 4)
+                    hex[2 * i + 1] = digit(mac[i] & 0x0F)
+                }
+                out.append(contentsOf: hex)
             }
         }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The pseudonym of an identifier given as a string.
     public func pseudonym(of identifier: String) -> String {

@@ -10,6 +10,11 @@ enum CopyText {
             out += null
             return
         }
+        // Most values need no escaping: copy them whole.
+        guard value.contains(where: { $0 <= 0x0D || $0 == UInt8(ascii: "\\") }) else {
+            out.append(contentsOf: value)
+            return
+        }
         for byte in value {
             switch byte {
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]

@@ -15,8 +15,11 @@ struct LoadSink: RowSink {
     private let prefix: [UInt8]
     private let quarantine: FileOutput
     private let submissionID: Int64
-    private let residence: ResidenceLookup?
+    private let lookup: ReferenceLookup
+    private let residence: Bool
     private var lsoaField: Int?
+    /// The contract's derived columns, by the fields they read.
+    private var derived: [Derivation] = []
     private var layout: RowLayout?
     /// For each contract column, its field in the file (-1 when absent) and its type: flat, for the hot path.
     private var fields: [Int] = []
@@ -28,37 +31,56 @@ struct LoadSink: RowSink {
     /// - Parameters:
     ///   - prefix: the leading COPY fields of every row (period, submission id), already tab-terminated.
     ///   - quarantinePath: where to spill quarantined rows as COPY text for `audit.quarantine`.
-    ///   - residence: for referrals, the lookup that fills lsoa_vintage, icb_ods and imd_decile after the
-    ///     contract columns.
+    ///   - lookup: reference data for the derived columns, which follow the contract columns in this order: the
+    ///     contract's `derived` columns, then, when `residence` is set, lsoa_vintage, icb_ods, imd_decile and
+    ///     imd_quintile (`residenceColumns`).
     init(
         stream: CopyStream,
         pseudonymiser: Pseudonymiser,
         prefix: [UInt8],
         quarantinePath: String,
         submissionID: Int64,
-        residence: ResidenceLookup? = nil
+        lookup: ReferenceLookup,
+        residence: Bool
     ) throws {
         self.stream = stream
+        self.lookup = lookup
         self.residence = residence
         self.pseudonymiser = pseudonymiser
         self.prefix = prefix
         self.quarantine = try FileOutput(path: quarantinePath)
         self.submissionID = submissionID
-        line.reserveCapacity(1024)
+        line.reserveCapacity(Self.block + 1 << 16)
     }
 
     mutating func begin(_ layout: RowLayout) throws {
         self.layout = layout
         fields = layout.fieldOfColumn.map { $0 ?? -1 }
         types = layout.contract?.columns.map(\.type) ?? []
-        if residence != nil, let c = layout.contract?.columns.firstIndex(where: { $0.type == .lsoa_code }) {
+        if residence, let c = layout.contract?.columns.firstIndex(where: { $0.type == .lsoa_code }) {
             lsoaField = layout.fieldOfColumn[c]
         }
+        derived = (layout.contract?.derived ?? []).map { column in
+            func field(_ name: String) -> Int {
+                layout.contract?.index(of: name).flatMap { layout.fieldOfColumn[$0] } ?? -1
+            }
+            return switch column.rule {
+            case .daysBetween(let from, let to): .daysBetween(field(from), field(to))
+            case .espAgeBand(let age): .espAgeBand(field(age))
+            }
+        }
+    }
+
+    /// The residence columns, in the order the sink writes them after the derived ones.
+    static let residenceColumns = ["lsoa_vintage", "icb_ods", "imd_decile", "imd_quintile"]
+
+    enum Derivation {
+        case daysBetween(Int, Int)
+        case espAgeBand(Int)
     }
 
     mutating func accepted(_ row: TableRow) throws {
         accepted += 1
-        line.removeAll(keepingCapacity: true)
         line += prefix
         for c in fields.indices {
             if c > 0 { line.append(0x09) }
@@ -83,21 +105,45 @@ struct LoadSink: RowSink {
             case .replaced(let bytes): bytes.withUnsafeBufferPointer { CopyText.append($0, to: &line) }
             }
         }
-        if let residence {
-            if let lsoaField, let place = residence.residence(of: row[lsoaField]) {
-                for value in [place.vintage, place.icb, place.decile] {
-                    line.append(0x09)
-                    if value.isEmpty { line += CopyText.null } else { line += value }
+        for derivation in derived {
+            line.append(0x09)
+            switch derivation {
+            case .daysBetween(let from, let to):
+                if from >= 0, to >= 0, let start = LoadValue.day(row[from]), let end = LoadValue.day(row[to]) {
+                    appendDecimal(Int(end.ordinal - start.ordinal))
+                } else {
+                    line += CopyText.null
                 }
-            } else {
-                for _ in 0..<3 {
-                    line.append(0x09)
+            case .espAgeBand(let age):
+                if age >= 0, let years = LoadValue.integer(row[age]), let band = lookup.ageBand(of: years) {
+                    line += band
+                } else {
                     line += CopyText.null
                 }
             }
         }
+        if residence {
+            let place = lsoaField.flatMap { lookup.residence(of: row[$0]) }
+            appendField(place?.vintage)
+            appendField(place?.icb)
+            appendField(place?.decile)
+            appendField(place?.quintile)
+        }
         line.append(0x0A)
-        try stream.write(line)
+        // Rows go to the stream in blocks, which it passes to libpq whole.
+        if line.count >= Self.block {
+            try stream.write(line)
+            line.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// How many bytes of rows to gather before handing them to the COPY stream.
+    private static let block = 1 << 16
+
+    /// Sends the rows still gathered. Call once validation has finished, before the COPY ends.
+    mutating func finishRows() throws {
+        if !line.isEmpty { try stream.write(line) }
+        line.removeAll(keepingCapacity: true)
     }
 
     mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
@@ -129,6 +175,27 @@ struct LoadSink: RowSink {
 
     /// Publishes the spill file so that it can be read back.
     func finishQuarantine() throws { try quarantine.commit() }
+
+    /// A tab, then the value, or NULL when there is none.
+    private mutating func appendField(_ value: [UInt8]?) {
+        line.append(0x09)
+        if let value, !value.isEmpty { line += value } else { line += CopyText.null }
+    }
+
+    /// Appends an integer in decimal, without allocating.
+    private mutating func appendDecimal(_ value: Int) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+                magnitude /= 10
+            } while magnitude > 0
+            line.append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[start...]))
+        }
+    }
 
     private func isBlankValue(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         b.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }

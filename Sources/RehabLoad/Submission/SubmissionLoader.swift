@@ -29,11 +29,12 @@ public struct LoadOutcome: Sendable {
 
 /// Loads validated submissions into `core`, idempotently and atomically.
 ///
-/// For each file, in one transaction: the trust's rows for that kind and period are deleted from `core`; the same
-/// validator as `rehabcount validate` streams the file once, and accepted rows go by COPY straight into the
-/// period's partition, with the residence columns derived on the way; then the previous submission is superseded
-/// and the audit trail written. A rejected file rolls all that back and is recorded on its own. A process killed
-/// at any moment leaves the old submission or the new one, never a mixture: the server rolls back what it had.
+/// For each file, in one transaction: `core.create_load_table` makes an empty table in `staging`; the same validator
+/// as `rehabcount validate` streams the file once, and accepted rows go by COPY into that table, with the derived
+/// columns computed on the way; `core.attach_load_table` builds its key, drops the trust's previous table for the
+/// kind and period and attaches the new one in its place; then the previous submission is superseded and the audit
+/// trail written. A rejected file rolls all that back and is recorded on its own. A process killed at any moment
+/// leaves the old submission or the new one, never a mixture: the server rolls back what it had.
 public struct SubmissionLoader: Sendable {
     public let validator: SubmissionValidator
 
@@ -47,7 +48,7 @@ public struct SubmissionLoader: Sendable {
     ///   - runID: the `audit.runs` row this load belongs to.
     ///   - referrals: the same trust and period's referrals index, for contacts.
     ///   - collectReferrals: whether to return one built from this (referrals) file.
-    ///   - residence: LSOA lookup for the derived columns of referrals (`ResidenceLookup(connection:)`).
+    ///   - lookup: reference data for the derived columns (`ReferenceLookup(connection:)`).
     /// - Throws: `DatabaseError`, or `RehabError` for a file that cannot be read at all.
     public func load(
         path: String,
@@ -55,7 +56,7 @@ public struct SubmissionLoader: Sendable {
         runID: Int64,
         referrals: ReferralIndex? = nil,
         collectReferrals: Bool = false,
-        residence: ResidenceLookup,
+        lookup: ReferenceLookup,
         connection: borrowing Connection,
         logger: Logger
     ) throws -> (outcome: LoadOutcome, referrals: ReferralIndex?) {
@@ -120,14 +121,13 @@ public struct SubmissionLoader: Sendable {
         // Creating a new period's partitions locks the parent tables: do it in its own short transaction.
         try connection.query("SELECT core.ensure_partitions($1::date)", [name.period.start.description])
         let contract = validator.context.contracts[name.kind]
-        let partition =
-            "core."
-            + Connection.quoteIdentifier(
-                "\(name.kind.rawValue)_\(name.period.year)_\(name.period.description.suffix(2))"
+        let residence = contract.columns.contains { $0.type == .lsoa_code }
+        let columns =
+            ["period", "submission_id"] + Self.columns(contract)
+            + (contract.derived.map(\.name) + (residence ? LoadSink.residenceColumns : [])).map(
+                Connection.quoteIdentifier
             )
-        let derived = name.kind == .referrals ? ", lsoa_vintage, icb_ods, imd_decile" : ""
-        let copySQL =
-            "COPY \(partition) (period, submission_id, \(Self.columns(contract).joined(separator: ", "))\(derived)) FROM STDIN"
+        let slot = [name.kind.rawValue, name.period.start.description, name.orgCode, String(submissionID)]
 
         /// Raised inside the transaction to roll back the replacement of a submission that validation rejected.
         struct Rejected: Error {
@@ -139,14 +139,15 @@ public struct SubmissionLoader: Sendable {
         let outcome: LoadOutcome
         do {
             outcome = try connection.transaction { tx in
-                // The old rows go and the new ones arrive in one transaction: readers see one or the other, and
-                // a load killed at any point is rolled back by the server.
-                try tx.query(
-                    "DELETE FROM core.\(name.kind.rawValue) WHERE org_code = $1 AND period = $2",
-                    [name.orgCode, name.period.start.description]
-                )
+                // The new rows arrive in a table of their own, which replaces the old one at the end of this
+                // transaction: readers see one or the other, and a load killed at any point is rolled back.
+                try tx.query("SET LOCAL maintenance_work_mem = '256MB'")
+                guard
+                    let table = try tx.query("SELECT core.create_load_table($1, $2::date, $3, $4)", slot).scalar
+                else { throw DatabaseError(kind: .server, summary: "core.create_load_table returned no table") }
                 var validated: (ValidationResult, ReferralIndex?)?
                 var quarantined = 0
+                let copySQL = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
                 let copied = try tx.copy(copySQL) { stream in
                     var sink = try LoadSink(
                         stream: stream,
@@ -154,7 +155,8 @@ public struct SubmissionLoader: Sendable {
                         prefix: Array("\(name.period.start)\t\(submissionID)\t".utf8),
                         quarantinePath: spill,
                         submissionID: submissionID,
-                        residence: name.kind == .referrals ? residence : nil
+                        lookup: lookup,
+                        residence: residence
                     )
                     validated = try validator.validate(
                         path: path,
@@ -165,6 +167,7 @@ public struct SubmissionLoader: Sendable {
                         sink: &sink,
                         logger: logger
                     )
+                    try sink.finishRows()
                     try sink.finishQuarantine()
                     quarantined = sink.quarantined
                 }
@@ -181,6 +184,7 @@ public struct SubmissionLoader: Sendable {
                         hint: "Nothing was loaded. Report this to the RehabCount maintainers."
                     )
                 }
+                try tx.query("SELECT core.attach_load_table($1, $2::date, $3, $4)", slot)
                 return try record(
                     result,
                     submissionID: submissionID,

@@ -62,8 +62,8 @@ public enum LoadJob {
         )
         let loader = SubmissionLoader(validator: SubmissionValidator(context: context))
         let connection = try Connection(Connection.conninfo(option: database))
-        let residence = try ResidenceLookup(connection: connection)
-        if residence.count == 0 {
+        let lookup = try ReferenceLookup(connection: connection)
+        if lookup.count == 0 {
             logger.warning("reference.lsoa_lookup is empty: run rehabcount db load-reference first")
         }
         let host = ProcessInfo.processInfo.hostName
@@ -91,7 +91,7 @@ public enum LoadJob {
                         runID: runID,
                         referrals: referrals,
                         collectReferrals: hasContacts && referrals == nil,
-                        residence: residence,
+                        lookup: lookup,
                         connection: connection,
                         logger: logger
                     )

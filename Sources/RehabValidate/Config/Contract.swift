@@ -127,12 +127,65 @@ public struct CodeList: Sendable, Codable, Hashable {
     }
 }
 
+/// A column the loader computes from a row's contract columns for `core`; it is not in the file.
+public struct DerivedColumn: Sendable, Decodable, Hashable {
+    /// How the value is computed.
+    public enum Rule: Sendable, Hashable {
+        /// Whole days from the first date column to the second; NULL when either is empty or not a date.
+        case daysBetween(from: String, to: String)
+        /// The European Standard Population 2013 age band of an integer age column (0-4 ... 85-89, 90+);
+        /// NULL outside 0-120.
+        case espAgeBand(age: String)
+    }
+
+    public var name: String
+    public var rule: Rule
+    public var description: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, description
+        case daysBetween = "days_between"
+        case espAgeBand = "esp_age_band"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["name", "description", "days_between", "esp_age_band"])
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        let days = try c.decodeIfPresent([String].self, forKey: .daysBetween)
+        let age = try c.decodeIfPresent(String.self, forKey: .espAgeBand)
+        switch (days, age) {
+        case (let days?, nil) where days.count == 2: rule = .daysBetween(from: days[0], to: days[1])
+        case (nil, let age?): rule = .espAgeBand(age: age)
+        default:
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "a derived column needs exactly one of `days_between: [from, to]` or `esp_age_band: column`"
+                )
+            )
+        }
+    }
+
+    /// The contract columns it reads, with the type each must have.
+    var inputs: [(column: String, type: ColumnType)] {
+        switch rule {
+        case .daysBetween(let from, let to): [(from, .date), (to, .date)]
+        case .espAgeBand(let age): [(age, .integer)]
+        }
+    }
+}
+
 /// The contract for one extract kind: its columns, in header order.
 public struct Contract: Sendable, Hashable {
     public let kind: ExtractKind
     public let version: String
     public let description: String
     public let columns: [ColumnSpec]
+    /// Columns the loader adds for `core`, computed from the row.
+    public let derived: [DerivedColumn]
     /// The code lists the columns refer to.
     public let codeLists: [String: CodeList]
 
@@ -160,6 +213,7 @@ public struct ContractSet: Sendable {
         var version: String
         var description: String?
         var columns: [ColumnSpec]
+        var derived: [DerivedColumn]?
     }
 
     /// Loads `code-lists.yaml` and one file per extract kind from a folder.
@@ -198,11 +252,24 @@ public struct ContractSet: Sendable {
                     )
                 }
             }
+            for derived in file.derived ?? [] {
+                for input in derived.inputs
+                where file.columns.first(where: { $0.name == input.column })?.type != input.type {
+                    throw RehabError(
+                        .configuration,
+                        "\(path): derived column \(derived.name) reads \(input.column), which is not a \(input.type.rawValue) column."
+                    )
+                }
+                guard names.insert(derived.name).inserted else {
+                    throw RehabError(.configuration, "\(path): column \(derived.name) is declared twice.")
+                }
+            }
             contracts[kind] = Contract(
                 kind: kind,
                 version: file.version,
                 description: file.description ?? "",
                 columns: file.columns,
+                derived: file.derived ?? [],
                 codeLists: lists.code_lists
             )
         }

@@ -30,4 +30,14 @@ public enum LoadValue {
             return .asIs
         }
     }
+
+    /// The date a value of a `date` column loads as, or nil when it loads as NULL.
+    public static func day(_ bytes: UnsafeBufferPointer<UInt8>) -> Day? {
+        bytes.isEmpty || isBlank(bytes) ? nil : Day.parse(bytes)?.day
+    }
+
+    /// The number a value of an `integer` column loads as, or nil when it loads as NULL.
+    public static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        bytes.isEmpty || isBlank(bytes) ? nil : parseInteger(bytes)
+    }
 }

@@ -79,7 +79,15 @@ let package = Package(
         ),
         .target(
             name: "RehabReport",
-            dependencies: ["RehabCore", "RehabValidate"],
+            dependencies: ["RehabCore", "RehabValidate", "RehabDatabase"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RehabAnalyse",
+            dependencies: [
+                "RehabCore", "RehabDatabase",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -93,6 +101,7 @@ let package = Package(
             name: "RehabPipeline",
             dependencies: [
                 "RehabCore", "RehabIngest", "RehabValidate", "RehabReport", "RehabLoad", "RehabDatabase",
+                "RehabAnalyse",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -128,7 +137,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore"],
+            dependencies: [
+                "RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore", "RehabAnalyse",
+                "RehabReport",
+            ],
             exclude: ["KnownAnswers"],
             swiftSettings: swiftSettings
         ),
@@ -136,6 +148,11 @@ let package = Package(
             name: "RehabPipelineTests",
             dependencies: ["RehabPipeline", "RehabValidate", "RehabSample", "RehabCore"],
             exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabAnalyseTests",
+            dependencies: ["RehabAnalyse"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

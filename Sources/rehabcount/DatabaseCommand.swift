@@ -5,7 +5,7 @@ import RehabPipeline
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Manage the PostgreSQL database: apply migrations.",
+        abstract: "Manage the PostgreSQL database: migrations, reference data, the data dictionary.",
         discussion: """
             The database is chosen by --database, then DATABASE_URL, then libpq's defaults (PGHOST, PGDATABASE,
             ~/.pgpass, service files). A private local cluster for trying RehabCount:
@@ -15,7 +15,7 @@ struct DatabaseCommand: ParsableCommand {
               rehabcount db migrate
               rehabcount db migrate --database postgresql://rehab_loader@dbhost/rehabcount
             """,
-        subcommands: [Migrate.self, LoadReference.self]
+        subcommands: [Migrate.self, LoadReference.self, Dictionary.self]
     )
 
     struct Migrate: ParsableCommand {
@@ -75,6 +75,37 @@ struct DatabaseCommand: ParsableCommand {
                 logger: logger
             )
             for (table, rows) in tables { print("\(table): \(rows) rows") }
+        }
+    }
+
+    struct Dictionary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dictionary",
+            abstract: "Write the data dictionary (Markdown) from the database's COMMENT ON text.",
+            discussion: """
+                Lists every schema, table, view, column and function RehabCount creates, with its comment, from a
+                migrated database. Exits 2 if a table, view or column has no comment. The checked-in
+                docs/data-dictionary.md is this command's output on a freshly migrated database, and a test keeps
+                them equal.
+
+                Example:
+                  rehabcount db dictionary --out docs/data-dictionary.md
+                """
+        )
+
+        @OptionGroup var connection: DatabaseOptions
+
+        @Option(name: .long, help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
+        var out: String?
+
+        func run() throws {
+            let markdown = try DatabaseJob.dictionary(database: connection.database, requireComments: true)
+            if let out {
+                try DatabaseJob.write(markdown, to: out)
+                print("wrote \(out)")
+            } else {
+                print(markdown, terminator: "")
+            }
         }
     }
 }

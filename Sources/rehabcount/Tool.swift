@@ -63,6 +63,9 @@ struct RehabCount: ParsableCommand {
 
             Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
             """,
-        subcommands: [ValidateCommand.self, LoadCommand.self, DatabaseCommand.self, SampleCommand.self]
+        subcommands: [
+            ValidateCommand.self, LoadCommand.self, AnalyseCommand.self, ReportCommand.self, DatabaseCommand.self,
+            SampleCommand.self,
+        ]
     )
 }

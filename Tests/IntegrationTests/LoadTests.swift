@@ -27,15 +27,21 @@ enum LoadFixtures {
     /// that tests neither repeat the reference load nor migrate side by side (the cluster-wide roles of
     /// 0006_roles.sql cannot be created by two migrations at once).
     static func database() throws -> TestDatabase {
-        try TestDatabase(template: template.get())
+        try TestDatabase(template: templates.get().withReference)
     }
 
-    private static let template = Result<String, any Error>(catching: {
-        let db = try TestDatabase()
-        let url = try db.url()
-        _ = try DatabaseJob.migrate(layout: layout, database: url, logger: logger)
-        _ = try LoadJob.loadReference(layout: layout, referenceDirectory: nil, database: url, logger: logger)
-        return db.keep()
+    /// A fresh database with the schema only (no reference data), copied from a template in the same way.
+    static func migrated() throws -> TestDatabase {
+        try TestDatabase(template: templates.get().migrated)
+    }
+
+    private static let templates = Result<(migrated: String, withReference: String), any Error>(catching: {
+        let bare = try TestDatabase()
+        _ = try DatabaseJob.migrate(layout: layout, database: try bare.url(), logger: logger)
+        let migrated = bare.keep()
+        let full = try TestDatabase(template: migrated)
+        _ = try LoadJob.loadReference(layout: layout, referenceDirectory: nil, database: try full.url(), logger: logger)
+        return (migrated, full.keep())
     })
 
     static func load(_ files: [String], into db: borrowing TestDatabase) throws -> [LoadedFile] {

@@ -1,6 +1,7 @@
 import Logging
 import RehabCore
 import RehabDatabase
+import RehabReport
 
 /// Database housekeeping: applying migrations.
 public enum DatabaseJob {
@@ -23,5 +24,29 @@ public enum DatabaseJob {
                 + "\(migrations.count) in \(migrationsDirectory(layout))."
         )
         return lines
+    }
+
+    /// The data dictionary of a migrated database, as Markdown.
+    ///
+    /// - Parameter requireComments: throw when a table, view or column has no comment, listing them.
+    public static func dictionary(database: String?, requireComments: Bool) throws -> String {
+        let connection = try Connection(Connection.conninfo(option: database))
+        let catalog = try SchemaCatalog(schemas: DataDictionary.schemas, connection: connection)
+        if requireComments, !catalog.undocumented.isEmpty {
+            throw RehabError(
+                .configuration,
+                "\(catalog.undocumented.count) object(s) have no COMMENT ON: "
+                    + catalog.undocumented.prefix(20).joined(separator: ", "),
+                hint: "Every table, view and column needs a comment: add them in a new migration."
+            )
+        }
+        return DataDictionary.markdown(catalog)
+    }
+
+    /// Writes text to a file atomically (a partial file is never left under the name).
+    public static func write(_ text: String, to path: String) throws {
+        let output = try FileOutput(path: path)
+        try output.write(text)
+        try output.commit()
     }
 }

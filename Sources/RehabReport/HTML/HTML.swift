@@ -41,10 +41,11 @@ enum SVGChart {
     }
 
     /// A horizontal bar chart. `maximum` is the value of a full-width bar.
-    static func bars(_ bars: [Bar], maximum: Double, title: String, width: Int = 640) -> String {
+    static func bars(_ bars: [Bar], maximum: Double, title: String, width: Int = 640, captionWidth: Int = 90) -> String
+    {
         let rowHeight = 22
         let labelWidth = 230
-        let chartWidth = width - labelWidth - 90
+        let chartWidth = width - labelWidth - captionWidth
         let height = bars.count * rowHeight + 30
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
         svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import RehabDatabase
+
+/// Rebuilds the analysis schema from `core`, `reference` and `audit`, then fills the confidence limits of the
+/// inequality indices by simulation, which SQL cannot do well.
+public enum AnalysisRefresh {
+    /// What one refresh did.
+    public struct Summary: Sendable {
+        /// Rows per analysis table, as `analysis.refresh()` reports them.
+        public var tables: [(name: String, rows: Int)]
+        /// Inequality rows that got simulated limits.
+        public var simulated: Int
+        public var refreshSeconds: Double
+        public var simulationSeconds: Double
+    }
+
+    /// Runs `analysis.refresh()` (one transaction: readers see the old figures or the new), then the simulation
+    /// (a second transaction; until it commits the limits read NULL).
+    ///
+    /// - Parameters:
+    ///   - repetitions: draws per ICB, period and service line (PHEindicatormethods' default is 100,000).
+    ///   - seed: the draws are reproducible for a seed: the same data give the same limits.
+    /// - Throws: `DatabaseError`.
+    public static func run(
+        connection: borrowing Connection,
+        repetitions: Int = 100_000,
+        seed: UInt64 = 20_191_001,
+        logger: Logger
+    ) throws -> Summary {
+        let start = ContinuousClock.now
+        let tables = try connection.query("SELECT table_name, rows FROM analysis.refresh()").rows.map {
+            (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
+        }
+        let refreshed = ContinuousClock.now
+        logger.info("analysis refreshed", metadata: ["seconds": "\(seconds(refreshed - start))"])
+        let simulated = try simulateLimits(connection: connection, repetitions: repetitions, seed: seed)
+        let finished = ContinuousClock.now
+        logger.info(
+            "inequality limits simulated",
+            metadata: [
+                "rows": "\(simulated)", "repetitions": "\(repetitions)", "seconds": "\(seconds(finished - refreshed))",
+            ]
+        )
+        return Summary(
+            tables: tables,
+            simulated: simulated,
+            refreshSeconds: seconds(refreshed - start),
+            simulationSeconds: seconds(finished - refreshed)
+        )
+    }
+
+    /// Fills `sii_lower`, `sii_upper`, `rii_lower` and `rii_upper` of every `analysis.inequality` row with an SII,
+    /// from its five quintiles in `analysis.access`: each quintile's DSR is drawn from a normal distribution with
+    /// the standard error implied by its 95% limits, as `phe_sii` does when given limits.
+    static func simulateLimits(connection: borrowing Connection, repetitions: Int, seed: UInt64) throws -> Int {
+        let rows = try connection.query(
+            """
+            SELECT i.period, i.icb_ods, i.service_line,
+                   array_agg(a.dsr ORDER BY a.imd_quintile), array_agg(a.dsr_lower ORDER BY a.imd_quintile),
+                   array_agg(a.dsr_upper ORDER BY a.imd_quintile), array_agg(a.population ORDER BY a.imd_quintile)
+            FROM analysis.inequality i
+            JOIN analysis.access a USING (period, icb_ods, service_line)
+            WHERE i.sii IS NOT NULL
+            GROUP BY i.period, i.icb_ods, i.service_line
+            ORDER BY i.period, i.icb_ods, i.service_line
+            """
+        ).rows
+        var keys: [[String]] = [[], [], []]
+        var limits: [[String?]] = [[], [], [], []]
+        for row in rows {
+            let dsr = numbers(row[3])
+            let lower = numbers(row[4])
+            let upper = numbers(row[5])
+            let population = numbers(row[6])
+            guard dsr.count == 5, lower.count == 5, upper.count == 5, population.count == 5 else { continue }
+            var quantiles: [InequalityIndex.Quantile] = []
+            for q in 0..<5 {
+                guard let value = dsr[q], let low = lower[q], let high = upper[q], let people = population[q] else {
+                    break
+                }
+                quantiles.append(.init(value: value, lower: low, upper: high, population: people))
+            }
+            // One stream per row, so a row's limits do not depend on which other rows exist.
+            guard quantiles.count == 5,
+                let result = InequalityIndex.confidenceLimits(
+                    quantiles,
+                    repetitions: repetitions,
+                    seed: seed &+ UInt64(truncatingIfNeeded: stableHash(row[0], row[1], row[2]))
+                )
+            else { continue }
+            keys[0].append(row[0] ?? "")
+            keys[1].append(row[1] ?? "")
+            keys[2].append(row[2] ?? "")
+            limits[0].append(text(result.sii.lowerBound))
+            limits[1].append(text(result.sii.upperBound))
+            limits[2].append(result.rii.map { text($0.lowerBound) })
+            limits[3].append(result.rii.map { text($0.upperBound) })
+        }
+        guard !keys[0].isEmpty else { return 0 }
+        try connection.query(
+            """
+            UPDATE analysis.inequality i
+            SET sii_lower = u.sii_lower, sii_upper = u.sii_upper, rii_lower = u.rii_lower, rii_upper = u.rii_upper
+            FROM unnest($1::date[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[],
+                        $7::numeric[]) AS u(period, icb_ods, service_line, sii_lower, sii_upper, rii_lower, rii_upper)
+            WHERE i.period = u.period AND i.icb_ods = u.icb_ods AND i.service_line = u.service_line
+            """,
+            [
+                array(keys[0]), array(keys[1]), array(keys[2]), array(limits[0]), array(limits[1]),
+                array(limits[2]), array(limits[3]),
+            ]
+        )
+        return keys[0].count
+    }
+
+    /// A PostgreSQL array literal; every element double-quoted (codes and numbers only), nil as NULL.
+    static func array(_ values: [String?]) -> String {
+        "{" + values.map { $0.map { "\"\($0)\"" } ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
+    /// The elements of a one-dimensional numeric array literal, nil for NULL.
+    static func numbers(_ literal: String?) -> [Double?] {
+        guard let literal, literal.hasPrefix("{"), literal.hasSuffix("}") else { return [] }
+        return literal.dropFirst().dropLast().split(separator: ",").map { $0 == "NULL" ? nil : Double($0) }
+    }
+
+    static func text(_ value: Double) -> String { String(format: "%.10g", value) }
+
+    /// FNV-1a of the key, stable across runs and platforms (unlike `Hasher`).
+    static func stableHash(_ parts: String?...) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in parts {
+            for byte in (part ?? "").utf8 + [0] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        return hash
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

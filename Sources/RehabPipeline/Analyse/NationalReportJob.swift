@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import RehabCore
+import RehabDatabase
+import RehabReport
+
+/// `rehabcount report national`: the national gap report of one period, from the published schema by default.
+public enum NationalReportJob {
+    /// The tables the report reads and offers as CSV, in the order of its downloads.
+    public static let tables = [
+        "access", "inequality", "core20", "outcome_change", "workforce_icb", "workforce_trust", "completeness_icb",
+        "completeness_trust",
+    ]
+
+    /// Where the report went.
+    public struct Written: Sendable {
+        public var page: String
+        public var csvFiles: [String]
+        public var period: String
+    }
+
+    /// - Parameters:
+    ///   - source: `published` (small numbers suppressed, safe to share) or `analysis` (analysts only).
+    ///   - period: `YYYY-MM`; nil for the latest period with figures.
+    /// - Throws: `RehabError` for a bad source or period or no figures; `DatabaseError`.
+    public static func run(
+        database: String?,
+        source: String,
+        period: Period?,
+        outputDirectory: String,
+        logger: Logger
+    ) throws -> Written {
+        guard source == "published" || source == "analysis" else {
+            throw RehabError(.usage, "Unknown source '\(source)'.", hint: "Use --source published or analysis.")
+        }
+        let connection = try Connection(Connection.conninfo(option: database))
+        let chosen: String
+        if let period {
+            chosen = period.start.description
+        } else if let latest = try connection.query("SELECT max(period)::text FROM \(source).access").scalar {
+            chosen = latest
+        } else {
+            throw RehabError(
+                .usage,
+                "\(source).access has no figures.",
+                hint: "Load extracts and run `rehabcount analyse` first."
+            )
+        }
+        var figures: [NationalFigures.Table] = []
+        for table in tables {
+            let result = try connection.query(
+                "SELECT * FROM \(source).\(Connection.quoteIdentifier(table)) WHERE period = $1::date ORDER BY 1, 2, 3",
+                [chosen]
+            )
+            figures.append(.init(name: table, columns: result.columns, rows: result.rows))
+        }
+        // ICB names are reference data; a role that may read only the published schema gets codes instead.
+        var names: [String: String] = [:]
+        if let rows = try? connection.query("SELECT icb_ods, icb_name FROM reference.icb").rows {
+            for row in rows { if let code = row[0], let name = row[1] { names[code] = name } }
+        }
+        let stem = "national-gap-report-\(chosen.prefix(7))"
+        let (html, csv) = NationalReport.render(
+            NationalFigures(source: source, period: chosen, tables: figures, icbNames: names),
+            csvFolder: "\(stem)-csv"
+        )
+        let csvDirectory = "\(outputDirectory)/\(stem)-csv"
+        try FileManager.default.createDirectory(atPath: csvDirectory, withIntermediateDirectories: true)
+        var csvFiles: [String] = []
+        for file in csv {
+            let path = "\(csvDirectory)/\(file.name)"
+            try DatabaseJob.write(file.text, to: path)
+            csvFiles.append(path)
+        }
+        let page = "\(outputDirectory)/\(stem).html"
+        try DatabaseJob.write(html, to: page)
+        logger.info("national report written", metadata: ["page": "\(page)", "source": "\(source)"])
+        return Written(page: page, csvFiles: csvFiles, period: chosen)
+    }
+}

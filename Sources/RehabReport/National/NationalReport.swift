@@ -1,0 +1,358 @@
+import Foundation
+
+/// The figures of one period for the national gap report, as read from the `published` (or `analysis`) schema:
+/// every table whole, so that the report can chart some columns and offer all of them as CSV.
+public struct NationalFigures: Sendable {
+    public struct Table: Sendable {
+        public var name: String
+        public var columns: [String]
+        public var rows: [[String?]]
+
+        public init(name: String, columns: [String], rows: [[String?]]) {
+            self.name = name
+            self.columns = columns
+            self.rows = rows
+        }
+
+        /// The rows as dictionaries keyed by column name.
+        var records: [[String: String]] {
+            rows.map { row in
+                var record: [String: String] = [:]
+                for (column, value) in zip(columns, row) { record[column] = value }
+                return record
+            }
+        }
+    }
+
+    /// `published` or `analysis`.
+    public var source: String
+    /// The reporting period, YYYY-MM-DD (first of the month).
+    public var period: String
+    public var tables: [Table]
+    /// ICB ODS code → name, where known.
+    public var icbNames: [String: String]
+
+    public init(source: String, period: String, tables: [Table], icbNames: [String: String]) {
+        self.source = source
+        self.period = period
+        self.tables = tables
+        self.icbNames = icbNames
+    }
+
+    func table(_ name: String) -> [[String: String]] { tables.first { $0.name == name }?.records ?? [] }
+}
+
+/// The national gap report: one self-contained HTML page (inline SVG, no script, no network) and a CSV per table.
+public enum NationalReport {
+    /// The page, and the CSV files to write beside it in `csvFolder` (file name → contents), which the page links.
+    public static func render(
+        _ figures: NationalFigures,
+        csvFolder: String
+    ) -> (html: String, csv: [(name: String, text: String)]) {
+        let csv = figures.tables.map { (name: "\($0.name).csv", text: csvText($0)) }
+        return (page(figures, csvFolder: csvFolder), csv)
+    }
+
+    static func page(_ f: NationalFigures, csvFolder: String) -> String {
+        var page = HTML()
+        let title = "Community rehabilitation: national gap report, \(String(f.period.prefix(7)))"
+        page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+        page.element("title", title)
+        page.raw("<style>\(style)</style></head><body><main>")
+        page.element("h1", title)
+        page.raw("<p class=\"note\">")
+        if f.source == "published" {
+            page.value(
+                "Figures from the published schema, cleared for sharing: counts of 1 to 7 are suppressed (shown as "
+                    + "\u{2018}s\u{2019}) and other counts rounded to the nearest 5; a rate or share built on a "
+                    + "suppressed count is suppressed too."
+            )
+        } else {
+            page.value(
+                "Figures from the analysis schema, NOT cleared for publication: small numbers are not suppressed. "
+                    + "Do not share this page outside the analyst team."
+            )
+        }
+        page.value(
+            " Rates are referrals per 100,000 residents in the month, age-standardised to the European Standard "
+                + "Population 2013, by the national IMD quintile of the patient's area (Q1 most deprived)."
+        )
+        page.raw("</p>")
+
+        rateSection(f, into: &page)
+        inequalitySection(f, into: &page)
+        workforceSection(f, into: &page)
+        completenessSection(f, into: &page)
+
+        page.element("h2", "Download the tables")
+        page.raw("<ul class=\"downloads\">")
+        for table in f.tables {
+            page.raw("<li><a href=\"\(HTML.escape(csvFolder))/\(HTML.escape(table.name)).csv\">")
+            page.value("\(table.name).csv")
+            page.raw("</a> ")
+            page.value("(\(table.rows.count) rows, \(table.columns.count) columns)")
+            page.raw("</li>")
+        }
+        page.raw("</ul>")
+        page.raw(
+            "<p class=\"note\">Column meanings: docs/data-dictionary.md. Made by RehabCount.</p></main></body></html>"
+        )
+        return page.text
+    }
+
+    // MARK: - Sections
+
+    /// Small multiples: for each ICB, the age-standardised rate of each quintile with its 95% interval.
+    static func rateSection(_ f: NationalFigures, into page: inout HTML) {
+        page.element("h2", "Referral rates by deprivation quintile, for each ICB")
+        let rows = f.table("access").filter { $0["service_line"] == "all" }
+        let byICB = Dictionary(grouping: rows) { $0["icb_ods"] ?? "" }
+        guard !byICB.isEmpty else {
+            page.element("p", "No access figures for this period.")
+            return
+        }
+        let maximum = rows.compactMap { number($0["dsr_upper"]) ?? number($0["dsr"]) }.max() ?? 1
+        page.element(
+            "p",
+            "Dots are age-standardised rates per 100,000; lines are 95% confidence intervals. A gap in a chart is a "
+                + "suppressed or unreliable rate (fewer than 10 referrals). All charts share one scale.",
+            attributes: "class=\"note\""
+        )
+        page.raw("<div class=\"grid\">")
+        for icb in byICB.keys.sorted() {
+            let points = (1...5).map { q -> Whisker in
+                let row = byICB[icb]?.first { $0["imd_quintile"] == String(q) }
+                return Whisker(
+                    label: "Q\(q)",
+                    value: number(row?["dsr"]),
+                    lower: number(row?["dsr_lower"]),
+                    upper: number(row?["dsr_upper"])
+                )
+            }
+            page.raw("<figure>")
+            page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f)))
+            page.element("figcaption", name(icb, f))
+            page.raw("</figure>")
+        }
+        page.raw("</div>")
+    }
+
+    /// ICBs ranked by the slope index of inequality, with simulated 95% limits.
+    static func inequalitySection(_ f: NationalFigures, into page: inout HTML) {
+        page.element("h2", "ICBs ranked by the slope index of inequality")
+        let rows = f.table("inequality").filter { $0["service_line"] == "all" }
+            .compactMap { row -> (String, Double, Double?, Double?)? in
+                guard let sii = number(row["sii"]) else { return nil }
+                return (row["icb_ods"] ?? "", sii, number(row["sii_lower"]), number(row["sii_upper"]))
+            }
+            .sorted { $0.1 < $1.1 }
+        guard !rows.isEmpty else {
+            page.element("p", "No ICB has a slope index of inequality for this period (each needs all five quintiles).")
+            return
+        }
+        page.element(
+            "p",
+            "The SII is the modelled gap in the age-standardised referral rate per 100,000 between the least and the "
+                + "most deprived ends of the ICB's population. Below zero: people in more deprived areas are referred "
+                + "more per head; above zero: less. Lines are 95% limits by simulation.",
+            attributes: "class=\"note\""
+        )
+        page.raw(
+            SVGChart.forest(
+                rows.map { Whisker(label: name($0.0, f), value: $0.1, lower: $0.2, upper: $0.3) },
+                title: "Slope index of inequality by ICB"
+            )
+        )
+    }
+
+    static func workforceSection(_ f: NationalFigures, into page: inout HTML) {
+        page.element("h2", "Rehabilitation workforce per 100,000 population")
+        let rows = f.table("workforce_icb").filter { $0["profession"] == "all" }
+            .compactMap { row -> (String, Double, String)? in
+                guard let fte = number(row["fte_per_100k"]) else { return nil }
+                let vacancy = number(row["vacancy_rate"]).map { String(format: ", %.0f%% vacant", $0 * 100) } ?? ""
+                return (row["icb_ods"] ?? "", fte, String(format: "%.1f FTE", fte) + vacancy)
+            }
+            .sorted { $0.1 > $1.1 }
+        guard !rows.isEmpty else {
+            page.element("p", "No workforce figures for this period.")
+            return
+        }
+        page.element(
+            "p",
+            "Whole-time equivalent staff in post, all professions, per 100,000 residents of the ICB, from the trusts "
+                + "that submitted a workforce extract.",
+            attributes: "class=\"note\""
+        )
+        let maximum = rows.map(\.1).max() ?? 1
+        page.raw(
+            SVGChart.bars(
+                rows.map { .init(label: name($0.0, f), value: $0.1, caption: $0.2, colour: "#005eb8") },
+                maximum: maximum,
+                title: "FTE per 100,000 by ICB",
+                width: 760,
+                captionWidth: 150
+            )
+        )
+    }
+
+    /// A heat table: one row per trust, one column per completeness measure, shaded from red (0) to green (1).
+    static func completenessSection(_ f: NationalFigures, into page: inout HTML) {
+        page.element("h2", "Data completeness by trust")
+        let rows = f.table("completeness_trust").sorted { ($0["org_code"] ?? "") < ($1["org_code"] ?? "") }
+        guard !rows.isEmpty else {
+            page.element("p", "No completeness figures for this period.")
+            return
+        }
+        let measures: [(column: String, label: String, scale: Double)] = [
+            ("coverage", "Submissions received", 1),
+            ("lsoa_known_share", "LSOA known", 1),
+            ("ethnicity_recorded_share", "Ethnicity recorded", 1),
+            ("outcome_recorded_share", "Outcome recorded (discharges)", 1),
+            ("score_mean", "Data-quality score", 100),
+        ]
+        page.raw("<table class=\"heat\"><thead><tr><th>Trust</th><th>ICB</th>")
+        for measure in measures { page.element("th", measure.label) }
+        page.raw("</tr></thead><tbody>")
+        for row in rows {
+            page.raw("<tr>")
+            page.element("th", row["org_code"] ?? "")
+            page.element("td", row["icb_ods"].map { name($0, f) } ?? "")
+            for measure in measures {
+                if let value = number(row[measure.column]) {
+                    let fraction = min(max(value / measure.scale, 0), 1)
+                    let text =
+                        measure.scale == 1 ? String(format: "%.0f%%", value * 100) : String(format: "%.1f", value)
+                    page.element("td", text, attributes: "style=\"background:\(heat(fraction))\"")
+                } else {
+                    page.element("td", "s", attributes: "class=\"none\" title=\"suppressed or not available\"")
+                }
+            }
+            page.raw("</tr>")
+        }
+        page.raw("</tbody></table>")
+    }
+
+    // MARK: - Helpers
+
+    /// "Cheshire and Merseyside (QYG)" for "NHS Cheshire and Merseyside Integrated Care Board", short enough for
+    /// a chart label; the code alone when the name is not known.
+    static func name(_ icb: String, _ f: NationalFigures) -> String {
+        guard var name = f.icbNames[icb] else { return icb }
+        if name.hasPrefix("NHS ") { name.removeFirst(4) }
+        if name.hasSuffix(" Integrated Care Board") { name.removeLast(" Integrated Care Board".count) }
+        return "\(name) (\(icb))"
+    }
+
+    static func number(_ text: String?) -> Double? { text.flatMap(Double.init) }
+
+    /// Red (0) through amber to green (1), as an HSL colour light enough for black text.
+    static func heat(_ fraction: Double) -> String {
+        "hsl(\(Int((fraction * 120).rounded())), 70%, 78%)"
+    }
+
+    /// RFC 4180 CSV; a value starting with = + - @ tab or CR is prefixed with ' so spreadsheets do not run it.
+    static func csvText(_ table: NationalFigures.Table) -> String {
+        func field(_ value: String?) -> String {
+            guard var value else { return "" }
+            if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+                Double(value) == nil
+            {
+                value = "'" + value
+            }
+            guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var out = table.columns.map { field($0) }.joined(separator: ",") + "\r\n"
+        for row in table.rows { out += row.map(field).joined(separator: ",") + "\r\n" }
+        return out
+    }
+
+    static let style = """
+        body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#212b32;margin:0;background:#f0f4f5}
+        main{max-width:1100px;margin:0 auto;padding:24px;background:#fff}
+        h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #005eb8;padding-bottom:4px}
+        .note{color:#4c6272;font-size:.95em}
+        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
+        figure{margin:0;border:1px solid #d8dde0;padding:6px}figcaption{font-size:.8em;text-align:center}
+        table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 8px;border:1px solid #fff}
+        table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
+        """
+}
+
+/// A value with its confidence interval, for whisker and forest plots; nil members are drawn as gaps.
+struct Whisker {
+    var label: String
+    var value: Double?
+    var lower: Double?
+    var upper: Double?
+}
+
+extension SVGChart {
+    /// Vertical dots with whiskers, one per category (quintiles), on a shared 0...maximum scale.
+    static func whiskers(_ points: [Whisker], maximum: Double, title: String) -> String {
+        let width = 240
+        let height = 150
+        let left = 40
+        let bottom = 125
+        let plot = 110.0
+        let step = Double(width - left - 10) / Double(max(points.count, 1))
+        func y(_ value: Double) -> Int { bottom - Int((plot * min(max(value / maximum, 0), 1)).rounded()) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(width - 5)\" y2=\"\(bottom)\" stroke=\"#aeb7bd\"/>"
+        svg += "<text x=\"\(left - 4)\" y=\"\(bottom - Int(plot) + 4)\" text-anchor=\"end\" font-size=\"10\">"
+        svg += "\(HTML.escape(format(maximum)))</text>"
+        svg += "<text x=\"\(left - 4)\" y=\"\(bottom + 4)\" text-anchor=\"end\" font-size=\"10\">0</text>"
+        for (i, point) in points.enumerated() {
+            let x = left + Int((step * (Double(i) + 0.5)).rounded())
+            svg += "<text x=\"\(x)\" y=\"\(bottom + 15)\" text-anchor=\"middle\" font-size=\"11\">"
+            svg += "\(HTML.escape(point.label))</text>"
+            if let lower = point.lower, let upper = point.upper {
+                svg += "<line x1=\"\(x)\" y1=\"\(y(lower))\" x2=\"\(x)\" y2=\"\(y(upper))\" stroke=\"#425563\"/>"
+            }
+            if let value = point.value {
+                svg += "<circle cx=\"\(x)\" cy=\"\(y(value))\" r=\"4\" fill=\"#005eb8\">"
+                svg += "<title>\(HTML.escape("\(point.label): \(format(value))"))</title></circle>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    /// A forest plot: one row per item, a dot and its interval, with a line at zero.
+    static func forest(_ rows: [Whisker], title: String) -> String {
+        let width = 760
+        let labelWidth = 300
+        let rowHeight = 20
+        let height = rows.count * rowHeight + 40
+        let values: [Double] = rows.flatMap { [$0.value, $0.lower, $0.upper].compactMap { $0 } } + [0]
+        let low: Double = values.min() ?? 0
+        let high: Double = values.max() ?? 1
+        let span: Double = high - low > 0 ? high - low : 1
+        let plotWidth = Double(width - labelWidth - 60)
+        func x(_ value: Double) -> Int { labelWidth + Int((plotWidth * (value - low) / span).rounded()) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        svg += "<line x1=\"\(x(0))\" y1=\"5\" x2=\"\(x(0))\" y2=\"\(height - 25)\" stroke=\"#aeb7bd\"/>"
+        svg += "<text x=\"\(x(low))\" y=\"\(height - 8)\" font-size=\"10\">\(HTML.escape(format(low)))</text>"
+        svg += "<text x=\"\(x(high))\" y=\"\(height - 8)\" text-anchor=\"end\" font-size=\"10\">"
+        svg += "\(HTML.escape(format(high)))</text>"
+        for (i, row) in rows.enumerated() {
+            let y = 15 + i * rowHeight
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"12\">"
+            svg += "\(HTML.escape(row.label))</text>"
+            if let lower = row.lower, let upper = row.upper {
+                svg += "<line x1=\"\(x(lower))\" y1=\"\(y)\" x2=\"\(x(upper))\" y2=\"\(y)\" stroke=\"#425563\"/>"
+            }
+            if let value = row.value {
+                svg += "<circle cx=\"\(x(value))\" cy=\"\(y)\" r=\"4\" fill=\"#005eb8\">"
+                svg += "<title>\(HTML.escape("\(row.label): SII \(format(value))"))</title></circle>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    static func format(_ value: Double) -> String {
+        abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import RehabDatabase
+import RehabPipeline
+import Testing
+
+@testable import RehabAnalyse
+
+@Suite(
+    "Analyse, national report and data dictionary",
+    .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh")
+)
+struct GapReportTests {
+    @Test("rehabcount analyse fills the SII and RII limits around the estimates stats.sii gives")
+    func simulatedLimits() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let summary = try AnalyseJob.run(
+            database: try db.url(),
+            repetitions: 20_000,
+            seed: 7,
+            logger: LoadFixtures.logger
+        )
+        #expect(summary.tables.contains { $0.name == "analysis.access" && $0.rows > 0 })
+        #expect(summary.simulated > 0)
+        let c = try db.connect()
+        let rows = try c.query(
+            """
+            SELECT i.sii, i.sii_lower, i.sii_upper, i.rii, i.rii_lower, i.rii_upper,
+                   array_agg(a.dsr ORDER BY a.imd_quintile)::text, array_agg(a.population ORDER BY a.imd_quintile)::text
+            FROM analysis.inequality i JOIN analysis.access a USING (period, icb_ods, service_line)
+            WHERE i.sii IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6
+            """
+        ).rows
+        #expect(rows.count == summary.simulated)
+        for row in rows {
+            let value = row.map { $0.flatMap(Double.init) }
+            let (sii, low, high) = (try #require(value[0]), try #require(value[1]), try #require(value[2]))
+            #expect(low < sii && sii < high)
+            if let rii = value[3] { #expect(try #require(value[4]) < rii && rii < (try #require(value[5]))) }
+            // The Swift estimator and stats.sii agree on the point estimate.
+            let dsr = AnalysisRefresh.numbers(row[6]).compactMap { $0 }
+            let population = AnalysisRefresh.numbers(row[7]).compactMap { $0 }
+            let estimate = try #require(InequalityIndex.estimate(values: dsr, populations: population))
+            #expect(abs(estimate.sii - sii) <= 1e-6 * max(1, abs(sii)))
+        }
+        // The published view shows them too, and a second refresh gives the same limits (fixed seed).
+        let published = try c.query("SELECT count(*) FROM published.inequality WHERE sii_lower IS NOT NULL").scalar
+        #expect(published != "0")
+        let before = try c.query(
+            "SELECT string_agg(sii_lower::text, ',' ORDER BY icb_ods, service_line) FROM analysis.inequality"
+        ).scalar
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 20_000, seed: 7, logger: LoadFixtures.logger)
+        #expect(
+            try c.query(
+                "SELECT string_agg(sii_lower::text, ',' ORDER BY icb_ods, service_line) FROM analysis.inequality"
+            ).scalar == before
+        )
+    }
+
+    @Test("The national report is one self-contained page and a CSV per table, from published by default")
+    func nationalReport() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1_000, seed: 1, logger: LoadFixtures.logger)
+        let out = try LoadFixtures.folder()
+        let written = try NationalReportJob.run(
+            database: try db.url(),
+            source: "published",
+            period: nil,
+            outputDirectory: out,
+            logger: LoadFixtures.logger
+        )
+        #expect(written.period == "2025-09-01")
+        let html = try String(contentsOfFile: written.page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        // Nothing loads from elsewhere: no script, no source, no address but the SVG namespace.
+        let offline = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+        for forbidden in ["<script", "http://", "https://", "src="] {
+            #expect(!offline.contains(forbidden), "\(forbidden)")
+        }
+        #expect(html.contains("cleared for sharing"))
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
+        #expect(written.csvFiles.count == NationalReportJob.tables.count)
+
+        // The CSV is the published table: every count suppressed or a multiple of 5.
+        let c = try db.connect()
+        let access = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/access.csv") }),
+            encoding: .utf8
+        )
+        let lines = access.split(separator: "\r\n")
+        #expect(
+            lines.count - 1
+                == Int(try c.query("SELECT count(*) FROM published.access WHERE period = '2025-09-01'").scalar ?? "")
+        )
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        let referrals = try #require(header.firstIndex(of: "referrals"))
+        for line in lines.dropFirst() {
+            let value = line.split(separator: ",", omittingEmptySubsequences: false)[referrals]
+            #expect(value.isEmpty || Int(value)! % 5 == 0)
+        }
+
+        // A role that may read only published still gets the report (ICB codes instead of names).
+        try c.query("CREATE ROLE report_reader LOGIN IN ROLE rehab_public")
+        let url = try db.url()
+        let publicURL =
+            url.hasPrefix("postgres")
+            ? url.replacingOccurrences(of: "://rehabcount@", with: "://report_reader@") : url + " user=report_reader"
+        let publicOut = try LoadFixtures.folder()
+        let publicPage = try NationalReportJob.run(
+            database: publicURL,
+            source: "published",
+            period: nil,
+            outputDirectory: publicOut,
+            logger: LoadFixtures.logger
+        )
+        #expect(try String(contentsOfFile: publicPage.page, encoding: .utf8).contains("Data completeness"))
+        #expect(throws: DatabaseError.self) {
+            try NationalReportJob.run(
+                database: publicURL,
+                source: "analysis",
+                period: nil,
+                outputDirectory: publicOut,
+                logger: LoadFixtures.logger
+            )
+        }
+        try c.query("DROP OWNED BY report_reader")
+        try c.query("DROP ROLE report_reader")
+    }
+
+    @Test("docs/data-dictionary.md is what `rehabcount db dictionary` writes, and every table and column has a comment")
+    func dictionaryUpToDate() throws {
+        let db = try LoadFixtures.migrated()
+        let generated = try DatabaseJob.dictionary(database: try db.url(), requireComments: true)
+        let committed = try String(contentsOfFile: "\(LoadFixtures.root)/docs/data-dictionary.md", encoding: .utf8)
+        #expect(generated == committed, "regenerate it: rehabcount db dictionary --out docs/data-dictionary.md")
+    }
+}

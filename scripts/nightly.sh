@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# The main job: validate and load every extract in the inbox into PostgreSQL, and write the reports.
+# The main job: the nightly pipeline (pipelines/nightly.yaml) on the sample extracts, end to end.
 #
-#   scripts/nightly.sh [INBOX] [REPORT_DIR]
+#   scripts/nightly.sh [SOURCE_DIR]
 #
-# Defaults: sample-data/inbox and reports/. The database is DATABASE_URL, or libpq's PG* variables; when
+# Copies the extracts of SOURCE_DIR (default sample-data/inbox) into the pipeline's inbox (var/inbox), then runs
+# `rehabcount run pipelines/nightly.yaml`: validate, load, archive (var/archive), trust reports (var/outbox),
+# analysis, national report (var/reports) and metrics (var/metrics). Run it again: the files are already
+# archived, so the second run loads nothing. In production, cron or systemd runs `rehabcount run` itself
+# (docs/operations.md).
+#
+# The database is DATABASE_URL, or libpq's PG* variables; when
 # neither is set, a private local cluster is started (scripts/pg-local.sh) and kept for analysts to query:
 #   eval "$(scripts/pg-local.sh env)" && psql "$DATABASE_URL"
 # The pseudonymisation key is REHABCOUNT_PSEUDONYM_KEY or REHABCOUNT_PSEUDONYM_KEY_FILE; when neither is set,
 # one is made once in ~/.config/rehabcount/pseudonym.key (mode 600) and reused, so patient keys stay stable.
 #
-# Exit codes are those of `rehabcount load`: 0 every file processed (validation may reject some),
-# 1 a file could not be loaded, 2 usage or configuration error.
+# Exit codes are those of `rehabcount run`: 0 every file processed (validation may reject some),
+# 1 a file could not be processed, 2 usage or configuration error, 3 another run holds the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/git-safe-mirrors.sh
-inbox="${1:-sample-data/inbox}"
-reports="${2:-reports}"
+source_dir="${1:-sample-data/inbox}"
+pipeline=pipelines/nightly.yaml
 
 swift build -c release --product rehabcount >&2
 rm -f "${rehabcount_gitconfig:-}"
@@ -40,9 +46,9 @@ fi
 "$rehabcount" db load-reference >/dev/null
 
 shopt -s nullglob
-files=("$inbox"/*.csv "$inbox"/*.xlsx)
-if [ ${#files[@]} -eq 0 ]; then
-    echo "nightly: no extracts in $inbox" >&2
-    exit 0
+files=("$source_dir"/*.csv "$source_dir"/*.xlsx)
+mkdir -p var/inbox
+if [ ${#files[@]} -gt 0 ]; then
+    cp -- "${files[@]}" var/inbox/
 fi
-exec "$rehabcount" load --report-dir "$reports" "${files[@]}"
+exec "$rehabcount" run "$pipeline"

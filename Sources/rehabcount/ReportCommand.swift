@@ -8,6 +8,10 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write reports from the database.",
+        discussion: """
+            Example:
+              rehabcount report national --out reports
+            """,
         subcommands: [National.self]
     )
 

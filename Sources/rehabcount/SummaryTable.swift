@@ -21,11 +21,33 @@ enum SummaryTable {
                 top,
             ])
         }
+        return table(header, rows, rightAligned: 2...4)
+    }
+
+    /// The table `run` prints: one line per file, then the missing submissions.
+    static func render(_ outcome: RunJob.Outcome) -> String {
+        let header = ["file", "outcome", "read", "loaded", "quarantined", "score", "note"]
+        let rows = outcome.files.map { f in
+            [
+                f.file, f.status.rawValue, "\(f.rowsRead)", "\(f.rowsLoaded)", "\(f.rowsQuarantined)",
+                f.score.map { String(format: "%.1f", $0) } ?? "-",
+                (f.overQuarantineThreshold ? "quarantine over threshold; " : "") + (f.note ?? ""),
+            ]
+        }
+        var text = outcome.files.isEmpty ? "No files in the inbox." : table(header, rows, rightAligned: 2...4)
+        if !outcome.missing.isEmpty {
+            text += "\n\nExpected but not received:\n"
+            text += outcome.missing.map { "  \($0.org) \($0.kind) \($0.period)" }.joined(separator: "\n")
+        }
+        return text
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], rightAligned: ClosedRange<Int>) -> String {
         let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
-                return (2...4).contains(i) ? pad + cell : cell + pad
+                return rightAligned.contains(i) ? pad + cell : cell + pad
             }.joined(separator: "  ")
         }
         return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line))

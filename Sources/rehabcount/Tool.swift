@@ -8,16 +8,23 @@ import RehabPipeline
 @main
 struct Tool {
     static func main() {
+        // Text for people at a terminal, JSON lines for machines (cron, systemd, log shippers);
+        // REHABCOUNT_LOG_FORMAT=text or json overrides.
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment["REHABCOUNT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let json = environment["REHABCOUNT_LOG_FORMAT"].map { $0 == "json" } ?? (isatty(STDERR_FILENO) == 0)
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel =
-                ProcessInfo.processInfo.environment["REHABCOUNT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
-                ?? .info
+            handler.logLevel = level
             return handler
         }
         do {
             var command = try RehabCount.parseAsRoot()
             try command.run()
+        } catch let error as RunJob.Locked {
+            FileHandle.standardError.write(Data("rehabcount: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.locked)
         } catch let error as RehabError {
             FileHandle.standardError.write(Data("rehabcount: error: \(error)\n".utf8))
             Foundation.exit(ExitStatus.usage)
@@ -46,6 +53,8 @@ enum ExitStatus {
     static let findings: Int32 = 1
     /// A usage or configuration error.
     static let usage: Int32 = 2
+    /// `run`: another run holds the pipeline lock.
+    static let locked: Int32 = 3
 }
 
 struct RehabCount: ParsableCommand {
@@ -64,7 +73,8 @@ struct RehabCount: ParsableCommand {
             Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
             """,
         subcommands: [
-            ValidateCommand.self, LoadCommand.self, AnalyseCommand.self, ReportCommand.self, DatabaseCommand.self,
+            RunCommand.self, ValidateCommand.self, LoadCommand.self, AnalyseCommand.self, ReportCommand.self,
+            DatabaseCommand.self,
             SampleCommand.self,
         ]
     )

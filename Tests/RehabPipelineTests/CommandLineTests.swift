@@ -41,7 +41,8 @@ struct CommandLineTests {
         "Every command's help shows an example",
         arguments: [
             ["--help"], ["validate", "--help"], ["sample", "--help"], ["load", "--help"], ["db", "--help"],
-            ["db", "migrate", "--help"], ["db", "load-reference", "--help"],
+            ["db", "migrate", "--help"], ["db", "load-reference", "--help"], ["db", "dictionary", "--help"],
+            ["run", "--help"], ["analyse", "--help"], ["report", "--help"], ["report", "national", "--help"],
         ]
     )
     func helpHasExample(arguments: [String]) throws {

@@ -34,6 +34,26 @@ public enum NationalReportJob {
             throw RehabError(.usage, "Unknown source '\(source)'.", hint: "Use --source published or analysis.")
         }
         let connection = try Connection(Connection.conninfo(option: database))
+        return try run(
+            connection: connection,
+            source: source,
+            period: period,
+            outputDirectory: outputDirectory,
+            logger: logger
+        )
+    }
+
+    /// The same, on an open connection.
+    public static func run(
+        connection: borrowing Connection,
+        source: String,
+        period: Period?,
+        outputDirectory: String,
+        logger: Logger
+    ) throws -> Written {
+        guard source == "published" || source == "analysis" else {
+            throw RehabError(.usage, "Unknown source '\(source)'.", hint: "Use --source published or analysis.")
+        }
         let chosen: String
         if let period {
             chosen = period.start.description

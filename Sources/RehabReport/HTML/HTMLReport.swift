@@ -8,14 +8,14 @@ import RehabValidate
 /// escaped; the page has no script and loads nothing.
 public enum HTMLReport {
     /// Writes the page to `path`, atomically.
-    public static func write(_ result: ValidationResult, to path: String) throws {
+    public static func write(_ result: ValidationResult, trend: [ScorePoint] = [], to path: String) throws {
         let out = try FileOutput(path: path)
-        try out.write(render(result))
+        try out.write(render(result, trend: trend))
         try out.commit()
     }
 
-    /// The page as a string.
-    public static func render(_ result: ValidationResult) -> String {
+    /// The page as a string. `trend`, when given, is the score of this kind of extract over recent periods.
+    public static func render(_ result: ValidationResult, trend: [ScorePoint] = []) -> String {
         let s = result.submission
         var page = HTML()
         let title = "Validation report: \(s.file)"
@@ -68,6 +68,23 @@ public enum HTMLReport {
         page.raw("</span><span class=\"label\">Data-quality score</span><span class=\"note\">")
         page.value("out of 100: mean of valid, informative values over mandatory and required items")
         page.raw("</span></div></section>")
+        if !trend.isEmpty {
+            page.element("h2", "Your score over recent periods")
+            page.raw(
+                SVGChart.bars(
+                    trend.map {
+                        .init(
+                            label: $0.period,
+                            value: $0.score ?? 0,
+                            caption: $0.score.map { format($0, places: 1) } ?? "rejected",
+                            colour: $0.status == "rejected" ? "#d5281b" : "#005eb8"
+                        )
+                    },
+                    maximum: 100,
+                    title: "Data-quality score by period"
+                )
+            )
+        }
         if result.status == .rejected {
             page.raw("<p class=\"explain\">")
             page.value(

@@ -13,13 +13,14 @@ public enum JSONReport {
         "item score = 100 × (valid − not-recorded) / applicable rows; overall = mean item score over M and R items"
 
     /// Writes the report to `path`, atomically.
-    public static func write(_ result: ValidationResult, to path: String) throws {
+    public static func write(_ result: ValidationResult, trend: [ScorePoint]? = nil, to path: String) throws {
         let out = try FileOutput(path: path)
-        try write(result, to: out)
+        try write(result, trend: trend, to: out)
         try out.commit()
     }
 
-    static func write(_ result: ValidationResult, to out: FileOutput) throws {
+    /// `trend`, when given, adds `score_trend`: this kind's score over recent periods, from the database.
+    static func write(_ result: ValidationResult, trend: [ScorePoint]? = nil, to out: FileOutput) throws {
         let s = result.submission
         try out.write("{\n")
         try out.write("  \"contract_version\": \(JSONText.string(result.contractVersion)),\n")
@@ -78,7 +79,20 @@ public enum JSONReport {
                     + "\"column\": \(JSONText.string(f.column)), \"message\": \(JSONText.string(f.message))}"
             )
         }
-        try out.write(first ? "]\n" : "\n  ]\n")
+        if let trend {
+            try out.write(first ? "],\n" : "\n  ],\n")
+            try out.write("  \"score_trend\": [")
+            for (i, point) in trend.enumerated() {
+                try out.write(
+                    (i == 0 ? "\n" : ",\n") + "    {\"period\": \(JSONText.string(point.period)), "
+                        + "\"score\": \(point.score.map { JSONText.number($0) } ?? "null"), "
+                        + "\"status\": \(JSONText.string(point.status))}"
+                )
+            }
+            try out.write(trend.isEmpty ? "]\n" : "\n  ]\n")
+        } else {
+            try out.write(first ? "]\n" : "\n  ]\n")
+        }
         try out.write("}\n")
     }
 }

@@ -4,8 +4,8 @@ import Yams
 
 /// Reads YAML configuration files into `Decodable` types, turning every failure into an error that names the
 /// file, the line and the key, so that whoever edits a contract or a rule can find the mistake at once.
-enum YAMLFile {
-    static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
+public enum YAMLFile {
+    public static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
         else {
             throw RehabError(
@@ -82,7 +82,7 @@ struct AnyKey: CodingKey {
 
 extension Decoder {
     /// Throws when the mapping holds a key outside `allowed`: a misspelt key must not be ignored silently.
-    func rejectUnknownKeys(_ allowed: Set<String>) throws {
+    public func rejectUnknownKeys(_ allowed: Set<String>) throws {
         let container = try container(keyedBy: AnyKey.self)
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(

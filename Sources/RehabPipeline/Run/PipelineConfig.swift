@@ -1,0 +1,175 @@
+import Foundation
+import RehabCore
+import RehabValidate
+
+/// A pipeline definition (`pipelines/nightly.yaml`): where files come from and go, which database, which stages,
+/// the thresholds, and which submissions are expected. Unknown keys are errors that name the key and the line.
+public struct PipelineConfig: Sendable, Decodable {
+    public enum Stage: String, Sendable, Decodable, CaseIterable {
+        case validate, load, analyse, report
+    }
+
+    public struct Thresholds: Sendable, Decodable {
+        /// A submission quarantining more than this share of its rows is flagged in the summary and the log.
+        public var quarantineShare: Double
+        /// How many periods of score history a trust's report shows.
+        public var trendPeriods: Int
+        /// Simulation draws for the SII and RII limits.
+        public var siiRepetitions: Int
+
+        enum CodingKeys: String, CodingKey {
+            case quarantineShare = "quarantine_share"
+            case trendPeriods = "trend_periods"
+            case siiRepetitions = "sii_repetitions"
+        }
+
+        public static let defaults = Thresholds(quarantineShare: 0.05, trendPeriods: 6, siiRepetitions: 100_000)
+
+        init(quarantineShare: Double, trendPeriods: Int, siiRepetitions: Int) {
+            self.quarantineShare = quarantineShare
+            self.trendPeriods = trendPeriods
+            self.siiRepetitions = siiRepetitions
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["quarantine_share", "trend_periods", "sii_repetitions"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Self.defaults
+            quarantineShare = try c.decodeIfPresent(Double.self, forKey: .quarantineShare) ?? d.quarantineShare
+            trendPeriods = try c.decodeIfPresent(Int.self, forKey: .trendPeriods) ?? d.trendPeriods
+            siiRepetitions = try c.decodeIfPresent(Int.self, forKey: .siiRepetitions) ?? d.siiRepetitions
+            guard (0...1).contains(quarantineShare) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .quarantineShare,
+                    in: c,
+                    debugDescription: "must be a share between 0 and 1"
+                )
+            }
+            guard (1...60).contains(trendPeriods) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .trendPeriods,
+                    in: c,
+                    debugDescription: "must be between 1 and 60"
+                )
+            }
+            guard siiRepetitions >= 100 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .siiRepetitions,
+                    in: c,
+                    debugDescription: "must be at least 100"
+                )
+            }
+        }
+    }
+
+    /// A trust expected to send some kinds of extract every period from `from` (to `to`, inclusive).
+    public struct Expectation: Sendable, Decodable {
+        public var org: String
+        public var kinds: [ExtractKind]
+        public var from: Period
+        public var to: Period?
+
+        enum CodingKeys: String, CodingKey { case org, kinds, from, to }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["org", "kinds", "from", "to"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            org = try c.decode(String.self, forKey: .org)
+            guard org.range(of: "^[A-Z0-9]{3}([A-Z0-9]{2})?$", options: .regularExpression) != nil else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .org,
+                    in: c,
+                    debugDescription: "`\(org)` is not an ODS code (3 or 5 capitals or digits)"
+                )
+            }
+            kinds = try c.decodeIfPresent([ExtractKind].self, forKey: .kinds) ?? ExtractKind.allCases
+            from = try Self.period(c, .from)
+            to = try c.contains(.to) ? Self.period(c, .to) : nil
+        }
+
+        static func period(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Period {
+            let text = try c.decode(String.self, forKey: key)
+            guard let period = Period(text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected YYYY-MM")
+            }
+            return period
+        }
+
+        /// Whether this expectation covers a period.
+        public func covers(_ period: Period) -> Bool { from <= period && (to.map { period <= $0 } ?? true) }
+    }
+
+    public var name: String
+    /// Folders; relative paths are relative to the project folder (the one holding `pipelines/`).
+    public var inbox: String
+    public var archive: String
+    public var outbox: String
+    /// Where the national report goes.
+    public var reports: String
+    /// The Prometheus textfile for node_exporter; nil for none.
+    public var metrics: String?
+    /// A PostgreSQL URL or conninfo; nil for `--database`, `DATABASE_URL`, then libpq's defaults.
+    public var database: String?
+    public var stages: [Stage]
+    public var thresholds: Thresholds
+    public var expected: [Expectation]
+
+    enum CodingKeys: String, CodingKey {
+        case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(Set(CodingKeys.allKeys))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        inbox = try c.decode(String.self, forKey: .inbox)
+        archive = try c.decode(String.self, forKey: .archive)
+        outbox = try c.decode(String.self, forKey: .outbox)
+        reports = try c.decode(String.self, forKey: .reports)
+        metrics = try c.decodeIfPresent(String.self, forKey: .metrics)
+        database = try c.decodeIfPresent(String.self, forKey: .database)
+        stages = try c.decodeIfPresent([Stage].self, forKey: .stages) ?? Stage.allCases
+        thresholds = try c.decodeIfPresent(Thresholds.self, forKey: .thresholds) ?? .defaults
+        expected = try c.decodeIfPresent([Expectation].self, forKey: .expected) ?? []
+        guard stages.contains(.validate) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .stages,
+                in: c,
+                debugDescription: "`validate` is needed: every other stage depends on it"
+            )
+        }
+        if stages.contains(.analyse) && !stages.contains(.load) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .stages,
+                in: c,
+                debugDescription: "`analyse` needs `load`"
+            )
+        }
+        for folder in [CodingKeys.inbox, .archive, .outbox, .reports] {
+            if try c.decode(String.self, forKey: folder).isEmpty {
+                throw DecodingError.dataCorruptedError(forKey: folder, in: c, debugDescription: "must not be empty")
+            }
+        }
+    }
+
+    /// Reads a pipeline file.
+    ///
+    /// - Throws: `RehabError.Code.configuration` naming the file, line and key.
+    public static func load(path: String) throws -> PipelineConfig {
+        try YAMLFile.decode(PipelineConfig.self, path: path)
+    }
+
+    /// A folder of the pipeline as an absolute path.
+    public func resolve(_ folder: String, root: String) -> String {
+        folder.hasPrefix("/") ? folder : "\(root)/\(folder)"
+    }
+
+    /// The expected (trust, kind) pairs of a period.
+    public func expectedSubmissions(in period: Period) -> [(org: String, kind: ExtractKind)] {
+        expected.filter { $0.covers(period) }.flatMap { e in e.kinds.map { (e.org, $0) } }
+    }
+}
+
+extension PipelineConfig.CodingKeys: CaseIterable {
+    static var allKeys: [String] { allCases.map(\.rawValue) }
+}

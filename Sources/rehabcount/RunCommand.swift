@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RehabCore
+import RehabPipeline
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline (the nightly job): validate, load, archive, analyse and report what arrived.",
+        discussion: """
+            Reads the pipeline file (pipelines/nightly.yaml), takes the single-run lock, then for every file in
+            the inbox, a trust and period at a time: validates and loads it (a failure stays with its file), moves
+            the original into the archive under its SHA-256 (write-once), and writes the trust's validation
+            reports, with its score over recent periods, into outbox/<ORG>/. Files already in the archive are
+            skipped, so running twice over the same inbox does nothing the second time. Then it flags expected
+            submissions that did not arrive, refreshes the analysis once, writes the national report and the
+            metrics file, and prints a summary.
+
+            Logs are JSON lines when standard error is not a terminal (REHABCOUNT_LOG_FORMAT=text|json to choose),
+            each with the run id; they never contain row data. See docs/operations.md for systemd and cron.
+
+            Example:
+              rehabcount run pipelines/nightly.yaml
+              rehabcount run pipelines/nightly.yaml --dry-run     # validate and report only
+
+            Exit codes: 0 every file was processed (validation may have rejected some); 1 a file, or the run,
+            could not be processed; 2 configuration error; 3 another run holds the lock.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yaml"))
+    var pipeline: String
+
+    @Flag(name: .long, help: "Validate and write reports only: nothing goes to the database or the archive.")
+    var dryRun = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("PostgreSQL URL or conninfo (default: the pipeline's, then DATABASE_URL).", valueName: "url")
+    )
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the pseudonymisation key (32+ bytes).", valueName: "path"))
+    var pseudonymKeyFile: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Folder holding sql/ and pipelines/ (default: found from the pipeline file).",
+            valueName: "dir"
+        )
+    )
+    var configDir: String?
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: pipeline) else {
+            throw ValidationError("No pipeline file at \(pipeline). The default one is pipelines/nightly.yaml.")
+        }
+    }
+
+    func run() throws {
+        let logger = Logger(label: "rehabcount.run")
+        let layout = try ProjectLayout.locate(explicit: configDir ?? Self.projectFolder(of: pipeline))
+        let interactive = isatty(STDERR_FILENO) != 0
+        let outcome: RunJob.Outcome
+        do {
+            outcome = try RunJob.run(
+                .init(
+                    pipeline: pipeline,
+                    dryRun: dryRun,
+                    database: database,
+                    pseudonymKeyFile: pseudonymKeyFile,
+                    layout: layout
+                ),
+                logger: logger,
+                progress: { done, total, file in
+                    // A progress line for people at a terminal only; logs carry the same facts for machines.
+                    guard interactive else { return }
+                    let width = 30
+                    let filled = total > 0 ? width * done / total : width
+                    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                    FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(file)\u{1B}[K".utf8))
+                    if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                }
+            )
+        } catch let error as DatabaseError {
+            FileHandle.standardError.write(Data("rehabcount: the run failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        print(SummaryTable.render(outcome))
+        if let page = outcome.nationalReport { print("\nNational report: \(page)") }
+        if let metrics = outcome.metricsFile { print("Metrics: \(metrics)") }
+        if outcome.dryRun { print("\nDry run: nothing was written to the database or the archive.") }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+
+    /// The project folder of a pipeline file in `<project>/pipelines/`, so that a cron job can run from anywhere.
+    static func projectFolder(of pipeline: String) -> String? {
+        let folder = URL(fileURLWithPath: pipeline).standardizedFileURL.deletingLastPathComponent()
+        guard folder.lastPathComponent == "pipelines" else { return nil }
+        return folder.deletingLastPathComponent().path
+    }
+}

@@ -410,8 +410,9 @@ extension TrustMonth {
 
     // MARK: - Workforce
 
-    /// Posts: about one FTE per 25 referrals a month, at least 60 and at most 200 posts.
-    var posts: Int { min(200, max(60, Int((Double(referrals) / 25 / 0.8).rounded()))) }
+    /// Posts: about one FTE per 25 referrals a month, at least 60 and at most 600 posts (a national-size month of
+    /// 10,000 referrals per trust has 500 posts a trust, about 100,000 workforce rows over 200 trusts).
+    var posts: Int { min(600, max(60, Int((Double(referrals) / 25 / 0.8).rounded()))) }
 
     private func writeWorkforce(org: [UInt8], _ out: ByteWriter, _ defects: inout DefectPlanner) {
         var rng = SampleRandom(seed: seed, SampleRandom.key(trust.ods), UInt64(period.year * 12 + period.month), 3)

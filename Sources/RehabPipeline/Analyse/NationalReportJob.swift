@@ -30,9 +30,6 @@ public enum NationalReportJob {
         outputDirectory: String,
         logger: Logger
     ) throws -> Written {
-        guard source == "published" || source == "analysis" else {
-            throw RehabError(.usage, "Unknown source '\(source)'.", hint: "Use --source published or analysis.")
-        }
         let connection = try Connection(Connection.conninfo(option: database))
         return try run(
             connection: connection,

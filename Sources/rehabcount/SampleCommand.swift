@@ -1,5 +1,6 @@
 import ArgumentParser
 import RehabCore
+import RehabPipeline
 import RehabSample
 
 /// `rehabcount sample`: writes a synthetic month of trust extracts.
@@ -45,8 +46,13 @@ struct SampleCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The probability that a row carries one planted defect (0–1).", valueName: "r"))
     var defectRate: Double = 0.02
 
-    @Option(help: ArgumentHelp("The folder that holds the reference CSVs.", valueName: "dir"))
-    var referenceDir: String = "sample-data/reference"
+    @Option(
+        help: ArgumentHelp(
+            "The folder that holds the reference CSVs (default: sample-data/reference of the project).",
+            valueName: "dir"
+        )
+    )
+    var referenceDir: String?
 
     func validate() throws {
         guard Period(period) != nil else {
@@ -71,7 +77,7 @@ struct SampleCommand: ParsableCommand {
             period: Period(period)!,
             trusts: trusts,
             seed: seed,
-            referenceDirectory: referenceDir
+            referenceDirectory: try referenceDir ?? ProjectLayout.locate(explicit: nil).referenceDirectory
         )
         options.referralsPerTrust = referralsPerTrust
         options.contactsPerReferral = contactsPerReferral

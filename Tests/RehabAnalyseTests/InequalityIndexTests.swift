@@ -68,6 +68,25 @@ struct InequalityIndexTests {
         #expect(abs(limits.sii.lowerBound - -10) < 1e-9 && abs(limits.sii.upperBound - -10) < 1e-9)
     }
 
+    @Test("Percentiles by selection equal R's type 7 on the sorted values, ties and small sizes included")
+    func percentiles() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 10, 999, 1000] {
+            for _ in 0..<20 {
+                let values = (0..<count).map { _ in Double(Int.random(in: 0..<50, using: &generator)) }
+                let sorted = values.sorted()
+                for p in [0.0, 0.025, 0.5, 0.975, 1.0] {
+                    let position = p * Double(count - 1)
+                    let below = Int(position.rounded(.down))
+                    let above = min(below + 1, count - 1)
+                    let expected = sorted[below] + (position - Double(below)) * (sorted[above] - sorted[below])
+                    var scratch = values
+                    #expect(InequalityIndex.percentile(&scratch, p) == expected, "n \(count), p \(p)")
+                }
+            }
+        }
+    }
+
     @Test("A standard error read off a 95% interval")
     func errorFromInterval() {
         let quantile = InequalityIndex.Quantile(value: 10, lower: 8.04, upper: 11.96, population: 1)

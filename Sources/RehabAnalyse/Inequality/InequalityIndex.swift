@@ -78,6 +78,7 @@ public enum InequalityIndex {
             if let rii = draw.rii { riis.append(rii) }
         }
         let tail = (1 - confidence) / 2
+        guard !siis.isEmpty else { return nil }
         let sii = percentile(&siis, tail)...percentile(&siis, 1 - tail)
         let rii = riis.count == siis.count ? percentile(&riis, tail)...percentile(&riis, 1 - tail) : nil
         return (sii, rii)
@@ -118,12 +119,49 @@ public enum InequalityIndex {
         return Estimate(sii: slope, rii: intercept != 0 ? (intercept + slope) / intercept : nil)
     }
 
-    /// The p-th quantile of the values (R's default, type 7: linear between order statistics). Sorts in place.
+    /// The p-th quantile of the values (R's default, type 7: linear between order statistics). Reorders the
+    /// values: it selects the two order statistics it needs (quickselect, linear time) instead of sorting.
     static func percentile(_ values: inout [Double], _ p: Double) -> Double {
-        values.sort()
         let position = p * Double(values.count - 1)
         let below = Int(position.rounded(.down))
-        let above = min(below + 1, values.count - 1)
-        return values[below] + (position - Double(below)) * (values[above] - values[below])
+        let low = select(&values, below)
+        guard below + 1 < values.count, position > Double(below) else { return low }
+        // After selection, everything right of `below` is at least `low`: the next order statistic is their minimum.
+        let high = values[(below + 1)...].min()!
+        return low + (position - Double(below)) * (high - low)
+    }
+
+    /// Moves the k-th smallest value to index k, smaller ones before it and larger ones after (Hoare's selection
+    /// with a median-of-three pivot), and returns it.
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var lower = 0
+        var upper = values.count - 1
+        while lower < upper {
+            let middle = lower + (upper - lower) / 2
+            // Median of three as the pivot, so sorted or repeated draws do not make it quadratic.
+            if values[middle] < values[lower] { values.swapAt(middle, lower) }
+            if values[upper] < values[lower] { values.swapAt(upper, lower) }
+            if values[upper] < values[middle] { values.swapAt(upper, middle) }
+            let pivot = values[middle]
+            var i = lower
+            var j = upper
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                upper = j
+            } else if k >= i {
+                lower = i
+            } else {
+                break
+            }
+        }
+        return values[k]
     }
 }

@@ -66,29 +66,37 @@ public enum AnalysisRefresh {
             ORDER BY i.period, i.icb_ods, i.service_line
             """
         ).rows
-        var keys: [[String]] = [[], [], []]
-        var limits: [[String?]] = [[], [], [], []]
-        for row in rows {
+        // Each row's draws are independent of the others': spread the rows over the cores.
+        let inputs: [[InequalityIndex.Quantile]?] = rows.map { row in
             let dsr = numbers(row[3])
             let lower = numbers(row[4])
             let upper = numbers(row[5])
             let population = numbers(row[6])
-            guard dsr.count == 5, lower.count == 5, upper.count == 5, population.count == 5 else { continue }
+            guard dsr.count == 5, lower.count == 5, upper.count == 5, population.count == 5 else { return nil }
             var quantiles: [InequalityIndex.Quantile] = []
             for q in 0..<5 {
                 guard let value = dsr[q], let low = lower[q], let high = upper[q], let people = population[q] else {
-                    break
+                    return nil
                 }
                 quantiles.append(.init(value: value, lower: low, upper: high, population: people))
             }
+            return quantiles
+        }
+        let results = Results(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in
+            guard let quantiles = inputs[i] else { return }
             // One stream per row, so a row's limits do not depend on which other rows exist.
-            guard quantiles.count == 5,
-                let result = InequalityIndex.confidenceLimits(
-                    quantiles,
-                    repetitions: repetitions,
-                    seed: seed &+ UInt64(truncatingIfNeeded: stableHash(row[0], row[1], row[2]))
-                )
-            else { continue }
+            let limits = InequalityIndex.confidenceLimits(
+                quantiles,
+                repetitions: repetitions,
+                seed: seed &+ stableHash(rows[i][0], rows[i][1], rows[i][2])
+            )
+            results.set(i, limits)
+        }
+        var keys: [[String]] = [[], [], []]
+        var limits: [[String?]] = [[], [], [], []]
+        for (i, row) in rows.enumerated() {
+            guard let result = results.value(i) else { continue }
             keys[0].append(row[0] ?? "")
             keys[1].append(row[1] ?? "")
             keys[2].append(row[2] ?? "")
@@ -112,6 +120,23 @@ public enum AnalysisRefresh {
             ]
         )
         return keys[0].count
+    }
+
+    /// The simulation results of the rows, filled from several threads, each index by one thread only.
+    private final class Results: @unchecked Sendable {
+        typealias Limits = (sii: ClosedRange<Double>, rii: ClosedRange<Double>?)
+        private var values: [Limits?]
+        private let lock = NSLock()
+
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ limits: Limits?) {
+            lock.lock()
+            values[index] = limits
+            lock.unlock()
+        }
+
+        func value(_ index: Int) -> Limits? { values[index] }
     }
 
     /// A PostgreSQL array literal; every element double-quoted (codes and numbers only), nil as NULL.

@@ -188,124 +188,31 @@ public enum RunJob {
             pseudonymKeyFile: options.pseudonymKeyFile,
             today: options.today
         )
-        let validator = SubmissionValidator(context: context)
-        let loader = SubmissionLoader(validator: validator)
-        let lookup = loading ? try ReferenceLookup(connection: connection) : nil
         let files = try inboxFiles(inbox)
+        let processor = FileProcessor(
+            validator: SubmissionValidator(context: context),
+            lookup: loading ? try ReferenceLookup(connection: connection) : nil,
+            archive: archive,
+            outbox: outbox,
+            runID: runID,
+            dryRun: options.dryRun,
+            thresholds: config.thresholds,
+            logger: logger
+        )
         var outcomes: [FileOutcome] = []
-        var trends: [String: [ScorePoint]] = [:]
-        var done = 0
         for group in ValidateJob.groups(files) {
             let hasContacts = group.contains { SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts }
             var referrals: ReferralIndex?
             for path in group {
-                done += 1
-                let fileName = ValidateJob.fileName(path)
-                progress(done, files.count, fileName)
-                let name = SubmissionName(fileName: fileName)
-                var outcome = FileOutcome(
-                    file: fileName,
-                    org: name?.orgCode,
-                    kind: name?.kind.rawValue,
-                    period: name?.period.description,
-                    status: .failed,
-                    rowsRead: 0,
-                    rowsLoaded: 0,
-                    rowsQuarantined: 0
+                progress(outcomes.count + 1, files.count, ValidateJob.fileName(path))
+                outcomes.append(
+                    processor.process(
+                        path,
+                        referrals: &referrals,
+                        collectReferrals: hasContacts,
+                        connection: connection
+                    )
                 )
-                do {
-                    let digest = try FileDigest.sha256(path: path)
-                    if let when = archive.archived(sha256: digest.hex) {
-                        outcome.status = .duplicate
-                        outcome.note = "identical to a file archived \(ISO8601DateFormatter().string(from: when))"
-                        if !options.dryRun { try archive.take(path, sha256: digest.hex) }
-                        logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
-                        outcomes.append(outcome)
-                        continue
-                    }
-                    let result: ValidationResult?
-                    if loading, let lookup {
-                        let (loaded, index) = try loader.load(
-                            path: path,
-                            runID: Int64(runID) ?? 0,
-                            referrals: referrals,
-                            collectReferrals: hasContacts && referrals == nil,
-                            lookup: lookup,
-                            connection: connection,
-                            logger: logger
-                        )
-                        if let index { referrals = index }
-                        result = loaded.result
-                        outcome.status =
-                            switch loaded.action {
-                            case .loaded: .loaded
-                            case .superseded: .superseded
-                            case .rejected: .rejected
-                            case .unchanged: .unchanged
-                            }
-                        outcome.rowsLoaded = loaded.rowsLoaded
-                    } else {
-                        var discard = DiscardingRowSink()
-                        let (validated, index) = try validator.validate(
-                            path: path,
-                            referrals: referrals,
-                            collectReferrals: hasContacts && referrals == nil,
-                            sha256: digest.hex,
-                            sink: &discard,
-                            logger: logger
-                        )
-                        if let index { referrals = index }
-                        result = validated
-                        outcome.status = validated.status == .rejected ? .rejected : .validated
-                    }
-                    if let result {
-                        outcome.rowsRead = result.rows.read
-                        outcome.rowsQuarantined = result.rows.quarantined
-                        outcome.score = result.score.overall
-                        outcome.overQuarantineThreshold =
-                            result.rows.read > 0
-                            && Double(result.rows.quarantined) / Double(result.rows.read)
-                                > config.thresholds.quarantineShare
-                        if outcome.overQuarantineThreshold {
-                            logger.warning(
-                                "quarantine over threshold",
-                                metadata: [
-                                    "file": "\(fileName)", "rows_quarantined": "\(result.rows.quarantined)",
-                                    "rows_read": "\(result.rows.read)",
-                                    "threshold": "\(config.thresholds.quarantineShare)",
-                                ]
-                            )
-                        }
-                        let trend = try scoreTrend(
-                            org: name?.orgCode,
-                            kind: name?.kind,
-                            period: name?.period,
-                            current: options.dryRun ? result : nil,
-                            periods: config.thresholds.trendPeriods,
-                            connection: connection
-                        )
-                        if let key = name.map({ "\($0.orgCode)|\($0.kind.rawValue)" }) { trends[key] = trend }
-                        try writeReports(result, trend: trend, org: name?.orgCode, path: path, outbox: outbox)
-                    }
-                    if !options.dryRun { try archive.take(path, sha256: digest.hex) }
-                } catch let error as DatabaseError {
-                    outcome.status = .failed
-                    outcome.note = error.description
-                    logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
-                } catch let error as RehabError {
-                    outcome.status = .failed
-                    outcome.note = error.description
-                    logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
-                }
-                logger.info(
-                    "file processed",
-                    metadata: [
-                        "file": "\(fileName)", "status": "\(outcome.status.rawValue)",
-                        "rows_read": "\(outcome.rowsRead)", "rows_loaded": "\(outcome.rowsLoaded)",
-                        "rows_quarantined": "\(outcome.rowsQuarantined)",
-                    ]
-                )
-                outcomes.append(outcome)
             }
         }
         var mark = ContinuousClock.now
@@ -380,6 +287,135 @@ public enum RunJob {
     }
 
     // MARK: - Steps
+
+    /// Validates, loads, reports and archives one file, containing its failure.
+    struct FileProcessor {
+        let validator: SubmissionValidator
+        /// nil when the run does not load (a dry run, or no load stage).
+        let lookup: ReferenceLookup?
+        let archive: Archive
+        let outbox: String
+        let runID: String
+        let dryRun: Bool
+        let thresholds: PipelineConfig.Thresholds
+        let logger: Logger
+
+        /// - Parameters:
+        ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
+        ///     group's first) when `collectReferrals` (the group has contacts), for the cross-file rules.
+        func process(
+            _ path: String,
+            referrals: inout ReferralIndex?,
+            collectReferrals: Bool,
+            connection: borrowing Connection
+        ) -> FileOutcome {
+            let fileName = ValidateJob.fileName(path)
+            let name = SubmissionName(fileName: fileName)
+            var outcome = FileOutcome(
+                file: fileName,
+                org: name?.orgCode,
+                kind: name?.kind.rawValue,
+                period: name?.period.description,
+                status: .failed,
+                rowsRead: 0,
+                rowsLoaded: 0,
+                rowsQuarantined: 0
+            )
+            do {
+                let digest = try FileDigest.sha256(path: path)
+                if let when = archive.archived(sha256: digest.hex) {
+                    outcome.status = .duplicate
+                    outcome.note = "identical to a file archived \(ISO8601DateFormatter().string(from: when))"
+                    if !dryRun { try archive.take(path, sha256: digest.hex) }
+                    logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
+                    return outcome
+                }
+                let result: ValidationResult?
+                if let lookup {
+                    let (loaded, index) = try SubmissionLoader(validator: validator).load(
+                        path: path,
+                        runID: Int64(runID) ?? 0,
+                        referrals: referrals,
+                        collectReferrals: collectReferrals && referrals == nil,
+                        lookup: lookup,
+                        connection: connection,
+                        logger: logger
+                    )
+                    if let index { referrals = index }
+                    result = loaded.result
+                    outcome.status =
+                        switch loaded.action {
+                        case .loaded: .loaded
+                        case .superseded: .superseded
+                        case .rejected: .rejected
+                        case .unchanged: .unchanged
+                        }
+                    outcome.rowsLoaded = loaded.rowsLoaded
+                } else {
+                    var discard = DiscardingRowSink()
+                    let (validated, index) = try validator.validate(
+                        path: path,
+                        referrals: referrals,
+                        collectReferrals: collectReferrals && referrals == nil,
+                        sha256: digest.hex,
+                        sink: &discard,
+                        logger: logger
+                    )
+                    if let index { referrals = index }
+                    result = validated
+                    outcome.status = validated.status == .rejected ? .rejected : .validated
+                }
+                if let result {
+                    outcome.rowsRead = result.rows.read
+                    outcome.rowsQuarantined = result.rows.quarantined
+                    outcome.score = result.score.overall
+                    outcome.overQuarantineThreshold =
+                        result.rows.read > 0
+                        && Double(result.rows.quarantined) / Double(result.rows.read) > thresholds.quarantineShare
+                    if outcome.overQuarantineThreshold {
+                        logger.warning(
+                            "quarantine over threshold",
+                            metadata: [
+                                "file": "\(fileName)", "rows_quarantined": "\(result.rows.quarantined)",
+                                "rows_read": "\(result.rows.read)", "threshold": "\(thresholds.quarantineShare)",
+                            ]
+                        )
+                    }
+                    let trend = try scoreTrend(
+                        org: name?.orgCode,
+                        kind: name?.kind,
+                        period: name?.period,
+                        current: dryRun ? result : nil,
+                        periods: thresholds.trendPeriods,
+                        connection: connection
+                    )
+                    try writeReports(result, trend: trend, org: name?.orgCode, path: path, outbox: outbox)
+                }
+                if !dryRun { try archive.take(path, sha256: digest.hex) }
+            } catch let error as DatabaseError {
+                outcome.status = .failed
+                outcome.note = error.description
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
+            } catch let error as RehabError {
+                outcome.status = .failed
+                outcome.note = error.description
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
+            } catch {
+                outcome.status = .failed
+                outcome.note = "\(type(of: error))"
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(type(of: error))"])
+            }
+            logger.info(
+                "file processed",
+                metadata: [
+                    "file": "\(fileName)", "status": "\(outcome.status.rawValue)",
+                    "rows_read": "\(outcome.rowsRead)", "rows_loaded": "\(outcome.rowsLoaded)",
+                    "rows_quarantined": "\(outcome.rowsQuarantined)",
+                ]
+            )
+            return outcome
+        }
+    }
 
     /// The extract files waiting in the inbox: visible regular files, in name order (partial uploads ending in
     /// `.part` or `.tmp` are left for the next run).

@@ -243,7 +243,17 @@ public final class CopyStream {
     /// Appends bytes of COPY text; a block of at least the buffer's size goes to libpq without a copy.
     public func write(_ bytes: [UInt8]) throws {
         if buffer.isEmpty, bytes.count >= Self.capacity {
-            try send(bytes)
+            try bytes.withUnsafeBytes { try send($0) }
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.capacity { try flush() }
+    }
+
+    /// Appends bytes of COPY data; a block of at least the buffer's size goes to libpq without a copy.
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if buffer.isEmpty, bytes.count >= Self.capacity {
+            try send(UnsafeRawBufferPointer(bytes))
             return
         }
         buffer.append(contentsOf: bytes)
@@ -257,17 +267,15 @@ public final class CopyStream {
     }
 
     func flush() throws {
-        guard let handle else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
+        guard handle != nil else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
         guard !buffer.isEmpty else { return }
-        try send(buffer)
+        try buffer.withUnsafeBytes { try send($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private func send(_ bytes: [UInt8]) throws {
+    private func send(_ raw: UnsafeRawBufferPointer) throws {
         guard let handle else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
-        let sent = bytes.withUnsafeBytes { raw in
-            PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
-        }
+        let sent = PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
         guard sent == 1 else {
             throw DatabaseError(kind: .copy, summary: "Sending COPY data failed")
         }

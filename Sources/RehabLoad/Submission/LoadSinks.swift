@@ -7,143 +7,215 @@ import RehabValidate
 /// Receives the validator's verdict on each row while it streams: accepted rows go straight into the COPY into
 /// core, quarantined rows to a spill file for `audit.quarantine`. One pass over the file does both.
 ///
+/// Accepted rows go in PostgreSQL's binary COPY format (`CopyBinary`), each field in the form of its column's type
+/// in the database (`LoadColumns`), with the values COPY text gave: `LoadValue` says which load as NULL, a legacy
+/// date loads as its day, text as its bytes. One difference, by design: a number outside its column's integer type
+/// loads as NULL, as one that does not parse does, where COPY text failed the whole load.
+///
 /// No clear NHS number leaves this type: the NHS number column becomes `patient_key` (keyed HMAC), and in
 /// quarantined rows every value that might be an NHS number is pseudonymised.
 struct LoadSink: RowSink {
     private let stream: CopyStream
     private let pseudonymiser: Pseudonymiser
-    private let prefix: [UInt8]
     private let quarantine: FileOutput
     private let submissionID: Int64
     private let lookup: ReferenceLookup
-    private let residence: Bool
-    private var lsoaField: Int?
-    /// The contract's derived columns, by the fields they read.
-    private var derived: [Derivation] = []
+    private let columns: LoadColumns
+    /// The fields the loader writes again and again, encoded once.
+    private let constants: EncodedValues
     private var layout: RowLayout?
-    /// For each contract column, its field in the file (-1 when absent) and its type: flat, for the hot path.
-    private var fields: [Int] = []
-    private var types: [ColumnType] = []
-    private var line: [UInt8] = []
+    /// Per contract column, what the hot path needs; then the derived columns. Pinned, so that the per-row loop
+    /// does no reference counting.
+    private var slotValues = Pinned<Slot>([])
+    private var derivedValues = Pinned<Derivation>([])
+    private var slots: UnsafeBufferPointer<Slot> = UnsafeBufferPointer(start: nil, count: 0)
+    private var derived: UnsafeBufferPointer<Derivation> = UnsafeBufferPointer(start: nil, count: 0)
+    private var lsoaField = -1
+    private var out = CopyBuffer(capacity: Self.block + 1 << 16)
+    /// Scratch space for a patient key's hex.
+    private var hex: [UInt8] = []
     private(set) var accepted = 0
     private(set) var quarantined = 0
 
+    /// One contract column: where it is in the file (-1 when absent), its type in the contract and its encoding.
+    struct Slot {
+        var field: Int
+        var type: ColumnType
+        var encoding: CopyBinary.Encoding
+    }
+
+    /// A derived column, by the contract columns it reads, and its encoding.
+    enum Derivation {
+        case daysBetween(Int, Int, CopyBinary.Encoding)
+        case espAgeBand(Int)
+    }
+
     /// - Parameters:
-    ///   - prefix: the leading COPY fields of every row (period, submission id), already tab-terminated.
+    ///   - columns: the COPY's columns and their encodings (`LoadColumns.resolve`).
+    ///   - period: the period every row carries.
     ///   - quarantinePath: where to spill quarantined rows as COPY text for `audit.quarantine`.
     ///   - lookup: reference data for the derived columns, which follow the contract columns in this order: the
-    ///     contract's `derived` columns, then, when `residence` is set, lsoa_vintage, icb_ods, imd_decile and
-    ///     imd_quintile (`residenceColumns`).
+    ///     contract's `derived` columns, then, for a contract with an LSOA column, lsoa_vintage, icb_ods,
+    ///     imd_decile and imd_quintile (`LoadColumns.residenceColumns`).
     init(
         stream: CopyStream,
         pseudonymiser: Pseudonymiser,
-        prefix: [UInt8],
+        columns: LoadColumns,
+        period: Day,
         quarantinePath: String,
         submissionID: Int64,
-        lookup: ReferenceLookup,
-        residence: Bool
+        lookup: ReferenceLookup
     ) throws {
         self.stream = stream
         self.lookup = lookup
-        self.residence = residence
+        self.columns = columns
         self.pseudonymiser = pseudonymiser
-        self.prefix = prefix
         self.quarantine = try FileOutput(path: quarantinePath)
         self.submissionID = submissionID
-        line.reserveCapacity(Self.block + 1 << 16)
+        constants = EncodedValues(columns: columns, period: period, submissionID: submissionID, lookup: lookup)
+        hex.reserveCapacity(64)
+        out.append(CopyBinary.header)
     }
 
     mutating func begin(_ layout: RowLayout) throws {
+        guard let contract = layout.contract, LoadColumns.planned(contract).names == columns.names else {
+            throw DatabaseError(
+                kind: .copy,
+                summary: "The validator read the file against another contract than the load's COPY was planned for"
+            )
+        }
         self.layout = layout
-        fields = layout.fieldOfColumn.map { $0 ?? -1 }
-        types = layout.contract?.columns.map(\.type) ?? []
-        if residence, let c = layout.contract?.columns.firstIndex(where: { $0.type == .lsoa_code }) {
-            lsoaField = layout.fieldOfColumn[c]
+        let fields = contract.columns.indices.map { c in
+            c < layout.fieldOfColumn.count ? layout.fieldOfColumn[c] ?? -1 : -1
         }
-        derived = (layout.contract?.derived ?? []).map { column in
-            func field(_ name: String) -> Int {
-                layout.contract?.index(of: name).flatMap { layout.fieldOfColumn[$0] } ?? -1
+        slotValues = Pinned(
+            contract.columns.indices.map { c in
+                Slot(field: fields[c], type: contract.columns[c].type, encoding: columns.encodings[2 + c])
             }
-            return switch column.rule {
-            case .daysBetween(let from, let to): .daysBetween(field(from), field(to))
-            case .espAgeBand(let age): .espAgeBand(field(age))
+        )
+        slots = slotValues.values
+        derivedValues = Pinned(
+            contract.derived.enumerated().map { i, column in
+                let c = { (name: String) in contract.index(of: name) ?? -1 }
+                return switch column.rule {
+                case .daysBetween(let from, let to):
+                    .daysBetween(c(from), c(to), columns.encodings[2 + contract.columns.count + i])
+                case .espAgeBand(let age): .espAgeBand(c(age))
+                }
             }
+        )
+        derived = derivedValues.values
+        if columns.residence, let c = contract.columns.firstIndex(where: { $0.type == .lsoa_code }) {
+            lsoaField = fields[c]
         }
-    }
-
-    /// The residence columns, in the order the sink writes them after the derived ones.
-    static let residenceColumns = ["lsoa_vintage", "icb_ods", "imd_decile", "imd_quintile"]
-
-    enum Derivation {
-        case daysBetween(Int, Int)
-        case espAgeBand(Int)
     }
 
     mutating func accepted(_ row: TableRow) throws {
         accepted += 1
-        line += prefix
-        for c in fields.indices {
-            if c > 0 { line.append(0x09) }
-            let field = fields[c]
-            guard field >= 0 else {
-                line += CopyText.null
-                continue
-            }
-            let value = row[field]
-            if types[c] == .nhs_number {
-                // The patient key: HMAC of the NHS number. The number itself is never sent.
-                if value.isEmpty || isBlankValue(value) {
-                    line += CopyText.null
-                } else {
-                    pseudonymiser.appendPseudonym(of: value, to: &line)
+        out.append(constants.prefix)
+        let slots = self.slots
+        // The day of each date column, once parsed: the derived columns read them again.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: slots.count) { days in
+            for c in slots.indices {
+                let slot = slots[c]
+                days[c] = Self.unparsed
+                guard slot.field >= 0 else {
+                    CopyBinary.appendNull(to: &out)
+                    continue
                 }
-                continue
+                let value = row[slot.field]
+                if slot.type == .nhs_number {
+                    // The patient key: HMAC of the NHS number. The number itself is never sent.
+                    if value.isEmpty || isBlankValue(value) {
+                        CopyBinary.appendNull(to: &out)
+                    } else {
+                        hex.removeAll(keepingCapacity: true)
+                        pseudonymiser.appendPseudonym(of: value, to: &hex)
+                        CopyBinary.append32(Int32(hex.count), to: &out)
+                        out.append(hex)
+                    }
+                    continue
+                }
+                switch slot.encoding {
+                case .text:
+                    switch LoadValue.of(value, type: slot.type) {
+                    case .null: CopyBinary.appendNull(to: &out)
+                    case .asIs: CopyBinary.appendText(value, to: &out)
+                    case .replaced(let bytes): bytes.withUnsafeBufferPointer { CopyBinary.appendText($0, to: &out) }
+                    }
+                case .date:
+                    if let day = LoadValue.day(value) {
+                        days[c] = day.ordinal
+                        CopyBinary.appendDate(day, to: &out)
+                    } else {
+                        days[c] = Self.null
+                        CopyBinary.appendNull(to: &out)
+                    }
+                case .int2, .int4, .int8:
+                    CopyBinary.appendInteger(orNull: LoadValue.integer(value), as: slot.encoding, to: &out)
+                case .numeric:
+                    if case .null = LoadValue.of(value, type: slot.type) {
+                        CopyBinary.appendNull(to: &out)
+                    } else if !CopyBinary.appendNumeric(value, to: &out) {
+                        CopyBinary.appendNull(to: &out)
+                    }
+                }
             }
-            switch LoadValue.of(value, type: types[c]) {
-            case .null: line += CopyText.null
-            case .asIs: CopyText.append(value, to: &line)
-            case .replaced(let bytes): bytes.withUnsafeBufferPointer { CopyText.append($0, to: &line) }
+            /// The day in contract column c, as the load has it.
+            func day(_ c: Int) -> Int32? {
+                guard c >= 0 else { return nil }
+                switch days[c] {
+                case Self.null: return nil
+                case Self.unparsed: return slots[c].field < 0 ? nil : LoadValue.day(row[slots[c].field])?.ordinal
+                case let ordinal: return ordinal
+                }
+            }
+            for derivation in derived {
+                switch derivation {
+                case .daysBetween(let from, let to, let encoding):
+                    if let start = day(from), let end = day(to) {
+                        Self.append(integer: Int(end) - Int(start), as: encoding, to: &out)
+                    } else {
+                        CopyBinary.appendNull(to: &out)
+                    }
+                case .espAgeBand(let age):
+                    if age >= 0, slots[age].field >= 0, let years = LoadValue.integer(row[slots[age].field]),
+                        let band = lookup.ageBandIndex(of: years)
+                    {
+                        out.append(constants.ageBand(band))
+                    } else {
+                        CopyBinary.appendNull(to: &out)
+                    }
+                }
             }
         }
-        for derivation in derived {
-            line.append(0x09)
-            switch derivation {
-            case .daysBetween(let from, let to):
-                if from >= 0, to >= 0, let start = LoadValue.day(row[from]), let end = LoadValue.day(row[to]) {
-                    appendDecimal(Int(end.ordinal - start.ordinal))
-                } else {
-                    line += CopyText.null
-                }
-            case .espAgeBand(let age):
-                if age >= 0, let years = LoadValue.integer(row[age]), let band = lookup.ageBand(of: years) {
-                    line += band
-                } else {
-                    line += CopyText.null
-                }
+        if columns.residence {
+            if lsoaField >= 0, let place = lookup.residenceIndex(of: row[lsoaField]) {
+                out.append(constants.residence(place))
+            } else {
+                out.append(constants.noResidence)
             }
         }
-        if residence {
-            let place = lsoaField.flatMap { lookup.residence(of: row[$0]) }
-            appendField(place?.vintage)
-            appendField(place?.icb)
-            appendField(place?.decile)
-            appendField(place?.quintile)
-        }
-        line.append(0x0A)
         // Rows go to the stream in blocks, which it passes to libpq whole.
-        if line.count >= Self.block {
-            try stream.write(line)
-            line.removeAll(keepingCapacity: true)
+        if out.count >= Self.block {
+            try out.withBytes { try stream.write($0) }
+            out.removeAll()
         }
     }
+
+    /// Markers in the per-row table of days: a date column not parsed (not a date in the database), or NULL.
+    private static let unparsed = Int32.min
+    private static let null = Int32.min + 1
 
     /// How many bytes of rows to gather before handing them to the COPY stream.
     private static let block = 1 << 16
 
-    /// Sends the rows still gathered. Call once validation has finished, before the COPY ends.
+    /// Sends the rows still gathered and the end of the COPY data. Call once validation has finished, before the
+    /// COPY ends.
     mutating func finishRows() throws {
-        if !line.isEmpty { try stream.write(line) }
-        line.removeAll(keepingCapacity: true)
+        out.append(CopyBinary.trailer)
+        try out.withBytes { try stream.write($0) }
+        out.removeAll()
     }
 
     mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
@@ -176,28 +248,128 @@ struct LoadSink: RowSink {
     /// Publishes the spill file so that it can be read back.
     func finishQuarantine() throws { try quarantine.commit() }
 
-    /// A tab, then the value, or NULL when there is none.
-    private mutating func appendField(_ value: [UInt8]?) {
-        line.append(0x09)
-        if let value, !value.isEmpty { line += value } else { line += CopyText.null }
+    /// A value the loader made, given as its text (reference data, an age band): NULL when empty.
+    static func append(text: UnsafeBufferPointer<UInt8>, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
+        guard !text.isEmpty else { return CopyBinary.appendNull(to: &out) }
+        switch encoding {
+        case .text:
+            CopyBinary.appendText(text, to: &out)
+        case .date:
+            if let day = LoadValue.day(text) {
+                CopyBinary.appendDate(day, to: &out)
+            } else {
+                CopyBinary.appendNull(to: &out)
+            }
+        case .int2, .int4, .int8:
+            CopyBinary.appendInteger(orNull: LoadValue.integer(text), as: encoding, to: &out)
+        case .numeric:
+            if !CopyBinary.appendNumeric(text, to: &out) { CopyBinary.appendNull(to: &out) }
+        }
     }
 
-    /// Appends an integer in decimal, without allocating.
-    private mutating func appendDecimal(_ value: Int) {
-        if value < 0 { line.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
-                magnitude /= 10
-            } while magnitude > 0
-            line.append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[start...]))
+    /// An integer the loader made; NULL when its column's type cannot hold it.
+    @inline(__always)
+    static func append(integer: Int, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
+        switch encoding {
+        case .int2, .int4, .int8:
+            CopyBinary.appendInteger(orNull: integer, as: encoding, to: &out)
+        default:
+            CopyBinary.withDecimal(integer) { append(text: $0, as: encoding, to: &out) }
+        }
+    }
+
+    /// A date the loader made.
+    static func append(date: Day, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
+        if encoding == .date {
+            CopyBinary.appendDate(date, to: &out)
+        } else {
+            Array(date.description.utf8).withUnsafeBufferPointer { append(text: $0, as: encoding, to: &out) }
         }
     }
 
     private func isBlankValue(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         b.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
+}
+
+/// Values of a trivial type in memory this object owns and frees: a struct holding it reads them through a plain
+/// pointer, with no reference counting in its hot loop.
+final class Pinned<T> {
+    private let memory: UnsafeMutableBufferPointer<T>
+    let values: UnsafeBufferPointer<T>
+
+    init(_ values: [T]) {
+        memory = .allocate(capacity: max(values.count, 1))
+        let (_, count) = memory.initialize(from: values)
+        self.values = UnsafeBufferPointer(rebasing: memory[0..<count])
+    }
+
+    deinit {
+        _ = UnsafeMutableBufferPointer(rebasing: memory[0..<values.count]).deinitialize()
+        memory.deallocate()
+    }
+}
+
+/// The binary fields a load writes again and again, encoded once per load: the row prefix (field count, period,
+/// submission id), four NULLs for an unknown LSOA, each age band, and each LSOA's four residence fields.
+struct EncodedValues {
+    private let bytes: Pinned<UInt8>
+    /// Where each entry ends in `bytes`; entry i starts where entry i - 1 ends.
+    private let ends: Pinned<Int>
+    private let base: UnsafePointer<UInt8>
+    private let endPointer: UnsafePointer<Int>
+    private static let bandsStart = 2
+    private static let bandCount = 19
+    private static let residencesStart = bandsStart + bandCount
+
+    init(columns: LoadColumns, period: Day, submissionID: Int64, lookup: ReferenceLookup) {
+        var out = CopyBuffer(capacity: 1 << 20)
+        var ends: [Int] = []
+        let count = columns.encodings.count
+        CopyBinary.appendFieldCount(count, to: &out)
+        LoadSink.append(date: period, as: columns.encodings[0], to: &out)
+        LoadSink.append(integer: Int(submissionID), as: columns.encodings[1], to: &out)
+        ends.append(out.count)
+        for _ in LoadColumns.residenceColumns { CopyBinary.appendNull(to: &out) }
+        ends.append(out.count)
+        // An age band column is text: `LoadColumns` allows no other type for it.
+        for i in 0..<Self.bandCount {
+            if i < lookup.ageBands.count {
+                lookup.ageBands[i].withUnsafeBufferPointer { LoadSink.append(text: $0, as: .text, to: &out) }
+            } else {
+                CopyBinary.appendNull(to: &out)
+            }
+            ends.append(out.count)
+        }
+        if columns.residence {
+            let first = count - LoadColumns.residenceColumns.count
+            for place in lookup.residences {
+                for (i, value) in [place.vintage, place.icb, place.decile, place.quintile].enumerated() {
+                    value.withUnsafeBufferPointer {
+                        LoadSink.append(text: $0, as: columns.encodings[first + i], to: &out)
+                    }
+                }
+                ends.append(out.count)
+            }
+        }
+        bytes = Pinned(out.bytes)
+        self.ends = Pinned(ends)
+        base = bytes.values.baseAddress!
+        endPointer = self.ends.values.baseAddress!
+    }
+
+    @inline(__always)
+    private func entry(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = i == 0 ? 0 : endPointer[i - 1]
+        return UnsafeBufferPointer(start: base + start, count: endPointer[i] - start)
+    }
+
+    /// The field count, period and submission id that begin every row.
+    var prefix: UnsafeBufferPointer<UInt8> { entry(0) }
+    /// Four NULLs, for a row whose LSOA is unknown.
+    var noResidence: UnsafeBufferPointer<UInt8> { entry(1) }
+    /// The age band column's field for band i (`ReferenceLookup.ageBandIndex`).
+    func ageBand(_ i: Int) -> UnsafeBufferPointer<UInt8> { entry(Self.bandsStart + i) }
+    /// The four residence fields of `ReferenceLookup.residences[i]`.
+    func residence(_ i: Int) -> UnsafeBufferPointer<UInt8> { entry(Self.residencesStart + i) }
 }

@@ -12,34 +12,44 @@ public struct ReferenceLookup: Sendable {
         let quintile: [UInt8]
     }
 
-    /// Keyed by the six digits after `E01`.
-    private let byNumber: [Int: Residence]
+    /// Every LSOA's residence.
+    let residences: [Residence]
+    /// For each LSOA number, the six digits after `E01`, its index in `residences`; -1 when unknown. A flat table
+    /// (4 MB) rather than a dictionary: the load looks up every row's LSOA.
+    private let residenceIndex: [Int32]
     /// Band labels from youngest (0-4) to oldest (90+): band i holds ages 5i to 5i+4, the last one the rest.
-    private let ageBands: [[UInt8]]
+    let ageBands: [[UInt8]]
 
     /// How many LSOAs it knows.
-    public var count: Int { byNumber.count }
+    public var count: Int { residences.count }
 
     /// Reads the lookups.
     ///
     /// - Throws: `DatabaseError`, for example when the schema is not migrated or the reference data not loaded.
     public init(connection: borrowing Connection) throws {
-        var map: [Int: Residence] = [:]
+        var residences: [Residence] = []
+        var index = [Int32](repeating: -1, count: 1_000_000)
         let rows = try connection.query(
             "SELECT lsoa_code, lsoa_vintage, icb_ods, imd_decile, imd_quintile FROM reference.lsoa_lookup"
         )
         .rows
-        map.reserveCapacity(rows.count)
+        residences.reserveCapacity(rows.count)
         for row in rows {
-            guard let code = row[0], code.hasPrefix("E01"), let number = Int(code.dropFirst(3)) else { continue }
-            map[number] = Residence(
-                vintage: Array((row[1] ?? "").utf8),
-                icb: Array((row[2] ?? "").utf8),
-                decile: Array((row[3] ?? "").utf8),
-                quintile: Array((row[4] ?? "").utf8)
+            guard let code = row[0], code.utf8.count == 9, code.hasPrefix("E01"), let number = Int(code.dropFirst(3)),
+                number >= 0
+            else { continue }
+            index[number] = Int32(residences.count)
+            residences.append(
+                Residence(
+                    vintage: Array((row[1] ?? "").utf8),
+                    icb: Array((row[2] ?? "").utf8),
+                    decile: Array((row[3] ?? "").utf8),
+                    quintile: Array((row[4] ?? "").utf8)
+                )
             )
         }
-        byNumber = map
+        self.residences = residences
+        residenceIndex = index
         ageBands = try connection.query("SELECT age_band FROM reference.esp2013 ORDER BY band_order").rows.map {
             Array(($0[0] ?? "").utf8)
         }
@@ -52,8 +62,9 @@ public struct ReferenceLookup: Sendable {
         }
     }
 
-    /// The residence of an LSOA code, or nil when the code is malformed or unknown.
-    func residence(of code: UnsafeBufferPointer<UInt8>) -> Residence? {
+    /// The index in `residences` of an LSOA code's residence, or nil when the code is malformed or unknown.
+    @inline(__always)
+    func residenceIndex(of code: UnsafeBufferPointer<UInt8>) -> Int? {
         guard code.count == 9, code[0] == UInt8(ascii: "E"), code[1] == UInt8(ascii: "0"), code[2] == UInt8(ascii: "1")
         else { return nil }
         var number = 0
@@ -62,12 +73,24 @@ public struct ReferenceLookup: Sendable {
             guard d < 10 else { return nil }
             number = number * 10 + Int(d)
         }
-        return byNumber[number]
+        let index = residenceIndex[number]
+        return index < 0 ? nil : Int(index)
     }
 
-    /// The ESP 2013 band label of an age, or nil outside 0-120 (as `reference.esp_band()` in core's rule).
+    /// The residence of an LSOA code, or nil when the code is malformed or unknown.
+    func residence(of code: UnsafeBufferPointer<UInt8>) -> Residence? {
+        residenceIndex(of: code).map { residences[$0] }
+    }
+
+    /// The index in `ageBands` of an age's ESP 2013 band, or nil outside 0-120 (as `reference.esp_band()` in
+    /// core's rule).
+    @inline(__always)
+    func ageBandIndex(of age: Int) -> Int? {
+        (0...120).contains(age) ? min(age / 5, 18) : nil
+    }
+
+    /// The ESP 2013 band label of an age, or nil outside 0-120.
     func ageBand(of age: Int) -> [UInt8]? {
-        guard (0...120).contains(age) else { return nil }
-        return ageBands[min(age / 5, 18)]
+        ageBandIndex(of: age).map { ageBands[$0] }
     }
 }

@@ -30,8 +30,8 @@ public struct LoadOutcome: Sendable {
 /// Loads validated submissions into `core`, idempotently and atomically.
 ///
 /// For each file, in one transaction: `core.create_load_table` makes an empty table in `staging`; the same validator
-/// as `rehabcount validate` streams the file once, and accepted rows go by COPY into that table, with the derived
-/// columns computed on the way; `core.attach_load_table` builds its key, drops the trust's previous table for the
+/// as `rehabcount validate` streams the file once, and accepted rows go by binary COPY into that table, with the
+/// derived columns computed on the way; `core.attach_load_table` builds its key, drops the trust's previous table for the
 /// kind and period and attaches the new one in its place; then the previous submission is superseded and the audit
 /// trail written. A rejected file rolls all that back and is recorded on its own. A process killed at any moment
 /// leaves the old submission or the new one, never a mixture: the server rolls back what it had.
@@ -62,13 +62,15 @@ public struct SubmissionLoader: Sendable {
     ) throws -> (outcome: LoadOutcome, referrals: ReferralIndex?) {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         let name = SubmissionName(fileName: fileName)
-        let digest = try FileDigest.sha256(path: path)
 
         // One load of a given trust, kind and period at a time; different submissions run in parallel.
         let lockKey = name.map { Self.lockKey(org: $0.orgCode, kind: $0.kind, period: $0.period) }
         if let lockKey { try connection.lock(lockKey) }
         defer { if let lockKey { _ = try? connection.unlock(lockKey) } }
 
+        // A file identical to the current submission is not loaded again. With no current submission there is
+        // nothing to compare: the validator hashes the file as it reads it, instead of in a pass of its own.
+        var knownDigest: String?
         if let name,
             let current = try connection.query(
                 """
@@ -76,19 +78,24 @@ public struct SubmissionLoader: Sendable {
                 WHERE org_code = $1 AND kind = $2 AND period = $3 AND is_current
                 """,
                 [name.orgCode, name.kind.rawValue, name.period.start.description]
-            ).rows.first, current[1] == digest.hex, let id = current[0].flatMap({ Int64($0) })
+            ).rows.first
         {
-            logger.info("unchanged", metadata: ["file": "\(fileName)", "submission_id": "\(id)"])
-            return (
-                LoadOutcome(action: .unchanged, submissionID: id, result: nil, rowsLoaded: 0, rowsQuarantined: 0), nil
-            )
+            let digest = try FileDigest.sha256(path: path).hex
+            if current[1] == digest, let id = current[0].flatMap({ Int64($0) }) {
+                logger.info("unchanged", metadata: ["file": "\(fileName)", "submission_id": "\(id)"])
+                return (
+                    LoadOutcome(action: .unchanged, submissionID: id, result: nil, rowsLoaded: 0, rowsQuarantined: 0),
+                    nil
+                )
+            }
+            knownDigest = digest
         }
 
         let submissionID = try Self.int(
             connection.query("SELECT nextval(pg_get_serial_sequence('audit.submissions', 'submission_id'))")
         )
         let spill = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "rehabcount-quarantine-\(submissionID).copy"
+            "rehabcount-quarantine-\(submissionID)-\(UUID().uuidString).copy"
         ).path
         defer { unlink(spill) }
 
@@ -99,7 +106,7 @@ public struct SubmissionLoader: Sendable {
             let (result, _) = try validator.validate(
                 path: path,
                 encoding: encoding,
-                sha256: digest.hex,
+                sha256: knownDigest,
                 sink: &discard,
                 logger: logger
             )
@@ -110,7 +117,6 @@ public struct SubmissionLoader: Sendable {
                     runID: runID,
                     name: nil,
                     fileName: fileName,
-                    sha256: digest.hex,
                     quarantine: nil,
                     in: tx
                 )
@@ -121,12 +127,6 @@ public struct SubmissionLoader: Sendable {
         // Creating a new period's partitions locks the parent tables: do it in its own short transaction.
         try connection.query("SELECT core.ensure_partitions($1::date)", [name.period.start.description])
         let contract = validator.context.contracts[name.kind]
-        let residence = contract.columns.contains { $0.type == .lsoa_code }
-        let columns =
-            ["period", "submission_id"] + Self.columns(contract)
-            + (contract.derived.map(\.name) + (residence ? LoadSink.residenceColumns : [])).map(
-                Connection.quoteIdentifier
-            )
         let slot = [name.kind.rawValue, name.period.start.description, name.orgCode, String(submissionID)]
 
         /// Raised inside the transaction to roll back the replacement of a submission that validation rejected.
@@ -145,25 +145,26 @@ public struct SubmissionLoader: Sendable {
                 guard
                     let table = try tx.query("SELECT core.create_load_table($1, $2::date, $3, $4)", slot).scalar
                 else { throw DatabaseError(kind: .server, summary: "core.create_load_table returned no table") }
+                // Each field goes in the binary form of its column's type in the load table.
+                let columns = try LoadColumns.resolve(contract, table: table, connection: tx)
                 var validated: (ValidationResult, ReferralIndex?)?
                 var quarantined = 0
-                let copySQL = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
-                let copied = try tx.copy(copySQL) { stream in
+                let copied = try tx.copy(columns.copySQL(into: table)) { stream in
                     var sink = try LoadSink(
                         stream: stream,
                         pseudonymiser: validator.context.pseudonymiser,
-                        prefix: Array("\(name.period.start)\t\(submissionID)\t".utf8),
+                        columns: columns,
+                        period: name.period.start,
                         quarantinePath: spill,
                         submissionID: submissionID,
-                        lookup: lookup,
-                        residence: residence
+                        lookup: lookup
                     )
                     validated = try validator.validate(
                         path: path,
                         encoding: encoding,
                         referrals: referrals,
                         collectReferrals: collectReferrals,
-                        sha256: digest.hex,
+                        sha256: knownDigest,
                         sink: &sink,
                         logger: logger
                     )
@@ -191,7 +192,6 @@ public struct SubmissionLoader: Sendable {
                     runID: runID,
                     name: name,
                     fileName: fileName,
-                    sha256: digest.hex,
                     quarantine: quarantined > 0 ? spill : nil,
                     in: tx
                 )
@@ -205,7 +205,6 @@ public struct SubmissionLoader: Sendable {
                     runID: runID,
                     name: name,
                     fileName: fileName,
-                    sha256: digest.hex,
                     quarantine: rejected.quarantined > 0 ? spill : nil,
                     in: tx
                 )
@@ -228,11 +227,11 @@ public struct SubmissionLoader: Sendable {
         runID: Int64,
         name: SubmissionName?,
         fileName: String,
-        sha256: String,
         quarantine: String?,
         in tx: borrowing Connection
     ) throws -> LoadOutcome {
         let rejected = result.status == .rejected
+        let sha256 = result.submission.sha256
         var superseded = false
         if !rejected, let name {
             let previous = try tx.query(
@@ -283,11 +282,6 @@ public struct SubmissionLoader: Sendable {
             rowsLoaded: result.rows.accepted,
             rowsQuarantined: result.rows.quarantined
         )
-    }
-
-    /// The core columns a contract's columns load into, quoted: the NHS number becomes the patient key.
-    static func columns(_ contract: Contract) -> [String] {
-        contract.columns.map { Connection.quoteIdentifier($0.type == .nhs_number ? "patient_key" : $0.name) }
     }
 
     /// The advisory lock key of one trust, kind and period.

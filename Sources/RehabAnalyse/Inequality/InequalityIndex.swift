@@ -62,20 +62,29 @@ public enum InequalityIndex {
         guard quantiles.count >= 5, repetitions >= 2, quantiles.allSatisfy({ $0.population > 0 }),
             quantiles.allSatisfy({ $0.standardError.isFinite && $0.standardError >= 0 })
         else { return nil }
+        // The ranks depend on the populations only, so the least-squares weights are fixed across draws:
+        // SII = Σ c_i y_i and the intercept = Σ a_i y_i − SII × mean rank, a few multiplications per draw.
         let ranks = relativeRanks(quantiles.map(\.population))
+        let meanRank = zip(ranks.shares, ranks.midpoints).map(*).reduce(0, +)
+        let sxx = zip(ranks.shares, ranks.midpoints).map { $0 * ($1 - meanRank) * ($1 - meanRank) }.reduce(0, +)
+        guard sxx > 0 else { return nil }
+        let weights = zip(ranks.shares, ranks.midpoints).map { $0 * ($1 - meanRank) / sxx }
         var random = NormalDistribution.Generator(seed: seed)
         var siis: [Double] = []
         var riis: [Double] = []
         siis.reserveCapacity(repetitions)
         riis.reserveCapacity(repetitions)
-        var values = [Double](repeating: 0, count: quantiles.count)
         for _ in 0..<repetitions {
+            var sii = 0.0
+            var mean = 0.0
             for i in quantiles.indices {
-                values[i] = quantiles[i].value + quantiles[i].standardError * random.next()
+                let value = quantiles[i].value + quantiles[i].standardError * random.next()
+                sii += weights[i] * value
+                mean += ranks.shares[i] * value
             }
-            guard let draw = fit(values: values, shares: ranks.shares, midpoints: ranks.midpoints) else { continue }
-            siis.append(draw.sii)
-            if let rii = draw.rii { riis.append(rii) }
+            let intercept = mean - sii * meanRank
+            siis.append(sii)
+            if intercept != 0 { riis.append((intercept + sii) / intercept) }
         }
         let tail = (1 - confidence) / 2
         guard !siis.isEmpty else { return nil }

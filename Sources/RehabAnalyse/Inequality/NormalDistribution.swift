@@ -43,7 +43,8 @@ enum NormalDistribution {
         return q < 0 ? -value : value
     }
 
-    /// Standard normal draws from a seeded SplitMix64 stream (Box–Muller), so a refresh is reproducible.
+    /// Standard normal draws from a seeded SplitMix64 stream (Marsaglia's polar method: no trigonometry), so a
+    /// refresh is reproducible.
     struct Generator {
         private var state: UInt64
         private var spare: Double?
@@ -55,12 +56,15 @@ enum NormalDistribution {
                 self.spare = nil
                 return spare
             }
-            // u1 in (0, 1], so that log(u1) is finite.
-            let u1 = (Double(nextBits() >> 11) + 1) / 9_007_199_254_740_992
-            let u2 = Double(nextBits() >> 11) / 9_007_199_254_740_992
-            let radius = (-2 * log(u1)).squareRoot()
-            spare = radius * sin(2 * Double.pi * u2)
-            return radius * cos(2 * Double.pi * u2)
+            while true {
+                let u = 2 * (Double(nextBits() >> 11) / 9_007_199_254_740_992) - 1
+                let v = 2 * (Double(nextBits() >> 11) / 9_007_199_254_740_992) - 1
+                let s = u * u + v * v
+                guard s < 1, s > 0 else { continue }
+                let factor = (-2 * log(s) / s).squareRoot()
+                spare = v * factor
+                return u * factor
+            }
         }
 
         private mutating func nextBits() -> UInt64 {

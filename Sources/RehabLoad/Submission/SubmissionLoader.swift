@@ -48,6 +48,7 @@ public struct SubmissionLoader: Sendable {
     ///   - runID: the `audit.runs` row this load belongs to.
     ///   - referrals: the same trust and period's referrals index, for contacts.
     ///   - collectReferrals: whether to return one built from this (referrals) file.
+    ///   - sha256: the file's SHA-256 in lower-case hex, when the caller has it already (it is then not read again).
     ///   - lookup: reference data for the derived columns (`ReferenceLookup(connection:)`).
     /// - Throws: `DatabaseError`, or `RehabError` for a file that cannot be read at all.
     public func load(
@@ -56,6 +57,7 @@ public struct SubmissionLoader: Sendable {
         runID: Int64,
         referrals: ReferralIndex? = nil,
         collectReferrals: Bool = false,
+        sha256: String? = nil,
         lookup: ReferenceLookup,
         connection: borrowing Connection,
         logger: Logger
@@ -70,7 +72,7 @@ public struct SubmissionLoader: Sendable {
 
         // A file identical to the current submission is not loaded again. With no current submission there is
         // nothing to compare: the validator hashes the file as it reads it, instead of in a pass of its own.
-        var knownDigest: String?
+        var knownDigest = sha256
         if let name,
             let current = try connection.query(
                 """
@@ -80,7 +82,7 @@ public struct SubmissionLoader: Sendable {
                 [name.orgCode, name.kind.rawValue, name.period.start.description]
             ).rows.first
         {
-            let digest = try FileDigest.sha256(path: path).hex
+            let digest = try sha256 ?? FileDigest.sha256(path: path).hex
             if current[1] == digest, let id = current[0].flatMap({ Int64($0) }) {
                 logger.info("unchanged", metadata: ["file": "\(fileName)", "submission_id": "\(id)"])
                 return (

@@ -113,9 +113,11 @@ public struct PipelineConfig: Sendable, Decodable {
     public var stages: [Stage]
     public var thresholds: Thresholds
     public var expected: [Expectation]
+    /// Trusts processed at a time, each on a database connection of its own.
+    public var workers: Int
 
     enum CodingKeys: String, CodingKey {
-        case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected
+        case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected, workers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -131,6 +133,14 @@ public struct PipelineConfig: Sendable, Decodable {
         stages = try c.decodeIfPresent([Stage].self, forKey: .stages) ?? Stage.allCases
         thresholds = try c.decodeIfPresent(Thresholds.self, forKey: .thresholds) ?? .defaults
         expected = try c.decodeIfPresent([Expectation].self, forKey: .expected) ?? []
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 2
+        guard (1...16).contains(workers) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .workers,
+                in: c,
+                debugDescription: "must be between 1 and 16"
+            )
+        }
         guard stages.contains(.validate) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .stages,

@@ -117,7 +117,7 @@ public enum RunJob {
     public static func run(
         _ options: Options,
         logger baseLogger: Logger,
-        progress: (Int, Int, String) -> Void = { _, _, _ in }
+        progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }
     ) throws -> Outcome {
         let config = try PipelineConfig.load(path: options.pipeline)
         let root = options.layout.root
@@ -199,22 +199,46 @@ public enum RunJob {
             thresholds: config.thresholds,
             logger: logger
         )
-        var outcomes: [FileOutcome] = []
-        for group in ValidateJob.groups(files) {
-            let hasContacts = group.contains { SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts }
-            var referrals: ReferralIndex?
-            for path in group {
-                progress(outcomes.count + 1, files.count, ValidateJob.fileName(path))
-                outcomes.append(
-                    processor.process(
-                        path,
-                        referrals: &referrals,
-                        collectReferrals: hasContacts,
-                        connection: connection
+        // Trusts are independent: `workers` of them at a time, each worker on a connection of its own (the run's
+        // lock stays with this one). A trust's files stay together, in order, on one worker.
+        let groups = ValidateJob.groups(files)
+        let conninfo = Connection.conninfo(option: options.database ?? config.database)
+        let board = WorkBoard(groups: groups.count, files: files.count, progress: progress)
+        let workerLogger = logger
+        DispatchQueue.concurrentPerform(iterations: max(1, min(config.workers, groups.count))) { _ in
+            var workerConnection: Connection?
+            do {
+                workerConnection = try Connection(conninfo)
+            } catch {
+                workerLogger.error("worker could not connect", metadata: ["error": "\(error)"])
+            }
+            while let g = board.next() {
+                let group = groups[g]
+                guard let connection = workerConnection.take() else {
+                    board.finish(g, group.map { processor.unprocessed($0, reason: "no database connection") })
+                    continue
+                }
+                let hasContacts = group.contains {
+                    SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts
+                }
+                var referrals: ReferralIndex?
+                var done: [FileOutcome] = []
+                for path in group {
+                    board.started(ValidateJob.fileName(path))
+                    done.append(
+                        processor.process(
+                            path,
+                            referrals: &referrals,
+                            collectReferrals: hasContacts,
+                            connection: connection
+                        )
                     )
-                )
+                }
+                board.finish(g, done)
+                workerConnection = consume connection
             }
         }
+        let outcomes = board.outcomes
         var mark = ContinuousClock.now
         stageSeconds.append(("load", seconds(mark - started)))
 
@@ -288,8 +312,43 @@ public enum RunJob {
 
     // MARK: - Steps
 
+    /// Hands out trust groups to workers and gathers their outcomes in group order.
+    final class WorkBoard: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nextGroup = 0
+        private var started = 0
+        private var results: [[FileOutcome]]
+        private let files: Int
+        private let progress: @Sendable (Int, Int, String) -> Void
+
+        init(groups: Int, files: Int, progress: @escaping @Sendable (Int, Int, String) -> Void) {
+            results = Array(repeating: [], count: groups)
+            self.files = files
+            self.progress = progress
+        }
+
+        func next() -> Int? {
+            lock.withLock {
+                guard nextGroup < results.count else { return nil }
+                defer { nextGroup += 1 }
+                return nextGroup
+            }
+        }
+
+        func started(_ file: String) {
+            lock.withLock {
+                started += 1
+                progress(started, files, file)
+            }
+        }
+
+        func finish(_ group: Int, _ outcomes: [FileOutcome]) { lock.withLock { results[group] = outcomes } }
+
+        var outcomes: [FileOutcome] { lock.withLock { results.flatMap { $0 } } }
+    }
+
     /// Validates, loads, reports and archives one file, containing its failure.
-    struct FileProcessor {
+    struct FileProcessor: Sendable {
         let validator: SubmissionValidator
         /// nil when the run does not load (a dry run, or no load stage).
         let lookup: ReferenceLookup?
@@ -299,6 +358,24 @@ public enum RunJob {
         let dryRun: Bool
         let thresholds: PipelineConfig.Thresholds
         let logger: Logger
+
+        /// The outcome of a file that could not be started.
+        func unprocessed(_ path: String, reason: String) -> FileOutcome {
+            let fileName = ValidateJob.fileName(path)
+            let name = SubmissionName(fileName: fileName)
+            logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(reason)"])
+            return FileOutcome(
+                file: fileName,
+                org: name?.orgCode,
+                kind: name?.kind.rawValue,
+                period: name?.period.description,
+                status: .failed,
+                rowsRead: 0,
+                rowsLoaded: 0,
+                rowsQuarantined: 0,
+                note: reason
+            )
+        }
 
         /// - Parameters:
         ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
@@ -337,6 +414,7 @@ public enum RunJob {
                         runID: Int64(runID) ?? 0,
                         referrals: referrals,
                         collectReferrals: collectReferrals && referrals == nil,
+                        sha256: digest.hex,
                         lookup: lookup,
                         connection: connection,
                         logger: logger

@@ -11,13 +11,12 @@ struct Archive {
     /// The folder of a content hash.
     func folder(sha256: String) -> String { "\(root)/\(sha256)" }
 
-    /// Whether these bytes were archived before, and when.
+    /// Whether these bytes were archived before, and when (the time their folder last changed: the file's arrival).
     func archived(sha256: String) -> Date? {
         let folder = folder(sha256: sha256)
-        guard let first = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted().first,
-            let attributes = try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(first)")
-        else { return nil }
-        return attributes[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+        guard (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == false else { return nil }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: folder)
+        return attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
     }
 
     /// Moves an inbox file into the archive under its hash; when that hash is archived already, removes the inbox

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import RehabCore
 import RehabPipeline
 
 struct DatabaseCommand: ParsableCommand {
@@ -101,7 +102,7 @@ struct DatabaseCommand: ParsableCommand {
         func run() throws {
             let markdown = try DatabaseJob.dictionary(database: connection.database, requireComments: true)
             if let out {
-                try DatabaseJob.write(markdown, to: out)
+                try FileOutput.write(markdown, toFile: out)
                 print("wrote \(out)")
             } else {
                 print(markdown, terminator: "")

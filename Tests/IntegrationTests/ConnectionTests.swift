@@ -16,6 +16,20 @@ struct ConnectionTests {
         #expect(rows == [[hostile], [nil]])
     }
 
+    @Test("An array literal carries every element back exactly: quotes, backslashes, commas, braces, NULL")
+    func arrayLiteral() throws {
+        let db = try TestDatabase()
+        let c = try db.connect()
+        let values: [String?] = [
+            "plain", "a \"quoted\" word", "back\\slash", "a,b", "{braces}", "NULL", nil, "", " padded ",
+        ]
+        let back = try c.query(
+            "SELECT e FROM unnest($1::text[]) WITH ORDINALITY AS u(e, i) ORDER BY i",
+            [Connection.arrayLiteral(values)]
+        ).rows.map { $0[0] }
+        #expect(back == values)
+    }
+
     @Test("A server error names the SQLSTATE and object but never the value")
     func errorsDoNotLeakValues() throws {
         let db = try TestDatabase()

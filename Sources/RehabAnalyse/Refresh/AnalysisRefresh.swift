@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RehabCore
 import RehabDatabase
 
 /// Rebuilds the analysis schema from `core`, `reference` and `audit`, then fills the confidence limits of the
@@ -28,25 +29,25 @@ public enum AnalysisRefresh {
         seed: UInt64 = 20_191_001,
         logger: Logger
     ) throws -> Summary {
-        let start = ContinuousClock.now
+        let start = Clock.monotonicSeconds()
         let tables = try connection.query("SELECT table_name, rows FROM analysis.refresh()").rows.map {
             (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
         }
-        let refreshed = ContinuousClock.now
-        logger.info("analysis refreshed", metadata: ["seconds": "\(seconds(refreshed - start))"])
+        let refreshed = Clock.monotonicSeconds()
+        logger.info("analysis refreshed", metadata: ["seconds": "\(refreshed - start)"])
         let simulated = try simulateLimits(connection: connection, repetitions: repetitions, seed: seed)
-        let finished = ContinuousClock.now
+        let finished = Clock.monotonicSeconds()
         logger.info(
             "inequality limits simulated",
             metadata: [
-                "rows": "\(simulated)", "repetitions": "\(repetitions)", "seconds": "\(seconds(finished - refreshed))",
+                "rows": "\(simulated)", "repetitions": "\(repetitions)", "seconds": "\(finished - refreshed)",
             ]
         )
         return Summary(
             tables: tables,
             simulated: simulated,
-            refreshSeconds: seconds(refreshed - start),
-            simulationSeconds: seconds(finished - refreshed)
+            refreshSeconds: refreshed - start,
+            simulationSeconds: finished - refreshed
         )
     }
 
@@ -115,8 +116,9 @@ public enum AnalysisRefresh {
             WHERE i.period = u.period AND i.icb_ods = u.icb_ods AND i.service_line = u.service_line
             """,
             [
-                array(keys[0]), array(keys[1]), array(keys[2]), array(limits[0]), array(limits[1]),
-                array(limits[2]), array(limits[3]),
+                Connection.arrayLiteral(keys[0]), Connection.arrayLiteral(keys[1]), Connection.arrayLiteral(keys[2]),
+                Connection.arrayLiteral(limits[0]), Connection.arrayLiteral(limits[1]),
+                Connection.arrayLiteral(limits[2]), Connection.arrayLiteral(limits[3]),
             ]
         )
         return keys[0].count
@@ -139,11 +141,6 @@ public enum AnalysisRefresh {
         func value(_ index: Int) -> Limits? { values[index] }
     }
 
-    /// A PostgreSQL array literal; every element double-quoted (codes and numbers only), nil as NULL.
-    static func array(_ values: [String?]) -> String {
-        "{" + values.map { $0.map { "\"\($0)\"" } ?? "NULL" }.joined(separator: ",") + "}"
-    }
-
     /// The elements of a one-dimensional numeric array literal, nil for NULL.
     static func numbers(_ literal: String?) -> [Double?] {
         guard let literal, literal.hasPrefix("{"), literal.hasSuffix("}") else { return [] }
@@ -159,9 +156,5 @@ public enum AnalysisRefresh {
             for byte in (part ?? "").utf8 + [0] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         }
         return hash
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -74,6 +74,13 @@ public final class FileOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes a whole text file atomically: a partial file is never left under the name.
+    public static func write(_ text: String, toFile path: String) throws {
+        let output = try FileOutput(path: path)
+        try output.write(text)
+        try output.commit()
+    }
+
     /// Flushes, syncs and renames the file into place.
     public func commit() throws {
         try flush()

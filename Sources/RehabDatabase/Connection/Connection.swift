@@ -216,6 +216,20 @@ public struct QueryResult: Sendable {
     public var scalar: String? { rows.first?.first ?? nil }
 }
 
+extension Connection {
+    /// A one-dimensional PostgreSQL array literal, to pass as one parameter and cast (`$1::text[]`, `$2::date[]`):
+    /// every element double-quoted with `"` and `\\` escaped, nil as NULL.
+    public static func arrayLiteral(_ values: [String?]) -> String {
+        "{"
+            + values.map { value in
+                value.map {
+                    "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                        + "\""
+                } ?? "NULL"
+            }.joined(separator: ",") + "}"
+    }
+}
+
 /// The data half of a `COPY … FROM STDIN`, buffered so that libpq is called once per 64 KiB: messages of the size
 /// of the server's COPY read buffer keep the server and the client working side by side (256 KiB messages made
 /// a 1M-row load about 1.5 times slower).

@@ -265,10 +265,10 @@ public struct SubmissionLoader: Sendable {
             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[])
             """,
             [
-                String(submissionID), Self.array(result.rules.map(\.rule.id)),
-                Self.array(result.rules.map(\.rule.severity.rawValue)),
-                Self.array(result.rules.map { String($0.failures) }),
-                Self.array(result.rules.map { $0.evaluated ? "t" : "f" }),
+                String(submissionID), Connection.arrayLiteral(result.rules.map(\.rule.id)),
+                Connection.arrayLiteral(result.rules.map(\.rule.severity.rawValue)),
+                Connection.arrayLiteral(result.rules.map { String($0.failures) }),
+                Connection.arrayLiteral(result.rules.map { $0.evaluated ? "t" : "f" }),
             ]
         )
         if let quarantine {
@@ -292,9 +292,6 @@ public struct SubmissionLoader: Sendable {
         for byte in "\(org)|\(kind.rawValue)|\(period)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return Int64(bitPattern: hash)
     }
-
-    /// A PostgreSQL array literal of simple values (ids, codes, numbers, t/f).
-    static func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
 
     static func int(_ result: QueryResult) throws -> Int64 {
         guard let value = result.scalar.flatMap({ Int64($0) }) else {

@@ -86,11 +86,11 @@ public enum NationalReportJob {
         var csvFiles: [String] = []
         for file in csv {
             let path = "\(csvDirectory)/\(file.name)"
-            try DatabaseJob.write(file.text, to: path)
+            try FileOutput.write(file.text, toFile: path)
             csvFiles.append(path)
         }
         let page = "\(outputDirectory)/\(stem).html"
-        try DatabaseJob.write(html, to: page)
+        try FileOutput.write(html, toFile: page)
         logger.info("national report written", metadata: ["page": "\(page)", "source": "\(source)"])
         return Written(page: page, csvFiles: csvFiles, period: chosen)
     }

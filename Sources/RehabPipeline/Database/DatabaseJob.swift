@@ -42,11 +42,4 @@ public enum DatabaseJob {
         }
         return DataDictionary.markdown(catalog)
     }
-
-    /// Writes text to a file atomically (a partial file is never left under the name).
-    public static func write(_ text: String, to path: String) throws {
-        let output = try FileOutput(path: path)
-        try output.write(text)
-        try output.commit()
-    }
 }

@@ -144,7 +144,7 @@ public enum RunJob {
             }
         }
 
-        let started = ContinuousClock.now
+        let started = Clock.monotonicSeconds()
         var stageSeconds: [(String, Double)] = []
         let connection = try Connection(Connection.conninfo(option: options.database ?? config.database))
         guard
@@ -239,8 +239,8 @@ public enum RunJob {
             }
         }
         let outcomes = board.outcomes
-        var mark = ContinuousClock.now
-        stageSeconds.append(("load", seconds(mark - started)))
+        var mark = Clock.monotonicSeconds()
+        stageSeconds.append(("load", mark - started))
 
         // Expected submissions that did not arrive.
         let missing = try missingSubmissions(config, outcomes: outcomes, connection: connection)
@@ -262,8 +262,8 @@ public enum RunJob {
                 logger: logger
             )
             analysed = true
-            let now = ContinuousClock.now
-            stageSeconds.append(("analyse", seconds(now - mark)))
+            let now = Clock.monotonicSeconds()
+            stageSeconds.append(("analyse", now - mark))
             mark = now
         }
         if analysed, config.stages.contains(.report) {
@@ -274,11 +274,11 @@ public enum RunJob {
                 outputDirectory: reports,
                 logger: logger
             ).page
-            let now = ContinuousClock.now
-            stageSeconds.append(("report", seconds(now - mark)))
+            let now = Clock.monotonicSeconds()
+            stageSeconds.append(("report", now - mark))
             mark = now
         }
-        stageSeconds.append(("total", seconds(ContinuousClock.now - started)))
+        stageSeconds.append(("total", Clock.monotonicSeconds() - started))
 
         var outcome = Outcome(
             runID: runID,
@@ -524,10 +524,9 @@ public enum RunJob {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
                 """,
                 [
-                    "{" + rows.map(\.0).joined(separator: ",") + "}",
-                    "{" + rows.map(\.1).joined(separator: ",") + "}",
-                    "{" + rows.map { $0.2.start.description }.joined(separator: ",") + "}",
-                    "{" + rows.map { $0.3.map { $0.start.description } ?? "NULL" }.joined(separator: ",") + "}",
+                    Connection.arrayLiteral(rows.map(\.0)), Connection.arrayLiteral(rows.map(\.1)),
+                    Connection.arrayLiteral(rows.map { $0.2.start.description }),
+                    Connection.arrayLiteral(rows.map { $0.3?.start.description }),
                 ]
             )
         }
@@ -661,7 +660,7 @@ public enum RunJob {
         m.describe("rehabcount_last_run_exit_code", type: "gauge", "Exit code of the last run (0 = success).")
         m.set("rehabcount_last_run_exit_code", [pipeline], Double(outcome.exitCode))
         m.describe("rehabcount_last_run_timestamp_seconds", type: "gauge", "Unix time the last run finished.")
-        let now = Date().timeIntervalSince1970.rounded()
+        let now = Clock.secondsSinceEpoch().rounded()
         m.set("rehabcount_last_run_timestamp_seconds", [pipeline], now)
         // The last success survives failed runs: carry it over from the previous file when this run failed.
         m.describe(
@@ -675,7 +674,7 @@ public enum RunJob {
             atPath: (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
-        try DatabaseJob.write(m.text, to: path)
+        try FileOutput.write(m.text, toFile: path)
     }
 
     static func previousSuccess(_ path: String) -> Double? {
@@ -684,9 +683,5 @@ public enum RunJob {
             return line.split(separator: " ").last.flatMap { Double($0) }
         }
         return nil
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

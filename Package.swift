@@ -27,11 +27,15 @@ let package = Package(
         .target(
             name: "RehabCore",
             dependencies: [
+                "CRehabSHA256",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+
+        // SHA-256 block compression with the x86-64 SHA extensions, for RehabCore's pseudonyms.
+        .target(name: "CRehabSHA256"),
 
         // MARK: - Database: the only module that imports libpq
         .systemLibrary(

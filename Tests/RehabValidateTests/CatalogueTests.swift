@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import RehabCore
 import Testing
 
+@testable import RehabCore
 @testable import RehabValidate
 
 @Suite("Contracts and catalogue")
@@ -113,18 +113,23 @@ struct ValueTests {
         #expect(throws: RehabError.self) { try Pseudonymiser(key: Array("short".utf8), source: .environment) }
     }
 
-    @Test("Pseudonyms equal swift-crypto's HMAC-SHA256 for every message length and key length")
+    /// The pseudonymiser uses SHA-NI where the CPU has it (`hardwareDetection` checks that it does on this
+    /// machine), so this compares that path with swift-crypto, and the portable path alongside it.
+    @Test("Pseudonyms equal swift-crypto's HMAC-SHA256 for every message length and key length, on both paths")
     func pseudonymMatchesReferenceHMAC() throws {
         var generator = SystemRandomNumberGenerator()
         for keyLength in [32, 63, 64, 65, 131] {
             let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let p = try Pseudonymiser(key: key, source: .environment)
+            let portable = KeyedSHA256(key: key, hardware: false)
             for length in 0...200 {
                 let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 let expected = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
                     .map { String(format: "%02x", $0) }.joined()
                 let actual = message.withUnsafeBufferPointer { p.pseudonym(of: $0) }
                 #expect(actual == expected, "key \(keyLength) bytes, message \(length) bytes")
+                let actualPortable = message.withUnsafeBufferPointer { portable.authenticate($0, hex) }
+                #expect(actualPortable == expected, "portable, key \(keyLength) bytes, message \(length) bytes")
             }
         }
         // RFC 4231 test case 6: a 131-byte key, hashed first.
@@ -133,6 +138,81 @@ struct ValueTests {
             rfc.pseudonym(of: "Test Using Larger Than Block-Size Key - Hash Key First")
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         )
+    }
+
+    #if os(Linux) && arch(x86_64)
+    @Test("SHA-NI is used exactly when the kernel lists sha_ni, sse4_1 and ssse3 for this CPU")
+    func hardwareDetection() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let words = Set(flags.split(separator: " ").map(String.init))
+        #expect(KeyedSHA256.hardware == ["sha_ni", "sse4_1", "ssse3"].allSatisfy(words.contains))
+    }
+    #endif
+
+    @Test(
+        "SHA-NI and portable compressions give the same state for random states and runs of 1 to 8 blocks",
+        .enabled(if: KeyedSHA256.hardware, "this CPU has no SHA extensions, so only the portable compression runs")
+    )
+    func hardwareMatchesPortable() {
+        var generator = SystemRandomNumberGenerator()
+        for run in 0..<4000 {
+            let count = run % 8 + 1
+            let blocks = (0..<64 * count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var hardware = KeyedSHA256.State(hardware: true)
+            var portable = KeyedSHA256.State(hardware: false)
+            // Half the runs start from SHA-256's initial state, half from an arbitrary one.
+            if run.isMultiple(of: 2) {
+                withUnsafeMutableBytes(of: &hardware.h) { h in
+                    for i in h.indices { h[i] = UInt8.random(in: 0...255, using: &generator) }
+                }
+                portable.h = hardware.h
+            }
+            let initial = hardware.words
+            blocks.withUnsafeBufferPointer { blocks in
+                hardware.compress(blocks.baseAddress!, count: count)  // one call into C for the run
+                portable.compress(blocks.baseAddress!, count: count)  // block by block in Swift
+            }
+            #expect(hardware.words == portable.words, "run \(run): \(count) blocks from \(initial)")
+            #expect(hardware.words != initial)
+        }
+    }
+
+    @Test(
+        "SHA-256 of the FIPS 180-4 examples on the SHA-NI path",
+        .enabled(if: KeyedSHA256.hardware, "this CPU has no SHA extensions, so only the portable compression runs")
+    )
+    func hardwareKnownAnswers() {
+        for (name, message, digest) in Self.sha256Examples {
+            #expect(Self.sha256(message, hardware: true) == digest, "\(name)")
+        }
+    }
+
+    @Test("SHA-256 of the FIPS 180-4 examples on the portable path")
+    func portableKnownAnswers() {
+        for (name, message, digest) in Self.sha256Examples {
+            #expect(Self.sha256(message, hardware: false) == digest, "\(name)")
+        }
+    }
+
+    /// FIPS 180-4 examples (one block, two blocks, and a million bytes), with the empty message.
+    private static let sha256Examples: [(String, [UInt8], String)] = [
+        ("abc", Array("abc".utf8), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            "448 bits", Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+        ("empty", [], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (
+            "a million a", Array(repeating: UInt8(ascii: "a"), count: 1_000_000),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        ),
+    ]
+
+    private static func sha256(_ message: [UInt8], hardware: Bool) -> String {
+        var state = KeyedSHA256.State(hardware: hardware)
+        let digest = message.withUnsafeBufferPointer { state.finish($0, after: 0) }
+        return withUnsafeBytes(of: digest) { hex($0) }
     }
 
     @Test("The key comes from the environment or a key file")
@@ -203,4 +283,14 @@ struct ScoreTests {
         let expected = (Double(scored.count - 1) * 100 + 25) / Double(scored.count)
         #expect(abs(result.score.overall! - expected) < 1e-9)
     }
+}
+
+extension KeyedSHA256.State {
+    /// a, b, …, h.
+    fileprivate var words: [UInt32] { withUnsafeBytes(of: h) { Array($0.bindMemory(to: UInt32.self)) } }
+}
+
+/// Lower-case hex of some bytes.
+private func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+    bytes.map { String(format: "%02x", $0) }.joined()
 }

@@ -1,21 +1,30 @@
+import CRehabSHA256
 import Crypto
 
 /// HMAC-SHA256 (RFC 2104 over FIPS 180-4 SHA-256) with the key's inner and outer hash states computed once.
 ///
 /// A pseudonym is the HMAC of a short value (an NHS number is 10 bytes), so each one costs exactly two SHA-256
 /// block compressions here, with no allocation. swift-crypto's `HMAC` re-derives its state and allocates per
-/// value, which made pseudonymisation a quarter of the load's client time. The results are identical; the tests
-/// compare the two on values of every length up to several blocks.
+/// value, which made pseudonymisation a quarter of the load's client time. A compression uses the CPU's SHA
+/// instructions (x86-64 SHA-NI, through `CRehabSHA256`) when it has them, else the portable Swift rounds below.
+/// The results are identical; the tests compare both paths with each other and with swift-crypto on values of
+/// every length up to several blocks.
 struct KeyedSHA256: Sendable {
+    /// Whether this CPU has the SHA extensions (with SSE4.1 and SSSE3), checked once with CPUID. Always false off
+    /// x86-64, for example on Apple silicon.
+    static let hardware: Bool = rehab_sha256_hardware() != 0
+
     /// The state after absorbing `key ⊕ ipad` and `key ⊕ opad`: one 64-byte block each.
     private let inner: State
     private let outer: State
 
-    init(key: [UInt8]) {
+    /// - Parameter hardware: compress with the SHA instructions; only true when `KeyedSHA256.hardware` is. Tests
+    ///   pass false to check the portable path on a CPU that has them.
+    init(key: [UInt8], hardware: Bool = KeyedSHA256.hardware) {
         var block = key.count > 64 ? Array(SHA256.hash(data: key)) : key
         block += repeatElement(0, count: 64 - block.count)
-        var inner = State()
-        var outer = State()
+        var inner = State(hardware: hardware)
+        var outer = State(hardware: hardware)
         block.map { $0 ^ 0x36 }.withUnsafeBufferPointer { inner.compress($0.baseAddress!) }
         block.map { $0 ^ 0x5c }.withUnsafeBufferPointer { outer.compress($0.baseAddress!) }
         self.inner = inner
@@ -34,21 +43,31 @@ struct KeyedSHA256: Sendable {
         }
     }
 
-    /// Eight 32-bit words of SHA-256 state.
+    /// Eight 32-bit words of SHA-256 state, and which compression advances it.
     struct State {
+        /// a, b, …, h in host order: eight contiguous `UInt32`s, as `rehab_sha256_compress` takes them.
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
         )
+        /// Compress with the SHA instructions rather than `compressPortable`. Fixed when the state is made (a copy
+        /// keeps it), so the hot path tests a stored flag, not the CPU.
+        let hardware: Bool
+
+        /// SHA-256's initial state.
+        ///
+        /// - Parameter hardware: use the SHA instructions; it is a programming error to ask for them when
+        ///   `KeyedSHA256.hardware` is false.
+        init(hardware: Bool = KeyedSHA256.hardware) {
+            precondition(!hardware || KeyedSHA256.hardware, "This CPU has no SHA instructions")
+            self.hardware = hardware
+        }
 
         /// Absorbs the rest of a message after `processed` bytes already compressed (a multiple of 64), pads it,
         /// and returns the digest as 32 big-endian bytes (a tuple, so it stays on the stack).
         @inline(__always)
         mutating func finish(_ message: UnsafeBufferPointer<UInt8>, after processed: Int) -> Digest {
-            var offset = 0
-            while message.count - offset >= 64 {
-                compress(message.baseAddress! + offset)
-                offset += 64
-            }
+            let offset = message.count / 64 * 64
+            if offset > 0 { compress(message.baseAddress!, count: offset / 64) }
             var tail: Tail = (KeyedSHA256.zero64, KeyedSHA256.zero64)
             let remaining = message.count - offset
             let bits = UInt64(processed + message.count) &* 8
@@ -59,8 +78,7 @@ struct KeyedSHA256: Sendable {
                 // The length goes in the last 8 bytes of the first block if it fits, else of the second.
                 let end = remaining + 1 + 8 <= 64 ? 64 : 128
                 for i in 0..<8 { bytes[end - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
-                compress(bytes.baseAddress!)
-                if end == 128 { compress(bytes.baseAddress! + 64) }
+                compress(bytes.baseAddress!, count: end / 64)
             }
             return Digest(
                 h.0.bigEndian,
@@ -74,9 +92,27 @@ struct KeyedSHA256: Sendable {
             )
         }
 
-        /// FIPS 180-4 §6.2.2: one 64-byte block.
+        /// FIPS 180-4 §6.2.2: `count` consecutive 64-byte blocks, with the SHA instructions when `hardware`.
         @inline(__always)
-        mutating func compress(_ block: UnsafePointer<UInt8>) {
+        mutating func compress(_ blocks: UnsafePointer<UInt8>, count: Int = 1) {
+            if hardware {
+                compressHardware(blocks, count: count)
+            } else {
+                for i in 0..<count { compressPortable(blocks + 64 * i) }
+            }
+        }
+
+        /// `count` blocks with the x86-64 SHA instructions: only when `KeyedSHA256.hardware` is true.
+        @inline(__always)
+        mutating func compressHardware(_ blocks: UnsafePointer<UInt8>, count: Int) {
+            withUnsafeMutableBytes(of: &h) { raw in
+                rehab_sha256_compress(raw.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks, count)
+            }
+        }
+
+        /// One block in portable Swift: the fallback on CPUs without the SHA instructions.
+        @inline(__always)
+        mutating func compressPortable(_ block: UnsafePointer<UInt8>) {
             var w: Schedule = (KeyedSHA256.zero64, KeyedSHA256.zero64, KeyedSHA256.zero64, KeyedSHA256.zero64)
             withUnsafeMutableBytes(of: &w) { raw in
                 let w = raw.bindMemory(to: UInt32.self)

@@ -2,8 +2,10 @@ import Foundation
 import Logging
 import RehabCore
 import RehabDatabase
+import RehabLoad
 import RehabPipeline
 import RehabSample
+import RehabValidate
 import Testing
 
 enum LoadFixtures {
@@ -97,6 +99,19 @@ struct LoadTests {
         ).scalar
         #expect(disagreeing == "0")
         #expect(try c.query("SELECT count(*) FROM core.referrals WHERE wait_days IS NOT NULL").scalar != "0")
+        // One row per key in core, which has no primary key: the repeated keys the sample plants were quarantined.
+        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
+        for kind in ExtractKind.allCases {
+            let key = contracts[kind].key
+            let repeated = try c.query(
+                "SELECT count(*) - count(DISTINCT (org_code, period, \(key))) FROM core.\(kind.rawValue)"
+            ).scalar
+            #expect(repeated == "0", "\(kind)")
+        }
+        let caught = try c.query(
+            "SELECT count(*) FROM audit.quarantine WHERE 'REF-ID-UNIQUE-01' = ANY (reasons)"
+        ).scalar
+        #expect(caught != "0")
         // Each trust's rows are a partition of their own.
         let partitions = try c.query(
             "SELECT count(*) FROM pg_inherits WHERE inhparent = 'core.referrals_2025_09'::regclass"
@@ -119,7 +134,7 @@ struct LoadTests {
             ).scalar ?? ""
         let keys =
             try c.query(
-                "SELECT string_agg(coalesce(patient_key, '') || coalesce(patient_id, ''), ' ') FROM core.referrals"
+                "SELECT string_agg(coalesce(encode(patient_key, 'hex'), '') || coalesce(patient_id, ''), ' ') FROM core.referrals"
             ).scalar ?? ""
         for number in numbers { #expect(!dump.contains(number) && !keys.contains(number)) }
     }
@@ -291,5 +306,50 @@ struct CSVLines {
     func column(_ name: String) -> [String] {
         let i = header.firstIndex(of: name)!
         return rows.map { i < $0.count ? $0[i] : "" }
+    }
+}
+
+/// What the loader checks before it touches a database.
+@Suite("Load preconditions")
+struct LoadPreconditionTests {
+    @Test("The loader refuses a rule catalogue that would let a repeated key into core")
+    func catalogueMustKeepKeysUnique() throws {
+        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
+        let context = { (rules: String) throws -> ValidationContext in
+            ValidationContext(
+                contracts: contracts,
+                catalogue: try RuleCatalogue(directory: rules, contracts: contracts),
+                reference: ReferenceData(trusts: [], lsoa2011: [], lsoa2021: []),
+                pseudonymiser: .ephemeral(),
+                today: Day(iso: "2025-11-22")!
+            )
+        }
+        // The repository's catalogue keeps every key unique.
+        _ = try SubmissionLoader(validator: SubmissionValidator(context: context(LoadFixtures.layout.rulesDirectory)))
+        // The same catalogue with one of those rules made a warning, or limited by a condition, is refused.
+        let variants: [(file: String, rule: String, from: String, to: String, key: String)] = [
+            ("referrals.yaml", "REF-ID-UNIQUE-01", "severity: record", "severity: warning", "referral_id"),
+            (
+                "workforce.yaml", "WF-STAFF-UNIQUE-01", "severity: record",
+                "severity: record\n    when: {column: post_status, in: [filled]}", "staff_id"
+            ),
+        ]
+        for variant in variants {
+            let folder = try LoadFixtures.folder()
+            for file in try FileManager.default.contentsOfDirectory(atPath: LoadFixtures.layout.rulesDirectory) {
+                var text = try String(contentsOfFile: "\(LoadFixtures.layout.rulesDirectory)/\(file)", encoding: .utf8)
+                if file == variant.file {
+                    let start = try #require(text.range(of: "id: \(variant.rule)"))
+                    let severity = try #require(text.range(of: variant.from, range: start.upperBound..<text.endIndex))
+                    text.replaceSubrange(severity, with: variant.to)
+                }
+                try text.write(toFile: "\(folder)/\(file)", atomically: true, encoding: .utf8)
+            }
+            let error = try #require(throws: RehabError.self) {
+                _ = try SubmissionLoader(validator: SubmissionValidator(context: context(folder)))
+            }
+            #expect(error.code == .configuration)
+            #expect(error.message.contains(variant.key), "\(error.message)")
+        }
     }
 }

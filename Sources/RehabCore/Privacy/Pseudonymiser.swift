@@ -98,6 +98,13 @@ public struct Pseudonymiser: Sendable {
         }
     }
 
+    /// Passes the pseudonym's 32 bytes (the MAC itself, of which the hex is the text form) to `body`: what
+    /// `core.referrals.patient_key` stores.
+    @inline(__always)
+    public func withMAC<R>(of identifier: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        keyed.authenticate(identifier, body)
+    }
+
     /// The pseudonym of an identifier given as a string.
     public func pseudonym(of identifier: String) -> String {
         var identifier = identifier

@@ -28,6 +28,8 @@ enum CopyBinary {
         case int8
         /// numeric: PostgreSQL's base-10000 form, exact from the decimal text.
         case numeric
+        /// bytea: the bytes themselves.
+        case bytea
 
         /// The encoding of a built-in type, or nil for a type this format writer does not know (domains included).
         init?(typeOID: UInt32) {
@@ -38,6 +40,7 @@ enum CopyBinary {
             case 23: self = .int4
             case 20: self = .int8
             case 1700: self = .numeric
+            case 17: self = .bytea
             default: return nil
             }
         }
@@ -50,6 +53,7 @@ enum CopyBinary {
             case .int4: "integer"
             case .int8: "bigint"
             case .numeric: "numeric"
+            case .bytea: "bytea"
             }
         }
 

@@ -19,6 +19,8 @@ struct LoadColumns: Sendable {
         case integer
         /// A decimal number: numeric, or text.
         case decimal
+        /// A patient key (the HMAC of an NHS number): its 32 bytes in bytea, or its 64 hex characters in text.
+        case pseudonym
 
         func holds(_ encoding: CopyBinary.Encoding) -> Bool {
             switch (self, encoding) {
@@ -26,6 +28,7 @@ struct LoadColumns: Sendable {
             case (.date, .date): true
             case (.integer, .int2), (.integer, .int4), (.integer, .int8), (.integer, .numeric): true
             case (.decimal, .numeric): true
+            case (.pseudonym, .bytea): true
             default: false
             }
         }
@@ -51,7 +54,7 @@ struct LoadColumns: Sendable {
         var columns: [(String, Source)] = [("period", .date), ("submission_id", .integer)]
         for column in contract.columns {
             switch column.type {
-            case .nhs_number: columns.append(("patient_key", .text))
+            case .nhs_number: columns.append(("patient_key", .pseudonym))
             case .date: columns.append((column.name, .date))
             case .integer: columns.append((column.name, .integer))
             case .decimal: columns.append((column.name, .decimal))

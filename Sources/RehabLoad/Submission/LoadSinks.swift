@@ -128,6 +128,11 @@ struct LoadSink: RowSink {
                     // The patient key: HMAC of the NHS number. The number itself is never sent.
                     if value.isEmpty || isBlankValue(value) {
                         CopyBinary.appendNull(to: &out)
+                    } else if slot.encoding == .bytea {
+                        pseudonymiser.withMAC(of: value) { mac in
+                            CopyBinary.append32(Int32(mac.count), to: &out)
+                            out.append(mac.bindMemory(to: UInt8.self))
+                        }
                     } else {
                         hex.removeAll(keepingCapacity: true)
                         pseudonymiser.appendPseudonym(of: value, to: &hex)
@@ -137,7 +142,7 @@ struct LoadSink: RowSink {
                     continue
                 }
                 switch slot.encoding {
-                case .text:
+                case .text, .bytea:
                     switch LoadValue.of(value, type: slot.type) {
                     case .null: CopyBinary.appendNull(to: &out)
                     case .asIs: CopyBinary.appendText(value, to: &out)
@@ -252,7 +257,7 @@ struct LoadSink: RowSink {
     static func append(text: UnsafeBufferPointer<UInt8>, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
         guard !text.isEmpty else { return CopyBinary.appendNull(to: &out) }
         switch encoding {
-        case .text:
+        case .text, .bytea:
             CopyBinary.appendText(text, to: &out)
         case .date:
             if let day = LoadValue.day(text) {

@@ -31,15 +31,43 @@ public struct LoadOutcome: Sendable {
 ///
 /// For each file, in one transaction: `core.create_load_table` makes an empty table in `staging`; the same validator
 /// as `rehabcount validate` streams the file once, and accepted rows go by binary COPY into that table, with the
-/// derived columns computed on the way; `core.attach_load_table` builds its key, drops the trust's previous table for the
+/// derived columns computed on the way; `core.attach_load_table` drops the trust's previous table for the
 /// kind and period and attaches the new one in its place; then the previous submission is superseded and the audit
 /// trail written. A rejected file rolls all that back and is recorded on its own. A process killed at any moment
 /// leaves the old submission or the new one, never a mixture: the server rolls back what it had.
+///
+/// `core` has no primary keys: one row per identifier within a trust and period is this loader's promise, kept by the
+/// validator. A loader is made only under a catalogue that quarantines or rejects a repeated key.
 public struct SubmissionLoader: Sendable {
     public let validator: SubmissionValidator
 
-    public init(validator: SubmissionValidator) {
+    /// - Throws: `RehabError.Code.configuration` when the rule catalogue does not keep some contract's key unique.
+    public init(validator: SubmissionValidator) throws {
+        try Self.requireUniqueKeys(validator.context)
         self.validator = validator
+    }
+
+    /// Checks that, for every contract, the catalogue has a `unique` check on its key column, for every row (no
+    /// `when`), that quarantines the row or rejects the file: a warning would let a repeated key into `core`.
+    static func requireUniqueKeys(_ context: ValidationContext) throws {
+        let catalogue = context.catalogue
+        for kind in ExtractKind.allCases {
+            let key = context.contracts[kind].key
+            let kept = catalogue.rules(for: kind).contains { (rule: Rule) -> Bool in
+                guard rule.check == .unique, rule.column == key, rule.when == nil else { return false }
+                return rule.severity != .warning
+            }
+            guard kept else {
+                throw RehabError(
+                    .configuration,
+                    "Rule catalogue \(catalogue.name) \(catalogue.version) does not quarantine repeated \(key) values "
+                        + "in \(kind.rawValue) submissions, so loading could put two rows with one \(key) into core.",
+                    hint:
+                        "Keep a rule with check: unique, column: \(key), severity: record (or file) and no `when` "
+                        + "in pipelines/rules/ (REF-ID-UNIQUE-01, CON-ID-UNIQUE-01 and WF-STAFF-UNIQUE-01 are these)."
+                )
+            }
+        }
     }
 
     /// Loads one file.

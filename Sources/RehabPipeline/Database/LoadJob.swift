@@ -60,7 +60,7 @@ public enum LoadJob {
             pseudonymKeyFile: options.pseudonymKeyFile,
             today: options.today
         )
-        let loader = SubmissionLoader(validator: SubmissionValidator(context: context))
+        let loader = try SubmissionLoader(validator: SubmissionValidator(context: context))
         let connection = try Connection(Connection.conninfo(option: database))
         let lookup = try ReferenceLookup(connection: connection)
         if lookup.count == 0 {

@@ -189,8 +189,10 @@ public enum RunJob {
             today: options.today
         )
         let files = try inboxFiles(inbox)
+        let validator = SubmissionValidator(context: context)
         let processor = FileProcessor(
-            validator: SubmissionValidator(context: context),
+            validator: validator,
+            loader: loading ? try SubmissionLoader(validator: validator) : nil,
             lookup: loading ? try ReferenceLookup(connection: connection) : nil,
             archive: archive,
             outbox: outbox,
@@ -350,6 +352,8 @@ public enum RunJob {
     /// Validates, loads, reports and archives one file, containing its failure.
     struct FileProcessor: Sendable {
         let validator: SubmissionValidator
+        /// nil, with `lookup`, when the run does not load (a dry run, or no load stage).
+        let loader: SubmissionLoader?
         /// nil when the run does not load (a dry run, or no load stage).
         let lookup: ReferenceLookup?
         let archive: Archive
@@ -408,8 +412,8 @@ public enum RunJob {
                     return outcome
                 }
                 let result: ValidationResult?
-                if let lookup {
-                    let (loaded, index) = try SubmissionLoader(validator: validator).load(
+                if let lookup, let loader {
+                    let (loaded, index) = try loader.load(
                         path: path,
                         runID: Int64(runID) ?? 0,
                         referrals: referrals,

@@ -184,6 +184,9 @@ public struct Contract: Sendable, Hashable {
     public let version: String
     public let description: String
     public let columns: [ColumnSpec]
+    /// The column that identifies a row within a submission (`key:`). The loader keeps `core` to one row per key
+    /// through the catalogue's `unique` check on it.
+    public let key: String
     /// Columns the loader adds for `core`, computed from the row.
     public let derived: [DerivedColumn]
     /// The code lists the columns refer to.
@@ -212,6 +215,7 @@ public struct ContractSet: Sendable {
         var contract: ExtractKind
         var version: String
         var description: String?
+        var key: String
         var columns: [ColumnSpec]
         var derived: [DerivedColumn]?
     }
@@ -252,6 +256,9 @@ public struct ContractSet: Sendable {
                     )
                 }
             }
+            guard names.contains(file.key) else {
+                throw RehabError(.configuration, "\(path): key \(file.key) is not a column.")
+            }
             for derived in file.derived ?? [] {
                 for input in derived.inputs
                 where file.columns.first(where: { $0.name == input.column })?.type != input.type {
@@ -269,6 +276,7 @@ public struct ContractSet: Sendable {
                 version: file.version,
                 description: file.description ?? "",
                 columns: file.columns,
+                key: file.key,
                 derived: file.derived ?? [],
                 codeLists: lists.code_lists
             )

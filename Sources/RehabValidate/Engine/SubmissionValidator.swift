@@ -309,19 +309,21 @@ struct ValidationRun {
     }
 
     mutating func row(_ row: TableRow, sink: inout some RowSink) throws {
-        guard let compiled, let plan else { return }
+        // Only the plan is bound per row: binding the compiled rules would copy (retain) all of them, every row.
+        guard let plan else { return }
         counts.read += 1
         rowFindings.removeAll(keepingCapacity: true)
         if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row) }
 
         if !row.issues.isEmpty {
-            if row.issues.contains(.invalidUTF8), let r = compiled.structure[.encoding] { find(r, -1) }
-            if row.issues.contains(.nulByte), let r = compiled.structure[.nul_byte] { find(r, -1) }
-            if row.issues.contains(.malformedQuote), let r = compiled.structure[.malformed_quote] { find(r, -1) }
-            if row.issues.contains(.oversized), let r = compiled.structure[.oversized_row] { find(r, -1) }
+            let structure = compiled?.structure ?? [:]
+            if row.issues.contains(.invalidUTF8), let r = structure[.encoding] { find(r, -1) }
+            if row.issues.contains(.nulByte), let r = structure[.nul_byte] { find(r, -1) }
+            if row.issues.contains(.malformedQuote), let r = structure[.malformed_quote] { find(r, -1) }
+            if row.issues.contains(.oversized), let r = structure[.oversized_row] { find(r, -1) }
         }
         if row.count != headerCount {
-            if let r = compiled.structure[.ragged_row] { find(r, -1) }
+            if let r = compiled?.structure[.ragged_row] { find(r, -1) }
         } else if headerOK {
             checkColumns(row, plan: plan)
         }

@@ -54,15 +54,25 @@ public enum LoadJob {
         for file in options.files where !FileManager.default.fileExists(atPath: file) {
             throw RehabError(.usage, "\(file) does not exist.", hint: "Name extract files to load.")
         }
-        let context = try ValidateJob.context(
-            layout: options.layout,
-            referenceDirectory: options.referenceDirectory,
-            pseudonymKeyFile: options.pseudonymKeyFile,
-            today: options.today
-        )
-        let loader = try SubmissionLoader(validator: SubmissionValidator(context: context))
-        let connection = try Connection(Connection.conninfo(option: database))
-        let lookup = try ReferenceLookup(connection: connection)
+        // The configuration is read while the connection opens and the reference data arrive; a configuration
+        // error is reported before a database one.
+        let configuration = Background {
+            try ValidateJob.context(
+                layout: options.layout,
+                referenceDirectory: options.referenceDirectory,
+                pseudonymKeyFile: options.pseudonymKeyFile,
+                today: options.today
+            )
+        }
+        func meanwhile<T: ~Copyable>(_ step: () throws -> T) throws -> T {
+            do { return try step() } catch {
+                _ = try configuration.value()
+                throw error
+            }
+        }
+        let connection = try meanwhile { try Connection(Connection.conninfo(option: database)) }
+        let lookup = try meanwhile { try ReferenceLookup(connection: connection) }
+        let loader = try SubmissionLoader(validator: SubmissionValidator(context: configuration.value()))
         if lookup.count == 0 {
             logger.warning("reference.lsoa_lookup is empty: run rehabcount db load-reference first")
         }

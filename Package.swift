@@ -37,6 +37,9 @@ let package = Package(
         // SHA-256 block compression with the x86-64 SHA extensions, for RehabCore's pseudonyms.
         .target(name: "CRehabSHA256"),
 
+        // A prefetch hint for the validator's hash tables.
+        .target(name: "CRehabMemory"),
+
         // MARK: - Database: the only module that imports libpq
         .systemLibrary(
             name: "CLibPQ",
@@ -67,6 +70,7 @@ let package = Package(
         .target(
             name: "RehabValidate",
             dependencies: [
+                "CRehabMemory",
                 "RehabCore",
                 "RehabIngest",
                 .product(name: "Yams", package: "Yams"),

@@ -160,6 +160,12 @@ struct ValidationRun {
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
     var uniques: [IdentifierTable] = []
+    /// The unique checks' columns (index into the plan's columns) and tables, and the row's key for each table,
+    /// hashed before the row's cells are parsed so that the table's slot is on its way into cache meanwhile.
+    var uniqueProbes: [(column: Int, table: Int)] = []
+    var uniqueKeys: [UInt64] = []
+    /// The columns looked up in the referrals index (contacts' referral_id), with the row's key, likewise.
+    var referralProbes: [(column: Int, key: UInt64)] = []
     var counts = RowCounts()
     var items: [ItemCounts] = []
     var lastTrust: [UInt8] = []
@@ -273,6 +279,21 @@ struct ValidationRun {
         failures = Array(repeating: 0, count: rules.count)
         examples = Array(repeating: [], count: rules.count)
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
+        uniqueKeys = Array(repeating: 0, count: compiled.uniqueTables)
+        uniqueProbes = compiled.plan.checks.compactMap { planned in
+            if case .unique(let column, let table) = planned.check { (column, table) } else { nil }
+        }
+        if referrals != nil {
+            for planned in compiled.plan.checks {
+                let column: Int
+                switch planned.check {
+                case .referralExists(let c): column = c
+                case .contactAfterReferral(_, let c): column = c
+                default: continue
+                }
+                if !referralProbes.contains(where: { $0.column == column }) { referralProbes.append((column, 0)) }
+            }
+        }
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
         log = try FindingLog(rules: rules, columns: findingColumns)
         if collectedReferrals != nil {
@@ -372,10 +393,29 @@ struct ValidationRun {
         collectedReferrals?.reserve(expected)
     }
 
+    /// The row's key in column `c` for the referrals index, hashed at the start of `checkColumns`.
+    @inline(__always)
+    func referralKey(_ c: Int) -> UInt64 {
+        for probe in referralProbes where probe.column == c { return probe.key }
+        preconditionFailure("column \(c) is not looked up in the referrals index")
+    }
+
     @inline(__always)
     mutating func checkColumns(_ row: TableRow, plan: Plan) {
         let cells = self.cells
         let columns = plan.columns
+        for (c, table) in uniqueProbes {
+            let key = IdentifierTable.hash(row[columns[c].field])
+            uniqueKeys[table] = key
+            uniques[table].prefetch(key)
+        }
+        if let referrals {
+            for i in referralProbes.indices {
+                let key = IdentifierTable.hash(row[columns[referralProbes[i].column].field])
+                referralProbes[i].key = key
+                referrals.prefetch(key)
+            }
+        }
         for c in columns.indices {
             cells[c] = plan.parse(row[columns[c].field], column: c)
         }
@@ -432,8 +472,7 @@ struct ValidationRun {
                 if cells[c].state == .valid, cells[c].day < min || cells[c].day > max { find(rule, c) }
             case .unique(let c, let table):
                 if cells[c].state != .empty {
-                    let key = IdentifierTable.hash(row[columns[c].field])
-                    if uniques[table].insert(key, value: 0) != nil { find(rule, c) }
+                    if uniques[table].insert(uniqueKeys[table], value: 0) != nil { find(rule, c) }
                 }
             case .dateOrder(let c, let after, let fallback):
                 guard cells[c].state == .valid else { break }
@@ -449,10 +488,10 @@ struct ValidationRun {
                 let range = plan.scoreRanges[ranges + Int(toolCell.code)]
                 if range.defined, cells[c].number < range.min || cells[c].number > range.max { find(rule, c) }
             case .referralExists(let c):
-                if cells[c].state == .valid, referrals?.lookup(row[columns[c].field]) == nil { find(rule, c) }
+                if cells[c].state == .valid, referrals?.lookup(key: referralKey(c)) == nil { find(rule, c) }
             case .contactAfterReferral(let c, let referralColumn):
                 if cells[c].state == .valid, cells[referralColumn].state == .valid,
-                    case .some(.some(let received)) = referrals?.lookup(row[columns[referralColumn].field]),
+                    case .some(.some(let received)) = referrals?.lookup(key: referralKey(referralColumn)),
                     cells[c].day < received.ordinal
                 {
                     find(rule, c)

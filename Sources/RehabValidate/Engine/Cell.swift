@@ -77,6 +77,11 @@ final class Plan {
     let scoreRanges: UnsafeMutableBufferPointer<ScoreRange>
     let severities: UnsafeMutableBufferPointer<Severity>
     let orgCode: UnsafeMutableBufferPointer<UInt8>
+    /// The columns and tables of the `unique` checks, and the columns looked up in the referrals index. A row's
+    /// keys in them are hashed before its cells are parsed, so that their table slots are on their way into
+    /// cache meanwhile: tables of a million ids are far larger than the cache.
+    let uniqueProbes: [(column: Int, table: Int)]
+    let referralColumns: [Int]
 
     init(_ builder: PlanBuilder, severities: [Severity], orgCode: String?) {
         func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -93,6 +98,18 @@ final class Plan {
         scoreRanges = copy(builder.scoreRanges)
         self.severities = copy(severities)
         self.orgCode = copy(Array((orgCode ?? "").utf8))
+        uniqueProbes = builder.checks.compactMap { planned in
+            if case .unique(let column, let table) = planned.check { (column, table) } else { nil }
+        }
+        var referralColumns: [Int] = []
+        for planned in builder.checks {
+            switch planned.check {
+            case .referralExists(let c), .contactAfterReferral(_, let c):
+                if !referralColumns.contains(c) { referralColumns.append(c) }
+            default: continue
+            }
+        }
+        self.referralColumns = referralColumns
     }
 
     deinit {

@@ -160,12 +160,9 @@ struct ValidationRun {
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
     var uniques: [IdentifierTable] = []
-    /// The unique checks' columns (index into the plan's columns) and tables, and the row's key for each table,
-    /// hashed before the row's cells are parsed so that the table's slot is on its way into cache meanwhile.
-    var uniqueProbes: [(column: Int, table: Int)] = []
+    /// The row's keys for the unique tables and for `Plan.referralColumns`, hashed at the start of `checkColumns`.
     var uniqueKeys: [UInt64] = []
-    /// The columns looked up in the referrals index (contacts' referral_id), with the row's key, likewise.
-    var referralProbes: [(column: Int, key: UInt64)] = []
+    var referralKeys: [UInt64] = []
     var counts = RowCounts()
     var items: [ItemCounts] = []
     var lastTrust: [UInt8] = []
@@ -280,20 +277,7 @@ struct ValidationRun {
         examples = Array(repeating: [], count: rules.count)
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
         uniqueKeys = Array(repeating: 0, count: compiled.uniqueTables)
-        uniqueProbes = compiled.plan.checks.compactMap { planned in
-            if case .unique(let column, let table) = planned.check { (column, table) } else { nil }
-        }
-        if referrals != nil {
-            for planned in compiled.plan.checks {
-                let column: Int
-                switch planned.check {
-                case .referralExists(let c): column = c
-                case .contactAfterReferral(_, let c): column = c
-                default: continue
-                }
-                if !referralProbes.contains(where: { $0.column == column }) { referralProbes.append((column, 0)) }
-            }
-        }
+        referralKeys = Array(repeating: 0, count: compiled.plan.referralColumns.count)
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
         log = try FindingLog(rules: rules, columns: findingColumns)
         if collectedReferrals != nil {
@@ -395,8 +379,8 @@ struct ValidationRun {
 
     /// The row's key in column `c` for the referrals index, hashed at the start of `checkColumns`.
     @inline(__always)
-    func referralKey(_ c: Int) -> UInt64 {
-        for probe in referralProbes where probe.column == c { return probe.key }
+    func referralKey(_ c: Int, plan: Plan) -> UInt64 {
+        for (i, column) in plan.referralColumns.enumerated() where column == c { return referralKeys[i] }
         preconditionFailure("column \(c) is not looked up in the referrals index")
     }
 
@@ -404,15 +388,15 @@ struct ValidationRun {
     mutating func checkColumns(_ row: TableRow, plan: Plan) {
         let cells = self.cells
         let columns = plan.columns
-        for (c, table) in uniqueProbes {
+        for (c, table) in plan.uniqueProbes {
             let key = IdentifierTable.hash(row[columns[c].field])
             uniqueKeys[table] = key
             uniques[table].prefetch(key)
         }
         if let referrals {
-            for i in referralProbes.indices {
-                let key = IdentifierTable.hash(row[columns[referralProbes[i].column].field])
-                referralProbes[i].key = key
+            for (i, c) in plan.referralColumns.enumerated() {
+                let key = IdentifierTable.hash(row[columns[c].field])
+                referralKeys[i] = key
                 referrals.prefetch(key)
             }
         }
@@ -488,10 +472,10 @@ struct ValidationRun {
                 let range = plan.scoreRanges[ranges + Int(toolCell.code)]
                 if range.defined, cells[c].number < range.min || cells[c].number > range.max { find(rule, c) }
             case .referralExists(let c):
-                if cells[c].state == .valid, referrals?.lookup(key: referralKey(c)) == nil { find(rule, c) }
+                if cells[c].state == .valid, referrals?.lookup(key: referralKey(c, plan: plan)) == nil { find(rule, c) }
             case .contactAfterReferral(let c, let referralColumn):
                 if cells[c].state == .valid, cells[referralColumn].state == .valid,
-                    case .some(.some(let received)) = referrals?.lookup(key: referralKey(referralColumn)),
+                    case .some(.some(let received)) = referrals?.lookup(key: referralKey(referralColumn, plan: plan)),
                     cells[c].day < received.ordinal
                 {
                     find(rule, c)

@@ -154,4 +154,39 @@ struct MigrationTests {
         #expect(try connection.query("SELECT to_regclass('public.half') IS NULL").scalar == "t")
         #expect(try connection.query("SELECT count(*) FROM public.rehabcount_migrations").scalar == "0")
     }
+
+    @Test("A migration failing on a unique violation is tried once more; failing again, it is reported")
+    func uniqueViolationRetry() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        // A sequence is not rolled back with a transaction, so the migration can tell its first try from a second
+        // one: the first fails as a role created by another database's migration at the same moment would.
+        try connection.query("CREATE SEQUENCE public.attempts")
+        let flaky = """
+            CREATE TABLE kept (v int);
+            DO $$ BEGIN
+                IF nextval('public.attempts') = 1 THEN RAISE unique_violation USING MESSAGE = 'first try'; END IF;
+            END $$;
+            """
+        var dir = try folder(["0001_flaky.sql": flaky])
+        let outcome = try Migrator.migrate(
+            connection,
+            migrations: try Migrator.load(directory: dir),
+            logger: Self.logger
+        )
+        #expect(outcome.applied.map(\.version) == [1])
+        #expect(try connection.query("SELECT last_value FROM public.attempts").scalar == "2")
+        #expect(try connection.query("SELECT to_regclass('public.kept') IS NOT NULL").scalar == "t")
+
+        dir = try folder([
+            "0001_flaky.sql": flaky,
+            "0002_duplicate.sql": "CREATE TABLE once (v int PRIMARY KEY); INSERT INTO once VALUES (1), (1);",
+        ])
+        let error = try #require(throws: DatabaseError.self) {
+            _ = try Migrator.migrate(connection, migrations: try Migrator.load(directory: dir), logger: Self.logger)
+        }
+        #expect(error.sqlState == "23505")
+        #expect(try connection.query("SELECT to_regclass('public.once') IS NULL").scalar == "t")
+        #expect(try connection.query("SELECT count(*) FROM public.rehabcount_migrations").scalar == "1")
+    }
 }

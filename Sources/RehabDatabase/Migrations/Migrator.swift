@@ -135,12 +135,27 @@ public enum Migrator {
                 "applying migration",
                 metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
             )
-            try connection.transaction { tx in
-                try tx.executeScript(migration.sql)
-                try tx.query(
-                    "INSERT INTO public.rehabcount_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    [String(migration.version), migration.name, migration.checksum]
-                )
+            // Roles belong to the whole cluster, and the lock above to one database: two databases migrated at
+            // the same moment can both create a role, and the second then fails with a unique violation. Its
+            // transaction is rolled back, so it is tried once more, when the role exists; a migration that
+            // violates a unique constraint of its own fails again and is reported.
+            for attempt in 1...2 {
+                do {
+                    try connection.transaction { tx in
+                        try tx.executeScript(migration.sql)
+                        try tx.query(
+                            "INSERT INTO public.rehabcount_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                            [String(migration.version), migration.name, migration.checksum]
+                        )
+                    }
+                    break
+                } catch let error as DatabaseError where error.sqlState == "23505" && attempt == 1 {
+                    logger.info(
+                        "retrying migration after a unique violation",
+                        metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                    )
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
             }
             outcome.applied.append(migration)
         }

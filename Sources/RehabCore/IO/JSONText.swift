@@ -28,6 +28,26 @@ public enum JSONText {
 
     public static func string(_ value: String?) -> String { value.map { string($0) } ?? "null" }
 
+    /// Appends `string(_:)` of UTF-8 bytes to a buffer: the bytes themselves, quoted, when they are printable
+    /// ASCII with no quote or backslash (most values); otherwise the bytes are decoded (an invalid sequence
+    /// becomes U+FFFD) and escaped.
+    public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        let plain = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: string(String(decoding: bytes, as: UTF8.self)).utf8)
+        }
+    }
+
+    /// Appends `string(_:)` of a string to a buffer.
+    public static func append(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { append($0, to: &out) }
+    }
+
     public static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
 
     /// A number rounded to `places` decimals, without trailing zeros, so that reports are stable across runs.

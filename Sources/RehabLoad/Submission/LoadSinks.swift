@@ -225,27 +225,32 @@ struct LoadSink: RowSink {
 
     mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         quarantined += 1
-        var json = "{"
+        var json: [UInt8] = [UInt8(ascii: "{")]
         let header = layout?.header ?? []
         for i in 0..<row.count {
+            if i > 0 { json.append(UInt8(ascii: ",")) }
             let key = i < header.count ? header[i] : "field_\(i + 1)"
+            JSONText.append(key == "nhs_number" ? "nhs_number_pseudonym" : key, to: &json)
+            json.append(UInt8(ascii: ":"))
             let value = row[i]
-            let text: String
             if !value.isEmpty, layout?.nhsNumberFields.contains(i) == true || NHSNumber.mightBeOne(value) {
-                text = pseudonymiser.pseudonym(of: value)
+                // A pseudonym is 64 hex digits: no escaping.
+                json.append(UInt8(ascii: "\""))
+                pseudonymiser.appendPseudonym(of: value, to: &json)
+                json.append(UInt8(ascii: "\""))
+            } else if value.contains(0) {
+                // jsonb holds no NUL character: drop them.
+                value.filter { $0 != 0 }.withUnsafeBufferPointer { JSONText.append($0, to: &json) }
             } else {
-                text = String(decoding: value.filter { $0 != 0 }, as: UTF8.self)
+                JSONText.append(value, to: &json)
             }
-            json +=
-                (i > 0 ? "," : "") + JSONText.string(key == "nhs_number" ? "nhs_number_pseudonym" : key)
-                + ":" + JSONText.string(text)
         }
-        json += "}"
+        json.append(UInt8(ascii: "}"))
         var out: [UInt8] = []
         out += Array("\(submissionID)\t\(row.recordNumber)\t\(row.line)\t".utf8)
         CopyText.append("{" + reasons.map(\.id).joined(separator: ",") + "}", to: &out)
         out.append(0x09)
-        CopyText.append(json, to: &out)
+        json.withUnsafeBufferPointer { CopyText.append($0, to: &out) }
         out.append(0x0A)
         try quarantine.write(out)
     }

@@ -185,12 +185,17 @@ struct CopyBinaryTests {
         #expect(columns.encodings.prefix(2) == [.date, .int8])
         #expect(columns.encodings[columns.names.firstIndex(of: "lsoa_vintage")!] == .int2)
         #expect(columns.encodings[columns.names.firstIndex(of: "outcome_score_start")!] == .numeric)
-        for (column, type) in [("wait_days", "real"), ("referral_received_date", "timestamp"), ("sex", "integer")] {
+        // patient_key as text is the shape before migration 0010: only its 32 bytes, in bytea, are written.
+        let changes = [
+            ("wait_days", "real"), ("referral_received_date", "timestamp"), ("sex", "integer"), ("patient_key", "text"),
+        ]
+        for (column, type) in changes {
             try c.query("ALTER TABLE \(table) ALTER COLUMN \(column) TYPE \(type) USING NULL")
             let error = try #require(throws: DatabaseError.self, "\(column)") {
                 try LoadColumns.resolve(contracts[.referrals], table: table, connection: c)
             }
             #expect(error.object == column)
+            #expect(error.hint?.contains("rehabcount db migrate") == true)
             try c.query("DROP TABLE \(table)")
             try c.query("SELECT core.create_load_table('referrals', '2025-09-01', 'R1D', 998)")
         }

@@ -19,16 +19,17 @@ struct LoadColumns: Sendable {
         case integer
         /// A decimal number: numeric, or text.
         case decimal
-        /// A patient key (the HMAC of an NHS number): its 32 bytes in bytea, or its 64 hex characters in text.
+        /// A patient key (the HMAC of an NHS number): its 32 bytes, in bytea only.
         case pseudonym
 
         func holds(_ encoding: CopyBinary.Encoding) -> Bool {
             switch (self, encoding) {
+            case (.pseudonym, .bytea): true
+            case (.pseudonym, _): false
             case (_, .text): true
             case (.date, .date): true
             case (.integer, .int2), (.integer, .int4), (.integer, .int8), (.integer, .numeric): true
             case (.decimal, .numeric): true
-            case (.pseudonym, .bytea): true
             default: false
             }
         }
@@ -121,7 +122,9 @@ struct LoadColumns: Sendable {
                     "Column \(column) of \(table) is of type \(type.name), which the loader cannot write "
                     + "its \(source) values into",
                 object: column,
-                hint: "A migration changed the column's type: the loader's binary COPY must learn the new type."
+                hint:
+                    "Check that the database is migrated (rehabcount db migrate); if it is, a migration changed the "
+                    + "column's type and the loader's binary COPY must learn the new type."
             )
         }
         return encoding

@@ -32,8 +32,6 @@ struct LoadSink: RowSink {
     private var derived: UnsafeBufferPointer<Derivation> = UnsafeBufferPointer(start: nil, count: 0)
     private var lsoaField = -1
     private var out = CopyBuffer(capacity: Self.block + 1 << 16)
-    /// Scratch space for a patient key's hex.
-    private var hex: [UInt8] = []
     private(set) var accepted = 0
     private(set) var quarantined = 0
 
@@ -73,7 +71,6 @@ struct LoadSink: RowSink {
         self.quarantine = try FileOutput(path: quarantinePath)
         self.submissionID = submissionID
         constants = EncodedValues(columns: columns, period: period, submissionID: submissionID, lookup: lookup)
-        hex.reserveCapacity(64)
         out.append(CopyBinary.header)
     }
 
@@ -128,16 +125,12 @@ struct LoadSink: RowSink {
                     // The patient key: HMAC of the NHS number. The number itself is never sent.
                     if value.isEmpty || isBlankValue(value) {
                         CopyBinary.appendNull(to: &out)
-                    } else if slot.encoding == .bytea {
+                    } else {
+                        // The MAC's 32 bytes: LoadColumns allows only a bytea column here.
                         pseudonymiser.withMAC(of: value) { mac in
                             CopyBinary.append32(Int32(mac.count), to: &out)
                             out.append(mac.bindMemory(to: UInt8.self))
                         }
-                    } else {
-                        hex.removeAll(keepingCapacity: true)
-                        pseudonymiser.appendPseudonym(of: value, to: &hex)
-                        CopyBinary.append32(Int32(hex.count), to: &out)
-                        out.append(hex)
                     }
                     continue
                 }

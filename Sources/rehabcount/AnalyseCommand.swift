@@ -8,11 +8,11 @@ struct AnalyseCommand: ParsableCommand {
         commandName: "analyse",
         abstract: "Rebuild the gap analysis (analysis and published schemas) from the loaded data.",
         discussion: """
-            Runs analysis.refresh() in one transaction: access and waits by ICB, IMD quintile, period and service
-            line (crude and age-standardised rates with confidence intervals), inequality (Q1/Q5 ratio and
-            difference, SII and RII), Core20 shares, workforce per 100,000, and data completeness and coverage;
-            then the published schema, the same figures with counts of 1-7 suppressed and others rounded to 5.
-            Then it simulates the 95% limits of SII and RII, as PHEindicatormethods does, with a fixed seed so that
+            Runs analysis.refresh() in one transaction: access and waits by ICB, IMD quintile, period and service \
+            line (crude and age-standardised rates with confidence intervals), inequality (Q1/Q5 ratio and \
+            difference, SII and RII), Core20 shares, workforce per 100,000, and data completeness and coverage; \
+            then the published schema, the same figures with counts of 1-7 suppressed and others rounded to 5. \
+            Then it simulates the 95% limits of SII and RII, as PHEindicatormethods does, with a fixed seed so that \
             the same data give the same limits.
 
             Run it after loads; analysts query the tables with psql (see docs/data-dictionary.md).

@@ -8,7 +8,7 @@ struct DatabaseCommand: ParsableCommand {
         commandName: "db",
         abstract: "Manage the PostgreSQL database: migrations, reference data, the data dictionary.",
         discussion: """
-            The database is chosen by --database, then DATABASE_URL, then libpq's defaults (PGHOST, PGDATABASE,
+            The database is chosen by --database, then DATABASE_URL, then libpq's defaults (PGHOST, PGDATABASE, \
             ~/.pgpass, service files). A private local cluster for trying RehabCount:
               eval "$(scripts/pg-local.sh start)"
 
@@ -24,7 +24,7 @@ struct DatabaseCommand: ParsableCommand {
             commandName: "migrate",
             abstract: "Apply the pending migrations in sql/migrations, each in its own transaction.",
             discussion: """
-                Each applied migration is recorded with its SHA-256. If an applied file has changed since, nothing
+                Each applied migration is recorded with its SHA-256. If an applied file has changed since, nothing \
                 is applied and the command exits 2: change a schema with a new migration, never by editing an old one.
 
                 Example:
@@ -51,7 +51,7 @@ struct DatabaseCommand: ParsableCommand {
             commandName: "load-reference",
             abstract: "Load ICBs, LSOA lookups, IMD 2019 and 2025, populations, ESP 2013 and trusts.",
             discussion: """
-                Replaces the contents of the reference tables with the files, in one transaction: run it as often
+                Replaces the contents of the reference tables with the files, in one transaction: run it as often \
                 as you like. Non-English trusts (ICB W00 or Q99) are skipped.
 
                 Example:
@@ -84,9 +84,9 @@ struct DatabaseCommand: ParsableCommand {
             commandName: "dictionary",
             abstract: "Write the data dictionary (Markdown) from the database's COMMENT ON text.",
             discussion: """
-                Lists every schema, table, view, column and function RehabCount creates, with its comment, from a
-                migrated database. Exits 2 if a table, view or column has no comment. The checked-in
-                docs/data-dictionary.md is this command's output on a freshly migrated database, and a test keeps
+                Lists every schema, table, view, column and function RehabCount creates, with its comment, from a \
+                migrated database. Exits 2 if a table, view or column has no comment. The checked-in \
+                docs/data-dictionary.md is this command's output on a freshly migrated database, and a test keeps \
                 them equal.
 
                 Example:

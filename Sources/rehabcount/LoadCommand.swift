@@ -8,22 +8,22 @@ struct LoadCommand: ParsableCommand {
         commandName: "load",
         abstract: "Validate extracts and load them into PostgreSQL, replacing earlier submissions atomically.",
         discussion: """
-            Each file is validated exactly as by `rehabcount validate`; accepted rows are loaded, quarantined rows
-            are kept in audit.quarantine with NHS numbers pseudonymised, and the submission, its rule results and
+            Each file is validated exactly as by `rehabcount validate`; accepted rows are loaded, quarantined rows \
+            are kept in audit.quarantine with NHS numbers pseudonymised, and the submission, its rule results and \
             its row counts are recorded in audit.submissions.
 
-            A resubmission for the same trust, kind and period replaces the earlier one in one transaction and
-            keeps it in the history as superseded. Loading a file identical to the current submission does nothing.
+            A resubmission for the same trust, kind and period replaces the earlier one in one transaction and \
+            keeps it in the history as superseded. Loading a file identical to the current submission does nothing. \
             A load that is killed leaves the previous submission in place.
 
-            Needs a pseudonymisation key (REHABCOUNT_PSEUDONYM_KEY, REHABCOUNT_PSEUDONYM_KEY_FILE or
+            Needs a pseudonymisation key (REHABCOUNT_PSEUDONYM_KEY, REHABCOUNT_PSEUDONYM_KEY_FILE or \
             --pseudonym-key-file), so that patient keys match across submissions.
 
             Example:
               rehabcount db migrate && rehabcount db load-reference
               rehabcount load --report-dir reports sample-data/inbox/*.csv
 
-            Exit codes: 0 every file was processed (some may have been rejected by validation); 1 a file could not
+            Exit codes: 0 every file was processed (some may have been rejected by validation); 1 a file could not \
             be loaded; 2 usage or configuration error.
             """
     )

@@ -20,13 +20,13 @@ struct ReportCommand: ParsableCommand {
             commandName: "national",
             abstract: "Write the national gap report: HTML with charts, and a CSV of each table.",
             discussion: """
-                For one period: referral rates by deprivation quintile for each ICB with 95% intervals, ICBs ranked
-                by the slope index of inequality, workforce per 100,000 population, and a heat table of data
-                completeness by trust. Writes national-gap-report-YYYY-MM.html (one file, no scripts, opens
+                For one period: referral rates by deprivation quintile for each ICB with 95% intervals, ICBs ranked \
+                by the slope index of inequality, workforce per 100,000 population, and a heat table of data \
+                completeness by trust. Writes national-gap-report-YYYY-MM.html (one file, no scripts, opens \
                 offline) and national-gap-report-YYYY-MM-csv/ with every table it draws on.
 
-                It reads the published schema (small numbers suppressed), so the output can be shared. --source
-                analysis reads the unsuppressed figures: for analysts only, never for publication.
+                It reads the published schema (small numbers suppressed), so the output can be shared. --source \
+                analysis reads the unsuppressed figures: for analysts only, never for publication. \
                 Run `rehabcount analyse` after loading, first.
 
                 Example:

@@ -9,22 +9,22 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline (the nightly job): validate, load, archive, analyse and report what arrived.",
         discussion: """
-            Reads the pipeline file (pipelines/nightly.yaml), takes the single-run lock, then for every file in
-            the inbox, a trust and period at a time: validates and loads it (a failure stays with its file), moves
-            the original into the archive under its SHA-256 (write-once), and writes the trust's validation
-            reports, with its score over recent periods, into outbox/<ORG>/. Files already in the archive are
-            skipped, so running twice over the same inbox does nothing the second time. Then it flags expected
-            submissions that did not arrive, refreshes the analysis once, writes the national report and the
+            Reads the pipeline file (pipelines/nightly.yaml), takes the single-run lock, then for every file in \
+            the inbox, a trust and period at a time: validates and loads it (a failure stays with its file), moves \
+            the original into the archive under its SHA-256 (write-once), and writes the trust's validation \
+            reports, with its score over recent periods, into outbox/<ORG>/. Files already in the archive are \
+            skipped, so running twice over the same inbox does nothing the second time. Then it flags expected \
+            submissions that did not arrive, refreshes the analysis once, writes the national report and the \
             metrics file, and prints a summary.
 
-            Logs are JSON lines when standard error is not a terminal (REHABCOUNT_LOG_FORMAT=text|json to choose),
+            Logs are JSON lines when standard error is not a terminal (REHABCOUNT_LOG_FORMAT=text|json to choose), \
             each with the run id; they never contain row data. See docs/operations.md for systemd and cron.
 
             Example:
               rehabcount run pipelines/nightly.yaml
-              rehabcount run pipelines/nightly.yaml --dry-run     # validate and report only
+              rehabcount run pipelines/nightly.yaml --dry-run    # reports only
 
-            Exit codes: 0 every file was processed (validation may have rejected some); 1 a file, or the run,
+            Exit codes: 0 every file was processed (validation may have rejected some); 1 a file, or the run, \
             could not be processed; 2 configuration error; 3 another run holds the lock.
             """
     )

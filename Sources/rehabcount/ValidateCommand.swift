@@ -9,7 +9,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check trust extracts against the contract and rule catalogue, with no database.",
         discussion: """
-            Each FILE is named <ORG>_<kind>_<YYYY-MM>.csv (or .xlsx), kind being referrals, contacts or workforce.
+            Each FILE is named <ORG>_<kind>_<YYYY-MM>.csv (or .xlsx), kind being referrals, contacts or workforce. \
             Files of one trust and period are validated together, so contacts are checked against referrals.
 
             For each file X it writes, in --report-dir:
@@ -21,8 +21,8 @@ struct ValidateCommand: ParsableCommand {
               rehabcount validate --report-dir reports RX1_referrals_2025-09.csv RX1_contacts_2025-09.csv
               rehabcount validate --encoding windows-1252 --fail-on record RX1_workforce_2025-09.csv
 
-            NHS numbers in the quarantine file are replaced by an HMAC-SHA256 pseudonym keyed by
-            REHABCOUNT_PSEUDONYM_KEY (or --pseudonym-key-file, or REHABCOUNT_PSEUDONYM_KEY_FILE). Without a key,
+            NHS numbers in the quarantine file are replaced by an HMAC-SHA256 pseudonym keyed by \
+            REHABCOUNT_PSEUDONYM_KEY (or --pseudonym-key-file, or REHABCOUNT_PSEUDONYM_KEY_FILE). Without a key, \
             a random one is made for the run, so pseudonyms then differ between runs.
 
             Exit codes: 0 nothing reached --fail-on; 1 something did; 2 usage or configuration error.

@@ -142,12 +142,14 @@ private enum Analysis {
                 """
             ),
             (
-                "published DSRs are the analysis DSRs unless the count is suppressed",
+                "published DSRs are the analysis DSRs to 1 decimal place unless the count is suppressed",
                 """
                 SELECT count(*) FROM \(access)
                 WHERE (p.dsr, p.dsr_lower, p.dsr_upper) IS DISTINCT FROM
-                      (CASE WHEN a.referrals NOT BETWEEN 1 AND 7 THEN (a.dsr, a.dsr_lower, a.dsr_upper)
+                      (CASE WHEN a.referrals NOT BETWEEN 1 AND 7
+                            THEN (round(a.dsr, 1), round(a.dsr_lower, 1), round(a.dsr_upper, 1))
                             ELSE (NULL::numeric, NULL::numeric, NULL::numeric) END)
+                   OR p.dsr <> round(p.dsr, 1)
                 """
             ),
             (
@@ -181,13 +183,19 @@ private enum Analysis {
                 """
             ),
             (
-                "published inequality figures are suppressed with the quintile counts",
+                "published inequality figures are suppressed with the quintile counts, and rounded",
                 """
                 SELECT count(*) FROM analysis.inequality a
                 JOIN published.inequality p USING (period, icb_ods, service_line)
                 WHERE (a.q1_referrals BETWEEN 1 AND 7 AND p.q1_dsr IS NOT NULL)
                    OR (a.min_quintile_referrals BETWEEN 1 AND 7 AND p.sii IS NOT NULL)
-                   OR (a.min_quintile_referrals NOT BETWEEN 1 AND 7 AND p.sii IS DISTINCT FROM a.sii)
+                   OR (a.q1_referrals NOT BETWEEN 1 AND 7 AND a.q5_referrals NOT BETWEEN 1 AND 7
+                       AND (p.q1_dsr, p.q5_dsr, p.rate_ratio, p.rate_difference) IS DISTINCT FROM
+                           (round(a.q1_dsr, 1), round(a.q5_dsr, 1), round(a.rate_ratio, 2), round(a.rate_difference, 1)))
+                   OR (a.min_quintile_referrals NOT BETWEEN 1 AND 7
+                       AND (p.sii, p.rii, p.sii_lower, p.sii_upper, p.rii_lower, p.rii_upper) IS DISTINCT FROM
+                           (round(a.sii, 1), round(a.rii, 2), round(a.sii_lower, 1), round(a.sii_upper, 1),
+                            round(a.rii_lower, 2), round(a.rii_upper, 2)))
                 """
             ),
             (
@@ -753,7 +761,7 @@ struct AnalysisTests {
             SELECT referrals, q1_referrals, q5_referrals, min_quintile_referrals, q1_dsr, q5_dsr, rate_ratio, sii, rii
             FROM published.inequality WHERE service_line = 'all'
             """,
-            [100, 10, 30, 10, 30, 70, 3.0 / 7, 50, 3]
+            [100, 10, 30, 10, 30, 70, 0.43, 50, 3]  // the rate ratio 3/7, to 2 decimal places
         )
         try Analysis.check(
             c,
@@ -910,6 +918,7 @@ struct AnalysisTests {
                    bool_and(has_table_privilege(r.role, t.oid, 'SELECT'))
                        FILTER (WHERE t.relnamespace = 'published'::regnamespace),
                    has_function_privilege(r.role, 'analysis.refresh()', 'EXECUTE'),
+                   has_function_privilege(r.role, 'analysis.refresh_tables()', 'EXECUTE'),
                    has_column_privilege(r.role, 'analysis.inequality', 'sii_lower', 'UPDATE'),
                    has_column_privilege(r.role, 'analysis.inequality', 'sii', 'UPDATE'),
                    has_table_privilege(r.role, 'reference.expected_submissions', 'INSERT')
@@ -921,9 +930,9 @@ struct AnalysisTests {
         ).rows
         #expect(
             privileges == [
-                ["rehab_analyst", "t", "t", "f", "f", "f", "f"],
-                ["rehab_loader", "t", "t", "t", "t", "f", "t"],
-                ["rehab_public", "f", "t", "f", "f", "f", "f"],
+                ["rehab_analyst", "t", "t", "f", "f", "f", "f", "f"],
+                ["rehab_loader", "t", "t", "t", "f", "t", "f", "t"],
+                ["rehab_public", "f", "t", "f", "f", "f", "f", "f"],
             ]
         )
         let publicSchemas = try c.query(

@@ -65,7 +65,8 @@ public enum NationalReport {
             page.value(
                 "Figures from the published schema, cleared for sharing: counts of 1 to 7 are suppressed (shown as "
                     + "\u{2018}s\u{2019}) and other counts rounded to the nearest 5; a rate or share built on a "
-                    + "suppressed count is suppressed too."
+                    + "suppressed count is suppressed too, and standardised rates and inequality measures are "
+                    + "published rounded."
             )
         } else {
             page.value(

@@ -120,10 +120,8 @@ public struct ReferralIndex: Sendable {
         _ = table.insert(IdentifierTable.hash(id), value: received?.ordinal ?? Int32.min)
     }
 
-    /// nil when the referral is unknown; `.some(nil)` when it is known but its received date was not readable.
-    func lookup(_ id: UnsafeBufferPointer<UInt8>) -> Day?? { lookup(key: IdentifierTable.hash(id)) }
-
-    /// `lookup(_:)` of an id by its `IdentifierTable.hash`.
+    /// The referral whose id has this `IdentifierTable.hash`: nil when it is unknown; `.some(nil)` when it is known
+    /// but its received date was not readable.
     func lookup(key: UInt64) -> Day?? {
         guard let value = table.value(for: key) else { return nil }
         return .some(value == Int32.min ? nil : Day(ordinal: value))

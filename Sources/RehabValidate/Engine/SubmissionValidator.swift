@@ -160,9 +160,9 @@ struct ValidationRun {
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
     var uniques: [IdentifierTable] = []
-    /// The row's keys for the unique tables and for `Plan.referralColumns`, hashed at the start of `checkColumns`.
-    var uniqueKeys: [UInt64] = []
-    var referralKeys: [UInt64] = []
+    /// The row's id hashes, by column, for the columns of `Plan.uniqueProbes` and `Plan.referralColumns`: hashed at
+    /// the start of `checkColumns`, read by the unique and referral checks.
+    var rowKeys: [UInt64] = []
     var counts = RowCounts()
     var items: [ItemCounts] = []
     var lastTrust: [UInt8] = []
@@ -276,8 +276,7 @@ struct ValidationRun {
         failures = Array(repeating: 0, count: rules.count)
         examples = Array(repeating: [], count: rules.count)
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
-        uniqueKeys = Array(repeating: 0, count: compiled.uniqueTables)
-        referralKeys = Array(repeating: 0, count: compiled.plan.referralColumns.count)
+        rowKeys = Array(repeating: 0, count: compiled.plan.columns.count)
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
         log = try FindingLog(rules: rules, columns: findingColumns)
         if collectedReferrals != nil {
@@ -377,27 +376,18 @@ struct ValidationRun {
         collectedReferrals?.reserve(expected)
     }
 
-    /// The row's key in column `c` for the referrals index, hashed at the start of `checkColumns`.
-    @inline(__always)
-    func referralKey(_ c: Int, plan: Plan) -> UInt64 {
-        for (i, column) in plan.referralColumns.enumerated() where column == c { return referralKeys[i] }
-        preconditionFailure("column \(c) is not looked up in the referrals index")
-    }
-
     @inline(__always)
     mutating func checkColumns(_ row: TableRow, plan: Plan) {
         let cells = self.cells
         let columns = plan.columns
         for (c, table) in plan.uniqueProbes {
-            let key = IdentifierTable.hash(row[columns[c].field])
-            uniqueKeys[table] = key
-            uniques[table].prefetch(key)
+            rowKeys[c] = IdentifierTable.hash(row[columns[c].field])
+            uniques[table].prefetch(rowKeys[c])
         }
         if let referrals {
-            for (i, c) in plan.referralColumns.enumerated() {
-                let key = IdentifierTable.hash(row[columns[c].field])
-                referralKeys[i] = key
-                referrals.prefetch(key)
+            for c in plan.referralColumns {
+                rowKeys[c] = IdentifierTable.hash(row[columns[c].field])
+                referrals.prefetch(rowKeys[c])
             }
         }
         for c in columns.indices {
@@ -456,7 +446,7 @@ struct ValidationRun {
                 if cells[c].state == .valid, cells[c].day < min || cells[c].day > max { find(rule, c) }
             case .unique(let c, let table):
                 if cells[c].state != .empty {
-                    if uniques[table].insert(uniqueKeys[table], value: 0) != nil { find(rule, c) }
+                    if uniques[table].insert(rowKeys[c], value: 0) != nil { find(rule, c) }
                 }
             case .dateOrder(let c, let after, let fallback):
                 guard cells[c].state == .valid else { break }
@@ -472,10 +462,10 @@ struct ValidationRun {
                 let range = plan.scoreRanges[ranges + Int(toolCell.code)]
                 if range.defined, cells[c].number < range.min || cells[c].number > range.max { find(rule, c) }
             case .referralExists(let c):
-                if cells[c].state == .valid, referrals?.lookup(key: referralKey(c, plan: plan)) == nil { find(rule, c) }
+                if cells[c].state == .valid, referrals?.lookup(key: rowKeys[c]) == nil { find(rule, c) }
             case .contactAfterReferral(let c, let referralColumn):
                 if cells[c].state == .valid, cells[referralColumn].state == .valid,
-                    case .some(.some(let received)) = referrals?.lookup(key: referralKey(referralColumn, plan: plan)),
+                    case .some(.some(let received)) = referrals?.lookup(key: rowKeys[referralColumn]),
                     cells[c].day < received.ordinal
                 {
                     find(rule, c)

@@ -85,7 +85,10 @@ struct RunCommand: ParsableCommand {
                 }
             )
         } catch let error as DatabaseError {
-            FileHandle.standardError.write(Data("rehabcount: the run failed: \(error)\n".utf8))
+            if interactive {
+                FileHandle.standardError.write(Data("rehabcount: the run failed: \(error)\n".utf8))
+            }
+            // Off a terminal the run has logged the failure as a JSON line already.
             throw ExitCode(1)
         }
         print(SummaryTable.render(outcome))

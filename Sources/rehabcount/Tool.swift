@@ -19,19 +19,37 @@ struct Tool {
             handler.logLevel = level
             return handler
         }
+        // The server's notices go through the logger like everything else on standard error.
+        let database = Logger(label: "rehabcount.database")
+        handleDatabaseNotices { severity, message in
+            database.log(
+                level: severity == "WARNING" ? .warning : .debug,
+                "database \(severity.lowercased())",
+                metadata: ["server_message": "\(message)"]
+            )
+        }
+        /// An error that ends the command: a JSON line off a terminal, a plain line on one.
+        func fail(_ text: String, kind: String, exitCode: Int32) -> Never {
+            if json {
+                Logger(label: "rehabcount").error(
+                    "\(text)",
+                    metadata: ["error_kind": "\(kind)", "exit_code": .stringConvertible(exitCode)]
+                )
+            } else {
+                FileHandle.standardError.write(Data("rehabcount: \(text)\n".utf8))
+            }
+            Foundation.exit(exitCode)
+        }
         do {
             var command = try RehabCount.parseAsRoot()
             try command.run()
         } catch let error as RunJob.Locked {
-            FileHandle.standardError.write(Data("rehabcount: \(error)\n".utf8))
-            Foundation.exit(ExitStatus.locked)
+            fail("\(error)", kind: "locked", exitCode: ExitStatus.locked)
         } catch let error as RehabError {
-            FileHandle.standardError.write(Data("rehabcount: error: \(error)\n".utf8))
-            Foundation.exit(ExitStatus.usage)
+            fail("error: \(error)", kind: error.code.rawValue, exitCode: error.code.isUsage ? ExitStatus.usage : 1)
         } catch let error as DatabaseError {
             // The description never quotes row values or passwords; the server's own words stay out of logs.
-            FileHandle.standardError.write(Data("rehabcount: database error: \(error)\n".utf8))
-            Foundation.exit(ExitStatus.usage)
+            fail("database error: \(error)", kind: "database", exitCode: error.kind == .migration ? ExitStatus.usage : 1)
         } catch {
             let code = RehabCount.exitCode(for: error)
             if code == .success {

@@ -99,10 +99,24 @@ struct ValueTests {
             // Weighted sum 2 gives check digit 9; weighted sum 12 gives 10, which is never valid.
             ("0000000019", true), ("0000000060", false), ("0000000061", false), ("943476591", false),
             ("94347659a9", false),
+            // Placeholders: one digit ten times passes the arithmetic, but no such number is issued.
+            ("0000000000", false), ("1111111111", false), ("5555555555", false), ("9999999999", false),
         ]
     )
     func modulus11(number: String, valid: Bool) {
         #expect(NHSNumber.isValid(number) == valid)
+    }
+
+    @Test(
+        "An NHS number is recognised however it is typed: ten digits, or 3-3-4 with spaces or hyphens",
+        arguments: [
+            ("9434765919", true), ("943 476 5919", true), ("943-476-5919", true), ("943-476-5918", false),
+            ("943_476_5919", false), ("2025-09-01", false), ("E010000011", false), ("000 000 0000", false),
+        ]
+    )
+    func nhsNumberInAnyForm(field: String, valid: Bool) {
+        var field = field
+        #expect(field.withUTF8 { NHSNumber.isValidInAnyForm($0) } == valid)
     }
 
     @Test("Pseudonyms are HMAC-SHA256 of the number, keyed")

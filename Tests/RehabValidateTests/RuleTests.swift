@@ -252,6 +252,29 @@ struct FileRuleTests {
         #expect(result.rules.first { $0.rule.id == "CON-ORG-MATCH-01" }?.evaluated == false)
     }
 
+    @Test(
+        "A valid NHS number in any other column quarantines the row, however it is typed",
+        arguments: [
+            ("patient_id", "9434765919"), ("referral_id", "943 476 5919"), ("lsoa_code", "943-476-5919"),
+            ("patient_id", "4010232137"),
+        ]
+    )
+    func nhsNumberElsewhere(column: String, value: String) throws {
+        let row = Fixtures.referral.merging([column: value]) { $1 }
+        let (result, failed, sink) = try Fixtures.validate(.referrals, [row])
+        #expect(failed.contains("ROW-NHS-ELSEWHERE-01"))
+        #expect(result.rows.quarantined == 1 && sink.accepted.isEmpty)
+        let finding = try #require(try result.findings.all().first { $0.rule == "ROW-NHS-ELSEWHERE-01" })
+        #expect(finding.column == column)
+    }
+
+    @Test("Ten digits that are not a valid NHS number are not taken for one")
+    func notAnNHSNumberElsewhere() throws {
+        let row = Fixtures.referral.merging(["patient_id": "9434765918"]) { $1 }
+        let (_, failed, _) = try Fixtures.validate(.referrals, [row])
+        #expect(!failed.contains("ROW-NHS-ELSEWHERE-01"))
+    }
+
     @Test("A period that has not started is rejected")
     func futurePeriod() throws {
         let row = Fixtures.referral.merging(["referral_received_date": "2025-08-20"]) { $1 }
@@ -270,9 +293,39 @@ struct FileRuleTests {
         let (result, _) = try SubmissionValidator(context: Fixtures.context).validate(path: path, sink: &sink)
         #expect(result.status == .rejected)
         let columns = try result.findings.all().filter { $0.rule == "FILE-HEADER-01" }.compactMap(\.column)
-        #expect(Set(columns) == ["setting", "contact_id", "colour"])
+        #expect(
+            Set(columns) == ["setting", "contact_id (repeated)", "column 10 of the header (not a known column)"]
+        )
         #expect(result.rows.read == 1)
         #expect(result.rows.quarantined == 1)
+        // Decided before the rows: none of them reaches a sink (the load's COPY).
+        #expect(sink.accepted.isEmpty && sink.quarantined.isEmpty)
+    }
+
+    @Test(
+        "A header that is not the contract's is rejected before any row reaches the sink, and its text is never shown",
+        arguments: [
+            // No header at all: the first row is patient data.
+            "R1,9434765919,,2025-09-01,E01000001,42,F,A,self,msk,,,,,,",
+            // Semicolons instead of commas.
+            "referral_id;nhs_number;patient_id;referral_received_date",
+            // Upper case.
+            "REFERRAL_ID,NHS_NUMBER,PATIENT_ID,REFERRAL_RECEIVED_DATE",
+        ]
+    )
+    func headerNeverLeaks(header: String) throws {
+        let text = header + "\nR2,9434765870,P2,2025-09-02\n"
+        let path = try Fixtures.write(text, name: "RY2_referrals_2025-09.csv")
+        var sink = Fixtures.RecordingSink()
+        let (result, _) = try SubmissionValidator(context: Fixtures.context).validate(path: path, sink: &sink)
+        #expect(result.status == .rejected)
+        #expect(result.rows.read == 1 && result.rows.quarantined == 1 && result.rows.accepted == 0)
+        #expect(sink.accepted.isEmpty && sink.quarantined.isEmpty)
+        let shown = (sink.layout?.header ?? []) + (try result.findings.all().compactMap(\.column))
+        for value in ["9434765919", "E01000001", "REFERRAL_ID", "referral_id;nhs_number"] {
+            #expect(!shown.contains { $0.contains(value) }, "\(value) is shown")
+        }
+        #expect(shown.contains("column 1 of the header (not a known column)"))
     }
 
     @Test("An empty file is rejected for its missing header")

@@ -18,6 +18,10 @@ public struct RehabError: Error, Sendable, CustomStringConvertible {
         public static let pseudonymKey = Code("pseudonym-key")
         /// Output could not be written.
         public static let output = Code("output")
+
+        /// Whether the person running the command must change how it is run (exit 2), rather than the machine
+        /// having failed it (a disk, a file that cannot be read: exit 1).
+        public var isUsage: Bool { self == .usage || self == .configuration || self == .pseudonymKey }
     }
 
     /// What kind of failure this is.

@@ -33,9 +33,24 @@ public struct JSONLogHandler: LogHandler {
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for key in merged.keys.sorted() {
-            fields.append((key, JSONText.string(Self.text(merged[key]!))))
+            fields.append((key, Self.json(merged[key]!)))
         }
         return "{" + fields.map { "\(JSONText.string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+    }
+
+    /// A metadata value as JSON: numbers and booleans given as such (`.stringConvertible(813)`) are JSON numbers
+    /// and booleans, so that `jq '.rows_read > 0'` works; everything else is a string.
+    static func json(_ value: Logger.MetadataValue) -> String {
+        if case .stringConvertible(let c) = value {
+            switch c {
+            case let b as Bool: return b ? "true" : "false"
+            case let n as any BinaryInteger: return "\(n)"
+            case let d as Double where d.isFinite: return "\(d)"
+            case let f as Float where f.isFinite: return "\(f)"
+            default: break
+            }
+        }
+        return JSONText.string(text(value))
     }
 
     static func text(_ value: Logger.MetadataValue) -> String {

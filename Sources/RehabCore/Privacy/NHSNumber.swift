@@ -18,7 +18,27 @@ public enum NHSNumber {
         guard last < 10 else { return false }
         var check = 11 - sum % 11
         if check == 11 { check = 0 }
-        return check != 10 && check == Int(last)
+        guard check != 10, check == Int(last) else { return false }
+        // 0000000000, 1111111111 … pass the arithmetic but are placeholders typed for "not known", never issued.
+        for i in 1..<10 where digits[i] != digits[0] { return true }
+        return false
+    }
+
+    /// Whether a field is an NHS number written in one of the ways people type one: ten digits, or 3-3-4 with
+    /// spaces or hyphens, passing the Modulus 11 check. Such a value in a column that is not the NHS number column
+    /// is somebody's NHS number in the wrong place.
+    @inlinable
+    public static func isValidInAnyForm(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        if field.count == 10 { return hasValidCheckDigit(field) }
+        guard field.count == 12, mightBeOne(field) else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
+            var n = 0
+            for (i, byte) in field.enumerated() where i != 3 && i != 7 {
+                digits[n] = byte
+                n += 1
+            }
+            return hasValidCheckDigit(UnsafeBufferPointer(digits))
+        }
     }
 
     /// Whether a string is ten digits with a valid check digit.

@@ -110,4 +110,10 @@ public struct Pseudonymiser: Sendable {
         var identifier = identifier
         return identifier.withUTF8 { pseudonym(of: $0) }
     }
+
+    /// Identifies the key without revealing it: the first 16 bytes, in hex, of the HMAC of a fixed label. No NHS
+    /// number is ten digits of that label, so the fingerprint is no patient's pseudonym.
+    public var fingerprint: String {
+        String(pseudonym(of: "rehabcount pseudonym key fingerprint v1").prefix(32))
+    }
 }

@@ -1,5 +1,9 @@
 import CLibPQ
 import Foundation
+import Synchronization
+
+/// Where the server's notices go; nil drops them. Set once by the command line, read by libpq's callback.
+private let noticeHandler = Mutex<(@Sendable (_ severity: String, _ message: String) -> Void)?>(nil)
 
 /// A connection to PostgreSQL through libpq.
 ///
@@ -33,21 +37,31 @@ public struct Connection: ~Copyable {
         guard PQstatus(raw) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(raw)
-            let target = info.isEmpty ? "the default database (PG* variables)" : DatabaseError.redacted(info)
-            throw DatabaseError(
-                kind: .connection,
-                summary: "Cannot connect to \(target)",
-                hint: "Start the local database with scripts/pg-local.sh start, or set --database or DATABASE_URL.",
-                serverMessage: message
-            )
+            throw DatabaseError.connecting(to: conninfo, message: message)
         }
         handle = raw
+        // Notices (a table that already exists, say) go to the logger, never raw to standard error.
+        PQsetNoticeReceiver(
+            raw,
+            { _, result in
+                guard let result, let handler = noticeHandler.withLock({ $0 }) else { return }
+                let field = { (code: Int32) in PQresultErrorField(result, code).map { String(cString: $0) } }
+                handler(field(Int32(UInt8(ascii: "V"))) ?? "NOTICE", field(Int32(UInt8(ascii: "M"))) ?? "")
+            },
+            nil
+        )
         PQsetClientEncoding(raw, "UTF8")
         _ = try? query("SELECT set_config('application_name', $1, false)", [applicationName])
     }
 
     deinit {
         PQfinish(handle)
+    }
+
+    /// Sends the server's notices and warnings (severity, primary message) to `handler`; nil drops them. By default
+    /// they are dropped: libpq's own default prints them on standard error, which would break a JSON log.
+    public static func handleNotices(_ handler: (@Sendable (_ severity: String, _ message: String) -> Void)?) {
+        noticeHandler.withLock { $0 = handler }
     }
 
     /// The connection string to use: `--database`, then `DATABASE_URL`, then libpq's defaults (nil).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failure talking to PostgreSQL.
 ///
 /// - Important: `description` is deliberately generic: it names the SQLSTATE, the kind of failure and the
@@ -83,26 +85,69 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible, CustomDeb
         }
     }
 
-    /// Removes passwords from a connection string or URL before it is shown.
+    /// The error of a connection that failed, by its reason: the server unreachable, the password refused, the
+    /// database or the role missing. The target is shown without its password; the hint to start the developer's
+    /// local cluster appears only when no database was configured at all.
+    static func connecting(to conninfo: String?, message: String) -> DatabaseError {
+        let configured = !(conninfo ?? "").isEmpty
+        let target = configured ? redacted(conninfo!) : "the default database (PG* variables)"
+        let lower = message.lowercased()
+        let reason: String
+        var hint: String
+        if lower.contains("password authentication failed") || lower.contains("no password supplied")
+            || lower.contains("authentication failed") || lower.contains("pg_hba.conf")
+        {
+            reason = "authentication failed"
+            hint = "Check the user name and password (or ~/.pgpass), and that pg_hba.conf lets this host connect."
+        } else if lower.contains("role \"") && lower.contains("does not exist") {
+            reason = "the role does not exist"
+            hint = "Create the login role, or connect as one that exists (the `user` of the connection string)."
+        } else if lower.contains("database \"") && lower.contains("does not exist") {
+            reason = "the database does not exist"
+            hint = "Create it (createdb), or name the right one in the connection string; then rehabcount db migrate."
+        } else if lower.contains("timeout") || lower.contains("timed out") || lower.contains("connection refused")
+            || lower.contains("no such file or directory") || lower.contains("could not translate host name")
+            || lower.contains("could not connect") || lower.contains("network is unreachable")
+            || lower.contains("is the server running")
+        {
+            reason = "the server could not be reached"
+            hint = "Check that PostgreSQL is running and listening on the host and port of the connection string."
+        } else {
+            reason = "the server refused the connection"
+            hint = "Check the connection string, and the server's log for the reason."
+        }
+        if !configured {
+            hint = "No database is configured: set --database or DATABASE_URL (or the PG* variables). On a "
+                + "developer's machine, scripts/pg-local.sh start runs a local one."
+        }
+        return DatabaseError(
+            kind: .connection,
+            summary: "Cannot connect to \(target): \(reason)",
+            hint: hint,
+            serverMessage: message
+        )
+    }
+
+    /// Removes passwords from a connection string or URL before it is shown: the `user:password@` of a URL, a
+    /// `password=` query parameter, and a `password = …` keyword in any spacing, quoted or not.
     static func redacted(_ conninfo: String) -> String {
         var text = conninfo
         // postgresql://user:secret@host → postgresql://user:***@host
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") {
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") {
             let userinfo = text[scheme.upperBound..<at]
             if let colon = userinfo.firstIndex(of: ":") {
                 text.replaceSubrange(text.index(after: colon)..<at, with: "***")
             }
         }
-        // key=value form: password=secret → password=***
-        var parts: [String] = []
-        for part in text.split(separator: " ", omittingEmptySubsequences: false) {
-            parts.append(part.lowercased().hasPrefix("password=") ? "password=***" : String(part))
-        }
-        text = parts.joined(separator: " ")
-        if let range = text.range(of: "password=", options: .caseInsensitive), text.contains("?") || text.contains("&")
-        {
-            let end = text[range.upperBound...].firstIndex(of: "&") ?? text.endIndex
-            text.replaceSubrange(range.upperBound..<end, with: "***")
+        // password=secret, password = 'it''s secret', ?password=secret&…
+        let patterns = [
+            #"(?i)(password\s*=\s*)'(?:[^'\\]|\\.|'')*'?"#,
+            #"(?i)(password\s*=\s*)[^\s&']*"#,
+        ]
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+            let range = NSRange(text.startIndex..., in: text)
+            text = regex.stringByReplacingMatches(in: text, range: range, withTemplate: "$1***")
         }
         return text
     }

@@ -76,14 +76,18 @@ public enum LoadJob {
         if lookup.count == 0 {
             logger.warning("reference.lsoa_lookup is empty: run rehabcount db load-reference first")
         }
-        let host = ProcessInfo.processInfo.hostName
-        guard
-            let runID = try connection.query(
-                "INSERT INTO audit.runs (command, host) VALUES ($1, $2) RETURNING run_id",
-                ["load", host]
-            ).scalar.flatMap({ Int64($0) })
-        else {
-            throw DatabaseError(kind: .server, summary: "Could not record the run in audit.runs")
+        SubmissionLoader.removeAbandonedSpills()
+        try AuditStore.failAbandonedRuns(connection: connection)
+        let runID = try AuditStore.beginRun(
+            command: "load",
+            host: ProcessInfo.processInfo.hostName,
+            connection: connection
+        )
+        do {
+            try AuditStore.requireKey(loader.validator.context.pseudonymiser, runID: runID, connection: connection)
+        } catch {
+            try? AuditStore.finishRun(runID, succeeded: false, connection: connection)
+            throw error
         }
         if writeReports {
             try FileManager.default.createDirectory(atPath: options.reportDirectory, withIntermediateDirectories: true)
@@ -124,10 +128,7 @@ public enum LoadJob {
             }
         }
         let failed = loaded.contains { $0.failure != nil }
-        try connection.query(
-            "UPDATE audit.runs SET finished_at = now(), status = $2 WHERE run_id = $1",
-            [String(runID), failed ? "failed" : "succeeded"]
-        )
+        try AuditStore.finishRun(runID, succeeded: !failed, connection: connection)
         return loaded
     }
 }

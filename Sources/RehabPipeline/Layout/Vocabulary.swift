@@ -6,3 +6,9 @@ public typealias TextEncoding = RehabIngest.TextEncoding
 
 /// Database failures, re-exported so that the command line can report them without importing the database layer.
 public typealias DatabaseError = RehabDatabase.DatabaseError
+
+/// Sends the database server's notices and warnings (severity, primary message) to `handler` instead of standard
+/// error; see `Connection.handleNotices`.
+public func handleDatabaseNotices(_ handler: (@Sendable (_ severity: String, _ message: String) -> Void)?) {
+    Connection.handleNotices(handler)
+}

@@ -10,10 +10,14 @@ import RehabValidate
 
 /// `rehabcount run PIPELINE`: the unattended nightly job.
 ///
-/// One run: take the single-run lock; validate and load every file in the inbox, a trust and period at a time, each
-/// failure contained to its file; archive each processed original under its SHA-256; write each trust's reports to
-/// its outbox; flag expected submissions that did not arrive; refresh the analysis once; write the national report
-/// and the metrics. Files already archived are skipped, so a second run over the same inbox does nothing.
+/// One run: take the single-run lock; take every regular file from the inbox into a private copy and validate and
+/// load that copy, a trust and period at a time, each failure contained to its file; archive each processed copy
+/// under its SHA-256 and name; write each trust's reports to its outbox; flag expected submissions that did not
+/// arrive; refresh the analysis when any submission is newer than it; write the national report and the metrics.
+/// A file already archived under its name is skipped, so a second run over the same inbox does nothing.
+///
+/// Every run ends recorded: `audit.runs` says succeeded or failed and the metrics file is rewritten, whatever
+/// stopped it (except another run holding the lock, which this run leaves alone).
 public enum RunJob {
     public struct Options: Sendable {
         public var pipeline: String
@@ -50,7 +54,7 @@ public enum RunJob {
             case superseded
             /// Identical to the current submission: nothing loaded.
             case unchanged
-            /// These bytes were processed before (they are in the archive): skipped.
+            /// This file, same name and same bytes, was processed before (it is in the archive): skipped.
             case duplicate
             /// Rejected by validation, recorded; nothing loaded.
             case rejected
@@ -58,6 +62,10 @@ public enum RunJob {
             case validated
             /// Could not be processed (the database failed, not the data); left in the inbox for the next run.
             case failed
+            /// Not a regular file (a symbolic link, a folder, a FIFO, a device, a hard link): left where it is.
+            case skipped
+            /// Still being written (it changed while it was read): left for the next run, nothing of it loaded.
+            case changing
         }
 
         public var file: String
@@ -107,25 +115,93 @@ public enum RunJob {
         }
     }
 
-    /// The advisory lock key of the single-run lock: ('RCNT', 3) in the two-integer space.
-    static let lockKey = (Int32(1_380_142_676), Int32(3))
-
     /// Runs a pipeline.
     ///
     /// - Throws: `RehabError` (configuration: exit 2), `Locked` (exit 3), `DatabaseError` when the database
-    ///   cannot be reached or locked (exit 1 after the metrics are written where possible).
+    ///   cannot be reached or fails (exit 1). The run's audit row and metrics are written before any of these but
+    ///   `Locked`.
     public static func run(
         _ options: Options,
         logger baseLogger: Logger,
         progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }
     ) throws -> Outcome {
         let config = try PipelineConfig.load(path: options.pipeline)
+        let metricsPath = config.metrics.map { config.resolve($0, root: options.layout.root) }
+        let started = Clock.monotonicSeconds()
+        /// The metrics of a run that ended early, so that an alert on them can fire.
+        func recordFailure(_ error: any Error) {
+            guard !options.dryRun, let metricsPath else { return }
+            let outcome = Outcome(
+                runID: "",
+                files: [],
+                missing: [],
+                stageSeconds: [("total", Clock.monotonicSeconds() - started)],
+                analysed: false,
+                nationalReport: nil,
+                metricsFile: nil,
+                dryRun: false
+            )
+            let code: Int32 = (error as? RehabError).map { $0.code.isUsage ? 2 : 1 } ?? 1
+            try? RunMetrics.write(outcome, exitCode: code, config: config, to: metricsPath)
+        }
+
+        /// Runs a step before the run is recorded, writing the failure metrics if it throws.
+        func recording<T: ~Copyable>(_ step: () throws -> T) throws -> T {
+            do { return try step() } catch {
+                if !(error is Locked) { recordFailure(error) }
+                throw error
+            }
+        }
+        let connection = try recording {
+            try Connection(Connection.conninfo(option: options.database ?? config.database))
+        }
+        try recording {
+            guard try AuditStore.tryRunLock(connection: connection) else { throw Locked() }
+        }
+        defer { AuditStore.releaseRunLock(connection: connection) }
+
+        var runID: Int64?
+        do {
+            var outcome = try perform(
+                options,
+                config: config,
+                connection: connection,
+                runID: &runID,
+                started: started,
+                logger: baseLogger,
+                progress: progress
+            )
+            if let runID { try AuditStore.finishRun(runID, succeeded: outcome.exitCode == 0, connection: connection) }
+            if !options.dryRun, let metricsPath {
+                try RunMetrics.write(outcome, exitCode: outcome.exitCode, config: config, to: metricsPath)
+                outcome.metricsFile = metricsPath
+            }
+            return outcome
+        } catch {
+            if let runID { try? AuditStore.finishRun(runID, succeeded: false, connection: connection) }
+            var logger = baseLogger
+            if let runID { logger[metadataKey: "run_id"] = .stringConvertible(runID) }
+            logger.error("run failed", metadata: ["error": "\(error)"])
+            recordFailure(error)
+            throw error
+        }
+    }
+
+    /// The run itself, under the lock.
+    static func perform(
+        _ options: Options,
+        config: PipelineConfig,
+        connection: borrowing Connection,
+        runID: inout Int64?,
+        started: Double,
+        logger baseLogger: Logger,
+        progress: @escaping @Sendable (Int, Int, String) -> Void
+    ) throws -> Outcome {
         let root = options.layout.root
         let inbox = config.resolve(config.inbox, root: root)
         let archive = Archive(root: config.resolve(config.archive, root: root))
         let outbox = config.resolve(config.outbox, root: root)
         let reports = config.resolve(config.reports, root: root)
-        let metricsPath = config.metrics.map { config.resolve($0, root: root) }
         let loading = config.stages.contains(.load) && !options.dryRun
 
         let pseudonymiser = try Pseudonymiser.configured(keyFile: options.pseudonymKeyFile)
@@ -144,42 +220,49 @@ public enum RunJob {
             }
         }
 
-        let started = Clock.monotonicSeconds()
         var stageSeconds: [(String, Double)] = []
-        let connection = try Connection(Connection.conninfo(option: options.database ?? config.database))
-        guard
-            try connection.query(
-                "SELECT pg_try_advisory_lock($1::integer, $2::integer)",
-                [String(lockKey.0), String(lockKey.1)]
-            ).scalar == "t"
-        else { throw Locked() }
-        defer {
-            _ = try? connection.query(
-                "SELECT pg_advisory_unlock($1::integer, $2::integer)",
-                [String(lockKey.0), String(lockKey.1)]
-            )
-        }
-
         var logger = baseLogger
-        let runID: String
+        let runLabel: String
         if options.dryRun {
-            runID = "dry-run-" + UUID().uuidString.lowercased().prefix(8)
+            runLabel = "dry-run-" + UUID().uuidString.lowercased().prefix(8)
+            logger[metadataKey: "run_id"] = "\(runLabel)"
         } else {
-            guard
-                let id = try connection.query(
-                    "INSERT INTO audit.runs (command, host) VALUES ($1, $2) RETURNING run_id",
-                    ["run \(config.name)", ProcessInfo.processInfo.hostName]
-                ).scalar
-            else { throw DatabaseError(kind: .server, summary: "Could not record the run in audit.runs") }
+            let abandoned = try AuditStore.failAbandonedRuns(connection: connection)
+            let id = try AuditStore.beginRun(
+                command: "run \(config.name)",
+                host: ProcessInfo.processInfo.hostName,
+                connection: connection
+            )
             runID = id
+            runLabel = String(id)
+            logger[metadataKey: "run_id"] = .stringConvertible(id)
+            for dead in abandoned {
+                logger.warning(
+                    "an earlier run was interrupted: marked failed",
+                    metadata: ["interrupted_run_id": .stringConvertible(dead)]
+                )
+            }
         }
-        logger[metadataKey: "run_id"] = "\(runID)"
         logger.info(
             "run started",
-            metadata: ["pipeline": "\(config.name)", "dry_run": "\(options.dryRun)", "inbox": "\(inbox)"]
+            metadata: ["pipeline": "\(config.name)", "dry_run": .stringConvertible(options.dryRun), "inbox": "\(inbox)"]
         )
 
-        if loading { try syncExpectations(config, connection: connection) }
+        if loading {
+            try AuditStore.requireKey(pseudonymiser!, runID: runID, connection: connection)
+            try AuditStore.replaceExpectations(
+                config.expected.flatMap { e in
+                    e.kinds.map { AuditStore.Expectation(org: e.org, kind: $0, from: e.from, to: e.to) }
+                },
+                connection: connection
+            )
+        }
+        // Copies and spill files of runs that died: this run holds the lock, so none of them is in use.
+        if !options.dryRun {
+            let swept = archive.sweepIncoming()
+            if swept > 0 { logger.info("removed copies left by an interrupted run", metadata: ["folders": .stringConvertible(swept)]) }
+        }
+        SubmissionLoader.removeAbandonedSpills()
 
         // Validate and load.
         let context = try ValidateJob.context(
@@ -189,14 +272,20 @@ public enum RunJob {
             today: options.today
         )
         let files = try inboxFiles(inbox)
+        let staging = try options.dryRun ? Archive.privateFolder(in: NSTemporaryDirectory() + "rehabcount-dry-run") : archive.stagingFolder()
+        defer {
+            try? FileManager.default.removeItem(atPath: staging)
+            rmdir((staging as NSString).deletingLastPathComponent)  // only when no other copy is in it
+        }
         let validator = SubmissionValidator(context: context)
         let processor = FileProcessor(
             validator: validator,
             loader: loading ? try SubmissionLoader(validator: validator) : nil,
             lookup: loading ? try ReferenceLookup(connection: connection) : nil,
             archive: archive,
+            staging: staging,
             outbox: outbox,
-            runID: runID,
+            runID: runID ?? 0,
             dryRun: options.dryRun,
             thresholds: config.thresholds,
             logger: logger
@@ -253,20 +342,24 @@ public enum RunJob {
             )
         }
 
-        // Analyse and report, once, when something changed.
-        let changed = outcomes.contains { $0.status == .loaded || $0.status == .superseded }
+        // Analyse and report when the analysis is behind the submissions on record: after this run's loads, and
+        // also after a night that loaded and then died before it got here.
         var analysed = false
         var national: String?
-        if loading, config.stages.contains(.analyse), changed {
-            _ = try AnalysisRefresh.run(
-                connection: connection,
-                repetitions: config.thresholds.siiRepetitions,
-                logger: logger
-            )
-            analysed = true
-            let now = Clock.monotonicSeconds()
-            stageSeconds.append(("analyse", now - mark))
-            mark = now
+        if loading, config.stages.contains(.analyse) {
+            let backlog = try AuditStore.analysisBacklog(connection: connection)
+            if backlog.latest > backlog.seen {
+                _ = try AnalysisRefresh.run(
+                    connection: connection,
+                    repetitions: config.thresholds.siiRepetitions,
+                    logger: logger
+                )
+                try AuditStore.markAnalysed(through: backlog.latest, runID: runID, connection: connection)
+                analysed = true
+                let now = Clock.monotonicSeconds()
+                stageSeconds.append(("analyse", now - mark))
+                mark = now
+            }
         }
         if analysed, config.stages.contains(.report) {
             national = try NationalReportJob.run(
@@ -282,8 +375,8 @@ public enum RunJob {
         }
         stageSeconds.append(("total", Clock.monotonicSeconds() - started))
 
-        var outcome = Outcome(
-            runID: runID,
+        let outcome = Outcome(
+            runID: runLabel,
             files: outcomes,
             missing: missing,
             stageSeconds: stageSeconds,
@@ -292,21 +385,12 @@ public enum RunJob {
             metricsFile: nil,
             dryRun: options.dryRun
         )
-        if !options.dryRun {
-            try connection.query(
-                "UPDATE audit.runs SET finished_at = now(), status = $2 WHERE run_id = $1::bigint",
-                [runID, outcome.exitCode == 0 ? "succeeded" : "failed"]
-            )
-            if let metricsPath {
-                try writeMetrics(outcome, config: config, to: metricsPath)
-                outcome.metricsFile = metricsPath
-            }
-        }
         logger.info(
             "run finished",
             metadata: [
-                "files": "\(outcomes.count)", "failed": "\(outcomes.filter { $0.status == .failed }.count)",
-                "missing": "\(missing.count)", "exit_code": "\(outcome.exitCode)",
+                "files": .stringConvertible(outcomes.count),
+                "failed": .stringConvertible(outcomes.filter { $0.status == .failed }.count),
+                "missing": .stringConvertible(missing.count), "exit_code": .stringConvertible(outcome.exitCode),
             ]
         )
         return outcome
@@ -314,249 +398,39 @@ public enum RunJob {
 
     // MARK: - Steps
 
-    /// Hands out trust groups to workers and gathers their outcomes in group order.
-    final class WorkBoard: @unchecked Sendable {
-        private let lock = NSLock()
-        private var nextGroup = 0
-        private var started = 0
-        private var results: [[FileOutcome]]
-        private let files: Int
-        private let progress: @Sendable (Int, Int, String) -> Void
-
-        init(groups: Int, files: Int, progress: @escaping @Sendable (Int, Int, String) -> Void) {
-            results = Array(repeating: [], count: groups)
-            self.files = files
-            self.progress = progress
-        }
-
-        func next() -> Int? {
-            lock.withLock {
-                guard nextGroup < results.count else { return nil }
-                defer { nextGroup += 1 }
-                return nextGroup
-            }
-        }
-
-        func started(_ file: String) {
-            lock.withLock {
-                started += 1
-                progress(started, files, file)
-            }
-        }
-
-        func finish(_ group: Int, _ outcomes: [FileOutcome]) { lock.withLock { results[group] = outcomes } }
-
-        var outcomes: [FileOutcome] { lock.withLock { results.flatMap { $0 } } }
-    }
-
-    /// Validates, loads, reports and archives one file, containing its failure.
-    struct FileProcessor: Sendable {
-        let validator: SubmissionValidator
-        /// nil, with `lookup`, when the run does not load (a dry run, or no load stage).
-        let loader: SubmissionLoader?
-        /// nil when the run does not load (a dry run, or no load stage).
-        let lookup: ReferenceLookup?
-        let archive: Archive
-        let outbox: String
-        let runID: String
-        let dryRun: Bool
-        let thresholds: PipelineConfig.Thresholds
-        let logger: Logger
-
-        /// The outcome of a file that could not be started.
-        func unprocessed(_ path: String, reason: String) -> FileOutcome {
-            let fileName = ValidateJob.fileName(path)
-            let name = SubmissionName(fileName: fileName)
-            logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(reason)"])
-            return FileOutcome(
-                file: fileName,
-                org: name?.orgCode,
-                kind: name?.kind.rawValue,
-                period: name?.period.description,
-                status: .failed,
-                rowsRead: 0,
-                rowsLoaded: 0,
-                rowsQuarantined: 0,
-                note: reason
-            )
-        }
-
-        /// - Parameters:
-        ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
-        ///     group's first) when `collectReferrals` (the group has contacts), for the cross-file rules.
-        func process(
-            _ path: String,
-            referrals: inout ReferralIndex?,
-            collectReferrals: Bool,
-            connection: borrowing Connection
-        ) -> FileOutcome {
-            let fileName = ValidateJob.fileName(path)
-            let name = SubmissionName(fileName: fileName)
-            var outcome = FileOutcome(
-                file: fileName,
-                org: name?.orgCode,
-                kind: name?.kind.rawValue,
-                period: name?.period.description,
-                status: .failed,
-                rowsRead: 0,
-                rowsLoaded: 0,
-                rowsQuarantined: 0
-            )
-            do {
-                let digest = try FileDigest.sha256(path: path)
-                if let when = archive.archived(sha256: digest.hex) {
-                    outcome.status = .duplicate
-                    outcome.note = "identical to a file archived \(ISO8601DateFormatter().string(from: when))"
-                    if !dryRun { try archive.take(path, sha256: digest.hex) }
-                    logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
-                    return outcome
-                }
-                let result: ValidationResult?
-                if let lookup, let loader {
-                    let (loaded, index) = try loader.load(
-                        path: path,
-                        runID: Int64(runID) ?? 0,
-                        referrals: referrals,
-                        collectReferrals: collectReferrals && referrals == nil,
-                        sha256: digest.hex,
-                        lookup: lookup,
-                        connection: connection,
-                        logger: logger
-                    )
-                    if let index { referrals = index }
-                    result = loaded.result
-                    outcome.status =
-                        switch loaded.action {
-                        case .loaded: .loaded
-                        case .superseded: .superseded
-                        case .rejected: .rejected
-                        case .unchanged: .unchanged
-                        }
-                    outcome.rowsLoaded = loaded.rowsLoaded
-                } else {
-                    var discard = DiscardingRowSink()
-                    let (validated, index) = try validator.validate(
-                        path: path,
-                        referrals: referrals,
-                        collectReferrals: collectReferrals && referrals == nil,
-                        sha256: digest.hex,
-                        sink: &discard,
-                        logger: logger
-                    )
-                    if let index { referrals = index }
-                    result = validated
-                    outcome.status = validated.status == .rejected ? .rejected : .validated
-                }
-                if let result {
-                    outcome.rowsRead = result.rows.read
-                    outcome.rowsQuarantined = result.rows.quarantined
-                    outcome.score = result.score.overall
-                    outcome.overQuarantineThreshold =
-                        result.rows.read > 0
-                        && Double(result.rows.quarantined) / Double(result.rows.read) > thresholds.quarantineShare
-                    if outcome.overQuarantineThreshold {
-                        logger.warning(
-                            "quarantine over threshold",
-                            metadata: [
-                                "file": "\(fileName)", "rows_quarantined": "\(result.rows.quarantined)",
-                                "rows_read": "\(result.rows.read)", "threshold": "\(thresholds.quarantineShare)",
-                            ]
-                        )
-                    }
-                    let trend = try scoreTrend(
-                        org: name?.orgCode,
-                        kind: name?.kind,
-                        period: name?.period,
-                        current: dryRun ? result : nil,
-                        periods: thresholds.trendPeriods,
-                        connection: connection
-                    )
-                    try writeReports(result, trend: trend, org: name?.orgCode, path: path, outbox: outbox)
-                }
-                if !dryRun { try archive.take(path, sha256: digest.hex) }
-            } catch let error as DatabaseError {
-                outcome.status = .failed
-                outcome.note = error.description
-                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
-            } catch let error as RehabError {
-                outcome.status = .failed
-                outcome.note = error.description
-                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
-            } catch {
-                outcome.status = .failed
-                outcome.note = "\(type(of: error))"
-                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(type(of: error))"])
-            }
-            logger.info(
-                "file processed",
-                metadata: [
-                    "file": "\(fileName)", "status": "\(outcome.status.rawValue)",
-                    "rows_read": "\(outcome.rowsRead)", "rows_loaded": "\(outcome.rowsLoaded)",
-                    "rows_quarantined": "\(outcome.rowsQuarantined)",
-                ]
-            )
-            return outcome
-        }
-    }
-
-    /// The extract files waiting in the inbox: visible regular files, in name order (partial uploads ending in
-    /// `.part` or `.tmp` are left for the next run).
+    /// The names in the inbox that may be extracts, in name order: hidden names and partial uploads (`.part`,
+    /// `.tmp`) are left for later. Whether each is a regular file is decided when it is opened (`FileIntake`).
     static func inboxFiles(_ inbox: String) throws -> [String] {
-        let manager = FileManager.default
         let names: [String]
         do {
-            names = try manager.contentsOfDirectory(atPath: inbox)
+            names = try FileManager.default.contentsOfDirectory(atPath: inbox)
         } catch {
             throw RehabError(.configuration, "Cannot read the inbox \(inbox): \(error.localizedDescription)")
         }
         return names.sorted().filter { name in
-            guard !name.hasPrefix("."), !name.hasSuffix(".part"), !name.hasSuffix(".tmp") else { return false }
-            var directory: ObjCBool = false
-            return manager.fileExists(atPath: "\(inbox)/\(name)", isDirectory: &directory) && !directory.boolValue
+            !name.hasPrefix(".") && !name.hasSuffix(".part") && !name.hasSuffix(".tmp")
         }.map { "\(inbox)/\($0)" }
     }
 
-    /// Makes `reference.expected_submissions` say what the pipeline file says, for the coverage figures.
-    static func syncExpectations(_ config: PipelineConfig, connection: borrowing Connection) throws {
-        let rows = config.expected.flatMap { e in e.kinds.map { (e.org, $0.rawValue, e.from, e.to) } }
-        try connection.transaction { tx in
-            try tx.query("DELETE FROM reference.expected_submissions")
-            guard !rows.isEmpty else { return }
-            try tx.query(
-                """
-                INSERT INTO reference.expected_submissions (org_code, kind, period_from, period_to)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
-                """,
-                [
-                    Connection.arrayLiteral(rows.map(\.0)), Connection.arrayLiteral(rows.map(\.1)),
-                    Connection.arrayLiteral(rows.map { $0.2.start.description }),
-                    Connection.arrayLiteral(rows.map { $0.3?.start.description }),
-                ]
-            )
-        }
-    }
-
-    /// Expected (trust, kind) pairs with no submission, in the periods this run saw and the latest period in the
-    /// database.
+    /// Expected (trust, kind) pairs with no submission, in the periods this run saw and the latest period with an
+    /// accepted submission.
     static func missingSubmissions(
         _ config: PipelineConfig,
         outcomes: [FileOutcome],
         connection: borrowing Connection
     ) throws -> [Missing] {
         guard !config.expected.isEmpty else { return [] }
-        var periods = Set(outcomes.compactMap { $0.period.flatMap(Period.init) })
-        if let latest = try connection.query("SELECT to_char(max(period), 'YYYY-MM') FROM audit.submissions").scalar,
-            let period = Period(latest)
-        {
-            periods.insert(period)
+        // Only files this run processed name a period: not one it skipped, nor one it could not process.
+        let processed = outcomes.filter { o in
+            switch o.status {
+            case .loaded, .superseded, .unchanged, .rejected, .validated: true
+            case .duplicate, .failed, .skipped, .changing: false
+            }
         }
-        var received = Set<String>()
-        for row in try connection.query(
-            "SELECT DISTINCT org_code, kind, to_char(period, 'YYYY-MM') FROM audit.submissions WHERE period IS NOT NULL"
-        ).rows {
-            received.insert("\(row[0] ?? "")|\(row[1] ?? "")|\(row[2] ?? "")")
-        }
-        for o in outcomes where o.status != .failed {
+        var periods = Set(processed.filter { $0.status != .rejected }.compactMap { $0.period.flatMap(Period.init) })
+        if let latest = try AuditStore.latestAcceptedPeriod(connection: connection) { periods.insert(latest) }
+        var received = try AuditStore.received(connection: connection)
+        for o in processed {
             if let org = o.org, let kind = o.kind, let period = o.period { received.insert("\(org)|\(kind)|\(period)") }
         }
         return periods.sorted().flatMap { period in
@@ -578,18 +452,13 @@ public enum RunJob {
         connection: borrowing Connection
     ) throws -> [ScorePoint] {
         guard let org, let kind, let period else { return [] }
-        var points = try connection.query(
-            """
-            SELECT to_char(period, 'YYYY-MM'), score, status FROM (
-                SELECT DISTINCT ON (period) period, score, status FROM audit.submissions
-                WHERE org_code = $1 AND kind = $2 AND period <= $3::date
-                ORDER BY period DESC, submission_id DESC
-            ) latest ORDER BY period DESC LIMIT $4
-            """,
-            [org, kind.rawValue, period.start.description, String(periods)]
-        ).rows.map {
-            ScorePoint(period: $0[0] ?? "", kind: kind.rawValue, score: $0[1].flatMap(Double.init), status: $0[2] ?? "")
-        }
+        var points = try AuditStore.scoreTrend(
+            org: org,
+            kind: kind,
+            through: period,
+            periods: periods,
+            connection: connection
+        ).map { ScorePoint(period: $0.period, kind: kind.rawValue, score: $0.score, status: $0.status) }
         if let current {
             points.removeAll { $0.period == period.description }
             points.append(
@@ -602,90 +471,5 @@ public enum RunJob {
             )
         }
         return Array(points.sorted { $0.period < $1.period }.suffix(periods))
-    }
-
-    /// The trust's validation reports in `outbox/<ORG>/` (files RehabCount cannot place go to `outbox/_unplaced/`).
-    static func writeReports(
-        _ result: ValidationResult,
-        trend: [ScorePoint],
-        org: String?,
-        path: String,
-        outbox: String
-    ) throws {
-        let folder = "\(outbox)/\(org ?? "_unplaced")"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let base = "\(folder)/\(ValidateJob.reportStem(path))"
-        try JSONReport.write(result, trend: trend, to: "\(base).json")
-        try HTMLReport.write(result, trend: trend, to: "\(base).html")
-    }
-
-    static func writeMetrics(_ outcome: Outcome, config: PipelineConfig, to path: String) throws {
-        var m = Metrics()
-        let pipeline = ("pipeline", config.name)
-        m.describe("rehabcount_last_run_rows_read", type: "gauge", "Rows read in the last run, by extract kind.")
-        m.describe("rehabcount_last_run_rows_loaded", type: "gauge", "Rows loaded in the last run, by extract kind.")
-        m.describe(
-            "rehabcount_last_run_rows_quarantined",
-            type: "gauge",
-            "Rows quarantined in the last run, by extract kind."
-        )
-        for kind in ExtractKind.allCases.map(\.rawValue) {
-            let files = outcome.files.filter { $0.kind == kind }
-            m.set(
-                "rehabcount_last_run_rows_read",
-                [pipeline, ("kind", kind)],
-                Double(files.map(\.rowsRead).reduce(0, +))
-            )
-            m.set(
-                "rehabcount_last_run_rows_loaded",
-                [pipeline, ("kind", kind)],
-                Double(files.map(\.rowsLoaded).reduce(0, +))
-            )
-            m.set(
-                "rehabcount_last_run_rows_quarantined",
-                [pipeline, ("kind", kind)],
-                Double(files.map(\.rowsQuarantined).reduce(0, +))
-            )
-        }
-        m.describe("rehabcount_last_run_submissions", type: "gauge", "Files in the last run, by outcome.")
-        for status in FileOutcome.Status.allCases {
-            m.set(
-                "rehabcount_last_run_submissions",
-                [pipeline, ("status", status.rawValue)],
-                Double(outcome.files.filter { $0.status == status }.count)
-            )
-        }
-        m.describe("rehabcount_missing_submissions", type: "gauge", "Expected submissions that have not arrived.")
-        m.set("rehabcount_missing_submissions", [pipeline], Double(outcome.missing.count))
-        m.describe("rehabcount_last_run_stage_seconds", type: "gauge", "Duration of each stage of the last run.")
-        for (stage, seconds) in outcome.stageSeconds {
-            m.set("rehabcount_last_run_stage_seconds", [pipeline, ("stage", stage)], seconds)
-        }
-        m.describe("rehabcount_last_run_exit_code", type: "gauge", "Exit code of the last run (0 = success).")
-        m.set("rehabcount_last_run_exit_code", [pipeline], Double(outcome.exitCode))
-        m.describe("rehabcount_last_run_timestamp_seconds", type: "gauge", "Unix time the last run finished.")
-        let now = Clock.secondsSinceEpoch().rounded()
-        m.set("rehabcount_last_run_timestamp_seconds", [pipeline], now)
-        // The last success survives failed runs: carry it over from the previous file when this run failed.
-        m.describe(
-            "rehabcount_last_success_timestamp_seconds",
-            type: "gauge",
-            "Unix time of the last run that processed every file."
-        )
-        let lastSuccess = outcome.exitCode == 0 ? now : previousSuccess(path) ?? 0
-        m.set("rehabcount_last_success_timestamp_seconds", [pipeline], lastSuccess)
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true
-        )
-        try FileOutput.write(m.text, toFile: path)
-    }
-
-    static func previousSuccess(_ path: String) -> Double? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("rehabcount_last_success_timestamp_seconds") {
-            return line.split(separator: " ").last.flatMap { Double($0) }
-        }
-        return nil
     }
 }

@@ -6,6 +6,8 @@ public enum CheckKind: String, Sendable, Codable, CaseIterable {
     // File structure.
     case file_name, period_not_future, unreadable, encoding, header, unterminated_quote, no_rows
     case blank_line, ragged_row, nul_byte, malformed_quote, oversized_row
+    // Every column of one row.
+    case nhs_number_elsewhere
     // One column of one row.
     case required, format, legacy_date_format, code_list, range, nhs_number_check
     case equals_file_org, known_trust, lsoa_known, date_in_period, date_not_after, date_not_before, unique
@@ -21,7 +23,7 @@ public enum CheckKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .file_name, .period_not_future, .unreadable, .encoding, .header, .unterminated_quote, .no_rows,
             .blank_line, .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .legacy_date_format,
-            .rejected_share:
+            .rejected_share, .nhs_number_elsewhere:
             true
         default:
             false

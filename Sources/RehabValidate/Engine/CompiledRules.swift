@@ -9,6 +9,8 @@ enum RowCheck {
     case codeList(column: Int)
     case range(column: Int)
     case nhsCheck(column: Int)
+    /// Every column but the NHS number's: indices into the plan's ints.
+    case nhsElsewhere(columns: Range<Int>)
     case equalsFileOrg(column: Int)
     case knownTrust(column: Int)
     case lsoaKnown(column: Int)
@@ -90,6 +92,10 @@ struct CompiledRules {
                 check = .range(column: try column(rule.column))
             case .nhs_number_check:
                 check = .nhsCheck(column: try column(rule.column))
+            case .nhs_number_elsewhere:
+                let start = builder.ints.count
+                builder.ints += contract.columns.indices.filter { contract.columns[$0].type != .nhs_number }
+                check = .nhsElsewhere(columns: start..<builder.ints.count)
             case .known_trust:
                 check = .knownTrust(column: try column(rule.column))
             case .lsoa_known:

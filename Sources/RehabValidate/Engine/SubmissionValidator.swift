@@ -148,6 +148,9 @@ struct ValidationRun {
     var findingColumns: [String] = []
     var headerCount = 0
     var headerOK = false
+    /// Set once a file-level rule has rejected the submission before its rows: they are checked and counted, and
+    /// none goes to the sink.
+    var rejectedBeforeRows = false
     var notEvaluated: Set<Int> = []
     var isUnreadable = false
     /// The CSV file's size, for sizing the id tables once instead of doubling them.
@@ -198,26 +201,36 @@ struct ValidationRun {
         try prepare(contract: contract)
 
         var fieldOfColumn: [Int?] = Array(repeating: nil, count: contract.columns.count)
-        var problems: [String] = []
+        /// Fields whose title is repeated or not the contract's.
+        var problems: [Int] = []
         var seen = Set<String>()
         for (field, title) in header.enumerated() {
             guard seen.insert(title).inserted else {
-                problems.append(title)
+                problems.append(field)
                 continue
             }
             if let c = contract.index(of: title) {
                 fieldOfColumn[c] = field
                 plan!.columns[c].field = field
             } else {
-                problems.append(title)
+                problems.append(field)
             }
         }
         let headerRule = compiled?.structure[.header]
         for (c, field) in fieldOfColumn.enumerated() where field == nil {
             if let headerRule { fileFindings.append((headerRule, c, nil, row.line)) }
         }
-        for title in problems {
-            findingColumns.append(title.isEmpty ? "(empty)" : String(title.prefix(64)))
+        // A title that is no contract's column name is named by its position, never by its text: a file without a
+        // header has a row of patient data in its place.
+        let known = Set(ExtractKind.allCases.flatMap { context.contracts[$0].columns.map(\.name) })
+        let shownHeader = header.enumerated().map { field, title in
+            known.contains(title) ? title : "column \(field + 1) of the header"
+        }
+        for field in problems {
+            let title = header[field]
+            findingColumns.append(
+                known.contains(title) ? "\(title) (repeated)" : "column \(field + 1) of the header (not a known column)"
+            )
             if let headerRule { fileFindings.append((headerRule, findingColumns.count - 1, nil, row.line)) }
         }
         headerOK = fieldOfColumn.allSatisfy { $0 != nil } && problems.isEmpty
@@ -227,9 +240,17 @@ struct ValidationRun {
                 fieldOfColumn[$0]
             }
         )
+        decideBeforeRows()
         try sink.begin(
-            RowLayout(header: header, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs)
+            RowLayout(header: shownHeader, contract: contract, fieldOfColumn: fieldOfColumn, nhsNumberFields: nhs)
         )
+    }
+
+    /// A file already rejected before its first row (its name, period or header) sends no row to the sink: nothing
+    /// of it could be loaded, and a row that does not fit the contract's columns must never reach COPY.
+    mutating func decideBeforeRows() {
+        guard let compiled else { return }
+        rejectedBeforeRows = fileFindings.contains { compiled.rules[$0.rule].severity == .file }
     }
 
     /// Prepares a run that has no header to go by: an empty or unreadable file.
@@ -238,6 +259,7 @@ struct ValidationRun {
         self.contract = contract
         try prepare(contract: contract)
         skipColumnRules()
+        decideBeforeRows()
         try sink.begin(RowLayout(header: [], contract: contract, fieldOfColumn: [], nhsNumberFields: []))
     }
 
@@ -334,7 +356,7 @@ struct ValidationRun {
 
         guard !rowFindings.isEmpty else {
             counts.passedRowChecks += 1
-            try sink.accepted(row)
+            if !rejectedBeforeRows { try sink.accepted(row) }
             return
         }
         var quarantine = false
@@ -358,10 +380,10 @@ struct ValidationRun {
             for (rule, _) in rowFindings where plan.severities[rule] >= .record {
                 if !reasons.contains(where: { $0.id == rules[rule].id }) { reasons.append(rules[rule]) }
             }
-            try sink.quarantined(row, reasons: reasons)
+            if !rejectedBeforeRows { try sink.quarantined(row, reasons: reasons) }
         } else {
             counts.passedRowChecks += 1
-            try sink.accepted(row)
+            if !rejectedBeforeRows { try sink.accepted(row) }
         }
     }
 
@@ -429,6 +451,12 @@ struct ValidationRun {
                 if cells[c].outOfRange { find(rule, c) }
             case .nhsCheck(let c):
                 if cells[c].state == .valid, !NHSNumber.hasValidCheckDigit(row[columns[c].field]) { find(rule, c) }
+            case .nhsElsewhere(let indices):
+                for i in indices {
+                    let c = plan.ints[i]
+                    let value = row[columns[c].field]
+                    if value.count == 10 || value.count == 12, NHSNumber.isValidInAnyForm(value) { find(rule, c) }
+                }
             case .equalsFileOrg(let c):
                 if cells[c].state != .empty, !row[columns[c].field].elementsEqual(plan.orgCode) { find(rule, c) }
             case .knownTrust(let c):

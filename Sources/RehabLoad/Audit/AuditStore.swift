@@ -1,0 +1,203 @@
+import RehabCore
+import RehabDatabase
+
+/// The audit trail's bookkeeping outside a submission's own load: runs, the nightly lock, expected and received
+/// submissions, score trends, how far the analysis has caught up, and the pseudonymisation key's fingerprint.
+///
+/// The statements live here, beside the loader that writes `audit.submissions`, so that the pipeline only says
+/// what to record and when.
+public enum AuditStore {
+    // MARK: - Runs
+
+    /// Records a run as running, with its connection's backend pid, and returns its id.
+    public static func beginRun(command: String, host: String, connection: borrowing Connection) throws -> Int64 {
+        guard
+            let id = try connection.query(
+                "INSERT INTO audit.runs (command, host, backend_pid) VALUES ($1, $2, pg_backend_pid()) RETURNING run_id",
+                [command, host]
+            ).scalar.flatMap({ Int64($0) })
+        else { throw DatabaseError(kind: .server, summary: "Could not record the run in audit.runs") }
+        return id
+    }
+
+    /// Marks a run finished.
+    public static func finishRun(_ runID: Int64, succeeded: Bool, connection: borrowing Connection) throws {
+        try connection.query(
+            "UPDATE audit.runs SET finished_at = now(), status = $2 WHERE run_id = $1::bigint AND status = 'running'",
+            [String(runID), succeeded ? "succeeded" : "failed"]
+        )
+    }
+
+    /// Marks failed every run left `running` by a process that died: its backend is gone (or, from before
+    /// backend pids were recorded, it is older than a day).
+    ///
+    /// - Returns: the ids of the runs marked.
+    @discardableResult
+    public static func failAbandonedRuns(connection: borrowing Connection) throws -> [Int64] {
+        try connection.query(
+            """
+            UPDATE audit.runs r SET status = 'failed', finished_at = greatest(now(), r.started_at)
+            WHERE r.status = 'running'
+              AND CASE WHEN r.backend_pid IS NULL THEN r.started_at < now() - interval '1 day'
+                       ELSE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid)
+                            OR r.backend_pid = pg_backend_pid() END
+            RETURNING r.run_id
+            """
+        ).rows.compactMap { $0[0].flatMap { Int64($0) } }
+    }
+
+    /// The single-run lock of the nightly pipeline: ('RCNT', 3) in the two-integer advisory lock space.
+    static let runLock = (Int32(1_380_142_676), Int32(3))
+
+    /// Takes the nightly pipeline's lock if no other run holds it.
+    public static func tryRunLock(connection: borrowing Connection) throws -> Bool {
+        try connection.query(
+            "SELECT pg_try_advisory_lock($1::integer, $2::integer)",
+            [String(runLock.0), String(runLock.1)]
+        ).scalar == "t"
+    }
+
+    /// Releases the nightly pipeline's lock.
+    public static func releaseRunLock(connection: borrowing Connection) {
+        _ = try? connection.query(
+            "SELECT pg_advisory_unlock($1::integer, $2::integer)",
+            [String(runLock.0), String(runLock.1)]
+        )
+    }
+
+    // MARK: - Expected and received submissions
+
+    /// One expected (trust, kind) from a period, until a period or for ever.
+    public struct Expectation: Sendable {
+        public var org: String
+        public var kind: ExtractKind
+        public var from: Period
+        public var to: Period?
+
+        public init(org: String, kind: ExtractKind, from: Period, to: Period?) {
+            self.org = org
+            self.kind = kind
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// Makes `reference.expected_submissions` hold exactly these, for the coverage figures.
+    public static func replaceExpectations(_ rows: [Expectation], connection: borrowing Connection) throws {
+        try connection.transaction { tx in
+            try tx.query("DELETE FROM reference.expected_submissions")
+            guard !rows.isEmpty else { return }
+            try tx.query(
+                """
+                INSERT INTO reference.expected_submissions (org_code, kind, period_from, period_to)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[])
+                """,
+                [
+                    Connection.arrayLiteral(rows.map(\.org)), Connection.arrayLiteral(rows.map(\.kind.rawValue)),
+                    Connection.arrayLiteral(rows.map { $0.from.start.description }),
+                    Connection.arrayLiteral(rows.map { $0.to?.start.description }),
+                ]
+            )
+        }
+    }
+
+    /// Every (trust, kind, period) with a submission on record, rejected or not, as `ORG|kind|YYYY-MM`.
+    public static func received(connection: borrowing Connection) throws -> Set<String> {
+        Set(
+            try connection.query(
+                """
+                SELECT DISTINCT org_code || '|' || kind || '|' || to_char(period, 'YYYY-MM')
+                FROM audit.submissions WHERE period IS NOT NULL AND kind IS NOT NULL AND org_code IS NOT NULL
+                """
+            ).rows.compactMap { $0[0] }
+        )
+    }
+
+    /// The latest period with an accepted submission: a rejected file (a mistyped future month, say) never moves
+    /// it.
+    public static func latestAcceptedPeriod(connection: borrowing Connection) throws -> Period? {
+        try connection.query(
+            "SELECT to_char(max(period), 'YYYY-MM') FROM audit.submissions WHERE status <> 'rejected'"
+        ).scalar.flatMap(Period.init)
+    }
+
+    /// A trust's score for one kind in each of its latest periods up to `period`: the latest submission of each.
+    public static func scoreTrend(
+        org: String,
+        kind: ExtractKind,
+        through period: Period,
+        periods: Int,
+        connection: borrowing Connection
+    ) throws -> [(period: String, score: Double?, status: String)] {
+        try connection.query(
+            """
+            SELECT to_char(period, 'YYYY-MM'), score, status FROM (
+                SELECT DISTINCT ON (period) period, score, status FROM audit.submissions
+                WHERE org_code = $1 AND kind = $2 AND period <= $3::date
+                ORDER BY period DESC, submission_id DESC
+            ) latest ORDER BY period DESC LIMIT $4
+            """,
+            [org, kind.rawValue, period.start.description, String(periods)]
+        ).rows.map { (period: $0[0] ?? "", score: $0[1].flatMap(Double.init), status: $0[2] ?? "") }
+    }
+
+    // MARK: - The analysis's high-water mark
+
+    /// The latest submission on record, and the latest the analysis has seen: the analysis is behind when the
+    /// first is greater.
+    public static func analysisBacklog(connection: borrowing Connection) throws -> (latest: Int64, seen: Int64) {
+        let row = try connection.query(
+            """
+            SELECT (SELECT coalesce(max(submission_id), 0) FROM audit.submissions),
+                   (SELECT coalesce(max(seen_submission_id), 0) FROM audit.analysis_state)
+            """
+        ).rows.first
+        return (row?[0].flatMap { Int64($0) } ?? 0, row?[1].flatMap { Int64($0) } ?? 0)
+    }
+
+    /// Records that the analysis now includes every submission up to `submissionID`.
+    public static func markAnalysed(through submissionID: Int64, runID: Int64?, connection: borrowing Connection)
+        throws
+    {
+        try connection.query(
+            """
+            INSERT INTO audit.analysis_state (only_row, seen_submission_id, refreshed_at, run_id)
+            VALUES (true, $1::bigint, now(), $2::bigint)
+            ON CONFLICT (only_row) DO UPDATE SET seen_submission_id = excluded.seen_submission_id,
+                refreshed_at = excluded.refreshed_at, run_id = excluded.run_id
+            """,
+            [String(submissionID), runID.map(String.init)]
+        )
+    }
+
+    // MARK: - One pseudonymisation key
+
+    /// Records the key's fingerprint at the first load, and refuses any other key after that.
+    ///
+    /// - Throws: `RehabError.Code.pseudonymKey` when the database's patient keys were made under another key.
+    public static func requireKey(_ pseudonymiser: Pseudonymiser, runID: Int64?, connection: borrowing Connection)
+        throws
+    {
+        let fingerprint = pseudonymiser.fingerprint
+        let recorded = try connection.query(
+            """
+            INSERT INTO audit.pseudonym_key (only_row, fingerprint, run_id) VALUES (true, $1, $2::bigint)
+            ON CONFLICT (only_row) DO UPDATE SET only_row = true
+            RETURNING fingerprint
+            """,
+            [fingerprint, runID.map(String.init)]
+        ).scalar
+        guard recorded == fingerprint else {
+            throw RehabError(
+                .pseudonymKey,
+                "The pseudonymisation key (\(pseudonymiser.keySource.rawValue)) is not the one this database's "
+                    + "patient keys were made with (key fingerprint \(fingerprint.prefix(8))…, the database's "
+                    + "\(recorded?.prefix(8) ?? "?")…). Loading under it would give every patient a new key, "
+                    + "matching no earlier month; nothing was loaded.",
+                hint: "Use the key the earlier loads used (REHABCOUNT_PSEUDONYM_KEY, REHABCOUNT_PSEUDONYM_KEY_FILE or "
+                    + "--pseudonym-key-file). To change the key on purpose, see \"Changing the pseudonymisation "
+                    + "key\" in docs/operations.md."
+            )
+        }
+    }
+}

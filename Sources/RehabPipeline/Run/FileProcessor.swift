@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import RehabCore
+import RehabDatabase
+import RehabIngest
+import RehabLoad
+import RehabReport
+import RehabValidate
+
+extension RunJob {
+    /// Takes, validates, loads, reports and archives one inbox file, containing its failure to that file.
+    struct FileProcessor: Sendable {
+        let validator: SubmissionValidator
+        /// nil, with `lookup`, when the run does not load (a dry run, or no load stage).
+        let loader: SubmissionLoader?
+        /// nil when the run does not load (a dry run, or no load stage).
+        let lookup: ReferenceLookup?
+        let archive: Archive
+        /// This run's private folder for the copies it works on.
+        let staging: String
+        let outbox: String
+        let runID: Int64
+        let dryRun: Bool
+        let thresholds: PipelineConfig.Thresholds
+        let logger: Logger
+
+        /// The outcome of a file that could not be started.
+        func unprocessed(_ path: String, reason: String) -> FileOutcome {
+            var outcome = Self.outcome(of: path)
+            outcome.note = reason
+            logger.error("file failed", metadata: ["file": "\(outcome.file)", "error": "\(reason)"])
+            return outcome
+        }
+
+        /// A failed outcome with what the file name says.
+        static func outcome(of path: String) -> FileOutcome {
+            let fileName = ValidateJob.fileName(path)
+            let name = SubmissionName(fileName: fileName)
+            return FileOutcome(
+                file: fileName,
+                org: name?.orgCode,
+                kind: name?.kind.rawValue,
+                period: name?.period.description,
+                status: .failed,
+                rowsRead: 0,
+                rowsLoaded: 0,
+                rowsQuarantined: 0
+            )
+        }
+
+        /// - Parameters:
+        ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
+        ///     group's first) when `collectReferrals` (the group has contacts), for the cross-file rules.
+        func process(
+            _ path: String,
+            referrals: inout ReferralIndex?,
+            collectReferrals: Bool,
+            connection: borrowing Connection
+        ) -> FileOutcome {
+            var outcome = Self.outcome(of: path)
+            let fileName = outcome.file
+            let name = SubmissionName(fileName: fileName)
+            do {
+                // The one read of the inbox path: everything after works on the private copy.
+                let copy: FileIntake.Copy
+                switch try FileIntake.copy(path, to: "\(staging)/\(fileName)") {
+                case .copied(let taken):
+                    copy = taken
+                case .refused(let reason):
+                    outcome.status = .skipped
+                    outcome.note = reason
+                    logger.warning("inbox entry skipped", metadata: ["file": "\(fileName)", "reason": "\(reason)"])
+                    return outcome
+                case .changing:
+                    outcome.status = .changing
+                    outcome.note = "still being written; left for the next run"
+                    logger.warning("file changed while read: left for the next run", metadata: ["file": "\(fileName)"])
+                    return outcome
+                }
+                defer { unlink(copy.path) }
+
+                if let when = archive.archived(sha256: copy.sha256, name: fileName) {
+                    outcome.status = .duplicate
+                    outcome.note = "identical to the file of this name archived \(ISO8601DateFormatter().string(from: when))"
+                    if !dryRun { FileIntake.remove(path, ifStill: copy) }
+                    logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
+                    return outcome
+                }
+                let result: ValidationResult?
+                if let lookup, let loader {
+                    let (loaded, index) = try loader.load(
+                        path: copy.path,
+                        runID: runID,
+                        referrals: referrals,
+                        collectReferrals: collectReferrals && referrals == nil,
+                        sha256: copy.sha256,
+                        lookup: lookup,
+                        connection: connection,
+                        logger: logger
+                    )
+                    if let index { referrals = index }
+                    result = loaded.result
+                    outcome.status =
+                        switch loaded.action {
+                        case .loaded: .loaded
+                        case .superseded: .superseded
+                        case .rejected: .rejected
+                        case .unchanged: .unchanged
+                        }
+                    outcome.rowsLoaded = loaded.rowsLoaded
+                } else {
+                    var discard = DiscardingRowSink()
+                    let (validated, index) = try validator.validate(
+                        path: copy.path,
+                        referrals: referrals,
+                        collectReferrals: collectReferrals && referrals == nil,
+                        sha256: copy.sha256,
+                        sink: &discard,
+                        logger: logger
+                    )
+                    if let index { referrals = index }
+                    result = validated
+                    outcome.status = validated.status == .rejected ? .rejected : .validated
+                }
+                if let result {
+                    outcome.rowsRead = result.rows.read
+                    outcome.rowsQuarantined = result.rows.quarantined
+                    outcome.score = result.score.overall
+                    outcome.overQuarantineThreshold =
+                        result.rows.read > 0
+                        && Double(result.rows.quarantined) / Double(result.rows.read) > thresholds.quarantineShare
+                    if outcome.overQuarantineThreshold {
+                        logger.warning(
+                            "quarantine over threshold",
+                            metadata: [
+                                "file": "\(fileName)", "rows_quarantined": .stringConvertible(result.rows.quarantined),
+                                "rows_read": .stringConvertible(result.rows.read),
+                                "threshold": .stringConvertible(thresholds.quarantineShare),
+                            ]
+                        )
+                    }
+                    let trend = try scoreTrend(
+                        org: name?.orgCode,
+                        kind: name?.kind,
+                        period: name?.period,
+                        current: dryRun ? result : nil,
+                        periods: thresholds.trendPeriods,
+                        connection: connection
+                    )
+                    try writeReports(result, trend: trend, org: name?.orgCode, fileName: fileName)
+                }
+                if !dryRun {
+                    try archive.keep(copy, name: fileName)
+                    FileIntake.remove(path, ifStill: copy)
+                }
+            } catch let error as DatabaseError {
+                outcome.status = .failed
+                outcome.note = error.description
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
+            } catch let error as RehabError {
+                outcome.status = .failed
+                outcome.note = error.description
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(error)"])
+            } catch {
+                outcome.status = .failed
+                outcome.note = "\(type(of: error))"
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(type(of: error))"])
+            }
+            logger.info(
+                "file processed",
+                metadata: [
+                    "file": "\(fileName)", "status": "\(outcome.status.rawValue)",
+                    "rows_read": .stringConvertible(outcome.rowsRead),
+                    "rows_loaded": .stringConvertible(outcome.rowsLoaded),
+                    "rows_quarantined": .stringConvertible(outcome.rowsQuarantined),
+                ]
+            )
+            return outcome
+        }
+
+        /// The trust's validation reports in `outbox/<ORG>/` (files RehabCount cannot place go to
+        /// `outbox/_unplaced/`).
+        func writeReports(_ result: ValidationResult, trend: [ScorePoint], org: String?, fileName: String) throws {
+            let folder = "\(outbox)/\(org ?? "_unplaced")"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let base = "\(folder)/\(ValidateJob.reportStem(fileName))"
+            try JSONReport.write(result, trend: trend, to: "\(base).json")
+            try HTMLReport.write(result, trend: trend, to: "\(base).html")
+        }
+    }
+}

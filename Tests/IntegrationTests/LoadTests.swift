@@ -274,7 +274,7 @@ struct LoadTests {
 
 /// The real `rehabcount` binary, started in the background.
 enum CLI {
-    static func start(_ arguments: [String]) throws -> Process {
+    static func start(_ arguments: [String], configure: (Process) -> Void = { _ in }) throws -> Process {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
             "rehabcount"
         )
@@ -287,6 +287,7 @@ enum CLI {
         process.currentDirectoryURL = URL(fileURLWithPath: LoadFixtures.root)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        configure(process)
         try process.run()
         return process
     }

@@ -6,7 +6,7 @@ import RehabSample
 import Testing
 
 /// A pipeline in a folder of its own: inbox, archive, outbox, reports and metrics, with absolute paths.
-private struct PipelineFolder {
+struct PipelineFolder {
     let root: String
     let file: String
     var inbox: String { "\(root)/inbox" }
@@ -42,17 +42,28 @@ private struct PipelineFolder {
         }
     }
 
-    func run(_ db: borrowing TestDatabase, dryRun: Bool = false) throws -> RunJob.Outcome {
+    func run(_ db: borrowing TestDatabase, dryRun: Bool = false, keyFile: String = LoadFixtures.keyFile) throws
+        -> RunJob.Outcome
+    {
+        try run(database: try db.url(), dryRun: dryRun, keyFile: keyFile)
+    }
+
+    func run(database: String, dryRun: Bool = false, keyFile: String = LoadFixtures.keyFile) throws -> RunJob.Outcome {
         try RunJob.run(
             .init(
                 pipeline: file,
                 dryRun: dryRun,
-                database: try db.url(),
-                pseudonymKeyFile: LoadFixtures.keyFile,
+                database: database,
+                pseudonymKeyFile: keyFile,
                 layout: LoadFixtures.layout
             ),
             logger: LoadFixtures.logger
         )
+    }
+
+    /// Writes a file into the inbox.
+    func put(_ name: String, _ text: String) throws {
+        try text.write(toFile: "\(inbox)/\(name)", atomically: true, encoding: .utf8)
     }
 
     /// The value of a metric line, e.g. `rehabcount_last_run_submissions{pipeline="test-night",status="loaded"}`.

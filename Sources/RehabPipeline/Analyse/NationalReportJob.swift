@@ -54,7 +54,7 @@ public enum NationalReportJob {
         let chosen: String
         if let period {
             chosen = period.start.description
-        } else if let latest = try connection.query("SELECT max(period)::text FROM \(source).access").scalar {
+        } else if let latest = try latestPeriod(source: source, connection: connection) {
             chosen = latest
         } else {
             throw RehabError(
@@ -93,5 +93,11 @@ public enum NationalReportJob {
         try FileOutput.write(html, toFile: page)
         logger.info("national report written", metadata: ["page": "\(page)", "source": "\(source)"])
         return Written(page: page, csvFiles: csvFiles, period: chosen)
+    }
+
+    /// The latest period with access figures in `source` (`published` or `analysis`), or nil when there are none
+    /// yet (only workforce has been loaded, say).
+    static func latestPeriod(source: String, connection: borrowing Connection) throws -> String? {
+        try connection.query("SELECT max(period)::text FROM \(source).access").scalar
     }
 }

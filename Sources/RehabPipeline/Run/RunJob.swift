@@ -361,7 +361,11 @@ public enum RunJob {
                 mark = now
             }
         }
-        if analysed, config.stages.contains(.report) {
+        if analysed, config.stages.contains(.report),
+            try NationalReportJob.latestPeriod(source: "published", connection: connection) == nil
+        {
+            logger.info("no referral figures yet: the national report is not written")
+        } else if analysed, config.stages.contains(.report) {
             national = try NationalReportJob.run(
                 connection: connection,
                 source: "published",

@@ -395,4 +395,86 @@ private func unreadable(_ url: URL) -> RehabError? {
         #expect(result.summary.sha256 == expected)
         #expect(result.summary.sha256?.count == 64)
     }
+
+    // MARK: Bombs
+
+    @Test("A sheet that inflates far past its file's size is unreadable, read in bounded memory")
+    func inflationBomb() throws {
+        // About 100 KB of ZIP holding 96 MiB of sheet XML: whitespace between rows.
+        let head = Data(sheetXML(#"<row r="1"><c r="A1" t="inlineStr"><is><t>referral_id</t></is></c></row>"#).utf8)
+        let cut = head.range(of: Data("</sheetData>".utf8))!.lowerBound
+        let prefix = head[..<cut]
+        let suffix = head[cut...]
+        let filler = 96 << 20
+        let total = prefix.count + filler + suffix.count
+        let spaces = Data(repeating: 0x20, count: 1 << 16)
+        let url = try makeWorkbook(standardParts().filter { $0.0 != "xl/worksheets/sheet1.xml" })
+        let archive = try Archive(url: url, accessMode: .update)
+        try archive.addEntry(
+            with: "xl/worksheets/sheet1.xml",
+            type: .file,
+            uncompressedSize: Int64(total),
+            compressionMethod: .deflate,
+            provider: { position, size in
+                var chunk = Data()
+                var at = Int(position)
+                while chunk.count < size {
+                    if at < prefix.count {
+                        chunk.append(prefix[(prefix.startIndex + at)..<min(prefix.endIndex, prefix.startIndex + at + size - chunk.count)])
+                    } else if at < prefix.count + filler {
+                        chunk.append(spaces.prefix(min(size - chunk.count, prefix.count + filler - at)))
+                    } else {
+                        let start = suffix.startIndex + at - prefix.count - filler
+                        chunk.append(suffix[start..<min(suffix.endIndex, start + size - chunk.count)])
+                    }
+                    at = Int(position) + chunk.count
+                }
+                return chunk
+            }
+        )
+        let fileBytes = try Data(contentsOf: url).count
+        #expect(fileBytes < 1 << 20)
+        let before = peakResidentBytes()
+        let error = try #require(unreadable(url))
+        #expect(error.message.contains("expands to more than 64 MiB"))
+        // Never more than a few MiB above where it started: the part was never held whole.
+        #expect(peakResidentBytes() - before < 32 << 20)
+        #expect(XLSXReader.expansionBudget(fileBytes: fileBytes) == 64 << 20)
+    }
+
+    @Test("Cells repeating one huge shared string are cut at the row limit and stopped by the budget")
+    func sharedStringAmplification() throws {
+        let big = String(repeating: "x", count: 2 << 20)
+        let strings = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <sst xmlns="\(mainNS)" count="2" uniqueCount="2"><si><t>referral_id</t></si><si><t>\(big)</t></si></sst>
+            """
+        // A header, then two rows that each repeat the 2 MiB string: cut to 1 MiB and flagged.
+        let rows = #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
+            + (2...3).map { #"<row r="\#($0)"><c r="A\#($0)" t="s"><v>1</v></c></row>"# }.joined()
+        var parts = standardParts(sheet1: sheetXML(rows))
+        parts.removeAll { $0.0 == "xl/sharedStrings.xml" }
+        parts.append(("xl/sharedStrings.xml", strings))
+        let result = try readAll(try makeWorkbook(parts))
+        #expect(result.rows.count == 3)
+        #expect(result.rows[1].issues.contains(.oversized) && result.rows[1].fields[0].utf8.count == 1 << 20)
+
+        // Forty rows of it pass the workbook's budget: unreadable, whatever the quarantine would have been.
+        let many = #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
+            + (2...41).map { #"<row r="\#($0)"><c r="A\#($0)" t="s"><v>1</v></c></row>"# }.joined()
+        parts.removeAll { $0.0 == "xl/worksheets/sheet1.xml" }
+        parts.append(("xl/worksheets/sheet1.xml", sheetXML(many)))
+        let error = try #require(unreadable(try makeWorkbook(parts)))
+        #expect(error.message.contains("expands to more than"))
+        #expect(!error.message.contains("xxxx"))
+    }
+}
+
+/// The process's peak resident set so far (VmHWM), in bytes.
+private func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return (Int(line.split(separator: " ")[1]) ?? 0) * 1024
+    }
+    return 0
 }

@@ -20,15 +20,33 @@ import FoundationXML
 ///
 /// The small parts (workbook, relationships, styles) are decoded with XMLCoder. The sheet and the shared strings
 /// are parsed with a streaming `XMLParser` instead: XMLCoder builds a tree of the whole document, which is slow
-/// for a large sheet, and on Linux it fails outright on a part over 10 MB (libxml2's single-chunk limit). The
-/// uncompressed XML of the sheet and the shared strings are held in memory while they are parsed; rows are
+/// for a large sheet, and on Linux it fails outright on a part over 10 MB (libxml2's single-chunk limit). Rows are
 /// streamed out one at a time through a reused buffer.
+///
+/// A workbook is a ZIP package, and a few kilobytes of it can claim gigabytes of XML. Memory stays bounded whatever
+/// the workbook: the sheet and shared strings are inflated to a private temporary file as they are read and parsed
+/// from there, never held whole; every part inflated, and every cell byte a shared string expands to, counts
+/// against one budget per workbook (`expansionBudget`); the shared strings held in memory have a budget of their
+/// own; and a row is cut at the same byte length as a CSV row and flagged `oversized`. A workbook past a budget is
+/// unreadable, with a message that says which limit it passed.
 public struct XLSXReader: TableSource {
     let path: String
+    let maxRowBytes: Int
 
-    public init(path: String) {
+    /// - Parameter maxRowBytes: a row longer than this is cut short and flagged `oversized`, as in `CSVReader`.
+    public init(path: String, maxRowBytes: Int = 1 << 20) {
         self.path = path
+        self.maxRowBytes = maxRowBytes
     }
+
+    /// Uncompressed bytes a workbook of `fileBytes` may expand to: 50 times its size, at least 64 MiB and at most
+    /// 4 GiB. Real extracts inflate 5 to 20 times; a decompression bomb, hundreds or thousands of times.
+    public static func expansionBudget(fileBytes: Int) -> Int {
+        min(max(fileBytes.multipliedReportingOverflow(by: 50).partialValue, 64 << 20), 4 << 30)
+    }
+
+    /// The most shared-string text held in memory at once.
+    public static let maxSharedStringBytes = 64 << 20
 
     public func read(onBlankLine: (Int) throws -> Void, onRow: (TableRow) throws -> Void) throws -> TableSummary {
         var summary = TableSummary()
@@ -36,7 +54,7 @@ public struct XLSXReader: TableSource {
         summary.bytesRead = size
         summary.sha256 = sha256
 
-        let package = try XLSXPackage(path: path)
+        let package = try XLSXPackage(path: path, budget: Self.expansionBudget(fileBytes: size))
         let workbook = try package.workbook()
         let sharedStrings = try package.sharedStrings(at: workbook.sharedStringsPath)
         let dateStyles = try package.dateStyles(at: workbook.stylesPath)
@@ -44,7 +62,9 @@ public struct XLSXReader: TableSource {
         let handler = SheetHandler(
             sharedStrings: sharedStrings,
             dateStyles: dateStyles,
-            date1904: workbook.date1904
+            date1904: workbook.date1904,
+            budget: package.budget,
+            maxRowBytes: maxRowBytes
         )
         try withoutActuallyEscaping(onRow) { onRow in
             try withoutActuallyEscaping(onBlankLine) { onBlankLine in
@@ -81,18 +101,40 @@ struct WorkbookLayout {
     var date1904: Bool
 }
 
+/// How many more uncompressed bytes a workbook may expand to, shared by its parts and its cells.
+final class ExpansionBudget {
+    let limit: Int
+    private(set) var used = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts `bytes`; false once the budget is spent.
+    func spend(_ bytes: Int) -> Bool {
+        used += bytes
+        return used <= limit
+    }
+
+    /// Why a workbook was refused, in words without its contents.
+    var exceeded: String {
+        "it expands to more than \(limit >> 20) MiB of XML and text, far more than a workbook of its size holds "
+            + "(a damaged file or a decompression bomb)"
+    }
+}
+
 /// An opened .xlsx file. Every failure is reported as an unreadable workbook, in words that never quote cell
 /// contents.
 struct XLSXPackage {
     static let hint = "Save it again from Excel as .xlsx, or export CSV."
-    /// The largest uncompressed part read into memory.
-    static let maxPartBytes: UInt64 = 2 << 30
+    /// The largest small part (workbook, relationships, styles) decoded in memory.
+    static let maxSmallPartBytes = 32 << 20
 
     let archive: Archive
     let fileName: String
+    let budget: ExpansionBudget
 
-    init(path: String) throws {
+    init(path: String, budget: Int = XLSXReader.expansionBudget(fileBytes: 0)) throws {
         let url = URL(fileURLWithPath: path)
+        self.budget = ExpansionBudget(limit: budget)
         fileName = url.lastPathComponent
         do {
             archive = try Archive(url: url, accessMode: .read)
@@ -122,35 +164,77 @@ struct XLSXPackage {
         return magic == Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
     }
 
-    /// The uncompressed bytes of a part, or nil when the package has no such part.
-    func data(of partPath: String) throws -> Data? {
-        guard let entry = archive[partPath], entry.type == .file else { return nil }
-        guard entry.uncompressedSize <= Self.maxPartBytes else {
-            throw failure("\(partPath) is too large to read (over 2 GiB uncompressed)")
-        }
-        var data = Data()
-        data.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 28)))  // a claim, not a promise
-        var tooLarge = false
+    /// Inflates a part, chunk by chunk, to `consume`, within the workbook's budget and at most `limit` bytes.
+    ///
+    /// - Returns: false when the package has no such part.
+    func extract(_ partPath: String, limit: Int? = nil, _ consume: (Data) throws -> Void) throws -> Bool {
+        guard let entry = archive[partPath], entry.type == .file else { return false }
+        // The sizes in a ZIP header are only claims: the bytes are counted as they come.
+        var reason: String?
         let crc: CRC32
         do {
+            var size = 0
             crc = try archive.extract(
                 entry,
                 consumer: { chunk in
-                    // The sizes in a ZIP header are only claims: stop if the data runs past the limit anyway.
-                    guard UInt64(data.count + chunk.count) <= Self.maxPartBytes else {
-                        tooLarge = true
+                    size += chunk.count
+                    if let limit, size > limit {
+                        reason = "\(partPath) is too large (over \(limit >> 20) MiB uncompressed)"
                         throw CocoaError(.fileReadTooLarge)
                     }
-                    data.append(chunk)
+                    guard budget.spend(chunk.count) else {
+                        reason = budget.exceeded
+                        throw CocoaError(.fileReadTooLarge)
+                    }
+                    try consume(chunk)
                 }
             )
+        } catch let error as RehabError {
+            throw error
         } catch {
-            throw failure(
-                tooLarge ? "\(partPath) is too large to read (over 2 GiB uncompressed)" : "\(partPath) is damaged"
-            )
+            throw failure(reason ?? "\(partPath) is damaged")
         }
         guard crc == entry.checksum else { throw failure("\(partPath) is damaged (checksum mismatch)") }
+        return true
+    }
+
+    /// The uncompressed bytes of a small part, or nil when the package has no such part.
+    func data(of partPath: String) throws -> Data? {
+        var data = Data()
+        guard try extract(partPath, limit: Self.maxSmallPartBytes, { data.append($0) }) else { return nil }
         return data
+    }
+
+    /// Inflates a part into a new temporary file readable by this user only, for parsing from disk.
+    ///
+    /// - Returns: the file's path, or nil when the package has no such part. The caller removes it.
+    func spool(_ partPath: String) throws -> String? {
+        let path = TemporaryFiles.path(kind: .xlsx, suffix: ".xml")
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw RehabError(.output, "Cannot create a temporary file in \(NSTemporaryDirectory()): \(String(cString: strerror(errno))).")
+        }
+        var kept = false
+        defer {
+            close(fd)
+            if !kept { unlink(path) }
+        }
+        let found = try extract(partPath) { chunk in
+            try chunk.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw RehabError(.output, "Cannot write a temporary file: \(String(cString: strerror(errno))).")
+                    }
+                    offset += n
+                }
+            }
+        }
+        guard found else { return nil }
+        kept = true
+        return path
     }
 
     /// Decodes a small part with XMLCoder.
@@ -230,19 +314,23 @@ struct XLSXPackage {
     /// The shared string table.
     func sharedStrings(at partPath: String?) throws -> [String] {
         guard let partPath else { return [] }
-        let handler = SharedStringsHandler()
+        let handler = SharedStringsHandler(maxBytes: XLSXReader.maxSharedStringBytes)
         try parse(partPath, with: handler, required: false)
         return handler.strings
     }
 
-    /// Streams a part through an `XMLParser`.
+    /// Streams a part through an `XMLParser`, from a temporary file: the part is never in memory whole.
     func parse(_ partPath: String, with handler: some StreamingHandler, required: Bool = true) throws {
-        guard let data = try data(of: partPath) else {
+        guard let spooled = try spool(partPath) else {
             if required { throw failure("it has no worksheet at \(partPath)") }
             return
         }
+        defer { unlink(spooled) }
+        guard let stream = InputStream(fileAtPath: spooled) else {
+            throw RehabError(.unreadableFile, "Cannot read back a temporary file of \(fileName).")
+        }
         // From a stream, so that libxml2 gets the document in chunks: in one piece it rejects 10 MB or more.
-        let parser = XMLParser(stream: InputStream(data: data))
+        let parser = XMLParser(stream: stream)
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = handler
@@ -491,6 +579,14 @@ final class SharedStringsHandler: NSObject, StreamingHandler {
     var failure: (any Error)?
     var invalidReason: String?
     var strings: [String] = []
+    /// The most text the table may hold.
+    let maxBytes: Int
+    var bytes = 0
+
+    init(maxBytes: Int) {
+        self.maxBytes = maxBytes
+        super.init()
+    }
     var inItem = false
     var phoneticDepth = 0
     var capturing = false
@@ -519,6 +615,10 @@ final class SharedStringsHandler: NSObject, StreamingHandler {
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         switch elementName {
         case "si":
+            bytes += item.utf8.count + 16
+            guard bytes <= maxBytes else {
+                return stop(parser, invalid: "its shared strings hold more than \(maxBytes >> 20) MiB of text")
+            }
             strings.append(NumberFormat.unescape(item))
             inItem = false
         case "rPh":
@@ -531,7 +631,11 @@ final class SharedStringsHandler: NSObject, StreamingHandler {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if capturing { item += string }
+        guard capturing, !stopped else { return }
+        item += string
+        if item.utf8.count > maxBytes {
+            stop(parser, invalid: "its shared strings hold more than \(maxBytes >> 20) MiB of text")
+        }
     }
 
     func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
@@ -586,11 +690,25 @@ final class SheetHandler: NSObject, StreamingHandler {
     var endsCapacity = 64
     var fieldCount = 0
     var issues: RowIssues = []
+    /// A cell of the current row had more text than a row may.
+    var cellCut = false
 
-    init(sharedStrings: [String], dateStyles: [Bool], date1904: Bool) {
+    /// The workbook's expansion budget: a shared string counts each time a cell repeats it.
+    let budget: ExpansionBudget
+    let maxRowBytes: Int
+
+    init(
+        sharedStrings: [String],
+        dateStyles: [Bool],
+        date1904: Bool,
+        budget: ExpansionBudget = ExpansionBudget(limit: .max),
+        maxRowBytes: Int = 1 << 20
+    ) {
         self.sharedStrings = sharedStrings
         self.dateStyles = dateStyles
         self.date1904 = date1904
+        self.budget = budget
+        self.maxRowBytes = maxRowBytes
         fieldBytes = .allocate(capacity: fieldCapacity)
         ends = .allocate(capacity: endsCapacity)
         super.init()
@@ -690,11 +808,14 @@ final class SheetHandler: NSObject, StreamingHandler {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if capturing { text += string }
+        guard capturing else { return }
+        // A cell's own text is held only up to the row limit; the row is flagged when it was cut.
+        if text.utf8.count < maxRowBytes { text += string } else { cellCut = true }
     }
 
     func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        if capturing { text += String(decoding: CDATABlock, as: UTF8.self) }
+        guard capturing else { return }
+        if text.utf8.count < maxRowBytes { text += String(decoding: CDATABlock, as: UTF8.self) } else { cellCut = true }
     }
 
     /// A1-style reference → zero-based column index (`A` 0, `Z` 25, `AA` 26), ignoring the row digits.
@@ -747,6 +868,10 @@ final class SheetHandler: NSObject, StreamingHandler {
                 )
                 return nil
             }
+            guard budget.spend(sharedStrings[index].utf8.count) else {
+                stop(parser, invalid: budget.exceeded)
+                return nil
+            }
             return sharedStrings[index]
         case "inlineStr":
             return NumberFormat.unescape(inlineText ?? valueText ?? "")
@@ -773,7 +898,10 @@ final class SheetHandler: NSObject, StreamingHandler {
     }
 
     func finishRow() throws {
-        guard !cells.isEmpty else { return }  // an empty row is only a blank line if a row follows it
+        guard !cells.isEmpty else {  // an empty row is only a blank line if a row follows it
+            cellCut = false
+            return
+        }
         if rowNumber > lastRowNumber + 1 {
             for blank in (lastRowNumber + 1)..<rowNumber {
                 blankLines += 1
@@ -785,11 +913,18 @@ final class SheetHandler: NSObject, StreamingHandler {
         }
         length = 0
         fieldCount = 0
-        issues = []
+        issues = cellCut ? [.oversized] : []
+        cellCut = false
         for (column, value) in cells where column >= fieldCount {  // a repeated cell: the first one wins
             while fieldCount < column { endField() }
             var value = value
-            value.withUTF8 { append($0) }
+            value.withUTF8 { bytes in
+                // A row is cut at the CSV reader's limit: one cell repeating a huge shared string must not become
+                // gigabytes of quarantine.
+                let room = max(0, maxRowBytes - length)
+                if bytes.count > room { issues.insert(.oversized) }
+                append(UnsafeBufferPointer(rebasing: bytes.prefix(room)))
+            }
             endField()
         }
         let width = headerWidth ?? fieldCount

@@ -124,9 +124,7 @@ public struct SubmissionLoader: Sendable {
         let submissionID = try Self.int(
             connection.query("SELECT nextval(pg_get_serial_sequence('audit.submissions', 'submission_id'))")
         )
-        let spill = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "\(Self.spillPrefix)\(getpid())-\(submissionID)-\(UUID().uuidString).copy"
-        ).path
+        let spill = TemporaryFiles.path(kind: .quarantine, suffix: ".copy")
         defer { unlink(spill) }
 
         guard let name else {
@@ -312,29 +310,6 @@ public struct SubmissionLoader: Sendable {
             rowsLoaded: result.rows.accepted,
             rowsQuarantined: result.rows.quarantined
         )
-    }
-
-    /// The spill files of quarantined rows: `rehabcount-quarantine-<pid>-…` in the temporary folder (and their
-    /// `.rehabcount-quarantine-<pid>-….part` while written).
-    static let spillPrefix = "rehabcount-quarantine-"
-
-    /// Removes spill files of quarantined rows left by a process that was killed: they hold row data.
-    ///
-    /// - Returns: how many were removed.
-    @discardableResult
-    public static func removeAbandonedSpills() -> Int {
-        let folder = FileManager.default.temporaryDirectory.path
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
-        var removed = 0
-        for name in names {
-            let bare = name.hasPrefix(".") ? name.dropFirst() : Substring(name)
-            guard bare.hasPrefix(spillPrefix),
-                let pid = Int32(bare.dropFirst(spillPrefix.count).prefix { $0 != "-" }),
-                kill(pid, 0) != 0, errno == ESRCH
-            else { continue }
-            if unlink("\(folder)/\(name)") == 0 { removed += 1 }
-        }
-        return removed
     }
 
     /// The advisory lock key of one trust, kind and period.

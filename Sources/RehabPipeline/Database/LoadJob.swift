@@ -76,7 +76,7 @@ public enum LoadJob {
         if lookup.count == 0 {
             logger.warning("reference.lsoa_lookup is empty: run rehabcount db load-reference first")
         }
-        SubmissionLoader.removeAbandonedSpills()
+        TemporaryFiles.removeAbandoned()
         try AuditStore.failAbandonedRuns(connection: connection)
         let runID = try AuditStore.beginRun(
             command: "load",

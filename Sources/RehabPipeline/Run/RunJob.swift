@@ -262,7 +262,7 @@ public enum RunJob {
             let swept = archive.sweepIncoming()
             if swept > 0 { logger.info("removed copies left by an interrupted run", metadata: ["folders": .stringConvertible(swept)]) }
         }
-        SubmissionLoader.removeAbandonedSpills()
+        TemporaryFiles.removeAbandoned()
 
         // Validate and load.
         let context = try ValidateJob.context(

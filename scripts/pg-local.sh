@@ -3,7 +3,7 @@
 #
 # Usage:
 #   eval "$(scripts/pg-local.sh start [--dir DIR] [--port PORT])"   # create if missing, start, export DATABASE_URL
-#   scripts/pg-local.sh stop    [--dir DIR]    # fast shutdown; fine if not running
+#   scripts/pg-local.sh stop    [--dir DIR] [--immediate]   # fast shutdown (or immediate: a crash, for tests)
 #   scripts/pg-local.sh status  [--dir DIR]    # exit 0 if running, 1 if not (details on stderr)
 #   eval "$(scripts/pg-local.sh env [--dir DIR])"                    # export DATABASE_URL; exit 1 if not running
 #   scripts/pg-local.sh destroy [--dir DIR]    # stop and delete the cluster directory
@@ -62,8 +62,10 @@ esac
 
 DIR=${REHABCOUNT_PG_DIR:-}
 PORT=${REHABCOUNT_PG_PORT:-}
+STOP_MODE=fast
 while [ $# -gt 0 ]; do
     case $1 in
+        --immediate) STOP_MODE=immediate; shift ;;
         --dir) [ $# -ge 2 ] || die 2 "--dir needs a value"; DIR=$2; shift 2 ;;
         --dir=*) DIR=${1#--dir=}; shift ;;
         --port) [ $# -ge 2 ] || die 2 "--port needs a value"; PORT=$2; shift 2 ;;
@@ -387,8 +389,8 @@ cmd_stop() {
         log "not running ($DATA)"
         return 0
     fi
-    log "stopping server ($DATA)"
-    as_server "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >&2
+    log "stopping server ($DATA, $STOP_MODE)"
+    as_server "$BINDIR/pg_ctl" -D "$DATA" -m "$STOP_MODE" -w -t 60 stop >&2
 }
 
 cmd_status() {

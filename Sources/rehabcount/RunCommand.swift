@@ -9,23 +9,28 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline (the nightly job): validate, load, archive, analyse and report what arrived.",
         discussion: """
-            Reads the pipeline file (pipelines/nightly.yaml), takes the single-run lock, then for every file in \
-            the inbox, a trust and period at a time: validates and loads it (a failure stays with its file), moves \
-            the original into the archive under its SHA-256 (write-once), and writes the trust's validation \
-            reports, with its score over recent periods, into outbox/<ORG>/. Files already in the archive are \
-            skipped, so running twice over the same inbox does nothing the second time. Then it flags expected \
-            submissions that did not arrive, refreshes the analysis once, writes the national report and the \
-            metrics file, and prints a summary.
+            Reads the pipeline file (pipelines/nightly.yaml), takes the single-run lock, then for every regular \
+            file in the inbox, a trust and period at a time: takes a private copy of it (links, folders and FIFOs \
+            are skipped and left where they are; a file still being written is left for the next run), validates \
+            and loads that copy (a failure stays with its file; a rejected file is the trust's to fix, not a \
+            failure), archives it under its SHA-256 and name (write-once), and writes the trust's validation \
+            reports, with its score over recent periods, into outbox/<ORG>/. A file whose name and bytes are \
+            already archived is skipped, so running twice over the same inbox does nothing the second time. Then \
+            it flags expected submissions that did not arrive, refreshes the analysis when any submission is newer \
+            than it, writes the national report and the metrics file, and prints a summary.
 
             Logs are JSON lines when standard error is not a terminal (REHABCOUNT_LOG_FORMAT=text|json to choose), \
-            each with the run id; they never contain row data. See docs/operations.md for systemd and cron.
+            each with the run id, and the summary goes to standard output; logs never contain row data. On a \
+            terminal a status line shows the rows read of each file in hand. See docs/operations.md for systemd \
+            and cron.
 
             Example:
               rehabcount run pipelines/nightly.yaml
               rehabcount run pipelines/nightly.yaml --dry-run    # reports only
 
             Exit codes: 0 every file was processed (validation may have rejected some); 1 a file, or the run, \
-            could not be processed; 2 configuration error; 3 another run holds the lock.
+            could not be processed (the database, the disk); 2 configuration error, or a pseudonymisation key \
+            other than the database's; 3 another run holds the lock.
             """
     )
 
@@ -74,23 +79,21 @@ struct RunCommand: ParsableCommand {
                     layout: layout
                 ),
                 logger: logger,
-                progress: { done, total, file in
-                    // A progress line for people at a terminal only; logs carry the same facts for machines.
+                progress: { progress in
+                    // A status line for people at a terminal only; logs carry the same facts for machines.
                     guard interactive else { return }
-                    let width = 30
-                    let filled = total > 0 ? width * done / total : width
-                    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                    FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(file)\u{1B}[K".utf8))
-                    if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                    StatusLine.shared.show(StatusLine.describe(progress))
                 }
             )
         } catch let error as DatabaseError {
+            StatusLine.shared.end()
             if interactive {
                 FileHandle.standardError.write(Data("rehabcount: the run failed: \(error)\n".utf8))
             }
             // Off a terminal the run has logged the failure as a JSON line already.
             throw ExitCode(1)
         }
+        StatusLine.shared.end()
         print(SummaryTable.render(outcome))
         if let page = outcome.nationalReport { print("\nNational report: \(page)") }
         if let metrics = outcome.metricsFile { print("Metrics: \(metrics)") }

@@ -15,9 +15,7 @@ struct Tool {
         let json = environment["REHABCOUNT_LOG_FORMAT"].map { $0 == "json" } ?? (isatty(STDERR_FILENO) == 0)
         LoggingSystem.bootstrap { label in
             if json { return JSONLogHandler(label: label, level: level) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            return TerminalLogHandler(label: label, level: level)
         }
         // The server's notices go through the logger like everything else on standard error.
         let database = Logger(label: "rehabcount.database")

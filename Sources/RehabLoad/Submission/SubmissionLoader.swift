@@ -88,7 +88,8 @@ public struct SubmissionLoader: Sendable {
         sha256: String? = nil,
         lookup: ReferenceLookup,
         connection: borrowing Connection,
-        logger: Logger
+        logger: Logger,
+        progress: ((Int) -> Void)? = nil
     ) throws -> (outcome: LoadOutcome, referrals: ReferralIndex?) {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         let name = SubmissionName(fileName: fileName)
@@ -112,7 +113,7 @@ public struct SubmissionLoader: Sendable {
         {
             let digest = try sha256 ?? FileDigest.sha256(path: path).hex
             if current[1] == digest, let id = current[0].flatMap({ Int64($0) }) {
-                logger.info("unchanged", metadata: ["file": "\(fileName)", "submission_id": "\(id)"])
+                logger.info("unchanged", metadata: ["file": "\(fileName)", "submission_id": .stringConvertible(id)])
                 return (
                     LoadOutcome(action: .unchanged, submissionID: id, result: nil, rowsLoaded: 0, rowsQuarantined: 0),
                     nil
@@ -194,7 +195,8 @@ public struct SubmissionLoader: Sendable {
                         collectReferrals: collectReferrals,
                         sha256: knownDigest,
                         sink: &sink,
-                        logger: logger
+                        logger: logger,
+                        progress: progress
                     )
                     try sink.finishRows()
                     try sink.finishQuarantine()
@@ -241,8 +243,9 @@ public struct SubmissionLoader: Sendable {
         logger.info(
             "loaded",
             metadata: [
-                "file": "\(fileName)", "action": "\(outcome.action.rawValue)", "submission_id": "\(submissionID)",
-                "rows_loaded": "\(outcome.rowsLoaded)", "rows_quarantined": "\(outcome.rowsQuarantined)",
+                "file": "\(fileName)", "action": "\(outcome.action.rawValue)",
+                "submission_id": .stringConvertible(submissionID), "rows_loaded": .stringConvertible(outcome.rowsLoaded),
+                "rows_quarantined": .stringConvertible(outcome.rowsQuarantined),
             ]
         )
         return (outcome, index)

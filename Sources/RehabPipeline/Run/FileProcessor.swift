@@ -55,7 +55,8 @@ extension RunJob {
             _ path: String,
             referrals: inout ReferralIndex?,
             collectReferrals: Bool,
-            connection: borrowing Connection
+            connection: borrowing Connection,
+            progress: ((Int) -> Void)? = nil
         ) -> FileOutcome {
             var outcome = Self.outcome(of: path)
             let fileName = outcome.file
@@ -96,7 +97,8 @@ extension RunJob {
                         sha256: copy.sha256,
                         lookup: lookup,
                         connection: connection,
-                        logger: logger
+                        logger: logger,
+                        progress: progress
                     )
                     if let index { referrals = index }
                     result = loaded.result
@@ -116,7 +118,8 @@ extension RunJob {
                         collectReferrals: collectReferrals && referrals == nil,
                         sha256: copy.sha256,
                         sink: &discard,
-                        logger: logger
+                        logger: logger,
+                        progress: progress
                     )
                     if let index { referrals = index }
                     result = validated

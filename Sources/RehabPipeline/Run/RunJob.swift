@@ -123,7 +123,7 @@ public enum RunJob {
     public static func run(
         _ options: Options,
         logger baseLogger: Logger,
-        progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }
+        progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) throws -> Outcome {
         let config = try PipelineConfig.load(path: options.pipeline)
         let metricsPath = config.metrics.map { config.resolve($0, root: options.layout.root) }
@@ -195,7 +195,7 @@ public enum RunJob {
         runID: inout Int64?,
         started: Double,
         logger baseLogger: Logger,
-        progress: @escaping @Sendable (Int, Int, String) -> Void
+        progress: @escaping @Sendable (Progress) -> Void
     ) throws -> Outcome {
         let root = options.layout.root
         let inbox = config.resolve(config.inbox, root: root)
@@ -315,15 +315,18 @@ public enum RunJob {
                 var referrals: ReferralIndex?
                 var done: [FileOutcome] = []
                 for path in group {
-                    board.started(ValidateJob.fileName(path))
+                    let file = ValidateJob.fileName(path)
+                    board.started(file)
                     done.append(
                         processor.process(
                             path,
                             referrals: &referrals,
                             collectReferrals: hasContacts,
-                            connection: connection
+                            connection: connection,
+                            progress: { board.rows(file, $0) }
                         )
                     )
+                    board.finished(file)
                 }
                 board.finish(g, done)
                 workerConnection = consume connection

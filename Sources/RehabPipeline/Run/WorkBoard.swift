@@ -1,22 +1,38 @@
 import Synchronization
 
 extension RunJob {
-    /// Hands out trust groups to the run's workers and gathers their outcomes in group order.
+    /// Where a run is, for a progress display: files done, and the rows read so far of each file in hand.
+    public struct Progress: Sendable, Equatable {
+        public var filesDone: Int
+        public var filesTotal: Int
+        /// The files being worked on now, in the order they were started, with the rows read so far.
+        public var current: [Current]
+
+        public struct Current: Sendable, Equatable {
+            public var file: String
+            public var rows: Int
+        }
+    }
+
+    /// Hands out trust groups to the run's workers, gathers their outcomes in group order, and reports progress.
     final class WorkBoard: Sendable {
         private struct State {
             var nextGroup = 0
-            var started = 0
             var results: [[FileOutcome]]
+            var progress: Progress
         }
 
         private let state: Mutex<State>
-        private let files: Int
-        private let progress: @Sendable (Int, Int, String) -> Void
+        private let report: @Sendable (Progress) -> Void
 
-        init(groups: Int, files: Int, progress: @escaping @Sendable (Int, Int, String) -> Void) {
-            state = Mutex(State(results: Array(repeating: [], count: groups)))
-            self.files = files
-            self.progress = progress
+        init(groups: Int, files: Int, progress: @escaping @Sendable (Progress) -> Void) {
+            state = Mutex(
+                State(
+                    results: Array(repeating: [], count: groups),
+                    progress: Progress(filesDone: 0, filesTotal: files, current: [])
+                )
+            )
+            report = progress
         }
 
         /// The next group to process, or nil when all are taken.
@@ -28,13 +44,32 @@ extension RunJob {
             }
         }
 
-        /// A worker starts a file: the progress count moves on.
+        /// A worker starts a file.
         func started(_ file: String) {
-            let count = state.withLock { state in
-                state.started += 1
-                return state.started
+            update { $0.current.append(.init(file: file, rows: 0)) }
+        }
+
+        /// A file in hand has read this many rows.
+        func rows(_ file: String, _ rows: Int) {
+            update { progress in
+                if let i = progress.current.firstIndex(where: { $0.file == file }) { progress.current[i].rows = rows }
             }
-            progress(count, files, file)
+        }
+
+        /// A worker is done with a file.
+        func finished(_ file: String) {
+            update { progress in
+                progress.current.removeAll { $0.file == file }
+                progress.filesDone += 1
+            }
+        }
+
+        private func update(_ change: (inout Progress) -> Void) {
+            let snapshot = state.withLock { state in
+                change(&state.progress)
+                return state.progress
+            }
+            report(snapshot)
         }
 
         func finish(_ group: Int, _ outcomes: [FileOutcome]) { state.withLock { $0.results[group] = outcomes } }

@@ -45,6 +45,7 @@ public struct SubmissionValidator: Sendable {
     ///   - sha256: the file's SHA-256 when the caller has already computed it, so that it is not hashed twice.
     ///   - sink: receives every row with its fate.
     ///   - logger: progress and timing; never row data.
+    ///   - progress: called with the rows read so far, every `ValidationRun.progressEvery` rows.
     /// - Returns: the result, and the referral index when asked for and the file is referrals.
     /// - Throws: `RehabError` when the file cannot be read at all (an unreadable file is an error of the run, not
     ///   a finding), or whatever the sink throws.
@@ -55,7 +56,8 @@ public struct SubmissionValidator: Sendable {
         collectReferrals: Bool = false,
         sha256: String? = nil,
         sink: inout some RowSink,
-        logger: Logger = Logger(label: "rehabcount.validate", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "rehabcount.validate", factory: { _ in SwiftLogNoOpLogHandler() }),
+        progress: ((Int) -> Void)? = nil
     ) throws -> (result: ValidationResult, referrals: ReferralIndex?) {
         let started = Clock.monotonicSeconds()
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
@@ -73,6 +75,7 @@ public struct SubmissionValidator: Sendable {
             referrals: referrals,
             collectReferrals: collectReferrals
         )
+        run.progress = progress
         if format == .csv, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int {
             run.fileBytes = size
         }
@@ -174,6 +177,9 @@ struct ValidationRun {
     var blankLines: [Int] = []
     var referralIDColumn: Int?
     var referralDateColumn: Int?
+    /// Told the rows read so far, every `progressEvery` rows.
+    var progress: ((Int) -> Void)?
+    static let progressEvery = 1 << 16
 
     init(
         context: ValidationContext,
@@ -338,6 +344,7 @@ struct ValidationRun {
         // Only the plan is bound per row: binding the compiled rules would copy (retain) all of them, every row.
         guard let plan else { return }
         counts.read += 1
+        if counts.read & (Self.progressEvery - 1) == 0 { progress?(counts.read) }
         rowFindings.removeAll(keepingCapacity: true)
         if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row) }
 

@@ -43,7 +43,7 @@ struct ValidateJobTests {
         #expect(!outcome.failed)
         let update = ProcessInfo.processInfo.environment["REHABCOUNT_UPDATE_GOLDEN"] == "1"
         for file in outcome.files {
-            let stem = ValidateJob.reportStem(file.path)
+            let stem = SubmissionBatch.reportStem(file.path)
             let actual = try String(contentsOfFile: "\(out)/\(stem).json", encoding: .utf8)
             let goldenPath = "\(PipelineFixtures.golden)/\(stem).json"
             if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }
@@ -58,7 +58,7 @@ struct ValidateJobTests {
 
     @Test("Files of one trust and period are grouped, referrals first, whatever the order given")
     func grouping() {
-        let groups = ValidateJob.groups([
+        let groups = SubmissionBatch.grouped([
             "in/RY2_workforce_2025-09.csv", "in/RY2_contacts_2025-09.csv", "in/bad name.csv",
             "in/RY3_contacts_2025-09.csv", "in/RY2_referrals_2025-09.csv", "in/RY2_referrals_2025-10.csv",
         ])

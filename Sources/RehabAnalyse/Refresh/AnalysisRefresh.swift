@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RehabCore
 import RehabDatabase
+import Synchronization
 
 /// Rebuilds the analysis schema from `core`, `reference` and `audit`, then fills the confidence limits of the
 /// inequality indices by simulation, which SQL cannot do well.
@@ -124,21 +125,16 @@ public enum AnalysisRefresh {
         return keys[0].count
     }
 
-    /// The simulation results of the rows, filled from several threads, each index by one thread only.
-    private final class Results: @unchecked Sendable {
+    /// The simulation results of the rows, filled from several threads.
+    private final class Results: Sendable {
         typealias Limits = (sii: ClosedRange<Double>, rii: ClosedRange<Double>?)
-        private var values: [Limits?]
-        private let lock = NSLock()
+        private let values: Mutex<[Limits?]>
 
-        init(count: Int) { values = Array(repeating: nil, count: count) }
+        init(count: Int) { values = Mutex(Array(repeating: nil, count: count)) }
 
-        func set(_ index: Int, _ limits: Limits?) {
-            lock.lock()
-            values[index] = limits
-            lock.unlock()
-        }
+        func set(_ index: Int, _ limits: Limits?) { values.withLock { $0[index] = limits } }
 
-        func value(_ index: Int) -> Limits? { values[index] }
+        func value(_ index: Int) -> Limits? { values.withLock { $0[index] } }
     }
 
     /// The elements of a one-dimensional numeric array literal, nil for NULL.

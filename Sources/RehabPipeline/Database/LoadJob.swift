@@ -93,38 +93,35 @@ public enum LoadJob {
             try FileManager.default.createDirectory(atPath: options.reportDirectory, withIntermediateDirectories: true)
         }
         var loaded: [LoadedFile] = []
-        for group in ValidateJob.groups(options.files) {
-            let hasContacts = group.contains { SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts }
-            var referrals: ReferralIndex?
-            for path in group {
+        for group in SubmissionBatch(options.files).groups {
+            loaded += SubmissionBatch.walk(group) { path, referrals in
                 var file = LoadedFile(path: path)
                 do {
                     let (outcome, index) = try loader.load(
                         path: path,
                         encoding: options.encoding,
                         runID: runID,
-                        referrals: referrals,
-                        collectReferrals: hasContacts && referrals == nil,
+                        referrals: referrals.index,
+                        collectReferrals: referrals.collect,
                         lookup: lookup,
                         connection: connection,
                         logger: logger
                     )
-                    if let index { referrals = index }
+                    referrals.keep(index)
                     file.outcome = outcome
                     if writeReports, let result = outcome.result {
-                        let base = "\(options.reportDirectory)/\(ValidateJob.reportStem(path))"
-                        try JSONReport.write(result, to: "\(base).json")
-                        try HTMLReport.write(result, to: "\(base).html")
+                        try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
                     }
                 } catch let error as DatabaseError {
-                    logger.error(
-                        "load failed",
-                        metadata: ["file": "\(ValidateJob.fileName(path))", "error": "\(error)"]
-                    )
+                    logger.error("load failed", metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"])
                     file.failure = error.description
+                } catch {
+                    // A file that cannot be read, or reports that cannot be written: this file fails, not the rest.
+                    logger.error("load failed", metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"])
+                    file.failure = "\(error)"
                 }
                 progress(file)
-                loaded.append(file)
+                return file
             }
         }
         let failed = loaded.contains { $0.failure != nil }

@@ -34,7 +34,7 @@ extension RunJob {
 
         /// A failed outcome with what the file name says.
         static func outcome(of path: String) -> FileOutcome {
-            let fileName = ValidateJob.fileName(path)
+            let fileName = SubmissionBatch.fileName(path)
             let name = SubmissionName(fileName: fileName)
             return FileOutcome(
                 file: fileName,
@@ -50,11 +50,10 @@ extension RunJob {
 
         /// - Parameters:
         ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
-        ///     group's first) when `collectReferrals` (the group has contacts), for the cross-file rules.
+        ///     group's first) when the group has contacts, for the cross-file rules.
         func process(
             _ path: String,
-            referrals: inout ReferralIndex?,
-            collectReferrals: Bool,
+            referrals: inout SubmissionBatch.Referrals,
             connection: borrowing Connection,
             progress: ((Int) -> Void)? = nil
         ) -> FileOutcome {
@@ -92,15 +91,15 @@ extension RunJob {
                     let (loaded, index) = try loader.load(
                         path: copy.path,
                         runID: runID,
-                        referrals: referrals,
-                        collectReferrals: collectReferrals && referrals == nil,
+                        referrals: referrals.index,
+                        collectReferrals: referrals.collect,
                         sha256: copy.sha256,
                         lookup: lookup,
                         connection: connection,
                         logger: logger,
                         progress: progress
                     )
-                    if let index { referrals = index }
+                    referrals.keep(index)
                     result = loaded.result
                     outcome.status =
                         switch loaded.action {
@@ -114,14 +113,14 @@ extension RunJob {
                     var discard = DiscardingRowSink()
                     let (validated, index) = try validator.validate(
                         path: copy.path,
-                        referrals: referrals,
-                        collectReferrals: collectReferrals && referrals == nil,
+                        referrals: referrals.index,
+                        collectReferrals: referrals.collect,
                         sha256: copy.sha256,
                         sink: &discard,
                         logger: logger,
                         progress: progress
                     )
-                    if let index { referrals = index }
+                    referrals.keep(index)
                     result = validated
                     outcome.status = validated.status == .rejected ? .rejected : .validated
                 }
@@ -150,7 +149,10 @@ extension RunJob {
                         periods: thresholds.trendPeriods,
                         connection: connection
                     )
-                    try writeReports(result, trend: trend, org: name?.orgCode, fileName: fileName)
+                    // Files RehabCount cannot place go to `outbox/_unplaced/`.
+                    let folder = "\(outbox)/\(name?.orgCode ?? "_unplaced")"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try SubmissionBatch.writeReports(result, trend: trend, folder: folder, file: fileName)
                 }
                 if !dryRun {
                     try archive.keep(copy, name: fileName)
@@ -179,16 +181,6 @@ extension RunJob {
                 ]
             )
             return outcome
-        }
-
-        /// The trust's validation reports in `outbox/<ORG>/` (files RehabCount cannot place go to
-        /// `outbox/_unplaced/`).
-        func writeReports(_ result: ValidationResult, trend: [ScorePoint], org: String?, fileName: String) throws {
-            let folder = "\(outbox)/\(org ?? "_unplaced")"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let base = "\(folder)/\(ValidateJob.reportStem(fileName))"
-            try JSONReport.write(result, trend: trend, to: "\(base).json")
-            try HTMLReport.write(result, trend: trend, to: "\(base).html")
         }
     }
 }

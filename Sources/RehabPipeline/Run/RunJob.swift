@@ -292,11 +292,11 @@ public enum RunJob {
         )
         // Trusts are independent: `workers` of them at a time, each worker on a connection of its own (the run's
         // lock stays with this one). A trust's files stay together, in order, on one worker.
-        let groups = ValidateJob.groups(files)
+        let batch = SubmissionBatch(files)
         let conninfo = Connection.conninfo(option: options.database ?? config.database)
-        let board = WorkBoard(groups: groups.count, files: files.count, progress: progress)
+        let board = WorkBoard(groups: batch.groups.count, files: batch.fileCount, progress: progress)
         let workerLogger = logger
-        DispatchQueue.concurrentPerform(iterations: max(1, min(config.workers, groups.count))) { _ in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(config.workers, batch.groups.count))) { _ in
             var workerConnection: Connection?
             do {
                 workerConnection = try Connection(conninfo)
@@ -304,29 +304,21 @@ public enum RunJob {
                 workerLogger.error("worker could not connect", metadata: ["error": "\(error)"])
             }
             while let g = board.next() {
-                let group = groups[g]
+                let group = batch.groups[g]
                 guard let connection = workerConnection.take() else {
-                    board.finish(g, group.map { processor.unprocessed($0, reason: "no database connection") })
+                    board.finish(g, group.files.map { processor.unprocessed($0, reason: "no database connection") })
                     continue
                 }
-                let hasContacts = group.contains {
-                    SubmissionName(fileName: ValidateJob.fileName($0))?.kind == .contacts
-                }
-                var referrals: ReferralIndex?
-                var done: [FileOutcome] = []
-                for path in group {
-                    let file = ValidateJob.fileName(path)
+                let done = SubmissionBatch.walk(group) { path, referrals in
+                    let file = SubmissionBatch.fileName(path)
                     board.started(file)
-                    done.append(
-                        processor.process(
-                            path,
-                            referrals: &referrals,
-                            collectReferrals: hasContacts,
-                            connection: connection,
-                            progress: { board.rows(file, $0) }
-                        )
+                    defer { board.finished(file) }
+                    return processor.process(
+                        path,
+                        referrals: &referrals,
+                        connection: connection,
+                        progress: { board.rows(file, $0) }
                     )
-                    board.finished(file)
                 }
                 board.finish(g, done)
                 workerConnection = consume connection

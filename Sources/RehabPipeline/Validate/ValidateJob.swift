@@ -104,7 +104,7 @@ public enum ValidateJob {
                     hint: "Name extract files, not folders."
                 )
             }
-            let stem = reportStem(file)
+            let stem = SubmissionBatch.reportStem(file)
             if let other = stems[stem] {
                 throw RehabError(
                     .usage,
@@ -124,38 +124,35 @@ public enum ValidateJob {
         let validator = SubmissionValidator(context: context)
 
         var validated: [ValidatedFile] = []
-        for group in groups(options.files) {
-            let hasContacts = group.contains { SubmissionName(fileName: fileName($0))?.kind == .contacts }
-            var referrals: ReferralIndex?
-            for path in group {
-                let stem = reportStem(path)
-                let base = "\(options.reportDirectory)/\(stem)"
+        for group in SubmissionBatch(options.files).groups {
+            validated += try SubmissionBatch.walk(group) { path, referrals in
+                let stem = SubmissionBatch.reportStem(path)
                 var quarantine = try QuarantineWriter(
-                    path: "\(base).quarantine.csv",
+                    path: "\(options.reportDirectory)/\(stem).quarantine.csv",
                     pseudonymiser: context.pseudonymiser
                 )
                 let (result, index) = try validator.validate(
                     path: path,
                     encoding: options.encoding,
-                    referrals: referrals,
-                    collectReferrals: hasContacts && referrals == nil,
+                    referrals: referrals.index,
+                    collectReferrals: referrals.collect,
                     sink: &quarantine,
                     logger: logger
                 )
-                if let index { referrals = index }
+                referrals.keep(index)
                 try quarantine.commit()
-                try JSONReport.write(result, to: "\(base).json")
-                try HTMLReport.write(result, to: "\(base).html")
+                try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
                 let file = ValidatedFile(path: path, result: result)
                 logger.info(
                     "validated",
                     metadata: [
                         "file": "\(result.submission.file)", "status": "\(result.status.rawValue)",
-                        "rows_read": "\(result.rows.read)", "rows_quarantined": "\(result.rows.quarantined)",
+                        "rows_read": .stringConvertible(result.rows.read),
+                        "rows_quarantined": .stringConvertible(result.rows.quarantined),
                     ]
                 )
                 progress(file)
-                validated.append(file)
+                return file
             }
         }
         let failed = validated.contains { reaches($0.result, options.failOn) }
@@ -166,39 +163,5 @@ public enum ValidateJob {
     public static func reaches(_ result: ValidationResult, _ threshold: Severity) -> Bool {
         if result.status == .rejected { return true }
         return result.rules.contains { $0.failures > 0 && $0.rule.severity >= threshold }
-    }
-
-    /// Files grouped by trust and period, each group ordered referrals, contacts, workforce. A file whose name
-    /// does not follow the contract is a group of its own.
-    static func groups(_ files: [String]) -> [[String]] {
-        var keyed: [SubmissionGroup: [String]] = [:]
-        var order: [SubmissionGroup] = []
-        var loose: [[String]] = []
-        for file in files {
-            guard let name = SubmissionName(fileName: fileName(file)) else {
-                loose.append([file])
-                continue
-            }
-            let key = SubmissionGroup(orgCode: name.orgCode, period: name.period)
-            if keyed[key] == nil { order.append(key) }
-            keyed[key, default: []].append(file)
-        }
-        let sorted = order.map { key in
-            keyed[key]!.sorted {
-                (SubmissionName(fileName: fileName($0))!.kind, $0) < (SubmissionName(fileName: fileName($1))!.kind, $1)
-            }
-        }
-        return sorted + loose
-    }
-
-    static func fileName(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
-    }
-
-    /// The file name without its extension: reports are `<stem>.json`, `<stem>.html`, `<stem>.quarantine.csv`.
-    static func reportStem(_ path: String) -> String {
-        let name = fileName(path)
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
-        return String(name[..<dot])
     }
 }

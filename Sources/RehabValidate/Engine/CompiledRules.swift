@@ -93,8 +93,12 @@ struct CompiledRules {
             case .nhs_number_check:
                 check = .nhsCheck(column: try column(rule.column))
             case .nhs_number_elsewhere:
+                // Every column a value could be loaded from as written: not the NHS number's own (pseudonymised),
+                // nor a date's (ten digits are no date, and load as NULL).
                 let start = builder.ints.count
-                builder.ints += contract.columns.indices.filter { contract.columns[$0].type != .nhs_number }
+                builder.ints += contract.columns.indices.filter {
+                    contract.columns[$0].type != .nhs_number && contract.columns[$0].type != .date
+                }
                 check = .nhsElsewhere(columns: start..<builder.ints.count)
             case .known_trust:
                 check = .knownTrust(column: try column(rule.column))

@@ -14,8 +14,7 @@ import Darwin
 public final class FileOutput {
     /// The final path.
     public let path: String
-    private let partPath: String
-    private var fd: Int32
+    private var file: NewFile?
     private var buffer: [UInt8] = []
     private let capacity: Int
 
@@ -24,24 +23,9 @@ public final class FileOutput {
     /// - Throws: `RehabError.Code.output` when the file cannot be created.
     public init(path: String, capacity: Int = 1 << 20) throws {
         self.path = path
-        self.partPath = Self.temporaryPath(beside: path)
         self.capacity = capacity
-        fd = open(partPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw RehabError(
-                .output,
-                "Cannot write \(path): \(String(cString: strerror(errno))).",
-                hint: "Check that the folder exists and is writable."
-            )
-        }
+        file = try NewFile(path: Self.temporaryPath(beside: path))
         buffer.reserveCapacity(capacity)
-    }
-
-    deinit {
-        if fd >= 0 {
-            close(fd)
-            unlink(partPath)
-        }
     }
 
     /// Appends bytes.
@@ -65,17 +49,8 @@ public final class FileOutput {
     }
 
     private func flush() throws {
-        var offset = 0
-        try buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RehabError(.output, "Writing \(path) failed: \(String(cString: strerror(errno))).")
-                }
-                offset += n
-            }
-        }
+        guard file != nil else { throw RehabError(.output, "\(path) was already published.") }
+        try buffer.withUnsafeBytes { try file!.write($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -98,21 +73,12 @@ public final class FileOutput {
     /// Flushes, syncs and renames the file into place. On failure the temporary file is removed and `path` keeps
     /// what it had.
     public func commit() throws {
-        do {
-            try flush()
-        } catch {
-            close(fd)
-            fd = -1
-            unlink(partPath)
-            throw error
-        }
-        // A full disk can surface only now, at fsync or close.
-        let synced = fsync(fd) == 0 || errno == EINVAL
-        let closed = close(fd) == 0
-        fd = -1
-        guard synced, closed, rename(partPath, path) == 0 else {
+        try flush()
+        guard var done = file.take() else { return }
+        try done.keep()
+        guard rename(done.path, path) == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(partPath)
+            unlink(done.path)
             throw RehabError(.output, "Cannot publish \(path): \(reason).")
         }
     }

@@ -60,15 +60,7 @@ public enum FileIntake {
         guard before.st_mode & S_IFMT == S_IFREG else { return .refused(reason: "not a regular file") }
         guard before.st_nlink == 1 else { return .refused(reason: "a hard link to another file") }
 
-        let out = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard out >= 0 else {
-            throw RehabError(.output, "Cannot create \(destination): \(String(cString: strerror(errno))).")
-        }
-        var finished = false
-        defer {
-            close(out)
-            if !finished { unlink(destination) }
-        }
+        var out = try NewFile(path: destination)
         var digest = SHA256()
         var total = 0
         let size = 1 << 20
@@ -81,17 +73,10 @@ public enum FileIntake {
                 throw RehabError(.unreadableFile, "Reading \(source) failed: \(String(cString: strerror(errno))).")
             }
             if n == 0 { break }
-            digest.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
+            let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
+            digest.update(bufferPointer: chunk)
             total += n
-            var offset = 0
-            while offset < n {
-                let w = write(out, buffer + offset, n - offset)
-                if w < 0 {
-                    if errno == EINTR { continue }
-                    throw RehabError(.output, "Writing \(destination) failed: \(String(cString: strerror(errno))).")
-                }
-                offset += w
-            }
+            try out.write(chunk)
         }
         var after = stat()
         guard fstat(fd, &after) == 0 else {
@@ -102,10 +87,7 @@ public enum FileIntake {
         {
             return .changing
         }
-        guard fsync(out) == 0, fchmod(out, 0o444) == 0 else {
-            throw RehabError(.output, "Cannot save \(destination): \(String(cString: strerror(errno))).")
-        }
-        finished = true
+        try out.keep(mode: 0o444)
         return .copied(
             Copy(
                 path: destination,

@@ -209,32 +209,11 @@ struct XLSXPackage {
     ///
     /// - Returns: the file's path, or nil when the package has no such part. The caller removes it.
     func spool(_ partPath: String) throws -> String? {
-        let path = TemporaryFiles.path(kind: .xlsx, suffix: ".xml")
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw RehabError(.output, "Cannot create a temporary file in \(NSTemporaryDirectory()): \(String(cString: strerror(errno))).")
-        }
-        var kept = false
-        defer {
-            close(fd)
-            if !kept { unlink(path) }
-        }
-        let found = try extract(partPath) { chunk in
-            try chunk.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw RehabError(.output, "Cannot write a temporary file: \(String(cString: strerror(errno))).")
-                    }
-                    offset += n
-                }
-            }
-        }
+        var file = try NewFile(path: TemporaryFiles.path(kind: .xlsx, suffix: ".xml"))
+        let found = try extract(partPath) { chunk in try chunk.withUnsafeBytes { try file.write($0) } }
         guard found else { return nil }
-        kept = true
-        return path
+        try file.keep()
+        return file.path
     }
 
     /// Decodes a small part with XMLCoder.

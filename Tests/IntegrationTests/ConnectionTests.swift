@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import RehabDatabase
+@testable import RehabDatabase
 import Testing
 
 @Suite("libpq connection", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
@@ -51,6 +51,48 @@ struct ConnectionTests {
         }
         #expect(error.kind == .connection)
         #expect(!error.description.contains("hunter2secret"))
+    }
+
+    @Test(
+        "A password is masked in every form a connection string can give it",
+        arguments: [
+            "host=127.0.0.1 port=1 password=hunter2secret connect_timeout=2",
+            "host=127.0.0.1 port=1 password = 'hunter2secret' connect_timeout=2",
+            "host=127.0.0.1 port=1 password='hunter2 secret\\'s' connect_timeout=2",
+            "postgresql://someone:hunter2secret@127.0.0.1:1/db?connect_timeout=2",
+            "postgresql://someone@127.0.0.1:1/db?connect_timeout=2&password=hunter2secret",
+            // libpq's keywords are lower case: this one is not valid, and still masked.
+            "host=127.0.0.1 port=1 PASSWORD =hunter2secret connect_timeout=2",
+        ]
+    )
+    func passwordForms(conninfo: String) throws {
+        let error = try #require(throws: DatabaseError.self) { _ = try Connection(conninfo) }
+        #expect(!error.description.contains("hunter2"), "\(error.description)")
+        #expect(
+            error.description.contains(
+                conninfo.contains("PASSWORD") ? "the connection string is not valid" : "could not be reached"
+            )
+        )
+        // A configured database never gets the developer's hint.
+        #expect(!error.description.contains("pg-local"))
+    }
+
+    @Test("A connection error says why: no such database, no such role")
+    func connectionReasons() throws {
+        let base = try #require(TestDatabase.url)
+        func failure(_ change: (inout URLComponents) -> Void) throws -> DatabaseError {
+            var components = try #require(URLComponents(string: base))
+            change(&components)
+            let url = try #require(components.string)
+            return try #require(throws: DatabaseError.self) { _ = try Connection(url) }
+        }
+        let database = try failure { $0.path = "/no_such_database_here" }
+        #expect(database.description.contains("the database does not exist"))
+        let role = try failure { $0.user = "no_such_role_here" }
+        #expect(role.description.contains("the role does not exist"))
+        // With nothing configured, the hint is the developer's local cluster.
+        let unconfigured = DatabaseError.connecting(to: nil, message: "connection to server failed: No such file or directory")
+        #expect(unconfigured.description.contains("scripts/pg-local.sh"))
     }
 
     @Test("COPY streams rows in, and a failed COPY leaves nothing behind")

@@ -168,6 +168,28 @@ struct HostileRunTests {
         #expect(!(try nightly.run(db)).analysed)
     }
 
+    @Test("A failed analysis ends the run failed, recorded and counted; the next night catches up")
+    func failedAnalysis() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        try c.query("ALTER FUNCTION analysis.refresh() RENAME TO refresh_elsewhere")
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        #expect(throws: DatabaseError.self) { try pipeline.run(db) }
+        #expect(try c.query("SELECT status FROM audit.runs ORDER BY run_id DESC LIMIT 1").scalar == "failed")
+        #expect(try pipeline.metric("rehabcount_last_run_exit_code", "") == 1)
+        #expect(try pipeline.metric("rehabcount_run_failures_total", "") == 1)
+        // The loads themselves stand, archived.
+        #expect(pipeline.contents(pipeline.inbox).isEmpty)
+        #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "9")
+
+        try c.query("ALTER FUNCTION analysis.refresh_elsewhere() RENAME TO refresh")
+        let next = try pipeline.run(db)
+        #expect(next.files.isEmpty && next.analysed && next.exitCode == 0)
+        #expect(try pipeline.metric("rehabcount_last_run_exit_code", "") == 0)
+        #expect(try pipeline.metric("rehabcount_run_failures_total", "") == 1)
+    }
+
     @Test("A run left running by a dead process is marked failed by the next; every run ends recorded")
     func abandonedRun() throws {
         let db = try LoadFixtures.database()

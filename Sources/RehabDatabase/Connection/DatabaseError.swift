@@ -94,7 +94,13 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible, CustomDeb
         let lower = message.lowercased()
         let reason: String
         var hint: String
-        if lower.contains("password authentication failed") || lower.contains("no password supplied")
+        if lower.contains("invalid connection option") || lower.contains("missing \"=\"")
+            || lower.contains("unterminated quoted string") || lower.contains("invalid uri")
+            || lower.contains("invalid percent-encoded") || lower.contains("invalid integer value")
+        {
+            reason = "the connection string is not valid"
+            hint = "Check its keywords (lower case: host, port, dbname, user, password) or the URL's form."
+        } else if lower.contains("password authentication failed") || lower.contains("no password supplied")
             || lower.contains("authentication failed") || lower.contains("pg_hba.conf")
         {
             reason = "authentication failed"

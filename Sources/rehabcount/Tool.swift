@@ -47,7 +47,11 @@ struct Tool {
             fail("error: \(error)", kind: error.code.rawValue, exitCode: error.code.isUsage ? ExitStatus.usage : 1)
         } catch let error as DatabaseError {
             // The description never quotes row values or passwords; the server's own words stay out of logs.
-            fail("database error: \(error)", kind: "database", exitCode: error.kind == .migration ? ExitStatus.usage : 1)
+            fail(
+                "database error: \(error)",
+                kind: "database",
+                exitCode: error.kind == .migration ? ExitStatus.usage : 1
+            )
         } catch {
             let code = RehabCount.exitCode(for: error)
             if code == .success {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-@testable import RehabDatabase
 import Testing
+
+@testable import RehabDatabase
 
 @Suite("libpq connection", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
 struct ConnectionTests {
@@ -91,7 +92,10 @@ struct ConnectionTests {
         let role = try failure { $0.user = "no_such_role_here" }
         #expect(role.description.contains("the role does not exist"))
         // With nothing configured, the hint is the developer's local cluster.
-        let unconfigured = DatabaseError.connecting(to: nil, message: "connection to server failed: No such file or directory")
+        let unconfigured = DatabaseError.connecting(
+            to: nil,
+            message: "connection to server failed: No such file or directory"
+        )
         #expect(unconfigured.description.contains("scripts/pg-local.sh"))
     }
 

@@ -74,7 +74,8 @@ struct HostileRunTests {
         let pipeline = try PipelineFolder()
         let text = try sampleReferrals
         // Night 1: a badly named file, and two trusts' identical header-only workforce files.
-        let header = "org_code,snapshot_date,staff_id,post_status,profession,registered,afc_band,fte,service_line,setting\n"
+        let header =
+            "org_code,snapshot_date,staff_id,post_status,profession,registered,afc_band,fte,service_line,setting\n"
         try pipeline.put("RY2_referral_2025-09.csv", text)
         try pipeline.put("RDR_workforce_2025-09.csv", header)
         try pipeline.put("R1D_workforce_2025-09.csv", header)
@@ -162,7 +163,9 @@ struct HostileRunTests {
         #expect(next.files.isEmpty)
         #expect(next.analysed && next.nationalReport != nil)
         #expect(try c.query("SELECT count(*) > 0 FROM analysis.access").scalar == "t")
-        let seen = try c.query("SELECT seen_submission_id = (SELECT max(submission_id) FROM audit.submissions) FROM audit.analysis_state").scalar
+        let seen = try c.query(
+            "SELECT seen_submission_id = (SELECT max(submission_id) FROM audit.submissions) FROM audit.analysis_state"
+        ).scalar
         #expect(seen == "t")
         // And a night after that, with nothing new, does not refresh again.
         #expect(!(try nightly.run(db)).analysed)
@@ -289,14 +292,15 @@ struct HostileRunTests {
         let pipeline = try PipelineFolder()
         // Valid NHS numbers in every place one might be typed, each a different number.
         let planted = ["4010232137", "9434765919", "9434765870", "6762452663", "9071556859", "4505577104"]
-        let rows = (10..<30).map { referral("RY2-R\($0)", patient: "P\($0)") } + [
-            referral("RY2-R1", nhs: planted[0]),
-            referral("RY2-R2", patient: planted[1]),
-            referral("RY2-R3", patient: "943 476 5870"),
-            referral(planted[3], patient: "P4"),
-            referral("RY2-R5", patient: "P5", lsoa: "907-155-6859"),
-            referral("RY2-R6", nhs: "4505577104x"),
-        ]
+        let rows =
+            (10..<30).map { referral("RY2-R\($0)", patient: "P\($0)") } + [
+                referral("RY2-R1", nhs: planted[0]),
+                referral("RY2-R2", patient: planted[1]),
+                referral("RY2-R3", patient: "943 476 5870"),
+                referral(planted[3], patient: "P4"),
+                referral("RY2-R5", patient: "P5", lsoa: "907-155-6859"),
+                referral("RY2-R6", nhs: "4505577104x"),
+            ]
         try pipeline.put("RY2_referrals_2025-09.csv", ([referralsHeader] + rows).joined(separator: "\n") + "\n")
         // A headerless file whose first row is a patient's.
         try pipeline.put("RDR_referrals_2025-09.csv", referral("RDR-R1", nhs: planted[0]) + "\n")
@@ -328,14 +332,18 @@ struct HostileRunTests {
             for number in planted {
                 let spaced = number.prefix(3) + " " + number.dropFirst(3).prefix(3) + " " + number.suffix(4)
                 let dashed = number.prefix(3) + "-" + number.dropFirst(3).prefix(3) + "-" + number.suffix(4)
-                #expect(!text.contains(number) && !text.contains(spaced) && !text.contains(dashed), "\(number) in \(place)")
+                #expect(
+                    !text.contains(number) && !text.contains(spaced) && !text.contains(dashed),
+                    "\(number) in \(place)"
+                )
             }
         }
     }
 
     /// The whole database as SQL.
     private func pgDump(_ url: String) throws -> String {
-        let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted()
+        let candidates =
+            (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted()
             .reversed().map { "/usr/lib/postgresql/\($0)/bin/pg_dump" } ?? []
         let binary = try #require(
             (candidates + ["/usr/bin/pg_dump"]).first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -42,7 +42,11 @@ struct PipelineFolder {
         }
     }
 
-    func run(_ db: borrowing TestDatabase, dryRun: Bool = false, keyFile: String = LoadFixtures.keyFile) throws
+    func run(
+        _ db: borrowing TestDatabase,
+        dryRun: Bool = false,
+        keyFile: String = LoadFixtures.keyFile
+    ) throws
         -> RunJob.Outcome
     {
         try run(database: try db.url(), dryRun: dryRun, keyFile: keyFile)

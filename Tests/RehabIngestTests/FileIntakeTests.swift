@@ -1,7 +1,7 @@
 import Foundation
 import RehabCore
-import Synchronization
 import RehabIngest
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -46,12 +46,17 @@ struct FileIntakeTests {
         let target = "\(folder)/secret.txt"
         try "9434765919,private".write(toFile: target, atomically: true, encoding: .utf8)
         chmod(target, 0o600)
-        try FileManager.default.createSymbolicLink(atPath: "\(folder)/RY2_referrals_2025-09.csv", withDestinationPath: target)
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(folder)/RY2_referrals_2025-09.csv",
+            withDestinationPath: target
+        )
         let outcome = try FileIntake.copy("\(folder)/RY2_referrals_2025-09.csv", to: "\(folder)/copy.csv")
         #expect(outcome == .refused(reason: "symbolic link"))
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/copy.csv"))
         #expect(try permissions(target) == 0o600)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/RY2_referrals_2025-09.csv") == target)
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/RY2_referrals_2025-09.csv") == target
+        )
     }
 
     @Test("A FIFO, a folder and a hard link are refused at once, without blocking")
@@ -104,7 +109,10 @@ struct FileIntakeTests {
         let folder = try scratch()
         try "data".write(toFile: "\(folder)/in.csv", atomically: true, encoding: .utf8)
         try "keep".write(toFile: "\(folder)/victim", atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: "\(folder)/copy.csv", withDestinationPath: "\(folder)/victim")
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(folder)/copy.csv",
+            withDestinationPath: "\(folder)/victim"
+        )
         #expect(throws: RehabError.self) { try FileIntake.copy("\(folder)/in.csv", to: "\(folder)/copy.csv") }
         #expect(try String(contentsOfFile: "\(folder)/victim", encoding: .utf8) == "keep")
     }

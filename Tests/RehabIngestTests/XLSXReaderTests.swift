@@ -420,7 +420,14 @@ private func unreadable(_ url: URL) -> RehabError? {
                 var at = Int(position)
                 while chunk.count < size {
                     if at < prefix.count {
-                        chunk.append(prefix[(prefix.startIndex + at)..<min(prefix.endIndex, prefix.startIndex + at + size - chunk.count)])
+                        chunk.append(
+                            prefix[
+                                (prefix.startIndex + at)..<min(
+                                    prefix.endIndex,
+                                    prefix.startIndex + at + size - chunk.count
+                                )
+                            ]
+                        )
                     } else if at < prefix.count + filler {
                         chunk.append(spaces.prefix(min(size - chunk.count, prefix.count + filler - at)))
                     } else {
@@ -450,7 +457,8 @@ private func unreadable(_ url: URL) -> RehabError? {
             <sst xmlns="\(mainNS)" count="2" uniqueCount="2"><si><t>referral_id</t></si><si><t>\(big)</t></si></sst>
             """
         // A header, then two rows that each repeat the 2 MiB string: cut to 1 MiB and flagged.
-        let rows = #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
+        let rows =
+            #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
             + (2...3).map { #"<row r="\#($0)"><c r="A\#($0)" t="s"><v>1</v></c></row>"# }.joined()
         var parts = standardParts(sheet1: sheetXML(rows))
         parts.removeAll { $0.0 == "xl/sharedStrings.xml" }
@@ -460,7 +468,8 @@ private func unreadable(_ url: URL) -> RehabError? {
         #expect(result.rows[1].issues.contains(.oversized) && result.rows[1].fields[0].utf8.count == 1 << 20)
 
         // Forty rows of it pass the workbook's budget: unreadable, whatever the quarantine would have been.
-        let many = #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
+        let many =
+            #"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#
             + (2...41).map { #"<row r="\#($0)"><c r="A\#($0)" t="s"><v>1</v></c></row>"# }.joined()
         parts.removeAll { $0.0 == "xl/worksheets/sheet1.xml" }
         parts.append(("xl/worksheets/sheet1.xml", sheetXML(many)))

@@ -123,7 +123,8 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible, CustomDeb
             hint = "Check the connection string, and the server's log for the reason."
         }
         if !configured {
-            hint = "No database is configured: set --database or DATABASE_URL (or the PG* variables). On a "
+            hint =
+                "No database is configured: set --database or DATABASE_URL (or the PG* variables). On a "
                 + "developer's machine, scripts/pg-local.sh start runs a local one."
         }
         return DatabaseError(

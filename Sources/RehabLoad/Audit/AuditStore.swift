@@ -156,9 +156,11 @@ public enum AuditStore {
     }
 
     /// Records that the analysis now includes every submission up to `submissionID`.
-    public static func markAnalysed(through submissionID: Int64, runID: Int64?, connection: borrowing Connection)
-        throws
-    {
+    public static func markAnalysed(
+        through submissionID: Int64,
+        runID: Int64?,
+        connection: borrowing Connection
+    ) throws {
         try connection.query(
             """
             INSERT INTO audit.analysis_state (only_row, seen_submission_id, refreshed_at, run_id)
@@ -175,9 +177,11 @@ public enum AuditStore {
     /// Records the key's fingerprint at the first load, and refuses any other key after that.
     ///
     /// - Throws: `RehabError.Code.pseudonymKey` when the database's patient keys were made under another key.
-    public static func requireKey(_ pseudonymiser: Pseudonymiser, runID: Int64?, connection: borrowing Connection)
-        throws
-    {
+    public static func requireKey(
+        _ pseudonymiser: Pseudonymiser,
+        runID: Int64?,
+        connection: borrowing Connection
+    ) throws {
         let fingerprint = pseudonymiser.fingerprint
         let recorded = try connection.query(
             """

@@ -244,7 +244,8 @@ public struct SubmissionLoader: Sendable {
             "loaded",
             metadata: [
                 "file": "\(fileName)", "action": "\(outcome.action.rawValue)",
-                "submission_id": .stringConvertible(submissionID), "rows_loaded": .stringConvertible(outcome.rowsLoaded),
+                "submission_id": .stringConvertible(submissionID),
+                "rows_loaded": .stringConvertible(outcome.rowsLoaded),
                 "rows_quarantined": .stringConvertible(outcome.rowsQuarantined),
             ]
         )

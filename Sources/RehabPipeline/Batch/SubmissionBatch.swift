@@ -20,7 +20,10 @@ struct SubmissionBatch: Sendable {
 
     init(_ files: [String]) {
         groups = Self.grouped(files).map { files in
-            Group(files: files, hasContacts: files.contains { SubmissionName(fileName: Self.fileName($0))?.kind == .contacts })
+            Group(
+                files: files,
+                hasContacts: files.contains { SubmissionName(fileName: Self.fileName($0))?.kind == .contacts }
+            )
         }
     }
 
@@ -40,17 +43,21 @@ struct SubmissionBatch: Sendable {
     }
 
     /// Runs `step` on each file of a group, in order, carrying the referral index from file to file.
-    static func walk<T>(_ group: Group, _ step: (_ path: String, _ referrals: inout Referrals) throws -> T) rethrows
-        -> [T]
-    {
+    static func walk<T>(
+        _ group: Group,
+        _ step: (_ path: String, _ referrals: inout Referrals) throws -> T
+    ) rethrows -> [T] {
         var referrals = Referrals(index: nil, hasContacts: group.hasContacts)
         return try group.files.map { try step($0, &referrals) }
     }
 
     /// Writes a file's JSON and HTML reports, `<folder>/<stem>.json` and `.html`, with its score trend when given.
-    static func writeReports(_ result: ValidationResult, trend: [ScorePoint]? = nil, folder: String, file: String)
-        throws
-    {
+    static func writeReports(
+        _ result: ValidationResult,
+        trend: [ScorePoint]? = nil,
+        folder: String,
+        file: String
+    ) throws {
         let base = "\(folder)/\(reportStem(file))"
         try JSONReport.write(result, trend: trend, to: "\(base).json")
         try HTMLReport.write(result, trend: trend ?? [], to: "\(base).html")

@@ -113,11 +113,17 @@ public enum LoadJob {
                         try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
                     }
                 } catch let error as DatabaseError {
-                    logger.error("load failed", metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"])
+                    logger.error(
+                        "load failed",
+                        metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"]
+                    )
                     file.failure = error.description
                 } catch {
                     // A file that cannot be read, or reports that cannot be written: this file fails, not the rest.
-                    logger.error("load failed", metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"])
+                    logger.error(
+                        "load failed",
+                        metadata: ["file": "\(SubmissionBatch.fileName(path))", "error": "\(error)"]
+                    )
                     file.failure = "\(error)"
                 }
                 progress(file)

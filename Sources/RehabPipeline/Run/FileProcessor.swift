@@ -81,7 +81,8 @@ extension RunJob {
 
                 if let when = archive.archived(sha256: copy.sha256, name: fileName) {
                     outcome.status = .duplicate
-                    outcome.note = "identical to the file of this name archived \(ISO8601DateFormatter().string(from: when))"
+                    outcome.note =
+                        "identical to the file of this name archived \(ISO8601DateFormatter().string(from: when))"
                     if !dryRun { FileIntake.remove(path, ifStill: copy) }
                     logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
                     return outcome

@@ -245,7 +245,9 @@ public enum RunJob {
         }
         logger.info(
             "run started",
-            metadata: ["pipeline": "\(config.name)", "dry_run": .stringConvertible(options.dryRun), "inbox": "\(inbox)"]
+            metadata: [
+                "pipeline": "\(config.name)", "dry_run": .stringConvertible(options.dryRun), "inbox": "\(inbox)",
+            ]
         )
 
         if loading {
@@ -260,7 +262,12 @@ public enum RunJob {
         // Copies and spill files of runs that died: this run holds the lock, so none of them is in use.
         if !options.dryRun {
             let swept = archive.sweepIncoming()
-            if swept > 0 { logger.info("removed copies left by an interrupted run", metadata: ["folders": .stringConvertible(swept)]) }
+            if swept > 0 {
+                logger.info(
+                    "removed copies left by an interrupted run",
+                    metadata: ["folders": .stringConvertible(swept)]
+                )
+            }
         }
         TemporaryFiles.removeAbandoned()
 
@@ -272,7 +279,9 @@ public enum RunJob {
             today: options.today
         )
         let files = try inboxFiles(inbox)
-        let staging = try options.dryRun ? Archive.privateFolder(in: NSTemporaryDirectory() + "rehabcount-dry-run") : archive.stagingFolder()
+        let staging =
+            try options.dryRun
+            ? Archive.privateFolder(in: NSTemporaryDirectory() + "rehabcount-dry-run") : archive.stagingFolder()
         defer {
             try? FileManager.default.removeItem(atPath: staging)
             rmdir((staging as NSString).deletingLastPathComponent)  // only when no other copy is in it

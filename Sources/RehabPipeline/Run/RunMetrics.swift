@@ -20,7 +20,11 @@ enum RunMetrics {
         )
         for kind in ExtractKind.allCases.map(\.rawValue) {
             let files = outcome.files.filter { $0.kind == kind }
-            m.set("rehabcount_last_run_rows_read", [pipeline, ("kind", kind)], Double(files.map(\.rowsRead).reduce(0, +)))
+            m.set(
+                "rehabcount_last_run_rows_read",
+                [pipeline, ("kind", kind)],
+                Double(files.map(\.rowsRead).reduce(0, +))
+            )
             m.set(
                 "rehabcount_last_run_rows_loaded",
                 [pipeline, ("kind", kind)],

@@ -7,10 +7,10 @@ import Darwin
 #endif
 
 /// RehabCount's temporary files: `rehabcount-<kind>-<pid>-<unique>` in the temporary folder, readable by their
-/// owner only. Some hold row data (quarantined rows, a workbook's inflated sheet), so a process killed before it
-/// could remove its own leaves them to the next run, which removes every one whose process is gone.
+/// owner only. Some hold row data (quarantined rows), so a process killed before it could remove its own leaves
+/// them to the next run, which removes every one whose process is gone.
 public enum TemporaryFiles {
-    /// A new path for a temporary file of `kind` (`quarantine`, `xlsx`), ending in `suffix`.
+    /// A new path for a temporary file of `kind`, ending in `suffix`.
     public static func path(kind: Kind, suffix: String) -> String {
         NSTemporaryDirectory() + "rehabcount-\(kind.rawValue)-\(getpid())-\(UUID().uuidString)\(suffix)"
     }
@@ -19,8 +19,8 @@ public enum TemporaryFiles {
     public enum Kind: String, CaseIterable, Sendable {
         /// Quarantined rows on their way to `audit.quarantine`.
         case quarantine
-        /// A workbook part inflated for parsing.
-        case xlsx
+        /// A submission's findings (locations, no values) while it is validated.
+        case findings
     }
 
     /// Removes the temporary files of processes that no longer exist, and their `.….part` files.

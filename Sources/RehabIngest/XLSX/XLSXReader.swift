@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import RehabCore
 import XMLCoder
+import Synchronization
 import ZIPFoundation
 
 #if canImport(FoundationXML)
@@ -101,17 +102,17 @@ struct WorkbookLayout {
     var date1904: Bool
 }
 
-/// How many more uncompressed bytes a workbook may expand to, shared by its parts and its cells.
-final class ExpansionBudget {
+/// How many more uncompressed bytes a workbook may expand to, shared by its parts (inflated on a thread of their
+/// own) and its cells (read on the parser's).
+final class ExpansionBudget: Sendable {
     let limit: Int
-    private(set) var used = 0
+    private let used = Atomic(0)
 
     init(limit: Int) { self.limit = limit }
 
     /// Counts `bytes`; false once the budget is spent.
     func spend(_ bytes: Int) -> Bool {
-        used += bytes
-        return used <= limit
+        used.add(bytes, ordering: .relaxed).newValue <= limit
     }
 
     /// Why a workbook was refused, in words without its contents.
@@ -169,6 +170,12 @@ struct XLSXPackage {
     /// - Returns: false when the package has no such part.
     func extract(_ partPath: String, limit: Int? = nil, _ consume: (Data) throws -> Void) throws -> Bool {
         guard let entry = archive[partPath], entry.type == .file else { return false }
+        try extract(partPath, entry: entry, limit: limit, consume)
+        return true
+    }
+
+    /// Inflates an entry, chunk by chunk, to `consume`, within the workbook's budget and at most `limit` bytes.
+    func extract(_ partPath: String, entry: Entry, limit: Int? = nil, _ consume: (Data) throws -> Void) throws {
         // The sizes in a ZIP header are only claims: the bytes are counted as they come.
         var reason: String?
         let crc: CRC32
@@ -191,11 +198,12 @@ struct XLSXPackage {
             )
         } catch let error as RehabError {
             throw error
+        } catch let error as ChunkChannel.Closed {
+            throw error
         } catch {
             throw failure(reason ?? "\(partPath) is damaged")
         }
         guard crc == entry.checksum else { throw failure("\(partPath) is damaged (checksum mismatch)") }
-        return true
     }
 
     /// The uncompressed bytes of a small part, or nil when the package has no such part.
@@ -203,17 +211,6 @@ struct XLSXPackage {
         var data = Data()
         guard try extract(partPath, limit: Self.maxSmallPartBytes, { data.append($0) }) else { return nil }
         return data
-    }
-
-    /// Inflates a part into a new temporary file readable by this user only, for parsing from disk.
-    ///
-    /// - Returns: the file's path, or nil when the package has no such part. The caller removes it.
-    func spool(_ partPath: String) throws -> String? {
-        var file = try NewFile(path: TemporaryFiles.path(kind: .xlsx, suffix: ".xml"))
-        let found = try extract(partPath) { chunk in try chunk.withUnsafeBytes { try file.write($0) } }
-        guard found else { return nil }
-        try file.keep()
-        return file.path
     }
 
     /// Decodes a small part with XMLCoder.
@@ -298,16 +295,19 @@ struct XLSXPackage {
         return handler.strings
     }
 
-    /// Streams a part through an `XMLParser`, from a temporary file: the part is never in memory whole.
+    /// Streams a part through an `XMLParser` as it is inflated: the part is never held whole.
     func parse(_ partPath: String, with handler: some StreamingHandler, required: Bool = true) throws {
-        guard let spooled = try spool(partPath) else {
+        guard let entry = archive[partPath], entry.type == .file else {
             if required { throw failure("it has no worksheet at \(partPath)") }
             return
         }
-        defer { unlink(spooled) }
-        guard let stream = InputStream(fileAtPath: spooled) else {
-            throw RehabError(.unreadableFile, "Cannot read back a temporary file of \(fileName).")
-        }
+        // The archive is read by the inflating thread alone while the parser waits on it for bytes; this thread
+        // uses it again only after closing the stream, which waits for that thread to finish.
+        let part = InflatingPart(package: self, entry: entry)
+        let stream = PartStream(
+            inflate: { deliver in try part.package.extract(partPath, entry: part.entry, deliver) },
+            stopped: { handler.stopped }
+        )
         // From a stream, so that libxml2 gets the document in chunks: in one piece it rejects 10 MB or more.
         let parser = XMLParser(stream: stream)
         parser.shouldProcessNamespaces = true
@@ -315,13 +315,25 @@ struct XLSXPackage {
         parser.delegate = handler
         let parsed = parser.parse()
         parser.delegate = nil
+        stream.close()
         if let error = handler.failure { throw error }
         if let reason = handler.invalidReason { throw failure("\(partPath): \(reason)") }
+        if let error = stream.failure { throw error }
         guard parsed else {
             let line = parser.lineNumber > 0 ? " (near line \(parser.lineNumber))" : ""
             throw failure("\(partPath) is not valid XML\(line)")
         }
     }
+}
+
+/// A package and one of its entries, handed to the thread that inflates the entry.
+///
+/// `@unchecked Sendable`: ZIPFoundation's archive is not thread-safe, and is used by one thread at a time: the
+/// inflating thread while the parser waits on it, the parser's thread only once the stream is closed and that thread
+/// has finished (`XLSXPackage.parse`).
+private struct InflatingPart: @unchecked Sendable {
+    let package: XLSXPackage
+    let entry: Entry
 }
 
 // MARK: - XMLCoder models of the small parts

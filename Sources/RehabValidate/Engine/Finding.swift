@@ -64,7 +64,7 @@ public final class FindingLog: @unchecked Sendable {
         self.rules = rules
         self.columns = columns
         let directory = FileManager.default.temporaryDirectory.path
-        path = "\(directory)/rehabcount-findings-\(UInt64.random(in: 0...UInt64.max)).bin"
+        path = TemporaryFiles.path(kind: .findings, suffix: ".bin")
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forUpdatingAtPath: path)
         else {

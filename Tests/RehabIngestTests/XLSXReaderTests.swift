@@ -452,7 +452,9 @@ private func unreadable(_ url: URL) -> RehabError? {
     @Test("A sheet stopped early, with more of it still being inflated, ends cleanly and says why")
     func stoppedEarly() throws {
         // A bad reference in the first row, then some 8 MiB of rows behind it: many chunks still to come.
-        let filler = (2...60_000).map { #"<row r="\#($0)"><c r="A\#($0)" t="inlineStr"><is><t>R\#($0)</t></is></c></row>"# }
+        let filler = (2...60_000).map {
+            #"<row r="\#($0)"><c r="A\#($0)" t="inlineStr"><is><t>R\#($0)</t></is></c></row>"#
+        }
         let sheet = sheetXML(#"<row r="1"><c r="B1" t="s"><v>99</v></c></row>"# + filler.joined())
         for _ in 0..<3 {
             let error = try #require(unreadable(try makeWorkbook(standardParts(sheet1: sheet))))

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import RehabCore
-import XMLCoder
 import Synchronization
+import XMLCoder
 import ZIPFoundation
 
 #if canImport(FoundationXML)

@@ -47,17 +47,23 @@ struct Archive {
     ///
     /// - Throws: `RehabError.Code.output` when the archive is not writable.
     func stagingFolder() throws -> String {
-        try Self.privateFolder(in: incoming)
+        do {
+            try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        } catch {
+            throw RehabError(.output, "Cannot create \(incoming): \(error.localizedDescription)")
+        }
+        return try Self.privateFolder(in: incoming, prefix: "run")
     }
 
-    /// A new folder readable by this user only, `<parent>/<random>`.
-    static func privateFolder(in parent: String) throws -> String {
-        do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        } catch {
-            throw RehabError(.output, "Cannot create \(parent): \(error.localizedDescription)")
-        }
-        var template = Array("\(parent)/run-XXXXXX".utf8CString)
+    /// Removes a run's folder of copies, and `.incoming` itself once no other run's is in it.
+    func removeStaging(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+        rmdir(incoming)  // fails, harmlessly, while anything is in it
+    }
+
+    /// A new folder readable by this user only, `<parent>/<prefix>-<random>`; `parent` must exist.
+    static func privateFolder(in parent: String, prefix: String) throws -> String {
+        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw RehabError(.output, "Cannot create a folder in \(parent): \(String(cString: strerror(errno))).")
         }

@@ -279,12 +279,16 @@ public enum RunJob {
             today: options.today
         )
         let files = try inboxFiles(inbox)
+        // A dry run writes nothing to the archive: its copies go to a private folder in the temporary folder.
         let staging =
             try options.dryRun
-            ? Archive.privateFolder(in: NSTemporaryDirectory() + "rehabcount-dry-run") : archive.stagingFolder()
+            ? Archive.privateFolder(in: NSTemporaryDirectory(), prefix: "rehabcount-dry-run") : archive.stagingFolder()
         defer {
-            try? FileManager.default.removeItem(atPath: staging)
-            rmdir((staging as NSString).deletingLastPathComponent)  // only when no other copy is in it
+            if options.dryRun {
+                try? FileManager.default.removeItem(atPath: staging)
+            } else {
+                archive.removeStaging(staging)
+            }
         }
         let validator = SubmissionValidator(context: context)
         let processor = FileProcessor(

@@ -9,7 +9,7 @@ enum RowCheck {
     case codeList(column: Int)
     case range(column: Int)
     case nhsCheck(column: Int)
-    /// Every column but the NHS number's: indices into the plan's ints.
+    /// Every column but the NHS number's and the dates': indices into the plan's ints.
     case nhsElsewhere(columns: Range<Int>)
     case equalsFileOrg(column: Int)
     case knownTrust(column: Int)

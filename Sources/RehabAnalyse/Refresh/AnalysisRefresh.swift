@@ -35,13 +35,14 @@ public enum AnalysisRefresh {
             (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
         }
         let refreshed = Clock.monotonicSeconds()
-        logger.info("analysis refreshed", metadata: ["seconds": "\(refreshed - start)"])
+        logger.info("analysis refreshed", metadata: ["seconds": .stringConvertible(refreshed - start)])
         let simulated = try simulateLimits(connection: connection, repetitions: repetitions, seed: seed)
         let finished = Clock.monotonicSeconds()
         logger.info(
             "inequality limits simulated",
             metadata: [
-                "rows": "\(simulated)", "repetitions": "\(repetitions)", "seconds": "\(finished - refreshed)",
+                "rows": .stringConvertible(simulated), "repetitions": .stringConvertible(repetitions),
+                "seconds": .stringConvertible(finished - refreshed),
             ]
         )
         return Summary(

@@ -133,7 +133,7 @@ public enum Migrator {
         for migration in migrations where recorded[migration.version] == nil {
             logger.info(
                 "applying migration",
-                metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                metadata: ["version": .stringConvertible(migration.version), "name": "\(migration.name)"]
             )
             // Roles belong to the whole cluster, and the lock above to one database: two databases migrated at
             // the same moment can both create a role, and the second then fails with a unique violation. Its
@@ -152,7 +152,7 @@ public enum Migrator {
                 } catch let error as DatabaseError where error.sqlState == "23505" && attempt == 1 {
                     logger.info(
                         "retrying migration after a unique violation",
-                        metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                        metadata: ["version": .stringConvertible(migration.version), "name": "\(migration.name)"]
                     )
                     Thread.sleep(forTimeInterval: 0.2)
                 }

@@ -158,7 +158,10 @@ public enum ReferenceLoader {
                         }
                     }
                 }
-                logger.info("reference table loaded", metadata: ["table": "\(table.table)", "rows": "\(copied)"])
+                logger.info(
+                    "reference table loaded",
+                    metadata: ["table": "\(table.table)", "rows": .stringConvertible(copied)]
+                )
                 counts.append((table.table, copied))
             }
             return counts

@@ -116,8 +116,9 @@ public struct SubmissionValidator: Sendable {
         logger.debug(
             "validated",
             metadata: [
-                "file": "\(fileName)", "status": "\(result.status.rawValue)", "rows": "\(result.rows.read)",
-                "seconds": "\(result.seconds)",
+                "file": "\(fileName)", "status": "\(result.status.rawValue)",
+                "rows": .stringConvertible(result.rows.read),
+                "seconds": .stringConvertible(result.seconds),
             ]
         )
         return (result, run.collectedReferrals)

@@ -297,6 +297,63 @@ struct ScoreTests {
         let expected = (Double(scored.count - 1) * 100 + 25) / Double(scored.count)
         #expect(abs(result.score.overall! - expected) < 1e-9)
     }
+
+    @Test(
+        "A submission that quarantines X% of its rows scores at most 100 − X, and needs attention past 5%",
+        arguments: [0, 1, 6, 12, 24]
+    )
+    func quarantineCapsTheScore(quarantinedPercent: Int) throws {
+        // 100 contacts; the first N have an attendance code that is not in the code list (a record rule).
+        let rows = (0..<100).map { i in
+            Fixtures.contact.merging(
+                ["contact_id": "C\(i)", "attendance": i < quarantinedPercent ? "maybe" : "attended"]
+            ) { $1 }
+        }
+        let (result, failed, sink) = try Fixtures.validate(.contacts, rows)
+        #expect(result.rows.quarantined == quarantinedPercent)
+        #expect(sink.quarantined.count == quarantinedPercent)
+        let score = try #require(result.score.overall)
+        #expect(score <= Double(100 - quarantinedPercent) + 1e-9)
+        // The quarantined rows' values count as invalid in every item, not only the one that failed.
+        let mode = try #require(result.score.items.first { $0.column == "mode" })
+        #expect(mode.valid == 100 - quarantinedPercent)
+        switch quarantinedPercent {
+        case 0: #expect(result.status == .accepted && score == 100 && failed.isEmpty)
+        case 1: #expect(result.status == .accepted_with_warnings)
+        default: #expect(result.status == .accepted_needs_attention)
+        }
+    }
+
+    @Test("A clean resubmission scores higher than the dirty original")
+    func cleanResubmissionScoresHigher() throws {
+        let dirty = (0..<50).map { i in
+            Fixtures.contact.merging(["contact_id": "C\(i)", "attendance": i % 4 == 0 ? "maybe" : "attended"]) { $1 }
+        }
+        let clean = (0..<50).map { i in Fixtures.contact.merging(["contact_id": "C\(i)"]) { $1 } }
+        let (before, _, _) = try Fixtures.validate(.contacts, dirty)
+        let (after, _, _) = try Fixtures.validate(.contacts, clean)
+        #expect(try #require(before.score.overall) <= 76)
+        #expect(try #require(after.score.overall) == 100)
+    }
+
+    @Test("The threshold for needing attention is the pipeline's")
+    func attentionThreshold() throws {
+        let rows = (0..<100).map { i in
+            Fixtures.contact.merging(["contact_id": "C\(i)", "attendance": i < 8 ? "maybe" : "attended"]) { $1 }
+        }
+        let lenient = ValidationContext(
+            contracts: Fixtures.contracts,
+            catalogue: Fixtures.catalogue,
+            reference: Fixtures.reference,
+            pseudonymiser: Fixtures.context.pseudonymiser,
+            today: Fixtures.context.today,
+            quarantineShare: 0.10
+        )
+        let path = try Fixtures.write(Fixtures.csv(.contacts, rows), name: "RY2_contacts_2025-09.csv")
+        var sink = Fixtures.RecordingSink()
+        let (result, _) = try SubmissionValidator(context: lenient).validate(path: path, sink: &sink)
+        #expect(result.status == .accepted_with_warnings)
+    }
 }
 
 extension KeyedSHA256.State {

@@ -129,9 +129,7 @@ extension RunJob {
                     outcome.rowsRead = result.rows.read
                     outcome.rowsQuarantined = result.rows.quarantined
                     outcome.score = result.score.overall
-                    outcome.overQuarantineThreshold =
-                        result.rows.read > 0
-                        && Double(result.rows.quarantined) / Double(result.rows.read) > thresholds.quarantineShare
+                    outcome.overQuarantineThreshold = result.status == .accepted_needs_attention
                     if outcome.overQuarantineThreshold {
                         logger.warning(
                             "quarantine over threshold",

@@ -180,7 +180,8 @@ public enum RunJob {
             layout: options.layout,
             referenceDirectory: nil,
             pseudonymKeyFile: options.pseudonymKeyFile,
-            today: options.today
+            today: options.today,
+            quarantineShare: config.thresholds.quarantineShare
         )
         let files = try inboxFiles(inbox)
         // A dry run writes nothing to the archive: its copies go to a private folder in the temporary folder.

@@ -63,7 +63,8 @@ public enum ValidateJob {
         layout: ProjectLayout,
         referenceDirectory: String? = nil,
         pseudonymKeyFile: String? = nil,
-        today: Day = .today()
+        today: Day = .today(),
+        quarantineShare: Double = ValidationContext.defaultQuarantineShare
     ) throws -> ValidationContext {
         let contracts = try ContractSet(directory: layout.contractsDirectory)
         let catalogue = try RuleCatalogue(directory: layout.rulesDirectory, contracts: contracts)
@@ -74,7 +75,8 @@ public enum ValidateJob {
             catalogue: catalogue,
             reference: reference,
             pseudonymiser: pseudonymiser,
-            today: today
+            today: today,
+            quarantineShare: quarantineShare
         )
     }
 

@@ -29,6 +29,12 @@ public enum HTMLReport {
             switch result.status {
             case .accepted: ("Accepted", "ok")
             case .accepted_with_warnings: ("Accepted with warnings", "warn")
+            case .accepted_needs_attention:
+                (
+                    "Accepted, needs attention: \(percent(result.rows.quarantined, of: result.rows.read)) of its rows "
+                        + "were quarantined and are missing from the figures",
+                    "attention"
+                )
             case .rejected: ("Rejected: nothing from this file will be loaded", "bad")
             }
         page.raw("<p class=\"status \(statusClass)\">")
@@ -248,7 +254,7 @@ public enum HTMLReport {
         main{max-width:1100px;margin:0 auto;padding:24px}
         h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d8dde0}
         .status{display:inline-block;padding:6px 12px;border-radius:4px;font-weight:600}
-        .ok{background:#e8f5e9;color:#1b5e20}.warn{background:#fff8e1;color:#7a4f01}.bad{background:#ffebee;color:#b71c1c}
+        .ok{background:#e8f5e9;color:#1b5e20}.warn{background:#fff8e1;color:#7a4f01}.attention{background:#fff3e0;color:#8a3b00;border:1px solid #e65100}.bad{background:#ffebee;color:#b71c1c}
         .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.facts dt{font-weight:600}
         .facts dd{margin:0;word-break:break-all}
         .counts{display:flex;gap:16px;flex-wrap:wrap;margin:20px 0}
@@ -264,4 +270,9 @@ public enum HTMLReport {
         footer{margin-top:2rem;font-size:.8rem;color:#4c6272}.explain{max-width:60rem}
         table.rules td:first-child{white-space:nowrap}
         """
+
+    /// `part` as a percentage of `whole`, to one decimal place.
+    static func percent(_ part: Int, of whole: Int) -> String {
+        whole == 0 ? "0%" : String(format: "%.1f%%", 100 * Double(part) / Double(whole))
+    }
 }

@@ -10,7 +10,8 @@ import RehabValidate
 public enum JSONReport {
     /// The formula, stated in every report so that the score can be checked by hand.
     public static let scoreFormula =
-        "item score = 100 × (valid − not-recorded) / applicable rows; overall = mean item score over M and R items"
+        "item score = 100 × (valid − not-recorded) / applicable rows, a quarantined row never valid; "
+        + "overall = mean item score over M and R items, at most 100 × (read − quarantined) / read"
 
     /// Writes the report to `path`, atomically.
     public static func write(_ result: ValidationResult, trend: [ScorePoint]? = nil, to path: String) throws {
@@ -43,6 +44,8 @@ public enum JSONReport {
         try out.write("  \"lines\": {\"physical\": \(result.lines), \"blank\": \(result.blankLines)},\n")
         try out.write("  \"pseudonym_key\": \(JSONText.string(result.pseudonymKeySource.rawValue)),\n")
         try out.write("  \"score\": {\"overall\": \(JSONText.number(result.score.overall, places: 2)), ")
+        try out.write("\"item_mean\": \(JSONText.number(result.score.itemMean, places: 2)), ")
+        try out.write("\"cap\": \(JSONText.number(result.score.cap, places: 2)), ")
         try out.write("\"formula\": \(JSONText.string(scoreFormula)), \"items\": [")
         for (i, item) in result.score.items.enumerated() {
             try out.write(i == 0 ? "\n" : ",\n")

@@ -9,9 +9,11 @@ import RehabCore
 /// - default use = valid values that are a "not recorded" code (`Z`, `99`, `X`, …) / valid values.
 ///
 /// The item score is `100 × (valid − default) / applicable`: the share of applicable rows that carry a valid,
-/// informative value. The overall score is the mean item score over the mandatory and required items
-/// (status M and R) that applied to at least one row. Optional items are reported but not scored.
-/// `docs/data-quality-score.md` explains the choice.
+/// informative value. A quarantined row counts as applicable and not valid for every item: it is loaded nowhere.
+/// The overall score is the mean item score over the mandatory and required items (status M and R) that applied to
+/// at least one row, and never more than the share of rows not quarantined: a submission that quarantines X% of its
+/// rows scores at most 100 − X. Optional items are reported but not scored. `docs/data-quality-score.md` explains
+/// the choice.
 public struct QualityScore: Sendable, Hashable {
     /// One data item's measures.
     public struct Item: Sendable, Hashable {
@@ -33,12 +35,32 @@ public struct QualityScore: Sendable, Hashable {
         public var isScored: Bool { status != .O && applicable > 0 }
     }
 
+    /// Data rows read, and those quarantined by record-level rules.
+    public var rowsRead: Int
+    public var rowsQuarantined: Int
     public var items: [Item]
 
-    /// The mean item score over scored items, 0–100; nil when nothing could be scored (no rows, or a header
-    /// too broken to find the columns).
+    public init(rowsRead: Int, rowsQuarantined: Int, items: [Item]) {
+        self.rowsRead = rowsRead
+        self.rowsQuarantined = rowsQuarantined
+        self.items = items
+    }
+
+    /// The mean item score over scored items, 0–100, capped at the share of rows not quarantined; nil when nothing
+    /// could be scored (no rows, or a header too broken to find the columns).
     public var overall: Double? {
+        guard let mean = itemMean else { return nil }
+        return min(mean, cap)
+    }
+
+    /// The mean item score over scored items, before the cap.
+    public var itemMean: Double? {
         let scored = items.filter(\.isScored).compactMap(\.score)
         return scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count)
+    }
+
+    /// `100 × (read − quarantined) / read`: the most a submission can score.
+    public var cap: Double {
+        rowsRead == 0 ? 100 : 100 * Double(rowsRead - rowsQuarantined) / Double(rowsRead)
     }
 }

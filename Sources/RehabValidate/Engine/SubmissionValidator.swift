@@ -11,19 +11,26 @@ public struct ValidationContext: Sendable {
     public let pseudonymiser: Pseudonymiser
     /// "Today", for rules that forbid future dates.
     public let today: Day
+    /// The share of quarantined rows past which an accepted submission needs attention.
+    public let quarantineShare: Double
+
+    /// The share of quarantined rows past which a submission needs attention, unless a pipeline says otherwise.
+    public static let defaultQuarantineShare = 0.05
 
     public init(
         contracts: ContractSet,
         catalogue: RuleCatalogue,
         reference: ReferenceData,
         pseudonymiser: Pseudonymiser,
-        today: Day = .today()
+        today: Day = .today(),
+        quarantineShare: Double = ValidationContext.defaultQuarantineShare
     ) {
         self.contracts = contracts
         self.catalogue = catalogue
         self.reference = reference
         self.pseudonymiser = pseudonymiser
         self.today = today
+        self.quarantineShare = quarantineShare
     }
 }
 
@@ -133,6 +140,10 @@ struct ItemCounts {
     var complete = 0
     var valid = 0
     var defaulted = 0
+    /// Of `valid` and `defaulted`, those in rows that were quarantined: the score counts them as not valid, the
+    /// share-recorded rules (which judge recording, not loading) as they are.
+    var quarantinedValid = 0
+    var quarantinedDefaulted = 0
 }
 
 /// The state of one validation pass. Lives on the stack of `validate`; the hot path touches only its fields.
@@ -178,6 +189,10 @@ struct ValidationRun {
     var blankLines: [Int] = []
     var referralIDColumn: Int?
     var referralDateColumn: Int?
+    /// The current row's items (contract columns, as bits) that counted as valid, and as "not recorded", in
+    /// `items`: taken back if the row is quarantined.
+    var rowValid: UInt64 = 0
+    var rowDefaulted: UInt64 = 0
     /// Told the rows read so far, every `progressEvery` rows.
     var progress: ((Int) -> Void)?
     static let progressEvery = 1 << 16
@@ -290,6 +305,12 @@ struct ValidationRun {
     }
 
     mutating func prepare(contract: Contract) throws {
+        guard contract.columns.count <= 64 else {
+            throw RehabError(
+                .configuration,
+                "The \(contract.kind.rawValue) contract has \(contract.columns.count) columns; RehabCount scores at most 64."
+            )
+        }
         let compiled = try CompiledRules(
             catalogue: context.catalogue,
             contract: contract,
@@ -345,6 +366,8 @@ struct ValidationRun {
         // Only the plan is bound per row: binding the compiled rules would copy (retain) all of them, every row.
         guard let plan else { return }
         counts.read += 1
+        rowValid = 0
+        rowDefaulted = 0
         if counts.read & (Self.progressEvery - 1) == 0 { progress?(counts.read) }
         rowFindings.removeAll(keepingCapacity: true)
         if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row) }
@@ -384,6 +407,14 @@ struct ValidationRun {
         }
         if quarantine {
             counts.quarantined += 1
+            // A quarantined row is loaded nowhere: none of its values counts as valid in the score.
+            var valid = rowValid
+            while valid != 0 {
+                let c = valid.trailingZeroBitCount
+                items[c].quarantinedValid += 1
+                if rowDefaulted & (1 << UInt64(c)) != 0 { items[c].quarantinedDefaulted += 1 }
+                valid &= valid - 1
+            }
             var reasons: [Rule] = []
             for (rule, _) in rowFindings where plan.severities[rule] >= .record {
                 if !reasons.contains(where: { $0.id == rules[rule].id }) { reasons.append(rules[rule]) }
@@ -423,6 +454,8 @@ struct ValidationRun {
         for c in columns.indices {
             cells[c] = plan.parse(row[columns[c].field], column: c)
         }
+        var valid: UInt64 = 0
+        var defaulted: UInt64 = 0
         items.withUnsafeMutableBufferPointer { items in
             for c in columns.indices {
                 let column = columns[c]
@@ -433,9 +466,15 @@ struct ValidationRun {
                 items[c].complete &+= 1
                 guard cell.state == .valid, !cell.outOfRange else { continue }
                 items[c].valid &+= 1
-                if cell.code >= 0, column.notRecordedMask & (1 << UInt64(cell.code)) != 0 { items[c].defaulted &+= 1 }
+                valid |= 1 &<< UInt64(c)
+                if cell.code >= 0, column.notRecordedMask & (1 << UInt64(cell.code)) != 0 {
+                    items[c].defaulted &+= 1
+                    defaulted |= 1 &<< UInt64(c)
+                }
             }
         }
+        rowValid = valid
+        rowDefaulted = defaulted
         if collectedReferrals != nil, let idColumn = referralIDColumn, let dateColumn = referralDateColumn {
             let date = cells[dateColumn]
             collectedReferrals!.add(
@@ -584,17 +623,22 @@ struct ValidationRun {
             ),
             contractVersion: context.contracts.version,
             rulesetVersion: context.catalogue.version,
-            status: rejected ? .rejected : (anyFinding ? .accepted_with_warnings : .accepted),
+            status: rejected
+                ? .rejected
+                : Double(counts.quarantined) > context.quarantineShare * Double(counts.read)
+                    ? .accepted_needs_attention : (anyFinding ? .accepted_with_warnings : .accepted),
             rows: rows,
             score: QualityScore(
+                rowsRead: counts.read,
+                rowsQuarantined: counts.quarantined,
                 items: contract!.columns.indices.map { c in
                     QualityScore.Item(
                         column: contract!.columns[c].name,
                         status: contract!.columns[c].status,
                         applicable: items[c].applicable,
                         complete: items[c].complete,
-                        valid: items[c].valid,
-                        defaulted: items[c].defaulted
+                        valid: items[c].valid - items[c].quarantinedValid,
+                        defaulted: items[c].defaulted - items[c].quarantinedDefaulted
                     )
                 }
             ),

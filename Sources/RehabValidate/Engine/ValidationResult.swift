@@ -7,6 +7,9 @@ public enum SubmissionStatus: String, Sendable, Codable {
     case accepted
     /// Loadable, with warnings or quarantined rows.
     case accepted_with_warnings
+    /// Loaded, but it quarantined more than the threshold's share of its rows (5% unless a pipeline says
+    /// otherwise): many of the trust's records are missing from the figures.
+    case accepted_needs_attention
     /// A file-level rule failed: nothing of it is loaded.
     case rejected
 }

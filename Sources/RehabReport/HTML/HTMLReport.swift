@@ -72,7 +72,13 @@ public enum HTMLReport {
         page.raw("<div class=\"count\"><span class=\"n\">")
         page.value(result.score.overall.map { format($0, places: 1) } ?? "–")
         page.raw("</span><span class=\"label\">Data-quality score</span><span class=\"note\">")
-        page.value("out of 100: mean of valid, informative values over mandatory and required items")
+        let capped = result.score.itemMean.map { $0 > result.score.cap } ?? false
+        page.value(
+            "out of 100: mean of valid, informative values over mandatory and required items"
+                + (capped
+                    ? "; capped at \(format(result.score.cap, places: 1)), the share of rows not quarantined"
+                    : ", never more than the share of rows not quarantined")
+        )
         page.raw("</span></div></section>")
         if !trend.isEmpty {
             page.element("h2", "Your score over recent periods")

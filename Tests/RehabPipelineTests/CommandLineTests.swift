@@ -1,4 +1,5 @@
 import Foundation
+import RehabCore
 import Testing
 
 /// Runs the real `rehabcount` binary, as a trust or a cron job would.
@@ -37,6 +38,20 @@ func rehabcount(_ arguments: [String], environment: [String: String] = [:]) thro
 
 @Suite("Command line")
 struct CommandLineTests {
+    @Test("--version names the tool, the extract contract and the rule catalogue it validates against")
+    func version() throws {
+        let run = try rehabcount(["--version"])
+        #expect(run.status == 0)
+        let catalogue = try String(
+            contentsOfFile: "\(PipelineFixtures.root)/pipelines/rules/catalogue.yaml",
+            encoding: .utf8
+        )
+        let version = try #require(catalogue.firstMatch(of: /version: "([^"]+)"/)?.1)
+        #expect(run.stdout.contains("rehabcount \(RehabCountVersion.tool)"))
+        #expect(run.stdout.contains("extract contract 1"))
+        #expect(run.stdout.contains("rule catalogue \(version)"))
+    }
+
     @Test(
         "Every command's help shows an example",
         arguments: [

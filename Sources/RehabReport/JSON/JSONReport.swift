@@ -1,3 +1,4 @@
+import Foundation
 import RehabCore
 import RehabValidate
 
@@ -26,6 +27,8 @@ public enum JSONReport {
         try out.write("{\n")
         try out.write("  \"contract_version\": \(JSONText.string(result.contractVersion)),\n")
         try out.write("  \"ruleset_version\": \(JSONText.string(result.rulesetVersion)),\n")
+        try out.write("  \"rehabcount_version\": \(JSONText.string(RehabCountVersion.tool)),\n")
+        try out.write("  \"validated_at\": \(JSONText.string(Self.timestamp(result.validatedAt))),\n")
         try out.write("  \"submission\": {")
         try out.write("\"org_code\": \(JSONText.string(s.orgCode)), ")
         try out.write("\"kind\": \(JSONText.string(s.kind?.rawValue)), ")
@@ -97,5 +100,12 @@ public enum JSONReport {
             try out.write(first ? "]\n" : "\n  ]\n")
         }
         try out.write("}\n")
+    }
+
+    /// An instant as ISO 8601 in UTC, to the second.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)
+        )
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RehabCore
 import RehabIngest
 
@@ -46,6 +47,8 @@ public struct SubmissionInfo: Sendable, Hashable {
 
 /// Everything validation learnt about one submission.
 public struct ValidationResult: Sendable {
+    /// When the validation finished.
+    public var validatedAt = Date()
     public var submission: SubmissionInfo
     public var contractVersion: String
     public var rulesetVersion: String

@@ -269,6 +269,33 @@ struct ValueTests {
         #expect(SubmissionName(fileName: "rx1_referrals_2025-09.csv") == nil)
         #expect(SubmissionName(fileName: "RX1_referral_2025-09.csv") == nil)
     }
+
+    @Test(
+        "A file name that does not follow the contract gets the name the trust most likely meant",
+        arguments: [
+            ("RY2_referral_2025-09.csv", "RY2_referrals_2025-09.csv"),
+            ("ry2_referrals_2025-09.csv", "RY2_referrals_2025-09.csv"),
+            ("RY2-contacts-2025-09.CSV", "RY2_contacts_2025-09.csv"),
+            ("RY2 workforce 202509.xlsx", "RY2_workforce_2025-09.xlsx"),
+            ("RY2_Referrals_09-2025.csv", "RY2_referrals_2025-09.csv"),
+            ("RY2_referrals_Sep_2025.csv", "RY2_referrals_2025-09.csv"),
+            ("RY2_staff_2025_9.csv", "RY2_workforce_2025-09.csv"),
+        ]
+    )
+    func suggestedName(given: String, meant: String) {
+        #expect(SubmissionName.suggestion(for: given) == meant)
+    }
+
+    @Test(
+        "No suggestion for a name that follows the contract, or that cannot be read as one",
+        arguments: [
+            "RY2_referrals_2025-09.csv", "export.csv", "RY2_beds_2025-09.csv", "RY2_referrals_2025-13.csv",
+            "referrals.xls", "R_referrals_2025-09.csv",
+        ]
+    )
+    func noSuggestion(given: String) {
+        #expect(SubmissionName.suggestion(for: given) == nil)
+    }
 }
 
 @Suite("Data-quality score")

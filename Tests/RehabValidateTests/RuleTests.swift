@@ -276,6 +276,17 @@ struct FileRuleTests {
         #expect(!failed.contains("ROW-NHS-ELSEWHERE-01"))
     }
 
+    @Test("A badly named file is rejected with the name the trust meant")
+    func fileNameSuggestion() throws {
+        let (result, failed, _) = try Fixtures.validate(
+            .referrals,
+            [Fixtures.referral],
+            name: "RY2_referral_2025-09.csv"
+        )
+        #expect(failed.contains("FILE-NAME-01"))
+        #expect(result.submission.suggestedName == "RY2_referrals_2025-09.csv")
+    }
+
     @Test("A period that has not started is rejected")
     func futurePeriod() throws {
         let row = Fixtures.referral.merging(["referral_received_date": "2025-08-20"]) { $1 }

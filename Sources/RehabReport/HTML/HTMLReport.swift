@@ -40,6 +40,13 @@ public enum HTMLReport {
         page.raw("<p class=\"status \(statusClass)\">")
         page.value(statusText)
         page.raw("</p>")
+        if let suggested = s.suggestedName {
+            page.raw("<p class=\"suggest\">")
+            page.value("The file name does not follow the pattern ORG_kind_YYYY-MM. Did you mean ")
+            page.element("code", suggested)
+            page.value("? Rename the file and submit it again.")
+            page.raw("</p>")
+        }
 
         page.raw("<dl class=\"facts\">")
         for (label, value) in [

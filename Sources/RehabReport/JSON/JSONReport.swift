@@ -37,7 +37,8 @@ public enum JSONReport {
         try out.write("\"sha256\": \(JSONText.string(s.sha256)), ")
         try out.write("\"format\": \(JSONText.string(s.format.rawValue)), ")
         try out.write("\"encoding\": \(JSONText.string(s.encoding.rawValue)), ")
-        try out.write("\"bytes\": \(s.bytes)},\n")
+        try out.write("\"bytes\": \(s.bytes), ")
+        try out.write("\"suggested_name\": \(JSONText.string(s.suggestedName))},\n")
         try out.write("  \"status\": \(JSONText.string(result.status.rawValue)),\n")
         let r = result.rows
         try out.write(

@@ -619,7 +619,8 @@ struct ValidationRun {
                 sha256: summary.sha256 ?? "",
                 format: format,
                 encoding: encoding,
-                bytes: summary.bytesRead
+                bytes: summary.bytesRead,
+                suggestedName: name == nil ? SubmissionName.suggestion(for: fileName) : nil
             ),
             contractVersion: context.contracts.version,
             rulesetVersion: context.catalogue.version,

@@ -43,6 +43,8 @@ public struct SubmissionInfo: Sendable, Hashable {
     public var format: SubmissionName.FileFormat
     public var encoding: TextEncoding
     public var bytes: Int
+    /// For a name that does not follow the contract, the name the trust most likely meant.
+    public var suggestedName: String? = nil
 }
 
 /// Everything validation learnt about one submission.

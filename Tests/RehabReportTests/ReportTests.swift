@@ -56,7 +56,8 @@ enum ReportFixtures {
 struct ReportTests {
     @Test("A badly named file's reports propose the name the trust meant")
     func suggestedName() throws {
-        let header = "org_code,snapshot_date,staff_id,post_status,profession,registered,afc_band,fte,service_line,setting"
+        let header =
+            "org_code,snapshot_date,staff_id,post_status,profession,registered,afc_band,fte,service_line,setting"
         let (_, json, html, _) = try ReportFixtures.reports(
             header + "\nRY2,2025-09-30,S1,filled,physiotherapist,Y,6,1.0,msk,clinic\n",
             name: "ry2_workforce_2025_09.csv"

@@ -92,7 +92,7 @@ struct RehabCount: ParsableCommand {
 
             Exit codes: 0 success, 1 findings reached --fail-on, 2 usage or configuration error.
             """,
-        version: VersionText.describe(layout: try? ProjectLayout.locate(explicit: nil)),
+        version: VersionText.describe(layout: try? ProjectLayout.locate(explicit: nil, builtIn: true)),
         subcommands: [
             RunCommand.self, ValidateCommand.self, LoadCommand.self, AnalyseCommand.self, ReportCommand.self,
             DatabaseCommand.self,

@@ -84,7 +84,7 @@ struct ValidateCommand: ParsableCommand {
             reportDirectory: reportDir,
             encoding: TextEncoding(label: encoding)!,
             failOn: Severity(rawValue: failOn)!,
-            layout: try ProjectLayout.locate(explicit: configDir),
+            layout: try ProjectLayout.locate(explicit: configDir, builtIn: true),
             referenceDirectory: referenceDir,
             pseudonymKeyFile: pseudonymKeyFile
         )

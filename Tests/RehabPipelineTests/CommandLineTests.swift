@@ -38,6 +38,38 @@ func rehabcount(_ arguments: [String], environment: [String: String] = [:]) thro
 
 @Suite("Command line")
 struct CommandLineTests {
+    @Test("The executable copied alone into an empty folder validates with its built-in configuration")
+    func runsAlone() throws {
+        let folder = try PipelineFixtures.folder()
+        let built = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("rehabcount").path
+        let source =
+            FileManager.default.isExecutableFile(atPath: built)
+            ? built : "\(PipelineFixtures.root)/.build/debug/rehabcount"
+        try FileManager.default.copyItem(atPath: source, toPath: "\(folder)/rehabcount")
+        let sample = try #require(PipelineFixtures.inbox.first { $0.hasSuffix("RY2_workforce_2025-09.csv") })
+        try FileManager.default.copyItem(atPath: sample, toPath: "\(folder)/RY2_workforce_2025-09.csv")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(folder)/rehabcount")
+        process.arguments = ["validate", "--report-dir", "out", "RY2_workforce_2025-09.csv"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "REHABCOUNT_HOME" }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // The same report as from the checkout's files, but for when it ran.
+        let when = /"validated_at": "[0-9T:Z-]+"/
+        let report = try String(contentsOfFile: "\(folder)/out/RY2_workforce_2025-09.json", encoding: .utf8)
+        let golden = try String(
+            contentsOfFile: "\(PipelineFixtures.golden)/RY2_workforce_2025-09.json",
+            encoding: .utf8
+        )
+        #expect(report.replacing(when, with: "") == golden.replacing(/"validated_at": "[^"]*"/, with: ""))
+    }
+
     @Test("--version names the tool, the extract contract and the rule catalogue it validates against")
     func version() throws {
         let run = try rehabcount(["--version"])

@@ -392,3 +392,47 @@ extension KeyedSHA256.State {
 private func hex(_ bytes: UnsafeRawBufferPointer) -> String {
     bytes.map { String(format: "%02x", $0) }.joined()
 }
+
+@Suite("Built-in configuration")
+struct BuiltInConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test("The built-in contracts and rules are exactly pipelines/ (run scripts/embed-defaults.py after a change)")
+    func filesMatch() throws {
+        var expected: [String: String] = [:]
+        for folder in ["contracts", "rules"] {
+            let directory = "\(Self.root)/pipelines/\(folder)"
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".yaml") {
+                expected["\(folder)/\(name)"] = try String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8)
+            }
+        }
+        #expect(expected.count > 5)
+        #expect(Set(EmbeddedDefaults.files.keys) == Set(expected.keys))
+        for (name, text) in expected {
+            #expect(EmbeddedDefaults.files[name] == text, "\(name) differs: run scripts/embed-defaults.py")
+        }
+    }
+
+    @Test("The built-in reference data hold the same LSOAs and trusts as sample-data/reference")
+    func referenceMatches() throws {
+        let files = try ReferenceData(directory: "\(Self.root)/sample-data/reference")
+        #expect(ReferenceData.builtIn.sameCodes(as: files))
+        #expect(ReferenceData.builtIn.lsoaCounts == files.lsoaCounts)
+        #expect(files.lsoaCounts.lsoa2011 > 30_000 && files.trusts.count > 100)
+    }
+
+    @Test("The built-in contracts and catalogue load, with the same rules as the files")
+    func loads() throws {
+        let contracts = try ContractSet(source: .builtIn("contracts"))
+        let catalogue = try RuleCatalogue(source: .builtIn("rules"), contracts: contracts)
+        let fromFiles = try RuleCatalogue(
+            directory: "\(Self.root)/pipelines/rules",
+            contracts: ContractSet(directory: "\(Self.root)/pipelines/contracts")
+        )
+        #expect(catalogue.version == fromFiles.version)
+        for kind in ExtractKind.allCases {
+            #expect(catalogue.rules(for: kind) == fromFiles.rules(for: kind))
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import RehabCore
+import RehabValidate
 
 /// Where RehabCount finds its configuration: contracts, rules and reference data.
 ///
@@ -7,8 +8,18 @@ import RehabCore
 /// option, the `REHABCOUNT_HOME` variable, the working directory, and the folders above the executable (which
 /// finds the checkout the binary was built in).
 public struct ProjectLayout: Sendable {
-    /// The folder holding `pipelines/` and `sample-data/`.
+    /// The folder holding `pipelines/` and `sample-data/`; empty for the built-in configuration.
     public let root: String
+    /// No folder was found: the contracts, rules and validation reference data built into the executable are used.
+    public var isBuiltIn: Bool { root.isEmpty }
+
+    /// The configuration built into the executable, for a validator copied on its own.
+    public static let builtIn = ProjectLayout(root: "")
+
+    /// Where the contracts are read from.
+    public var contracts: ConfigSource { isBuiltIn ? .builtIn("contracts") : .directory(contractsDirectory) }
+    /// Where the rule catalogue is read from.
+    public var rules: ConfigSource { isBuiltIn ? .builtIn("rules") : .directory(rulesDirectory) }
 
     public var contractsDirectory: String { "\(root)/pipelines/contracts" }
     public var rulesDirectory: String { "\(root)/pipelines/rules" }
@@ -21,8 +32,11 @@ public struct ProjectLayout: Sendable {
     /// Finds the configuration folder.
     ///
     /// - Throws: `RehabError.Code.configuration` listing the places searched.
+    /// - Parameter builtIn: whether, when no folder is found, the configuration built into the executable will do
+    ///   (validation needs nothing else; loading and migrations need the folder).
     public static func locate(
         explicit: String?,
+        builtIn: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ProjectLayout {
         if let explicit {
@@ -45,6 +59,7 @@ public struct ProjectLayout: Sendable {
             folder = folder.deletingLastPathComponent()
         }
         if let found = candidates.first(where: isRoot) { return ProjectLayout(root: found) }
+        if builtIn { return .builtIn }
         throw RehabError(
             .configuration,
             "Cannot find RehabCount's configuration (pipelines/contracts, pipelines/rules).",

@@ -7,20 +7,20 @@ public enum VersionText {
     public static func describe(layout: ProjectLayout?) -> String {
         var lines = ["rehabcount \(RehabCountVersion.tool)"]
         guard let layout else {
-            lines.append("contract and rule catalogue: not found (no pipelines/ here; see --config-dir)")
+            lines.append("contract and rule catalogue: not found (see --config-dir)")
             return lines.joined(separator: "\n")
         }
-        let contract = versionLine(in: "\(layout.contractsDirectory)/code-lists.yaml") ?? "unreadable"
-        let catalogue = versionLine(in: "\(layout.rulesDirectory)/catalogue.yaml") ?? "unreadable"
+        let contract = versionLine(layout.contracts.text(of: "code-lists.yaml")) ?? "unreadable"
+        let catalogue = versionLine(layout.rules.text(of: "catalogue.yaml")) ?? "unreadable"
         lines.append("extract contract \(contract)")
         lines.append("rule catalogue \(catalogue)")
-        lines.append("from \(layout.root)")
+        lines.append(layout.isBuiltIn ? "built in (no pipelines/ folder found)" : "from \(layout.root)")
         return lines.joined(separator: "\n")
     }
 
-    /// The value of the first top-level `version:` line of a YAML file.
-    static func versionLine(in path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+    /// The value of the first top-level `version:` line of a YAML text.
+    static func versionLine(_ text: String?) -> String? {
+        guard let text else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("version:") {
             return line.dropFirst("version:".count).trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
         }

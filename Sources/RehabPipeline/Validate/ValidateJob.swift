@@ -66,9 +66,16 @@ public enum ValidateJob {
         today: Day = .today(),
         quarantineShare: Double = ValidationContext.defaultQuarantineShare
     ) throws -> ValidationContext {
-        let contracts = try ContractSet(directory: layout.contractsDirectory)
-        let catalogue = try RuleCatalogue(directory: layout.rulesDirectory, contracts: contracts)
-        let reference = try ReferenceData(directory: referenceDirectory ?? layout.referenceDirectory)
+        let contracts = try ContractSet(source: layout.contracts)
+        let catalogue = try RuleCatalogue(source: layout.rules, contracts: contracts)
+        let reference =
+            if let referenceDirectory {
+                try ReferenceData(directory: referenceDirectory)
+            } else if layout.isBuiltIn {
+                ReferenceData.builtIn
+            } else {
+                try ReferenceData(directory: layout.referenceDirectory)
+            }
         let pseudonymiser = try Pseudonymiser.configured(keyFile: pseudonymKeyFile) ?? .ephemeral()
         return ValidationContext(
             contracts: contracts,

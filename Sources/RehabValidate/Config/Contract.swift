@@ -224,11 +224,16 @@ public struct ContractSet: Sendable {
     ///
     /// - Throws: `RehabError.Code.configuration`, naming the file, line and key, when a file is missing or invalid.
     public init(directory: String) throws {
-        let lists = try YAMLFile.decode(CodeListFile.self, path: "\(directory)/code-lists.yaml")
+        try self.init(source: .directory(directory))
+    }
+
+    /// Loads `code-lists.yaml` and one file per extract kind from a folder or the built-in copy.
+    public init(source: ConfigSource) throws {
+        let lists = try YAMLFile.decode(CodeListFile.self, "code-lists.yaml", in: source)
         var contracts: [ExtractKind: Contract] = [:]
         for kind in ExtractKind.allCases {
-            let path = "\(directory)/\(kind.rawValue).yaml"
-            let file = try YAMLFile.decode(ContractFile.self, path: path)
+            let path = source.path(of: "\(kind.rawValue).yaml")
+            let file = try YAMLFile.decode(ContractFile.self, "\(kind.rawValue).yaml", in: source)
             guard file.contract == kind, file.version == lists.version else {
                 throw RehabError(
                     .configuration,

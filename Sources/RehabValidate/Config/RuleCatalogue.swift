@@ -142,7 +142,12 @@ public struct RuleCatalogue: Sendable {
     ///
     /// - Throws: `RehabError.Code.configuration` naming the file, line and key of the first problem.
     public init(directory: String, contracts: ContractSet) throws {
-        let header = try YAMLFile.decode(Header.self, path: "\(directory)/catalogue.yaml")
+        try self.init(source: .directory(directory), contracts: contracts)
+    }
+
+    /// Loads the catalogue from a folder or the built-in copy, and checks every rule against the contracts.
+    public init(source: ConfigSource, contracts: ContractSet) throws {
+        let header = try YAMLFile.decode(Header.self, "catalogue.yaml", in: source)
         guard header.contract_version == contracts.version else {
             throw RehabError(
                 .configuration,
@@ -150,14 +155,13 @@ public struct RuleCatalogue: Sendable {
                 hint: "Use the catalogue and contracts from the same release."
             )
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let files = names.filter { $0.hasSuffix(".yaml") && $0 != "catalogue.yaml" }
+        let files = source.yamlNames.filter { $0 != "catalogue.yaml" }
             .sorted { ($0 == "file.yaml" ? "" : $0) < ($1 == "file.yaml" ? "" : $1) }
         var rules: [Rule] = []
         var seen: [String: String] = [:]
         for file in files {
-            let path = "\(directory)/\(file)"
-            for rule in try YAMLFile.decode(RulesFile.self, path: path).rules {
+            let path = source.path(of: file)
+            for rule in try YAMLFile.decode(RulesFile.self, file, in: source).rules {
                 if let other = seen[rule.id] {
                     throw RehabError(.configuration, "Rule \(rule.id) is defined in both \(other) and \(file).")
                 }
@@ -169,7 +173,7 @@ public struct RuleCatalogue: Sendable {
         guard !rules.isEmpty else {
             throw RehabError(
                 .configuration,
-                "No rules found in \(directory).",
+                "No rules found in \(source.description).",
                 hint: "Point --config-dir at a RehabCount checkout."
             )
         }

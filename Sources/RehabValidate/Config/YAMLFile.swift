@@ -6,14 +6,19 @@ import Yams
 /// file, the line and the key, so that whoever edits a contract or a rule can find the mistake at once.
 public enum YAMLFile {
     public static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw RehabError(
-                .configuration,
-                "Cannot read \(path).",
-                hint: "Check that the file exists and is UTF-8 text; --config-dir sets where RehabCount looks."
-            )
-        }
+        let file = try ConfigSource.directory((path as NSString).deletingLastPathComponent)
+            .read((path as NSString).lastPathComponent)
+        return try decode(type, text: file.text, path: file.path)
+    }
+
+    /// Decodes one file of a configuration source.
+    static func decode<T: Decodable>(_ type: T.Type, _ name: String, in source: ConfigSource) throws -> T {
+        let file = try source.read(name)
+        return try decode(type, text: file.text, path: file.path)
+    }
+
+    /// Decodes YAML text; `path` names it in messages.
+    static func decode<T: Decodable>(_ type: T.Type, text: String, path: String) throws -> T {
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {

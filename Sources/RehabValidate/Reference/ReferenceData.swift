@@ -70,6 +70,28 @@ public struct ReferenceData: Sendable {
         self.trusts = Set(trusts.rows.filter { !["W00", "Q99"].contains($0[icb]) }.map { $0[ods] })
     }
 
+    /// The reference data built into the executable (`scripts/embed-defaults.py`): the same LSOAs and trusts as
+    /// `sample-data/reference/` at build time.
+    public static let builtIn: ReferenceData = {
+        var data = ReferenceData(trusts: Set(EmbeddedDefaults.trusts))
+        for (runs, keyPath) in [
+            (EmbeddedDefaults.lsoa2011Runs, \ReferenceData.lsoa2011),
+            (EmbeddedDefaults.lsoa2021Runs, \ReferenceData.lsoa2021),
+        ] as [([Int32], WritableKeyPath<ReferenceData, LSOASet>)] {
+            var set = LSOASet()
+            for i in stride(from: 0, to: runs.count, by: 2) {
+                for n in runs[i]..<(runs[i] + runs[i + 1]) { set.insert(Int(n)) }
+            }
+            data[keyPath: keyPath] = set
+        }
+        return data
+    }()
+
+    /// Whether two sets of reference data hold the same LSOAs and trusts.
+    public func sameCodes(as other: ReferenceData) -> Bool {
+        trusts == other.trusts && lsoa2011.bits == other.lsoa2011.bits && lsoa2021.bits == other.lsoa2021.bits
+    }
+
     /// An empty reference set, for tests that do not look codes up.
     public init(trusts: Set<String>, lsoa2011: [String] = [], lsoa2021: [String] = []) {
         self.trusts = trusts

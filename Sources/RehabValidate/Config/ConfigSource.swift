@@ -48,7 +48,9 @@ public enum ConfigSource: Sendable {
         case .directory(let directory):
             ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }
         case .builtIn(let folder):
-            EmbeddedDefaults.files.keys.filter { $0.hasPrefix("\(folder)/") }.map { String($0.dropFirst(folder.count + 1)) }
+            EmbeddedDefaults.files.keys.filter { $0.hasPrefix("\(folder)/") }.map {
+                String($0.dropFirst(folder.count + 1))
+            }
         }
     }
 

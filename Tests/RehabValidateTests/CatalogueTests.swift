@@ -393,6 +393,20 @@ private func hex(_ bytes: UnsafeRawBufferPointer) -> String {
     bytes.map { String(format: "%02x", $0) }.joined()
 }
 
+@Suite("Rule bases")
+struct RuleBasisTests {
+    @Test("Every rule's basis names its source by title, never a file of this repository")
+    func basesNameSources() {
+        for kind in ExtractKind.allCases {
+            for rule in Fixtures.catalogue.rules(for: kind) {
+                let ref = rule.basis.ref
+                #expect(ref.firstMatch(of: /\.(txt|md|yaml|csv|swift|sql)\b/) == nil, "\(rule.id): \(ref)")
+                #expect(!ref.contains("/") && !ref.isEmpty, "\(rule.id): \(ref)")
+            }
+        }
+    }
+}
+
 @Suite("Built-in configuration")
 struct BuiltInConfigurationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -226,7 +226,7 @@ public enum HTMLReport {
     static func basis(_ b: RuleBasis) -> String {
         let kind =
             switch b.kind {
-            case .seed: "seed document"
+            case .seed: "published source"
             case .csds: "Community Services Data Set"
             case .data_dictionary: "NHS Data Dictionary"
             case .contract: "extract contract"

@@ -34,7 +34,7 @@ public enum CheckKind: String, Sendable, Codable, CaseIterable {
 /// Where a rule comes from.
 public struct RuleBasis: Sendable, Codable, Hashable {
     public enum Kind: String, Sendable, Codable {
-        /// A seed document: `ref` is its file name and `quote` a short quote.
+        /// A published source behind the project's asks: `ref` is its title and `quote` a short quote.
         case seed
         /// A Community Services Data Set item.
         case csds

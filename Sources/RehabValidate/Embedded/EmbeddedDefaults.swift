@@ -278,7 +278,7 @@ rules:
       contact was delivered under, exactly as it appears in the referrals extract.
     basis:
       kind: seed
-      ref: "003_4f722124bcf15365.txt"
+      ref: "A sector speaking as one (the Community Rehabilitation Alliance)"
       quote: "people can easily be lost in the system"
 
   - id: CON-REF-FORMAT-01
@@ -307,7 +307,7 @@ rules:
       used to measure the wait from referral.
     basis:
       kind: seed
-      ref: "003_4f722124bcf15365.txt"
+      ref: "A sector speaking as one (the Community Rehabilitation Alliance)"
       quote: "they often have to wait too long"
 
   - id: CON-DATE-FORMAT-01
@@ -422,7 +422,7 @@ rules:
       or job role. It shows which part of the rehabilitation workforce delivered the care.
     basis:
       kind: seed
-      ref: "001_c55e32c40155d30b.txt"
+      ref: "Joint letter calls on three main political party leaders to prioritise rehabilitation services (Community Rehabilitation Alliance)"
       quote: "making use of the full workforce available"
 
   - id: CON-PROF-CODE-01
@@ -437,7 +437,7 @@ rules:
       codes, and use other only when none applies.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: profession"
+      ref: "Contract v1, code list profession"
 
   - id: CON-PROF-SHARE-01
     applies_to: contacts
@@ -452,7 +452,7 @@ rules:
       covers all staff groups.
     basis:
       kind: seed
-      ref: "001_c55e32c40155d30b.txt"
+      ref: "Joint letter calls on three main political party leaders to prioritise rehabilitation services (Community Rehabilitation Alliance)"
       quote: "making use of the full workforce available"
 
   # --- mode (code, R) ---
@@ -528,7 +528,7 @@ rules:
       and that the referrals extract includes every referral open at any time in the period.
     basis:
       kind: seed
-      ref: "003_4f722124bcf15365.txt"
+      ref: "A sector speaking as one (the Community Rehabilitation Alliance)"
       quote: "people can easily be lost in the system"
 
   - id: CON-REF-ORDER-01
@@ -923,7 +923,7 @@ rules:
       record. Age is needed to compare access to rehabilitation between age groups.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "Lack of access to rehabilitation fuels health inequalities"
 
   - id: REF-AGE-FORMAT-01
@@ -966,7 +966,7 @@ rules:
       than leaving the field empty. Sex is needed to see whether access to rehabilitation is equitable.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "improve data to support health equity"
 
   - id: REF-SEX-CODE-01
@@ -994,7 +994,7 @@ rules:
       whether the extract reads the right field and whether one referral route leaves it blank.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "improve data to support health equity"
 
   # --- ethnic_category (code, R) ---
@@ -1009,7 +1009,7 @@ rules:
       state it and 99 when it was not asked, rather than leaving the field empty.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "improve data to support health equity"
 
   - id: REF-ETHNIC-CODE-01
@@ -1054,7 +1054,7 @@ rules:
       extract query. The LSOA gives the deprivation decile used to report inequality of access.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "particularly in areas of high deprivation."
 
   - id: REF-LSOA-FORMAT-01
@@ -1098,7 +1098,7 @@ rules:
       address data at source.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "particularly in areas of high deprivation."
 
   # --- referral_received_date (date, M) ---
@@ -1113,7 +1113,7 @@ rules:
       contact cannot be measured.
     basis:
       kind: seed
-      ref: "003_4f722124bcf15365.txt"
+      ref: "A sector speaking as one (the Community Rehabilitation Alliance)"
       quote: "they often have to wait too long"
 
   - id: REF-RECEIVED-FORMAT-01
@@ -1229,7 +1229,7 @@ rules:
       or general, in lower case. Map local team names to these codes in the extract query.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: service_line"
+      ref: "Contract v1, code list service_line"
 
   # --- priority (code, O) ---
   - id: REF-PRIORITY-CODE-01
@@ -1272,7 +1272,7 @@ rules:
       the referral date is the date the referral was received, not the date it was triaged.
     basis:
       kind: seed
-      ref: "003_4f722124bcf15365.txt"
+      ref: "A sector speaking as one (the Community Rehabilitation Alliance)"
       quote: "they often have to wait too long"
 
   - id: REF-FIRST-PERIOD-01
@@ -1423,7 +1423,7 @@ rules:
       Do not leave the field empty.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "Adopt outcome measures for access to"
 
   - id: REF-TOOL-CODE-01
@@ -1453,7 +1453,7 @@ rules:
       these warnings show where to start.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "Adopt outcome measures for access to"
 
   # --- outcome_score_start, outcome_score_end (decimal, R when outcome_tool is set and not none) ---
@@ -1468,7 +1468,7 @@ rules:
       the first contact or assessment. If no start score was taken, set outcome_tool to none.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "Adopt outcome measures for access to"
 
   - id: REF-SCORE-START-FORMAT-01
@@ -1519,7 +1519,7 @@ rules:
       score. Never copy the start score into this column when no discharge score was taken.
     basis:
       kind: seed
-      ref: "004_bc3cf0a0e2d50e9a.txt"
+      ref: "Rehabilitation and health inequalities: asks of governments and health bodies in England, Scotland, Wales and Northern Ireland (Community Rehabilitation Alliance)"
       quote: "Adopt outcome measures for access to"
 
   - id: REF-SCORE-END-FORMAT-01
@@ -1648,7 +1648,7 @@ rules:
       of the reporting month. It is usually a constant in the extract query.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-SNAPSHOT-FORMAT-01
@@ -1734,7 +1734,7 @@ rules:
       extract, because they show the gap between planned and actual capacity.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-POST-CODE-01
@@ -1747,7 +1747,7 @@ rules:
       Use filled or vacant, in lower case. Count a post covered only by bank or agency staff as vacant.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: post_status"
+      ref: "Contract v1, code list post_status"
 
   # --- profession (code, M) ---
   - id: WF-PROF-REQ-01
@@ -1761,7 +1761,7 @@ rules:
       profession is the skill mix that workforce planning needs.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-PROF-CODE-01
@@ -1776,7 +1776,7 @@ rules:
       codes, and use other only when none applies.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: profession"
+      ref: "Contract v1, code list profession"
 
   # --- registered (code, R) ---
   - id: WF-REG-REQ-01
@@ -1790,7 +1790,7 @@ rules:
       if it does not. For a vacant post, record what the post requires.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-REG-CODE-01
@@ -1804,7 +1804,7 @@ rules:
       query.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: registered"
+      ref: "Contract v1, code list registered"
 
   - id: WF-REG-SHARE-01
     applies_to: workforce
@@ -1818,7 +1818,7 @@ rules:
       post's staff group or from the professional registration held in ESR.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-REG-AHP-01
@@ -1851,7 +1851,7 @@ rules:
       practitioner), it is a support role: code profession as rehab_support_worker.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-REG-SUPPORT-01
@@ -1868,7 +1868,7 @@ rules:
       physiotherapist) instead of rehab_support_worker.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "safely and effectively by support workers and exercise professionals."
 
   # --- afc_band (code, R) ---
@@ -1883,7 +1883,7 @@ rules:
       other staff not on Agenda for Change terms. For a vacant post, use the band it is funded at.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-BAND-CODE-01
@@ -1897,7 +1897,7 @@ rules:
       words such as "Band", and do not send a pay point or salary.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: afc_band"
+      ref: "Contract v1, code list afc_band"
 
   - id: WF-BAND-SHARE-01
     applies_to: workforce
@@ -1911,7 +1911,7 @@ rules:
       ESR or the finance ledger, including for vacant posts.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   # --- fte (decimal, > 0 and <= 1.5, M) ---
@@ -1926,7 +1926,7 @@ rules:
       FTE for a vacant one. FTE, not headcount, measures the capacity of the workforce.
     basis:
       kind: seed
-      ref: "002_b990d1f1816a1562.txt"
+      ref: "Community Rehab Alliance core asks 2023-24"
       quote: "accurately monitor and record the size, skill mix and capacity of"
 
   - id: WF-FTE-FORMAT-01
@@ -1984,7 +1984,7 @@ rules:
       these codes in the extract query.
     basis:
       kind: contract
-      ref: "pipelines/contracts/code-lists.yaml: service_line"
+      ref: "Contract v1, code list service_line"
 
   # --- setting (code, R) ---
   - id: WF-SETTING-REQ-01

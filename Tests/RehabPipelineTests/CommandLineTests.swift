@@ -52,7 +52,10 @@ struct CommandLineTests {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(folder)/rehabcount")
-        process.arguments = ["validate", "--report-dir", "out", "RY2_workforce_2025-09.csv"]
+        process.arguments = [
+            "validate", "--report-dir", "out", "--pseudonym-key-file", PipelineFixtures.keyFile,
+            "RY2_workforce_2025-09.csv",
+        ]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "REHABCOUNT_HOME" }
         process.standardOutput = FileHandle.nullDevice

@@ -11,6 +11,13 @@ enum PipelineFixtures {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
         .path
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// A fixed pseudonymisation key, so that the pseudonyms in golden reports are the same in every run.
+    static let keyFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-golden-\(UUID()).key")
+            .path
+        try! String(repeating: "g", count: 48).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
 
     static func folder() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-pipeline-\(UUID())").path
@@ -36,6 +43,7 @@ struct ValidateJobTests {
                 files: files,
                 reportDirectory: out,
                 layout: ProjectLayout(root: PipelineFixtures.root),
+                pseudonymKeyFile: PipelineFixtures.keyFile,
                 today: Day(iso: "2025-11-22")!
             ),
             logger: PipelineFixtures.logger

@@ -98,6 +98,29 @@ struct ReportTests {
         #expect(QuarantineWriter.neutralised(Array(input.utf8)) == Array(output.utf8))
     }
 
+    @Test("The reports show the wrong values with counts, escaped, and never an identifying one")
+    func offendingValues() throws {
+        let rows = [
+            "RY2,R1,,P1,67,Male,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            "RY2,R2,,P2,67,Male,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            "RY2,R3,,P3,67,<b>x</b>,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            "RY2,R4,,\(String(repeating: "q", count: 70)),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+        ]
+        let (_, json, html, _) = try ReportFixtures.reports(
+            ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
+            name: "RY2_referrals_2025-09.csv"
+        )
+        #expect(html.contains("Values found: <code>Male</code> ×2, <code>&lt;b&gt;x&lt;/b&gt;</code> ×1"))
+        #expect(!html.contains("<b>x</b>"))
+        #expect(
+            json.contains(
+                "\"top_values\": [{\"value\": \"Male\", \"count\": 2}, {\"value\": \"<b>x</b>\", \"count\": 1}]"
+            )
+        )
+        #expect(html.contains("Values withheld: this column could identify a person."))
+        #expect(!html.contains("qqqq") && !json.contains("qqqq"))
+    }
+
     @Test("The quarantine file holds rejected rows with reasons, quoted and neutralised")
     func quarantineFile() throws {
         let good = "RY2,R1,,P1,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"

@@ -287,6 +287,29 @@ struct FileRuleTests {
         #expect(result.submission.suggestedName == "RY2_referrals_2025-09.csv")
     }
 
+    @Test("A rule's most frequent wrong values are counted; identifying values are withheld, NHS numbers pseudonymised")
+    func offendingValues() throws {
+        var rows: [[String: String]] = []
+        for (i, sex) in ["Male", "Male", "F", "Male", "2"].enumerated() {
+            rows.append(Fixtures.referral.merging(["referral_id": "R\(i)", "sex": sex]) { $1 })
+        }
+        // A patient id too long, and an NHS number with a wrong check digit.
+        rows.append(
+            Fixtures.referral.merging(["referral_id": "R9", "patient_id": String(repeating: "p", count: 80)]) { $1 }
+        )
+        rows.append(Fixtures.referral.merging(["referral_id": "R10", "nhs_number": "9434765918"]) { $1 })
+        let (result, _, _) = try Fixtures.validate(.referrals, rows)
+        let sex = try #require(result.rules.first { $0.rule.check == .code_list && $0.rule.column == "sex" })
+        #expect(sex.topValues == [ValueCount(value: "Male", count: 3), ValueCount(value: "F", count: 1)])
+        #expect(!sex.valuesWithheld)
+        let patient = try #require(result.rules.first { $0.rule.column == "patient_id" && $0.failures > 0 })
+        #expect(patient.topValues.isEmpty && patient.valuesWithheld)
+        let nhs = try #require(result.rules.first { $0.rule.check == .nhs_number_check })
+        #expect(nhs.failures == 1)
+        #expect(nhs.topValues.count == 1 && nhs.topValues[0].value.hasPrefix("pseudonym "))
+        #expect(!nhs.topValues[0].value.contains("9434765918"))
+    }
+
     @Test("A period that has not started is rejected")
     func futurePeriod() throws {
         let row = Fixtures.referral.merging(["referral_received_date": "2025-08-20"]) { $1 }

@@ -146,6 +146,19 @@ public enum HTMLReport {
                 page.value(rule.rule.message)
                 page.raw("</strong><br>")
                 page.value(rule.rule.guidance)
+                if !rule.topValues.isEmpty {
+                    page.raw("<br><span class=\"values\">Values found: ")
+                    for (i, value) in rule.topValues.enumerated() {
+                        if i > 0 { page.value(", ") }
+                        page.element("code", value.value)
+                        page.value(" ×\(grouped(value.count))")
+                    }
+                    page.raw("</span>")
+                } else if rule.valuesWithheld {
+                    page.raw("<br><span class=\"values\">")
+                    page.value("Values withheld: this column could identify a person.")
+                    page.raw("</span>")
+                }
                 page.raw("<br><small>Basis: ")
                 page.value(basis(rule.rule.basis))
                 page.raw("</small></td><td>")

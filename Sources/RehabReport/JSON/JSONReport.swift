@@ -71,7 +71,9 @@ public enum JSONReport {
                     + "\"failures\": \(rule.failures), \"evaluated\": \(JSONText.bool(rule.evaluated)), "
                     + "\"check\": \(JSONText.string(rule.rule.check.rawValue)), "
                     + "\"column\": \(JSONText.string(rule.rule.column)), "
-                    + "\"message\": \(JSONText.string(rule.rule.message))}"
+                    + "\"message\": \(JSONText.string(rule.rule.message)), "
+                    + "\"top_values\": [\(topValues(rule))], "
+                    + "\"values_withheld\": \(JSONText.bool(rule.valuesWithheld))}"
             )
         }
         try out.write("\n  ],\n")
@@ -108,5 +110,11 @@ public enum JSONReport {
         date.formatted(
             .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)
         )
+    }
+
+    /// A rule's most frequent wrong values, as JSON objects.
+    static func topValues(_ rule: RuleResult) -> String {
+        rule.topValues.map { "{\"value\": \(JSONText.string($0.value)), \"count\": \($0.count)}" }
+            .joined(separator: ", ")
     }
 }

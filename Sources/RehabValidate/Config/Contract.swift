@@ -73,9 +73,12 @@ public struct ColumnSpec: Sendable, Codable, Hashable {
     public var minExclusive: Bool?
     /// The column is required only when this holds (for example outcome_tool when discharged).
     public var requiredWhen: Condition?
+    /// Its values could identify a person (the NHS number, a patient id, free text): reports never show them. An
+    /// NHS number column is identifying whatever this says.
+    public var identifying: Bool
 
     enum CodingKeys: String, CodingKey {
-        case name, type, status, description, codes, min, max
+        case name, type, status, description, codes, min, max, identifying
         case maxLength = "max_length"
         case minExclusive = "min_exclusive"
         case requiredWhen = "required_when"
@@ -85,7 +88,7 @@ public struct ColumnSpec: Sendable, Codable, Hashable {
         try decoder.rejectUnknownKeys(
             [
                 "name", "type", "status", "description", "codes", "max_length", "min", "max", "min_exclusive",
-                "required_when",
+                "required_when", "identifying",
             ]
         )
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -98,6 +101,7 @@ public struct ColumnSpec: Sendable, Codable, Hashable {
         min = try c.decodeIfPresent(Double.self, forKey: .min)
         max = try c.decodeIfPresent(Double.self, forKey: .max)
         minExclusive = try c.decodeIfPresent(Bool.self, forKey: .minExclusive)
+        identifying = try c.decodeIfPresent(Bool.self, forKey: .identifying) ?? false || type == .nhs_number
         requiredWhen = try c.decodeIfPresent(Condition.self, forKey: .requiredWhen)
         if type == .code, codes == nil {
             throw DecodingError.dataCorrupted(

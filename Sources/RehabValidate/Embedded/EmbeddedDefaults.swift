@@ -111,7 +111,7 @@ columns:
   - {name: org_code, type: ods_code, status: M, description: "ODS code of the submitting trust; equals the ORG in the file name."}
   - {name: referral_id, type: text, max_length: 64, status: M, description: "The trust's referral identifier, unique within the submission."}
   - {name: nhs_number, type: nhs_number, status: O, description: "NHS number with a valid Modulus 11 check digit. Pseudonymised on ingest."}
-  - {name: patient_id, type: text, max_length: 64, status: M, required_when: {column: nhs_number, empty: true}, description: "The trust's local pseudonymous patient id. Mandatory where nhs_number is empty."}
+  - {name: patient_id, type: text, max_length: 64, status: M, identifying: true, required_when: {column: nhs_number, empty: true}, description: "The trust's local pseudonymous patient id. Mandatory where nhs_number is empty."}
   - {name: age_at_referral, type: integer, status: R, min: 0, max: 120, description: "Age in whole years on the referral received date."}
   - {name: sex, type: code, codes: sex, status: R, description: "Person Stated Gender Code."}
   - {name: ethnic_category, type: code, codes: ethnic_category, status: R, description: "Ethnic Category; Z and 99 count as not recorded."}

@@ -44,6 +44,10 @@ public struct RuleResult: Sendable, Hashable {
     public var failures: Int
     /// The first few places it failed.
     public var examples: [FindingLocation]
+    /// The values it found wrong most often, when its column may be shown.
+    public var topValues: [ValueCount] = []
+    /// Its column could identify a person, so its values are never shown.
+    public var valuesWithheld = false
 }
 
 /// Findings of one submission, spilled to a temporary file as they arrive, so that a file with millions of

@@ -177,6 +177,11 @@ struct ValidationRun {
     var rowFindings: [(rule: Int, column: Int)] = []
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
+    /// Per rule, the values it found wrong; per contract column, whether its values may be shown.
+    var tallies: [ValueTally] = []
+    var identifying: [Bool] = []
+    /// Per rule, whether it failed on a column whose values are withheld.
+    var withheld: [Bool] = []
     var uniques: [IdentifierTable] = []
     /// The row's id hashes, by column, for the columns of `Plan.uniqueProbes` and `Plan.referralColumns`: hashed at
     /// the start of `checkColumns`, read by the unique and referral checks.
@@ -325,6 +330,9 @@ struct ValidationRun {
         findingColumns = contract.columns.map(\.name)
         failures = Array(repeating: 0, count: rules.count)
         examples = Array(repeating: [], count: rules.count)
+        tallies = Array(repeating: ValueTally(), count: rules.count)
+        withheld = Array(repeating: false, count: rules.count)
+        identifying = contract.columns.map { $0.identifying && $0.type != .nhs_number }
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
         rowKeys = Array(repeating: 0, count: compiled.plan.columns.count)
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
@@ -404,6 +412,17 @@ struct ValidationRun {
             }
             log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
             if plan.severities[rule] >= .record { quarantine = true }
+            if headerOK, column >= 0, column < identifying.count {
+                if identifying[column] {
+                    withheld[rule] = true
+                } else {
+                    tallies[rule].add(
+                        row[plan.columns[column].field],
+                        pseudonymise: plan.columns[column].type == .nhs_number,
+                        pseudonymiser: context.pseudonymiser
+                    )
+                }
+            }
         }
         if quarantine {
             counts.quarantined += 1
@@ -606,7 +625,9 @@ struct ValidationRun {
                 rule: rules[i],
                 evaluated: !notEvaluated.contains(i),
                 failures: failures[i],
-                examples: examples[i]
+                examples: examples[i],
+                topValues: tallies[i].top(5),
+                valuesWithheld: withheld[i]
             )
         }
         let anyFinding = failures.contains { $0 > 0 }

@@ -118,6 +118,8 @@ struct ReportTests {
             )
         )
         #expect(html.contains("Values withheld: this column could identify a person."))
+        // Each place is the line a spreadsheet shows, with the record's own id.
+        #expect(html.contains("line 2 (R1), sex; line 3 (R2), sex; line 4 (R3), sex"))
         #expect(!html.contains("qqqq") && !json.contains("qqqq"))
     }
 

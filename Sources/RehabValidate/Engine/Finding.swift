@@ -32,6 +32,9 @@ public struct FindingLocation: Sendable, Hashable, Codable {
     public var row: Int?
     public var line: Int?
     public var column: String?
+    /// The row's key (`referral_id`, `contact_id`, `staff_id`) as the trust wrote it, so that the record can be
+    /// found by id as well as by line; an NHS-number-like key only as the start of its pseudonym.
+    public var recordID: String? = nil
 }
 
 /// How one rule fared on one submission.

@@ -194,6 +194,8 @@ struct ValidationRun {
     var blankLines: [Int] = []
     var referralIDColumn: Int?
     var referralDateColumn: Int?
+    /// The contract's key column (`key:`), for the record ids of examples.
+    var keyColumn: Int?
     /// The current row's items (contract columns, as bits) that counted as valid, and as "not recorded", in
     /// `items`: taken back if the row is quarantined.
     var rowValid: UInt64 = 0
@@ -331,6 +333,7 @@ struct ValidationRun {
         failures = Array(repeating: 0, count: rules.count)
         examples = Array(repeating: [], count: rules.count)
         tallies = Array(repeating: ValueTally(), count: rules.count)
+        keyColumn = contract.index(of: contract.key)
         withheld = Array(repeating: false, count: rules.count)
         identifying = contract.columns.map { $0.identifying && $0.type != .nhs_number }
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
@@ -406,7 +409,8 @@ struct ValidationRun {
                     FindingLocation(
                         row: row.recordNumber,
                         line: row.line,
-                        column: column < 0 ? nil : findingColumns[column]
+                        column: column < 0 ? nil : findingColumns[column],
+                        recordID: recordID(of: row, plan: plan)
                     )
                 )
             }
@@ -443,6 +447,14 @@ struct ValidationRun {
             counts.passedRowChecks += 1
             if !rejectedBeforeRows { try sink.accepted(row) }
         }
+    }
+
+    /// The row's key as a report may show it, when the header placed the key column and the row is not ragged.
+    func recordID(of row: TableRow, plan: Plan) -> String? {
+        guard headerOK, row.count == headerCount, let keyColumn, keyColumn < plan.columns.count else { return nil }
+        let value = row[plan.columns[keyColumn].field]
+        guard !value.isEmpty else { return nil }
+        return ValueTally.shown(value, pseudonymise: false, by: context.pseudonymiser)
     }
 
     /// Measures the first rows and, after the last of them, sizes the id tables for the whole file.

@@ -25,6 +25,11 @@ enum PipelineFixtures {
         return path
     }
 
+    /// A JSON report without the one line that differs between runs: when it was made.
+    static func timeless(_ report: String) -> String {
+        report.replacing(/"validated_at": "[^"]*"/, with: "\"validated_at\": \"(when it ran)\"")
+    }
+
     static var inbox: [String] {
         let dir = "\(root)/sample-data/inbox"
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
@@ -52,10 +57,8 @@ struct ValidateJobTests {
         let update = ProcessInfo.processInfo.environment["REHABCOUNT_UPDATE_GOLDEN"] == "1"
         for file in outcome.files {
             let stem = SubmissionBatch.reportStem(file.path)
-            // The one line that differs between runs: when.
-            let actual = try String(contentsOfFile: "\(out)/\(stem).json", encoding: .utf8).replacing(
-                /"validated_at": "[0-9T:Z-]+"/,
-                with: "\"validated_at\": \"(when it ran)\""
+            let actual = PipelineFixtures.timeless(
+                try String(contentsOfFile: "\(out)/\(stem).json", encoding: .utf8)
             )
             let goldenPath = "\(PipelineFixtures.golden)/\(stem).json"
             if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }

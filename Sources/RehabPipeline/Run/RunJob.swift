@@ -75,11 +75,12 @@ public enum RunJob {
                 logger: baseLogger,
                 progress: progress
             )
-            if let runID { try AuditStore.finishRun(runID, succeeded: outcome.exitCode == 0, connection: connection) }
+            // Metrics first: if they cannot be written, the run is recorded as failed, as its exit code will say.
             if !options.dryRun, let metricsPath {
                 try RunMetrics.write(outcome, exitCode: outcome.exitCode, config: config, to: metricsPath)
                 outcome.metricsFile = metricsPath
             }
+            if let runID { try AuditStore.finishRun(runID, succeeded: outcome.exitCode == 0, connection: connection) }
             return outcome
         } catch {
             if let runID { try? AuditStore.finishRun(runID, succeeded: false, connection: connection) }

@@ -87,8 +87,9 @@ public struct ReferenceData: Sendable {
         return data
     }()
 
-    /// Whether two sets of reference data hold the same LSOAs and trusts.
-    public func sameCodes(as other: ReferenceData) -> Bool {
+    /// Whether two sets of reference data hold the same LSOAs and trusts (for the test that keeps the built-in copy
+    /// equal to the files).
+    func sameCodes(as other: ReferenceData) -> Bool {
         trusts == other.trusts && lsoa2011.bits == other.lsoa2011.bits && lsoa2021.bits == other.lsoa2021.bits
     }
 

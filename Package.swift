@@ -87,7 +87,10 @@ let package = Package(
         ),
         .target(
             name: "RehabReport",
-            dependencies: ["RehabCore", "RehabValidate", "RehabDatabase"],
+            dependencies: [
+                "RehabCore", "RehabValidate", "RehabDatabase",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 . scripts/git-safe-mirrors.sh
 swift build --build-tests
 
+# The workbook tests open X.xlsx with openpyxl, a real reader: from PyPI into .build/python when python3 lacks it.
+export REHABCOUNT_TEST_PYTHONPATH="$PWD/.build/python"
+if ! PYTHONPATH="$REHABCOUNT_TEST_PYTHONPATH" python3 -c 'import openpyxl' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'openpyxl==3.1.5'
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e

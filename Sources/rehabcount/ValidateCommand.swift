@@ -13,9 +13,16 @@ struct ValidateCommand: ParsableCommand {
             Files of one trust and period are validated together, so contacts are checked against referrals.
 
             For each file X it writes, in --report-dir:
-              X.json             the machine-readable report (status, row counts, score, rules, findings)
+              X.json             the machine-readable report: status, row counts, score, every rule with
+                                 its count, and the first --findings-per-rule findings of each rule
               X.html             a page for the trust analyst: what to fix, and how
+              X.xlsx             the same as a workbook: Summary, Rules, and every finding
+              X.findings.csv     every finding: rule,severity,row,line,record_id,column,value
               X.quarantine.csv   the rejected rows with their reasons, NHS numbers pseudonymised
+
+            A finding's line is the line of the file where its record starts, the header being line 1: for a \
+            file without line breaks inside fields, the row number Excel shows. Values from columns that could \
+            identify a person (the NHS number, patient_id) are never shown.
 
             Example:
               rehabcount validate --report-dir reports RX1_referrals_2025-09.csv RX1_contacts_2025-09.csv
@@ -62,6 +69,15 @@ struct ValidateCommand: ParsableCommand {
     )
     var referenceDir: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How many findings of each rule X.json lists (all of them are in X.findings.csv and X.xlsx).",
+            valueName: "n"
+        )
+    )
+    var findingsPerRule = ValidateOptions.defaultFindingsPerRule
+
     @Argument(help: ArgumentHelp("Extract files to validate.", valueName: "file"))
     var files: [String] = []
 
@@ -71,6 +87,9 @@ struct ValidateCommand: ParsableCommand {
         }
         guard Severity(rawValue: failOn) != nil else {
             throw ValidationError("Unknown severity '\(failOn)' for --fail-on. Use file, record or warning.")
+        }
+        guard findingsPerRule >= 0 else {
+            throw ValidationError("--findings-per-rule must be 0 or more.")
         }
         guard !files.isEmpty else {
             throw ValidationError("Name at least one extract file, e.g. RX1_referrals_2025-09.csv.")
@@ -86,7 +105,8 @@ struct ValidateCommand: ParsableCommand {
             failOn: Severity(rawValue: failOn)!,
             layout: try ProjectLayout.locate(explicit: configDir, builtIn: true),
             referenceDirectory: referenceDir,
-            pseudonymKeyFile: pseudonymKeyFile
+            pseudonymKeyFile: pseudonymKeyFile,
+            findingsPerRule: findingsPerRule
         )
         let outcome = try ValidateJob.run(options, logger: logger)
         print(SummaryTable.render(outcome))

@@ -57,16 +57,18 @@ struct ValidateJobTests {
         let update = ProcessInfo.processInfo.environment["REHABCOUNT_UPDATE_GOLDEN"] == "1"
         for file in outcome.files {
             let stem = SubmissionBatch.reportStem(file.path)
-            let actual = PipelineFixtures.timeless(
-                try String(contentsOfFile: "\(out)/\(stem).json", encoding: .utf8)
-            )
-            let goldenPath = "\(PipelineFixtures.golden)/\(stem).json"
-            if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }
-            let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
-            #expect(
-                actual == expected,
-                "\(stem).json differs from its golden file; rerun with REHABCOUNT_UPDATE_GOLDEN=1 if intended"
-            )
+            for report in ["json", "findings.csv"] {
+                let actual = PipelineFixtures.timeless(
+                    try String(contentsOfFile: "\(out)/\(stem).\(report)", encoding: .utf8)
+                )
+                let goldenPath = "\(PipelineFixtures.golden)/\(stem).\(report)"
+                if update { try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8) }
+                let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+                #expect(
+                    actual == expected,
+                    "\(stem).\(report) differs from its golden file; rerun with REHABCOUNT_UPDATE_GOLDEN=1 if intended"
+                )
+            }
             #expect(file.result.rows.read == file.result.rows.accepted + file.result.rows.quarantined)
         }
     }

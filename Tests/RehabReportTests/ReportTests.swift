@@ -25,11 +25,25 @@ enum ReportFixtures {
         return path
     }
 
-    /// Validates `text` as `name` and writes all three reports; returns their contents.
-    static func reports(
+    /// Every report of one validated file.
+    struct Reports {
+        let result: ValidationResult
+        let folder: String
+        let stem: String
+        let json: String
+        let html: String
+        let quarantine: String
+        let findings: String
+        var workbook: String { "\(folder)/\(stem).xlsx" }
+    }
+
+    /// Validates `text` as `name` and writes every report; returns their contents.
+    static func allReports(
         _ text: String,
-        name: String
-    ) throws -> (result: ValidationResult, json: String, html: String, quarantine: String) {
+        name: String,
+        findingsPerRule: Int = JSONReport.defaultFindingsPerRule,
+        rowsPerSheet: Int = XLSXWriter.maximumRows
+    ) throws -> Reports {
         let dir = try folder()
         let path = "\(dir)/\(name)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -37,13 +51,29 @@ enum ReportFixtures {
         var sink = try QuarantineWriter(path: "\(dir)/\(stem).quarantine.csv", pseudonymiser: context.pseudonymiser)
         let (result, _) = try SubmissionValidator(context: context).validate(path: path, sink: &sink)
         try sink.commit()
-        try JSONReport.write(result, to: "\(dir)/\(stem).json")
+        try JSONReport.write(result, findingsPerRule: findingsPerRule, to: "\(dir)/\(stem).json")
         try HTMLReport.write(result, to: "\(dir)/\(stem).html")
+        try FindingsCSV.write(result, to: "\(dir)/\(stem).findings.csv")
+        try ErrorWorkbook.write(result, to: "\(dir)/\(stem).xlsx", rowsPerSheet: rowsPerSheet)
         func read(_ p: String) throws -> String { try String(contentsOfFile: p, encoding: .utf8) }
-        return (
-            result, try read("\(dir)/\(stem).json"), try read("\(dir)/\(stem).html"),
-            try read("\(dir)/\(stem).quarantine.csv")
+        return Reports(
+            result: result,
+            folder: dir,
+            stem: stem,
+            json: try read("\(dir)/\(stem).json"),
+            html: try read("\(dir)/\(stem).html"),
+            quarantine: try read("\(dir)/\(stem).quarantine.csv"),
+            findings: try read("\(dir)/\(stem).findings.csv")
         )
+    }
+
+    /// Validates `text` as `name` and writes every report; returns the result, JSON, HTML and quarantine CSV.
+    static func reports(
+        _ text: String,
+        name: String
+    ) throws -> (result: ValidationResult, json: String, html: String, quarantine: String) {
+        let r = try allReports(text, name: name)
+        return (r.result, r.json, r.html, r.quarantine)
     }
 
     static let header =
@@ -152,16 +182,26 @@ struct ReportTests {
             // A ragged row that shifts the number out of its column.
             "RY2,R4,,\(numbers[0]),67,2",
         ]
-        let (result, json, html, quarantine) = try ReportFixtures.reports(
+        let r = try ReportFixtures.allReports(
             ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
             name: "RY2_referrals_2025-09.csv"
         )
+        let (result, quarantine) = (r.result, r.quarantine)
         #expect(result.rows.quarantined == 4)
+        let book = try WorkbookReader.read(r.workbook)
+        let cells = book.sheets.flatMap(\.rows).flatMap { $0 }.compactMap { $0.map { "\($0)" } }.joined(separator: "\n")
+        #expect(cells.contains("R3"))
         for number in numbers {
-            for (output, text) in [("json", json), ("html", html), ("quarantine", quarantine)] {
+            for (output, text) in [
+                ("json", r.json), ("html", r.html), ("quarantine", quarantine), ("findings", r.findings),
+                ("workbook", cells),
+            ] {
                 #expect(!text.contains(number), "\(number) appears in the \(output) report")
             }
         }
+        // The NHS number that failed its check is shown as the start of its pseudonym.
+        let mistyped = ReportFixtures.context.pseudonymiser.pseudonym(of: numbers[2]).prefix(12)
+        #expect(r.findings.contains("REF-NHS-MOD11-01,record,3,4,R3,nhs_number,pseudonym \(mistyped)…"))
         let pseudonym = ReportFixtures.context.pseudonymiser.pseudonym(of: numbers[0])
         #expect(quarantine.contains(pseudonym))
     }
@@ -188,6 +228,11 @@ struct ReportTests {
         #expect(finding["line"] as? Int == 2)
         #expect(finding["column"] as? String == "sex")
         #expect(finding["severity"] as? String == "warning")
-        #expect(finding["message"] is String)
+        #expect(finding["record_id"] as? String == "R1")
+        #expect(finding["value"] as? String == "M")
+        #expect(finding["value_withheld"] as? Bool == false)
+        // The message is said once, in `rules`, never per finding.
+        #expect(finding["message"] == nil)
+        #expect(object["findings_total"] as? Int == result.findings.count)
     }
 }

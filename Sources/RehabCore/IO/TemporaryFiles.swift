@@ -19,8 +19,10 @@ public enum TemporaryFiles {
     public enum Kind: String, CaseIterable, Sendable {
         /// Quarantined rows on their way to `audit.quarantine`.
         case quarantine
-        /// A submission's findings (locations, no values) while it is validated.
+        /// A submission's findings (locations, and values as a report may show them) while it is validated.
         case findings
+        /// A workbook's sheets while they are written, before they go into the XLSX file.
+        case workbook
     }
 
     /// Removes the temporary files of processes that no longer exist, and their `.….part` files.

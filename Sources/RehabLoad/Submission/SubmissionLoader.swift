@@ -70,6 +70,13 @@ public struct SubmissionLoader: Sendable {
         }
     }
 
+    /// Raised inside a load's transaction to roll back the replacement of a submission that validation rejected.
+    private struct Rejected: Error {
+        let result: ValidationResult
+        let referrals: ReferralIndex?
+        let quarantined: Int
+    }
+
     /// Loads one file.
     ///
     /// - Parameters:
@@ -78,6 +85,8 @@ public struct SubmissionLoader: Sendable {
     ///   - collectReferrals: whether to return one built from this (referrals) file.
     ///   - sha256: the file's SHA-256 in lower-case hex, when the caller has it already (it is then not read again).
     ///   - lookup: reference data for the derived columns (`ReferenceLookup(connection:)`).
+    ///   - rows: a sink given every row as well, after the loader's own: the trust's quarantine CSV, say. It sees
+    ///     the rows of a load that is later rolled back too.
     /// - Throws: `DatabaseError`, or `RehabError` for a file that cannot be read at all.
     public func load(
         path: String,
@@ -87,6 +96,7 @@ public struct SubmissionLoader: Sendable {
         collectReferrals: Bool = false,
         sha256: String? = nil,
         lookup: ReferenceLookup,
+        rows: inout some RowSink,
         connection: borrowing Connection,
         logger: Logger,
         progress: ((Int) -> Void)? = nil
@@ -131,12 +141,11 @@ public struct SubmissionLoader: Sendable {
         guard let name else {
             // A file name RehabCount cannot place is rejected by validation; there is no partition to fill, and its
             // rule results go to the audit trail without the rows.
-            var discard = DiscardingRowSink()
             let (result, _) = try validator.validate(
                 path: path,
                 encoding: encoding,
                 sha256: knownDigest,
-                sink: &discard,
+                sink: &rows,
                 logger: logger
             )
             let outcome = try connection.transaction { tx in
@@ -158,12 +167,6 @@ public struct SubmissionLoader: Sendable {
         let contract = validator.context.contracts[name.kind]
         let slot = [name.kind.rawValue, name.period.start.description, name.orgCode, String(submissionID)]
 
-        /// Raised inside the transaction to roll back the replacement of a submission that validation rejected.
-        struct Rejected: Error {
-            let result: ValidationResult
-            let referrals: ReferralIndex?
-            let quarantined: Int
-        }
         var index: ReferralIndex?
         let outcome: LoadOutcome
         do {
@@ -179,14 +182,17 @@ public struct SubmissionLoader: Sendable {
                 var validated: (ValidationResult, ReferralIndex?)?
                 var quarantined = 0
                 let copied = try tx.copy(columns.copySQL(into: table)) { stream in
-                    var sink = try LoadSink(
-                        stream: stream,
-                        pseudonymiser: validator.context.pseudonymiser,
-                        columns: columns,
-                        period: name.period.start,
-                        quarantinePath: spill,
-                        submissionID: submissionID,
-                        lookup: lookup
+                    var sinks = PairedRowSink(
+                        try LoadSink(
+                            stream: stream,
+                            pseudonymiser: validator.context.pseudonymiser,
+                            columns: columns,
+                            period: name.period.start,
+                            quarantinePath: spill,
+                            submissionID: submissionID,
+                            lookup: lookup
+                        ),
+                        rows
                     )
                     validated = try validator.validate(
                         path: path,
@@ -194,13 +200,14 @@ public struct SubmissionLoader: Sendable {
                         referrals: referrals,
                         collectReferrals: collectReferrals,
                         sha256: knownDigest,
-                        sink: &sink,
+                        sink: &sinks,
                         logger: logger,
                         progress: progress
                     )
-                    try sink.finishRows()
-                    try sink.finishQuarantine()
-                    quarantined = sink.quarantined
+                    rows = sinks.second
+                    try sinks.first.finishRows()
+                    try sinks.first.finishQuarantine()
+                    quarantined = sinks.first.quarantined
                 }
                 let (result, collected) = validated!
                 index = collected

@@ -51,16 +51,20 @@ struct SubmissionBatch: Sendable {
         return try group.files.map { try step($0, &referrals) }
     }
 
-    /// Writes a file's JSON and HTML reports, `<folder>/<stem>.json` and `.html`, with its score trend when given.
+    /// Writes a file's reports: `<folder>/<stem>.json`, `.html`, `.findings.csv` and `.xlsx`, with its score trend
+    /// when given. The quarantine CSV is written by the sink that saw the rows.
     static func writeReports(
         _ result: ValidationResult,
         trend: [ScorePoint]? = nil,
+        findingsPerRule: Int = JSONReport.defaultFindingsPerRule,
         folder: String,
         file: String
     ) throws {
         let base = "\(folder)/\(reportStem(file))"
-        try JSONReport.write(result, trend: trend, to: "\(base).json")
+        try JSONReport.write(result, trend: trend, findingsPerRule: findingsPerRule, to: "\(base).json")
         try HTMLReport.write(result, trend: trend ?? [], to: "\(base).html")
+        try FindingsCSV.write(result, to: "\(base).findings.csv")
+        try ErrorWorkbook.write(result, to: "\(base).xlsx")
     }
 
     /// Files grouped by trust and period, each group ordered referrals, contacts, workforce. A file whose name
@@ -91,7 +95,8 @@ struct SubmissionBatch: Sendable {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// The file name without its extension: reports are `<stem>.json`, `<stem>.html`, `<stem>.quarantine.csv`.
+    /// The file name without its extension: reports are `<stem>.json`, `.html`, `.xlsx`, `.findings.csv` and
+    /// `.quarantine.csv`.
     static func reportStem(_ path: String) -> String {
         let name = fileName(path)
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }

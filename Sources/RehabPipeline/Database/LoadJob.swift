@@ -97,6 +97,14 @@ public enum LoadJob {
             loaded += SubmissionBatch.walk(group) { path, referrals in
                 var file = LoadedFile(path: path)
                 do {
+                    // The trust's quarantine CSV beside its reports; with no reports, rows go nowhere else.
+                    var quarantine: QuarantineWriter? =
+                        writeReports
+                        ? try QuarantineWriter(
+                            path: "\(options.reportDirectory)/\(SubmissionBatch.reportStem(path)).quarantine.csv",
+                            pseudonymiser: loader.validator.context.pseudonymiser
+                        ) : nil
+                    var rows = OptionalRowSink(quarantine)
                     let (outcome, index) = try loader.load(
                         path: path,
                         encoding: options.encoding,
@@ -104,12 +112,15 @@ public enum LoadJob {
                         referrals: referrals.index,
                         collectReferrals: referrals.collect,
                         lookup: lookup,
+                        rows: &rows,
                         connection: connection,
                         logger: logger
                     )
+                    quarantine = rows.sink
                     referrals.keep(index)
                     file.outcome = outcome
                     if writeReports, let result = outcome.result {
+                        try quarantine?.commit()
                         try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
                     }
                 } catch let error as DatabaseError {

@@ -87,6 +87,13 @@ extension RunJob {
                     logger.info("duplicate skipped", metadata: ["file": "\(fileName)"])
                     return outcome
                 }
+                // Files RehabCount cannot place go to `outbox/_unplaced/`.
+                let folder = "\(outbox)/\(name?.orgCode ?? "_unplaced")"
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                var quarantine = try QuarantineWriter(
+                    path: "\(folder)/\(SubmissionBatch.reportStem(fileName)).quarantine.csv",
+                    pseudonymiser: validator.context.pseudonymiser
+                )
                 let result: ValidationResult?
                 if let lookup, let loader {
                     let (loaded, index) = try loader.load(
@@ -96,6 +103,7 @@ extension RunJob {
                         collectReferrals: referrals.collect,
                         sha256: copy.sha256,
                         lookup: lookup,
+                        rows: &quarantine,
                         connection: connection,
                         logger: logger,
                         progress: progress
@@ -111,13 +119,12 @@ extension RunJob {
                         }
                     outcome.rowsLoaded = loaded.rowsLoaded
                 } else {
-                    var discard = DiscardingRowSink()
                     let (validated, index) = try validator.validate(
                         path: copy.path,
                         referrals: referrals.index,
                         collectReferrals: referrals.collect,
                         sha256: copy.sha256,
-                        sink: &discard,
+                        sink: &quarantine,
                         logger: logger,
                         progress: progress
                     )
@@ -148,9 +155,7 @@ extension RunJob {
                         periods: thresholds.trendPeriods,
                         connection: connection
                     )
-                    // Files RehabCount cannot place go to `outbox/_unplaced/`.
-                    let folder = "\(outbox)/\(name?.orgCode ?? "_unplaced")"
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try quarantine.commit()
                     try SubmissionBatch.writeReports(result, trend: trend, folder: folder, file: fileName)
                 }
                 if !dryRun {

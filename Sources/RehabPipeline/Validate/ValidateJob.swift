@@ -18,6 +18,9 @@ public struct ValidateOptions: Sendable {
     public var pseudonymKeyFile: String?
     /// "Today" for rules that forbid future dates; the real date unless a test pins it.
     public var today: Day
+    /// How many findings of each rule the JSON report lists.
+    public var findingsPerRule: Int
+    public static let defaultFindingsPerRule = JSONReport.defaultFindingsPerRule
 
     public init(
         files: [String],
@@ -27,9 +30,11 @@ public struct ValidateOptions: Sendable {
         layout: ProjectLayout,
         referenceDirectory: String? = nil,
         pseudonymKeyFile: String? = nil,
-        today: Day = .today()
+        today: Day = .today(),
+        findingsPerRule: Int = JSONReport.defaultFindingsPerRule
     ) {
         self.today = today
+        self.findingsPerRule = findingsPerRule
         self.files = files
         self.reportDirectory = reportDirectory
         self.encoding = encoding
@@ -150,7 +155,12 @@ public enum ValidateJob {
                 )
                 referrals.keep(index)
                 try quarantine.commit()
-                try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
+                try SubmissionBatch.writeReports(
+                    result,
+                    findingsPerRule: options.findingsPerRule,
+                    folder: options.reportDirectory,
+                    file: path
+                )
                 let file = ValidatedFile(path: path, result: result)
                 logger.info(
                     "validated",

@@ -5,24 +5,39 @@ import RehabValidate
 /// Writes the machine-readable validation report, `X.json`.
 ///
 /// The shape is fixed by contract with downstream systems: `contract_version`, `ruleset_version`, `submission`,
-/// `status`, `rows`, `score`, `rules` and `findings`. Findings stream from the validator's spill file, so the
-/// report of a file with millions of defective rows is written in bounded memory. Nothing in it varies between
-/// two runs over the same file with the same rules, which makes it fit for golden tests and diffs.
+/// `status`, `rows`, `score`, `rules` and `findings`. The report stays small at any defect rate: `rules` holds
+/// each rule's message and count once, and `findings` only the first `findingsPerRule` findings of each rule,
+/// without the message; every finding is in `X.findings.csv` and the workbook. Apart from `validated_at`, nothing
+/// in it varies between two runs over the same file with the same rules, which makes it fit for golden tests and
+/// diffs.
 public enum JSONReport {
     /// The formula, stated in every report so that the score can be checked by hand.
     public static let scoreFormula =
         "item score = 100 × (valid − not-recorded) / applicable rows, a quarantined row never valid; "
         + "overall = mean item score over M and R items, at most 100 × (read − quarantined) / read"
 
+    /// How many findings of each rule the report lists unless told otherwise.
+    public static let defaultFindingsPerRule = 20
+
     /// Writes the report to `path`, atomically.
-    public static func write(_ result: ValidationResult, trend: [ScorePoint]? = nil, to path: String) throws {
+    public static func write(
+        _ result: ValidationResult,
+        trend: [ScorePoint]? = nil,
+        findingsPerRule: Int = defaultFindingsPerRule,
+        to path: String
+    ) throws {
         let out = try FileOutput(path: path)
-        try write(result, trend: trend, to: out)
+        try write(result, trend: trend, findingsPerRule: findingsPerRule, to: out)
         try out.commit()
     }
 
     /// `trend`, when given, adds `score_trend`: this kind's score over recent periods, from the database.
-    static func write(_ result: ValidationResult, trend: [ScorePoint]? = nil, to out: FileOutput) throws {
+    static func write(
+        _ result: ValidationResult,
+        trend: [ScorePoint]? = nil,
+        findingsPerRule: Int = defaultFindingsPerRule,
+        to out: FileOutput
+    ) throws {
         let s = result.submission
         try out.write("{\n")
         try out.write("  \"contract_version\": \(JSONText.string(result.contractVersion)),\n")
@@ -77,15 +92,21 @@ public enum JSONReport {
             )
         }
         try out.write("\n  ],\n")
+        try out.write("  \"findings_total\": \(result.findings.count),\n")
+        try out.write("  \"findings_per_rule\": \(findingsPerRule),\n")
         try out.write("  \"findings\": [")
         var first = true
+        var listed = Array(repeating: 0, count: result.rules.count)
         try result.findings.visit { f in
+            guard listed[f.ruleIndex] < findingsPerRule else { return }
+            listed[f.ruleIndex] += 1
             try out.write(first ? "\n" : ",\n")
             first = false
             try out.write(
-                "    {\"rule\": \(JSONText.string(f.rule)), \"severity\": \(JSONText.string(f.severity.rawValue)), "
+                "    {\"rule\": \(JSONText.string(f.rule.id)), \"severity\": \(JSONText.string(f.rule.severity.rawValue)), "
                     + "\"row\": \(JSONText.int(f.row)), \"line\": \(JSONText.int(f.line)), "
-                    + "\"column\": \(JSONText.string(f.column)), \"message\": \(JSONText.string(f.message))}"
+                    + "\"record_id\": \(text(f.recordID)), \"column\": \(JSONText.string(f.column)), "
+                    + "\"value\": \(text(f.value)), \"value_withheld\": \(JSONText.bool(f.withheld))}"
             )
         }
         if let trend {
@@ -110,6 +131,11 @@ public enum JSONReport {
         date.formatted(
             .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)
         )
+    }
+
+    /// Logged bytes as a JSON string, or null when there are none.
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        bytes.isEmpty ? "null" : JSONText.string(String(decoding: bytes, as: UTF8.self))
     }
 
     /// A rule's most frequent wrong values, as JSON objects.

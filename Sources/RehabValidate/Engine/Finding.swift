@@ -1,10 +1,9 @@
 import Foundation
 import RehabCore
 
-/// One thing a rule found. A value, never an exception: validation gathers them and carries on.
-///
-/// - Important: A finding names a rule, a row and a column. It never holds a value from the file.
-public struct Finding: Sendable, Hashable, Codable {
+/// One thing a rule found, as `FindingLog.all()` returns it for tests and small submissions. Reports read the
+/// log with `FindingLog.visit(_:)` instead, which hands out bytes and makes no String per finding.
+public struct Finding: Sendable, Hashable {
     /// The rule's id.
     public var rule: String
     public var severity: Severity
@@ -16,6 +15,12 @@ public struct Finding: Sendable, Hashable, Codable {
     public var column: String?
     /// The rule's message.
     public var message: String
+    /// The row's key as a report may show it (see `FindingLog`), or nil.
+    public var recordID: String? = nil
+    /// The value found, as a report may show it, or nil when there is none or it is withheld.
+    public var value: String? = nil
+    /// The column could identify a person, so the value is not shown.
+    public var withheld = false
 
     public init(rule: String, severity: Severity, row: Int?, line: Int?, column: String?, message: String) {
         self.rule = rule
@@ -53,96 +58,3 @@ public struct RuleResult: Sendable, Hashable {
     public var valuesWithheld = false
 }
 
-/// Findings of one submission, spilled to a temporary file as they arrive, so that a file with millions of
-/// defective rows is validated in bounded memory and still reported in full.
-public final class FindingLog: @unchecked Sendable {
-    // @unchecked: a log is written by the one validator that owns it and read only after validation has finished.
-    private let path: String
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var rules: [Rule]
-    /// Column names that findings refer to by index.
-    var columns: [String]
-    /// How many findings were logged.
-    public private(set) var count = 0
-    private static let recordSize = 20
-
-    init(rules: [Rule], columns: [String]) throws {
-        self.rules = rules
-        self.columns = columns
-        let directory = FileManager.default.temporaryDirectory.path
-        path = TemporaryFiles.path(kind: .findings, suffix: ".bin")
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forUpdatingAtPath: path)
-        else {
-            throw RehabError(
-                .output,
-                "Cannot create a temporary file in \(directory).",
-                hint: "Set TMPDIR to a writable folder."
-            )
-        }
-        self.handle = handle
-        buffer.reserveCapacity(1 << 16)
-        // The file is unlinked at once: it needs no cleanup, even after a crash, and no other process can open it.
-        unlink(path)
-    }
-
-    deinit { try? handle.close() }
-
-    /// Rows and lines are stored as UInt32 plus one, so that 0 means "none".
-    func append(rule: Int, column: Int, row: Int?, line: Int?) {
-        count += 1
-        withUnsafeBytes(of: UInt32(rule).littleEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: Int32(column).littleEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt64(row.map { $0 + 1 } ?? 0).littleEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: line.map { $0 + 1 } ?? 0).littleEndian) {
-            buffer.append(contentsOf: $0)
-        }
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    private func flush() {
-        guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Calls `body` with every finding, in the order they were found.
-    public func visit(_ body: (Finding) throws -> Void) throws {
-        flush()
-        try handle.seek(toOffset: 0)
-        while true {
-            let chunk = handle.readData(ofLength: Self.recordSize * 4096)
-            if chunk.isEmpty { break }
-            try chunk.withUnsafeBytes { raw in
-                var offset = 0
-                while offset + Self.recordSize <= raw.count {
-                    let rule = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-                    let column = Int(raw.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self).littleEndian)
-                    let row = Int(raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self).littleEndian)
-                    let line = Int(raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt32.self).littleEndian)
-                    let r = rules[rule]
-                    try body(
-                        Finding(
-                            rule: r.id,
-                            severity: r.severity,
-                            row: row == 0 ? nil : row - 1,
-                            line: line == 0 ? nil : line - 1,
-                            column: column < 0 ? nil : columns[column],
-                            message: r.message
-                        )
-                    )
-                    offset += Self.recordSize
-                }
-            }
-        }
-        try handle.seekToEnd()
-    }
-
-    /// Every finding, in memory: for tests and small submissions.
-    public func all() throws -> [Finding] {
-        var findings: [Finding] = []
-        try visit { findings.append($0) }
-        return findings
-    }
-}

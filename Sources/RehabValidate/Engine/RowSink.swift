@@ -34,3 +34,43 @@ public struct DiscardingRowSink: RowSink {
     public mutating func accepted(_ row: TableRow) throws {}
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {}
 }
+
+/// Two sinks given the same rows, the first before the second: the loader's COPY and the trust's quarantine CSV,
+/// from one pass over the file.
+public struct PairedRowSink<First: RowSink, Second: RowSink>: RowSink {
+    public var first: First
+    public var second: Second
+
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public mutating func begin(_ layout: RowLayout) throws {
+        try first.begin(layout)
+        try second.begin(layout)
+    }
+
+    public mutating func accepted(_ row: TableRow) throws {
+        try first.accepted(row)
+        try second.accepted(row)
+    }
+
+    public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
+        try first.quarantined(row, reasons: reasons)
+        try second.quarantined(row, reasons: reasons)
+    }
+}
+
+/// A sink that may be absent: rows go to it when it is there, and nowhere otherwise.
+public struct OptionalRowSink<Wrapped: RowSink>: RowSink {
+    public var sink: Wrapped?
+
+    public init(_ sink: Wrapped?) { self.sink = sink }
+
+    public mutating func begin(_ layout: RowLayout) throws { try sink?.begin(layout) }
+    public mutating func accepted(_ row: TableRow) throws { try sink?.accepted(row) }
+    public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
+        try sink?.quarantined(row, reasons: reasons)
+    }
+}

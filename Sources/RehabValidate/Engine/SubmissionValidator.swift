@@ -339,7 +339,7 @@ struct ValidationRun {
         uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
         rowKeys = Array(repeating: 0, count: compiled.plan.columns.count)
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
-        log = try FindingLog(rules: rules, columns: findingColumns)
+        log = try FindingLog(rules: rules, columns: findingColumns, pseudonymiser: context.pseudonymiser)
         if collectedReferrals != nil {
             referralIDColumn = contract.index(of: "referral_id")
             referralDateColumn = contract.index(of: "referral_received_date")
@@ -402,6 +402,7 @@ struct ValidationRun {
             return
         }
         var quarantine = false
+        let key = recordKey(of: row, plan: plan)
         for (rule, column) in rowFindings {
             failures[rule] += 1
             if examples[rule].count < 5 {
@@ -414,19 +415,20 @@ struct ValidationRun {
                     )
                 )
             }
-            log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line)
             if plan.severities[rule] >= .record { quarantine = true }
-            if headerOK, column >= 0, column < identifying.count {
+            var value = FindingLog.Value.none
+            if headerOK, row.count == headerCount, column >= 0, column < identifying.count {
                 if identifying[column] {
                     withheld[rule] = true
+                    value = .withheld
                 } else {
-                    tallies[rule].add(
-                        row[plan.columns[column].field],
-                        pseudonymise: plan.columns[column].type == .nhs_number,
-                        pseudonymiser: context.pseudonymiser
-                    )
+                    let field = row[plan.columns[column].field]
+                    let pseudonymise = plan.columns[column].type == .nhs_number
+                    tallies[rule].add(field, pseudonymise: pseudonymise, pseudonymiser: context.pseudonymiser)
+                    value = .shown(field, pseudonymise: pseudonymise)
                 }
             }
+            log!.append(rule: rule, column: column, row: row.recordNumber, line: row.line, recordID: key, value: value)
         }
         if quarantine {
             counts.quarantined += 1
@@ -451,10 +453,14 @@ struct ValidationRun {
 
     /// The row's key as a report may show it, when the header placed the key column and the row is not ragged.
     func recordID(of row: TableRow, plan: Plan) -> String? {
-        guard headerOK, row.count == headerCount, let keyColumn, keyColumn < plan.columns.count else { return nil }
-        let value = row[plan.columns[keyColumn].field]
-        guard !value.isEmpty else { return nil }
+        guard let value = recordKey(of: row, plan: plan), !value.isEmpty else { return nil }
         return ValueTally.shown(value, pseudonymise: false, by: context.pseudonymiser)
+    }
+
+    /// The row's key field, when the header placed the key column and the row is not ragged.
+    func recordKey(of row: TableRow, plan: Plan) -> UnsafeBufferPointer<UInt8>? {
+        guard headerOK, row.count == headerCount, let keyColumn, keyColumn < plan.columns.count else { return nil }
+        return row[plan.columns[keyColumn].field]
     }
 
     /// Measures the first rows and, after the last of them, sizes the id tables for the whole file.

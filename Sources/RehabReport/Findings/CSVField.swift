@@ -1,0 +1,53 @@
+/// CSV fields as RehabCount writes them for spreadsheets: quoted only when they must be, and never read as a
+/// formula.
+enum CSVField {
+    /// Appends `field`, with a leading `'` when a spreadsheet would treat it as a formula (it starts with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return: OWASP's CSV injection advice), and in quotes when it holds a comma, a
+    /// quote or a line break.
+    static func append(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let formula = field.first.map(startsFormula) ?? false
+        let quoted = field.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        if quoted { out.append(UInt8(ascii: "\"")) }
+        if formula { out.append(UInt8(ascii: "'")) }
+        if quoted {
+            for byte in field {
+                if byte == UInt8(ascii: "\"") { out.append(byte) }
+                out.append(byte)
+            }
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: field)
+        }
+    }
+
+    /// Appends a text field the same way.
+    static func append(_ field: String, to out: inout [UInt8]) {
+        var field = field
+        field.withUTF8 { append(UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// Whether a cell starting with `byte` would be run as a formula.
+    static func startsFormula(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: true
+        default: false
+        }
+    }
+
+    /// Appends an integer in decimal, or nothing for nil.
+    @inline(__always)
+    static func append(_ value: Int?, to out: inout [UInt8]) {
+        guard let value else { return }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Opens a workbook with openpyxl, as a trust's spreadsheet would, and prints what it holds as JSON.
+
+Used by RehabCount's tests: {"sheets": [{"name": ..., "rows": [[cell, ...], ...]}], "formulas": n},
+where "formulas" counts cells that openpyxl reads as formulas (there must be none).
+"""
+import json
+import sys
+
+import openpyxl
+
+book = openpyxl.load_workbook(sys.argv[1])
+out = {"sheets": [], "formulas": 0}
+for sheet in book.worksheets:
+    rows = []
+    for row in sheet.iter_rows():
+        cells = []
+        for cell in row:
+            if cell.data_type == "f":
+                out["formulas"] += 1
+            cells.append(cell.value)
+        rows.append(cells)
+    out["sheets"].append({"name": sheet.title, "rows": rows, "frozen": sheet.freeze_panes})
+json.dump(out, sys.stdout, default=str)

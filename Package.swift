@@ -40,6 +40,13 @@ let package = Package(
         // A prefetch hint for the validator's hash tables.
         .target(name: "CRehabMemory"),
 
+        // zlib, for writing workbooks: ZIPFoundation on Linux links the same library, but fixes its level.
+        .systemLibrary(
+            name: "CRehabZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
         // MARK: - Database: the only module that imports libpq
         .systemLibrary(
             name: "CLibPQ",
@@ -88,8 +95,7 @@ let package = Package(
         .target(
             name: "RehabReport",
             dependencies: [
-                "RehabCore", "RehabValidate", "RehabDatabase",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CRehabZlib", "RehabCore", "RehabValidate", "RehabDatabase",
             ],
             swiftSettings: swiftSettings
         ),

@@ -35,6 +35,13 @@ public final class FileOutput {
         if buffer.count >= capacity { try flush() }
     }
 
+    /// Appends raw bytes, copied at once.
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        bytes.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
+        if buffer.count >= capacity { try flush() }
+    }
+
     /// Appends a string's UTF-8.
     @inline(__always)
     public func write(_ text: String) throws {

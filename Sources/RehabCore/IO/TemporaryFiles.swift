@@ -21,8 +21,6 @@ public enum TemporaryFiles {
         case quarantine
         /// A submission's findings (locations, and values as a report may show them) while it is validated.
         case findings
-        /// A workbook's sheets while they are written, before they go into the XLSX file.
-        case workbook
     }
 
     /// Removes the temporary files of processes that no longer exist, and their `.….part` files.

@@ -60,11 +60,12 @@ struct SubmissionBatch: Sendable {
         folder: String,
         file: String
     ) throws {
-        let base = "\(folder)/\(reportStem(file))"
-        try JSONReport.write(result, trend: trend, findingsPerRule: findingsPerRule, to: "\(base).json")
-        try HTMLReport.write(result, trend: trend ?? [], to: "\(base).html")
-        try FindingsCSV.write(result, to: "\(base).findings.csv")
-        try ErrorWorkbook.write(result, to: "\(base).xlsx")
+        try SubmissionReports.write(
+            result,
+            trend: trend,
+            findingsPerRule: findingsPerRule,
+            base: "\(folder)/\(reportStem(file))"
+        )
     }
 
     /// Files grouped by trust and period, each group ordered referrals, contacts, workforce. A file whose name

@@ -16,7 +16,7 @@ enum CSVField {
             }
             out.append(UInt8(ascii: "\""))
         } else {
-            out.append(contentsOf: field)
+            field.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
         }
     }
 

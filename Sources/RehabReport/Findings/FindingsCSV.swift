@@ -17,41 +17,47 @@ public enum FindingsCSV {
 
     /// Writes every finding of `result` to `path`, atomically.
     public static func write(_ result: ValidationResult, to path: String) throws {
-        let out = try FileOutput(path: path)
-        try out.write(header + "\n")
-        var line: [UInt8] = []
-        line.reserveCapacity(1 << 16)
-        // The rule's id and severity and the column's name, encoded once each.
-        var ruleFields: [Int: [UInt8]] = [:]
-        var columnFields: [String: [UInt8]] = [:]
-        try result.findings.visit { f in
-            if let fields = ruleFields[f.ruleIndex] {
-                line.append(contentsOf: fields)
-            } else {
+        var writer = try Writer(result, path: path)
+        try result.findings.visit { try writer.add($0) }
+        try writer.finish()
+    }
+
+    /// The file, fed one finding at a time.
+    struct Writer: FindingConsumer {
+        private let out: FileOutput
+        private var line: [UInt8] = []
+        /// Per rule, `id,severity,`; per column, its name: encoded once each.
+        private let ruleFields: [[UInt8]]
+        private let columnFields: [[UInt8]]
+
+        init(_ result: ValidationResult, path: String) throws {
+            out = try FileOutput(path: path)
+            try out.write(FindingsCSV.header + "\n")
+            line.reserveCapacity(1 << 16)
+            ruleFields = result.rules.map { rule in
                 var fields: [UInt8] = []
-                CSVField.append(f.rule.id, to: &fields)
+                CSVField.append(rule.rule.id, to: &fields)
                 fields.append(UInt8(ascii: ","))
-                fields.append(contentsOf: f.rule.severity.rawValue.utf8)
+                fields.append(contentsOf: rule.rule.severity.rawValue.utf8)
                 fields.append(UInt8(ascii: ","))
-                ruleFields[f.ruleIndex] = fields
-                line.append(contentsOf: fields)
+                return fields
             }
+            columnFields = result.findings.columns.map { column in
+                var field: [UInt8] = []
+                CSVField.append(column, to: &field)
+                return field
+            }
+        }
+
+        mutating func add(_ f: FindingLog.Entry) throws {
+            line.append(contentsOf: ruleFields[f.ruleIndex])
             CSVField.append(f.row, to: &line)
             line.append(UInt8(ascii: ","))
             CSVField.append(f.line, to: &line)
             line.append(UInt8(ascii: ","))
             CSVField.append(f.recordID, to: &line)
             line.append(UInt8(ascii: ","))
-            if let column = f.column {
-                if let field = columnFields[column] {
-                    line.append(contentsOf: field)
-                } else {
-                    var field: [UInt8] = []
-                    CSVField.append(column, to: &field)
-                    columnFields[column] = field
-                    line.append(contentsOf: field)
-                }
-            }
+            if let column = f.columnIndex { line.append(contentsOf: columnFields[column]) }
             line.append(UInt8(ascii: ","))
             CSVField.append(f.value, to: &line)
             line.append(UInt8(ascii: "\n"))
@@ -60,7 +66,10 @@ public enum FindingsCSV {
                 line.removeAll(keepingCapacity: true)
             }
         }
-        try out.write(line)
-        try out.commit()
+
+        func finish() throws {
+            try out.write(line)
+            try out.commit()
+        }
     }
 }

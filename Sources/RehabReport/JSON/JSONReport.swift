@@ -38,6 +38,13 @@ public enum JSONReport {
         findingsPerRule: Int = defaultFindingsPerRule,
         to out: FileOutput
     ) throws {
+        var list = try FindingList(result, trend: trend, findingsPerRule: findingsPerRule, out: out)
+        try result.findings.visit { try list.add($0) }
+        try list.finish()
+    }
+
+    /// Everything before the findings, up to `"findings": [`.
+    static func writeHead(_ result: ValidationResult, findingsPerRule: Int, to out: FileOutput) throws {
         let s = result.submission
         try out.write("{\n")
         try out.write("  \"contract_version\": \(JSONText.string(result.contractVersion)),\n")
@@ -95,35 +102,66 @@ public enum JSONReport {
         try out.write("  \"findings_total\": \(result.findings.count),\n")
         try out.write("  \"findings_per_rule\": \(findingsPerRule),\n")
         try out.write("  \"findings\": [")
-        var first = true
-        var listed = Array(repeating: 0, count: result.rules.count)
-        try result.findings.visit { f in
-            guard listed[f.ruleIndex] < findingsPerRule else { return }
+    }
+
+    /// The `findings` array, and what follows it: the first `findingsPerRule` findings of each rule, fed one by
+    /// one from the finding log, so that the reports of a submission read the log once between them.
+    struct FindingList: FindingConsumer {
+        private let out: FileOutput
+        private let limit: Int
+        private let trend: [ScorePoint]?
+        private var listed: [Int]
+        private var first = true
+        /// Per rule, `{"rule": …, "severity": …, ` as bytes.
+        private let ruleFields: [[UInt8]]
+        private let columns: [String]
+
+        /// Writes the report's head to `out`.
+        init(_ result: ValidationResult, trend: [ScorePoint]?, findingsPerRule: Int, out: FileOutput) throws {
+            self.out = out
+            self.limit = findingsPerRule
+            self.trend = trend
+            listed = Array(repeating: 0, count: result.rules.count)
+            ruleFields = result.rules.map {
+                Array(
+                    "    {\"rule\": \(JSONText.string($0.rule.id)), \"severity\": \(JSONText.string($0.rule.severity.rawValue)), "
+                        .utf8
+                )
+            }
+            columns = result.findings.columns
+            try JSONReport.writeHead(result, findingsPerRule: findingsPerRule, to: out)
+        }
+
+        mutating func add(_ f: FindingLog.Entry) throws {
+            guard listed[f.ruleIndex] < limit else { return }
             listed[f.ruleIndex] += 1
             try out.write(first ? "\n" : ",\n")
             first = false
+            try out.write(ruleFields[f.ruleIndex])
             try out.write(
-                "    {\"rule\": \(JSONText.string(f.rule.id)), \"severity\": \(JSONText.string(f.rule.severity.rawValue)), "
-                    + "\"row\": \(JSONText.int(f.row)), \"line\": \(JSONText.int(f.line)), "
-                    + "\"record_id\": \(text(f.recordID)), \"column\": \(JSONText.string(f.column)), "
+                "\"row\": \(JSONText.int(f.row)), \"line\": \(JSONText.int(f.line)), "
+                    + "\"record_id\": \(text(f.recordID)), \"column\": \(JSONText.string(f.columnIndex.map { columns[$0] })), "
                     + "\"value\": \(text(f.value)), \"value_withheld\": \(JSONText.bool(f.withheld))}"
             )
         }
-        if let trend {
-            try out.write(first ? "],\n" : "\n  ],\n")
-            try out.write("  \"score_trend\": [")
-            for (i, point) in trend.enumerated() {
-                try out.write(
-                    (i == 0 ? "\n" : ",\n") + "    {\"period\": \(JSONText.string(point.period)), "
-                        + "\"score\": \(point.score.map { JSONText.number($0) } ?? "null"), "
-                        + "\"status\": \(JSONText.string(point.status))}"
-                )
+
+        func finish() throws {
+            if let trend {
+                try out.write(first ? "],\n" : "\n  ],\n")
+                try out.write("  \"score_trend\": [")
+                for (i, point) in trend.enumerated() {
+                    try out.write(
+                        (i == 0 ? "\n" : ",\n") + "    {\"period\": \(JSONText.string(point.period)), "
+                            + "\"score\": \(point.score.map { JSONText.number($0) } ?? "null"), "
+                            + "\"status\": \(JSONText.string(point.status))}"
+                    )
+                }
+                try out.write(trend.isEmpty ? "]\n" : "\n  ]\n")
+            } else {
+                try out.write(first ? "]\n" : "\n  ]\n")
             }
-            try out.write(trend.isEmpty ? "]\n" : "\n  ]\n")
-        } else {
-            try out.write(first ? "]\n" : "\n  ]\n")
+            try out.write("}\n")
         }
-        try out.write("}\n")
     }
 
     /// An instant as ISO 8601 in UTC, to the second.

@@ -198,8 +198,18 @@ public enum NationalReport {
     }
 
     /// A heat table: one row per trust, one column per completeness measure, shaded from red (0) to green (1).
+    /// The share of rows quarantined is shaded the other way (none is green), and a trust with a submission that
+    /// needs attention (it quarantined more than the pipeline's share of its rows) is marked, so that loaded but
+    /// incomplete data never looks complete.
     static func completenessSection(_ f: NationalFigures, into page: inout HTML) {
         page.element("h2", "Data completeness by trust")
+        page.element(
+            "p",
+            "Rows quarantined are records a trust sent that broke a record rule: they are in no figure of this "
+                + "report. A trust marked “needs attention” had a submission that quarantined more than its "
+                + "pipeline’s threshold (5% unless set otherwise).",
+            attributes: "class=\"explain\""
+        )
         let rows = f.table("completeness_trust").sorted { ($0["org_code"] ?? "") < ($1["org_code"] ?? "") }
         guard !rows.isEmpty else {
             page.element("p", "No completeness figures for this period.")
@@ -211,19 +221,31 @@ public enum NationalReport {
             ("ethnicity_recorded_share", "Ethnicity recorded", 1),
             ("outcome_recorded_share", "Outcome recorded (discharges)", 1),
             ("score_mean", "Data-quality score", 100),
+            ("rows_quarantined_share", "Rows quarantined", -1),
         ]
         page.raw("<table class=\"heat\"><thead><tr><th>Trust</th><th>ICB</th>")
         for measure in measures { page.element("th", measure.label) }
         page.raw("</tr></thead><tbody>")
         for row in rows {
-            page.raw("<tr>")
-            page.element("th", row["org_code"] ?? "")
+            let attention = row["needs_attention"] == "t" || row["needs_attention"] == "true"
+            page.raw(attention ? "<tr class=\"attention\">" : "<tr>")
+            if attention {
+                page.raw("<th>")
+                page.value(row["org_code"] ?? "")
+                page.raw(" <span class=\"flag\">needs attention</span></th>")
+            } else {
+                page.element("th", row["org_code"] ?? "")
+            }
             page.element("td", row["icb_ods"].map { name($0, f) } ?? "")
             for measure in measures {
                 if let value = number(row[measure.column]) {
-                    let fraction = min(max(value / measure.scale, 0), 1)
+                    // A negative scale marks a share where less is better: 0 is green, 20% or more red.
+                    let fraction =
+                        measure.scale < 0 ? 1 - min(max(value / 0.2, 0), 1) : min(max(value / measure.scale, 0), 1)
                     let text =
-                        measure.scale == 1 ? String(format: "%.0f%%", value * 100) : String(format: "%.1f", value)
+                        measure.scale < 0
+                        ? String(format: "%.1f%%", value * 100)
+                        : measure.scale == 1 ? String(format: "%.0f%%", value * 100) : String(format: "%.1f", value)
                     page.element("td", text, attributes: "style=\"background:\(heat(fraction))\"")
                 } else {
                     page.element("td", "s", attributes: "class=\"none\" title=\"suppressed or not available\"")
@@ -278,6 +300,7 @@ public enum NationalReport {
         figure{margin:0;border:1px solid #d8dde0;padding:6px}figcaption{font-size:.8em;text-align:center}
         table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 8px;border:1px solid #fff}
         table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
+        tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}
         """
 }
 

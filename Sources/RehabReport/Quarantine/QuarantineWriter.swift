@@ -13,6 +13,9 @@ public struct QuarantineWriter: RowSink {
     private let out: FileOutput
     private let pseudonymiser: Pseudonymiser
     private var nhsFields: Set<Int> = []
+    private var line: [UInt8] = []
+    /// `reasons,reason_messages,` as bytes, by the reasons' ids: a few distinct sets recur on many rows.
+    private var reasonFields: [String: [UInt8]] = [:]
     /// Rows written.
     public private(set) var rows = 0
 
@@ -20,66 +23,65 @@ public struct QuarantineWriter: RowSink {
     public init(path: String, pseudonymiser: Pseudonymiser) throws {
         self.out = try FileOutput(path: path)
         self.pseudonymiser = pseudonymiser
+        line.reserveCapacity(1 << 16)
     }
 
     public mutating func begin(_ layout: RowLayout) throws {
         nhsFields = layout.nhsNumberFields
         var header = ["row", "line", "reasons", "reason_messages"]
         header += layout.header.map { $0 == "nhs_number" ? "nhs_number_pseudonym" : $0 }
-        try writeRecord(header.map { Self.neutralised(Array($0.utf8)) })
+        for (i, title) in header.enumerated() {
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            CSVField.append(title, to: &line)
+        }
+        line.append(UInt8(ascii: "\n"))
     }
 
     public mutating func accepted(_ row: TableRow) throws {}
 
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         rows += 1
-        var fields: [[UInt8]] = [
-            Array(String(row.recordNumber).utf8), Array(String(row.line).utf8),
-            Array(reasons.map(\.id).joined(separator: ";").utf8),
-            Self.neutralised(Array(reasons.map(\.message).joined(separator: " ").utf8)),
-        ]
+        CSVField.append(row.recordNumber, to: &line)
+        line.append(UInt8(ascii: ","))
+        CSVField.append(row.line, to: &line)
+        line.append(UInt8(ascii: ","))
+        let key = reasons.count == 1 ? reasons[0].id : reasons.map(\.id).joined(separator: ";")
+        if let fields = reasonFields[key] {
+            line.append(contentsOf: fields)
+        } else {
+            var fields: [UInt8] = []
+            CSVField.append(key, to: &fields)
+            fields.append(UInt8(ascii: ","))
+            CSVField.append(reasons.map(\.message).joined(separator: " "), to: &fields)
+            reasonFields[key] = fields
+            line.append(contentsOf: fields)
+        }
         for i in 0..<row.count {
+            line.append(UInt8(ascii: ","))
             let field = row[i]
             if !field.isEmpty, nhsFields.contains(i) || NHSNumber.mightBeOne(field) {
-                fields.append(Array(pseudonymiser.pseudonym(of: field).utf8))
+                pseudonymiser.appendPseudonym(of: field, to: &line)
             } else {
-                fields.append(Self.neutralised(Array(field)))
+                CSVField.append(UnsafeRawBufferPointer(field), to: &line)
             }
         }
-        try writeRecord(fields)
+        line.append(UInt8(ascii: "\n"))
+        if line.count >= 1 << 16 {
+            try out.write(line)
+            line.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Publishes the file.
-    public func commit() throws { try out.commit() }
-
-    private func writeRecord(_ fields: [[UInt8]]) throws {
-        for (i, field) in fields.enumerated() {
-            if i > 0 { try out.write(byte: UInt8(ascii: ",")) }
-            let needsQuotes = field.contains {
-                $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13
-            }
-            if needsQuotes {
-                try out.write(byte: UInt8(ascii: "\""))
-                for byte in field {
-                    if byte == UInt8(ascii: "\"") { try out.write(byte: byte) }
-                    try out.write(byte: byte)
-                }
-                try out.write(byte: UInt8(ascii: "\""))
-            } else {
-                try out.write(field)
-            }
-        }
-        try out.write(byte: UInt8(ascii: "\n"))
+    public mutating func commit() throws {
+        try out.write(line)
+        line.removeAll()
+        try out.commit()
     }
 
     /// A field with a leading `'` when a spreadsheet would treat it as a formula.
     static func neutralised(_ field: [UInt8]) -> [UInt8] {
-        guard let first = field.first else { return field }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D:
-            return [UInt8(ascii: "'")] + field
-        default:
-            return field
-        }
+        guard let first = field.first, CSVField.startsFormula(first) else { return field }
+        return [UInt8(ascii: "'")] + field
     }
 }

@@ -8,7 +8,8 @@ import RehabValidate
 /// - **Rules:** every rule that applies, with its severity, failures, message, how to fix it, its basis and the
 ///   values it found wrong most often.
 /// - **Findings:** one row per finding, streamed from the validator's log: the line as a spreadsheet shows it,
-///   the record's id, the column, the rule, its severity and the value found, where its column may be shown.
+///   the record's id, the column, the rule, its severity and the value found, where its column may be shown
+///   ("(withheld)" where it could identify a person).
 ///   Past Excel's 1,048,576 rows the findings go on to "Findings 2", and so on.
 ///
 /// Values appear as in `X.findings.csv`: withheld for identifying columns, NHS numbers as the start of their
@@ -21,14 +22,54 @@ public enum ErrorWorkbook {
         to path: String,
         rowsPerSheet: Int = XLSXWriter.maximumRows
     ) throws {
-        let book = XLSXWriter(path: path)
-        try summary(result, book)
-        try rules(result, book)
-        try findings(result, book, rowsPerSheet: rowsPerSheet)
-        try book.commit()
+        var writer = try Writer(result, path: path, rowsPerSheet: rowsPerSheet)
+        try result.findings.visit { try writer.add($0) }
+        try writer.finish()
     }
 
-    private static func summary(_ result: ValidationResult, _ book: XLSXWriter) throws {
+    /// The workbook: Summary and Rules at once, then the findings one at a time.
+    struct Writer: FindingConsumer {
+        private let book: XLSXWriter
+        private let rowsPerSheet: Int
+        private var sheet = 1
+        /// Shared-string indexes: per rule its id and its severity; per column its name.
+        private let ruleIDs: [Int]
+        private let severities: [Int]
+        private let columns: [Int]
+        private let withheld: Int
+
+        init(_ result: ValidationResult, path: String, rowsPerSheet: Int = XLSXWriter.maximumRows) throws {
+            let book = try XLSXWriter(path: path)
+            self.book = book
+            self.rowsPerSheet = rowsPerSheet
+            try ErrorWorkbook.summary(result, book)
+            try ErrorWorkbook.rules(result, book)
+            ruleIDs = result.rules.map { book.share($0.rule.id) }
+            severities = result.rules.map { book.share($0.rule.severity.rawValue) }
+            columns = result.findings.columns.map { book.share($0) }
+            withheld = book.share("(withheld)")
+            try book.addSheet("Findings", header: findingsHeader, widths: findingsWidths)
+        }
+
+        mutating func add(_ f: FindingLog.Entry) throws {
+            if book.rows >= rowsPerSheet {
+                sheet += 1
+                try book.addSheet("Findings \(sheet)", header: findingsHeader, widths: findingsWidths)
+            }
+            book.row()
+            book.number(f.line)
+            book.text(f.recordID)
+            if let column = f.columnIndex { book.shared(columns[column]) } else { book.empty() }
+            book.shared(ruleIDs[f.ruleIndex])
+            book.shared(severities[f.ruleIndex])
+            if f.withheld { book.shared(withheld) } else { book.text(f.value) }
+            try book.endRow()
+        }
+
+        func finish() throws { try book.commit() }
+    }
+
+    static func summary(_ result: ValidationResult, _ book: XLSXWriter) throws {
         try book.addSheet("Summary", header: ["Item", "Value"], widths: [28, 90])
         let s = result.submission
         func text(_ label: String, _ value: String?) throws {
@@ -64,7 +105,7 @@ public enum ErrorWorkbook {
         try text("Pseudonym key", result.pseudonymKeySource.rawValue)
     }
 
-    private static func rules(_ result: ValidationResult, _ book: XLSXWriter) throws {
+    static func rules(_ result: ValidationResult, _ book: XLSXWriter) throws {
         try book.addSheet(
             "Rules",
             header: [
@@ -92,34 +133,8 @@ public enum ErrorWorkbook {
         }
     }
 
-    static let findingsHeader = ["Line", "Record id", "Column", "Rule", "Severity", "Value found", "Data row"]
-
-    private static func findings(_ result: ValidationResult, _ book: XLSXWriter, rowsPerSheet: Int) throws {
-        var sheet = 1
-        try book.addSheet("Findings", header: findingsHeader, widths: [10, 18, 24, 24, 10, 40, 10])
-        let withheld = Array("(withheld)".utf8)
-        var severities: [Severity: [UInt8]] = [:]
-        for severity in [Severity.file, .record, .warning] { severities[severity] = Array(severity.rawValue.utf8) }
-        try result.findings.visit { f in
-            if book.rows >= rowsPerSheet {
-                sheet += 1
-                try book.addSheet("Findings \(sheet)", header: findingsHeader, widths: [10, 18, 24, 24, 10, 40, 10])
-            }
-            book.row()
-            book.number(f.line)
-            book.text(f.recordID)
-            book.text(f.column)
-            book.text(f.rule.id)
-            severities[f.rule.severity]!.withUnsafeBytes { book.text($0) }
-            if f.withheld {
-                withheld.withUnsafeBytes { book.text($0) }
-            } else {
-                book.text(f.value)
-            }
-            book.number(f.row)
-            try book.endRow()
-        }
-    }
+    static let findingsHeader = ["Line", "Record id", "Column", "Rule", "Severity", "Value found"]
+    static let findingsWidths: [Double] = [10, 20, 24, 26, 10, 40]
 
     static func statusText(_ result: ValidationResult) -> String {
         switch result.status {

@@ -1,46 +1,44 @@
 import Foundation
 import RehabCore
-import ZIPFoundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A small streaming writer of Office Open XML workbooks (`.xlsx`): sheets of text and number cells, a bold header
 /// row that stays in view, and a filter on it.
 ///
-/// Each sheet's XML streams to a private temporary file as its rows arrive, and goes into the ZIP container (by
-/// ZIPFoundation, deflated) when the workbook is committed: a sheet of a million rows is written in bounded memory.
+/// Each sheet's XML is deflated into the ZIP container (`ZIPStream`) as its rows arrive, so a sheet of a million
+/// rows is written in bounded memory and in one pass; the workbook's other parts follow the sheets.
 /// Cells are inline strings or numbers, never formulas, so a value that starts with `=` is shown, not run. Text is
 /// made safe for XML: invalid UTF-8 is repaired and the control characters XML forbids become U+FFFD.
 ///
-/// Usage: `addSheet` (the header row first), `row`/`text`/`number`/`endRow`, then `commit`.
+/// Strings that repeat on many rows (a rule's id, a column's name) can be shared: `share` once, then `shared` in
+/// each cell, a few bytes instead of the text.
+///
+/// Usage: `addSheet` (the header row first), `row`/`text`/`number`/`shared`/`endRow`, then `commit`.
 public final class XLSXWriter {
     /// Excel's limit on rows per sheet, the header included.
     public static let maximumRows = 1_048_576
 
-    private let path: String
-    private var sheets: [(name: String, file: ScratchFile)] = []
-    private var current: ScratchFile?
+    private let zip: ZIPStream
+    private var sheets: [String] = []
+    private var inSheet = false
     private var columns = 0
     private var line: [UInt8] = []
     /// Rows written to the current sheet, its header included.
     private(set) var rows = 0
+    private var sharedStrings: [String] = []
+    private var sharedIndex: [String: Int] = [:]
 
     /// The workbook will be written to `path` by `commit()`, atomically.
-    init(path: String) {
-        self.path = path
+    init(path: String) throws {
+        zip = try ZIPStream(path: path)
         line.reserveCapacity(1 << 17)
     }
 
     /// Starts a new sheet, with a bold header row, frozen and filtered, and the columns' widths in characters.
     func addSheet(_ name: String, header: [String], widths: [Double]) throws {
         try finishSheet()
-        let file = try ScratchFile(kind: .workbook)
-        sheets.append((name, file))
-        current = file
+        sheets.append(name)
+        try zip.beginEntry("xl/worksheets/sheet\(sheets.count).xml")
+        inSheet = true
         columns = header.count
         rows = 0
         var start = Self.xmlDeclaration
@@ -52,7 +50,7 @@ public final class XLSXWriter {
             start += "<col min=\"\(i + 1)\" max=\"\(i + 1)\" width=\"\(width)\" customWidth=\"1\"/>"
         }
         start += "</cols><sheetData>"
-        try file.append(start)
+        line.append(contentsOf: start.utf8)
         line.append(contentsOf: "<row>".utf8)
         for title in header {
             line.append(contentsOf: "<c t=\"inlineStr\" s=\"1\"><is><t>".utf8)
@@ -65,26 +63,52 @@ public final class XLSXWriter {
     /// Starts a row.
     @inline(__always)
     func row() {
-        line.append(contentsOf: Self.rowStart)
+        append(Self.rowStart)
     }
 
     /// Ends a row.
     func endRow() throws {
-        line.append(contentsOf: Self.rowEnd)
+        append(Self.rowEnd)
         rows += 1
         if line.count >= 1 << 16 {
-            try current?.append(line)
+            try zip.write(line)
             line.removeAll(keepingCapacity: true)
         }
     }
 
+    /// The index of `text` in the shared strings, added if new.
+    func share(_ text: String) -> Int {
+        if let index = sharedIndex[text] { return index }
+        sharedIndex[text] = sharedStrings.count
+        sharedStrings.append(text)
+        return sharedStrings.count - 1
+    }
+
+    /// Appends a literal's bytes.
+    @inline(__always)
+    private func append(_ literal: StaticString) {
+        line.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// A text cell holding shared string `index`.
+    @inline(__always)
+    func shared(_ index: Int) {
+        append(Self.sharedStart)
+        CSVField.append(index, to: &line)
+        append(Self.numberEnd)
+    }
+
+    /// An empty cell.
+    @inline(__always)
+    func empty() { append(Self.emptyCell) }
+
     /// A text cell; an empty one for empty text.
     func text(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return line.append(contentsOf: Self.emptyCell) }
+        guard !bytes.isEmpty else { return append(Self.emptyCell) }
         let spaced = bytes.first == 0x20 || bytes.last == 0x20
-        line.append(contentsOf: spaced ? Self.preservedTextStart : Self.textStart)
+        append(spaced ? Self.preservedTextStart : Self.textStart)
         Self.appendEscaped(bytes, to: &line)
-        line.append(contentsOf: Self.textEnd)
+        append(Self.textEnd)
     }
 
     /// A text cell.
@@ -95,87 +119,50 @@ public final class XLSXWriter {
 
     /// A number cell, or an empty cell for nil.
     func number(_ value: Int?) {
-        guard let value else { return line.append(contentsOf: Self.emptyCell) }
-        line.append(contentsOf: Self.numberStart)
+        guard let value else { return append(Self.emptyCell) }
+        append(Self.numberStart)
         CSVField.append(value, to: &line)
-        line.append(contentsOf: Self.numberEnd)
+        append(Self.numberEnd)
     }
 
     /// A number cell, or an empty cell for nil or a value that is not finite.
     func number(_ value: Double?) {
-        guard let value, value.isFinite else { return line.append(contentsOf: Self.emptyCell) }
-        line.append(contentsOf: Self.numberStart)
+        guard let value, value.isFinite else { return append(Self.emptyCell) }
+        append(Self.numberStart)
         line.append(contentsOf: "\(value)".utf8)
-        line.append(contentsOf: Self.numberEnd)
+        append(Self.numberEnd)
     }
 
     private func finishSheet() throws {
-        guard let file = current else { return }
+        guard inSheet else { return }
         line.append(contentsOf: "</sheetData>".utf8)
         if rows > 1 {
             line.append(contentsOf: "<autoFilter ref=\"A1:\(Self.columnName(columns))\(rows)\"/>".utf8)
         }
         line.append(contentsOf: "</worksheet>".utf8)
-        try file.append(line)
-        try file.flush()
+        try zip.write(line)
         line.removeAll(keepingCapacity: true)
-        current = nil
+        try zip.endEntry()
+        inSheet = false
     }
 
-    /// Writes the workbook to its path: the temporary file appears under the name only when complete.
+    /// Ends the last sheet, writes the workbook's other parts, and publishes the file.
     func commit() throws {
         try finishSheet()
-        // An unguessable name beside the workbook's, as for every RehabCount output. ZIPFoundation creates it, and
-        // refuses a name that exists.
-        let temporary = FileOutput.temporaryPath(beside: path)
-        var published = false
-        defer { if !published { unlink(temporary) } }
-        do {
-            let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-            try add(archive, "[Content_Types].xml", contentTypes())
-            try add(archive, "_rels/.rels", Self.packageRelationships)
-            try add(archive, "docProps/app.xml", Self.appProperties)
-            try add(archive, "xl/workbook.xml", workbook())
-            try add(archive, "xl/_rels/workbook.xml.rels", workbookRelationships())
-            try add(archive, "xl/styles.xml", Self.styles)
-            for (i, sheet) in sheets.enumerated() {
-                let file = sheet.file
-                try archive.addEntry(
-                    with: "xl/worksheets/sheet\(i + 1).xml",
-                    type: .file,
-                    uncompressedSize: Int64(file.size),
-                    modificationDate: Self.fixedDate,
-                    compressionMethod: .deflate,
-                    bufferSize: 1 << 20,
-                    provider: { position, size in try file.read(at: Int(position), count: size) }
-                )
-            }
-        } catch let error as RehabError {
-            throw error
-        } catch {
-            throw RehabError(.output, "Writing the workbook \(path) failed: \(error).")
-        }
-        // Owner-only, synced, then renamed into place.
-        let fd = open(temporary, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw RehabError(.output, "Cannot save \(path): \(String(cString: strerror(errno))).") }
-        defer { close(fd) }
-        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 || errno == EINVAL, rename(temporary, path) == 0 else {
-            throw RehabError(.output, "Cannot save \(path): \(String(cString: strerror(errno))).")
-        }
-        published = true
-        sheets = []
+        try add("[Content_Types].xml", contentTypes())
+        try add("_rels/.rels", Self.packageRelationships)
+        try add("docProps/app.xml", Self.appProperties)
+        try add("xl/workbook.xml", workbook())
+        try add("xl/_rels/workbook.xml.rels", workbookRelationships())
+        try add("xl/styles.xml", Self.styles)
+        if !sharedStrings.isEmpty { try add("xl/sharedStrings.xml", sharedStringsPart()) }
+        try zip.finish()
     }
 
-    private func add(_ archive: Archive, _ name: String, _ text: String) throws {
-        let data = Data(text.utf8)
-        try archive.addEntry(
-            with: name,
-            type: .file,
-            uncompressedSize: Int64(data.count),
-            modificationDate: Self.fixedDate,
-            compressionMethod: .deflate,
-            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
-        )
+    private func add(_ name: String, _ text: String) throws {
+        try zip.beginEntry(name)
+        try zip.write(Array(text.utf8))
+        try zip.endEntry()
     }
 
     // MARK: Parts
@@ -191,6 +178,10 @@ public final class XLSXWriter {
         xml += "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
         xml += "<Override PartName=\"/docProps/app.xml\" "
         xml += "ContentType=\"application/vnd.openxmlformats-officedocument.extended-properties+xml\"/>"
+        if !sharedStrings.isEmpty {
+            xml += "<Override PartName=\"/xl/sharedStrings.xml\" "
+            xml += "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/>"
+        }
         for i in sheets.indices {
             xml += "<Override PartName=\"/xl/worksheets/sheet\(i + 1).xml\" "
             xml += "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
@@ -203,7 +194,7 @@ public final class XLSXWriter {
         xml += "<workbook xmlns=\"\(Self.mainNamespace)\" xmlns:r=\"\(Self.relationshipNamespace)\"><sheets>"
         for (i, sheet) in sheets.enumerated() {
             var name: [UInt8] = []
-            Self.appendEscaped(sheet.name, to: &name)
+            Self.appendEscaped(sheet, to: &name)
             xml += "<sheet name=\"\(String(decoding: name, as: UTF8.self))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
         return xml + "</sheets></workbook>"
@@ -218,7 +209,23 @@ public final class XLSXWriter {
         }
         xml += "<Relationship Id=\"rId\(sheets.count + 1)\" "
         xml += "Type=\"\(Self.relationshipNamespace)/styles\" Target=\"styles.xml\"/>"
+        if !sharedStrings.isEmpty {
+            xml += "<Relationship Id=\"rId\(sheets.count + 2)\" "
+            xml += "Type=\"\(Self.relationshipNamespace)/sharedStrings\" Target=\"sharedStrings.xml\"/>"
+        }
         return xml + "</Relationships>"
+    }
+
+    private func sharedStringsPart() -> String {
+        var xml: [UInt8] = Array(Self.xmlDeclaration.utf8)
+        xml += "<sst xmlns=\"\(Self.mainNamespace)\" uniqueCount=\"\(sharedStrings.count)\">".utf8
+        for text in sharedStrings {
+            xml += "<si><t xml:space=\"preserve\">".utf8
+            Self.appendEscaped(text, to: &xml)
+            xml += "</t></si>".utf8
+        }
+        xml += "</sst>".utf8
+        return String(decoding: xml, as: UTF8.self)
     }
 
     private static let xmlDeclaration = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -253,17 +260,16 @@ public final class XLSXWriter {
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"
 
-    /// Entries carry one fixed date, so that the same report gives the same bytes.
-    private static let fixedDate = Date(timeIntervalSince1970: 1_704_067_200)
 
-    private static let rowStart = Array("<row>".utf8)
-    private static let rowEnd = Array("</row>".utf8)
-    private static let emptyCell = Array("<c/>".utf8)
-    private static let textStart = Array("<c t=\"inlineStr\"><is><t>".utf8)
-    private static let preservedTextStart = Array("<c t=\"inlineStr\"><is><t xml:space=\"preserve\">".utf8)
-    private static let textEnd = Array("</t></is></c>".utf8)
-    private static let numberStart = Array("<c><v>".utf8)
-    private static let numberEnd = Array("</v></c>".utf8)
+    private static let rowStart: StaticString = "<row>"
+    private static let rowEnd: StaticString = "</row>"
+    private static let emptyCell: StaticString = "<c/>"
+    private static let textStart: StaticString = "<c t=\"inlineStr\"><is><t>"
+    private static let preservedTextStart: StaticString = "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">"
+    private static let textEnd: StaticString = "</t></is></c>"
+    private static let numberStart: StaticString = "<c><v>"
+    private static let sharedStart: StaticString = "<c t=\"s\"><v>"
+    private static let numberEnd: StaticString = "</v></c>"
 
     // MARK: Text
 
@@ -286,6 +292,10 @@ public final class XLSXWriter {
 
     /// Appends text escaped for XML content and attributes.
     static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        // Most values need nothing: copy them at once.
+        if !bytes.contains(where: { $0 < 0x20 || $0 >= 0x80 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) {
+            return bytes.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
+        }
         if bytes.contains(where: { $0 >= 0x80 }) {
             // Repair invalid UTF-8 (and drop the two non-characters XML forbids), then escape as ASCII would.
             let text = String(decoding: bytes, as: UTF8.self)

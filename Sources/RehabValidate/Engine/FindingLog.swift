@@ -11,13 +11,13 @@ import RehabCore
 /// - any other value is kept as written, cut to `FindingLog.valueLimit` bytes at a character boundary.
 public final class FindingLog: @unchecked Sendable {
     // @unchecked: a log is written by the one validator that owns it and read only after validation has finished.
-    private let path: String
-    private let handle: FileHandle
+    private let file: ScratchFile
     private var buffer: [UInt8] = []
     private var rules: [Rule]
     private let pseudonymiser: Pseudonymiser
-    /// Column names that findings refer to by index.
-    var columns: [String]
+    /// Column names that findings refer to by index (`Entry.columnIndex`): the contract's, then any unknown header
+    /// columns, named by position.
+    public internal(set) var columns: [String]
     /// How many findings were logged.
     public private(set) var count = 0
     /// How many findings each rule raised, by the rule's index in `rules`.
@@ -32,24 +32,9 @@ public final class FindingLog: @unchecked Sendable {
         self.columns = columns
         self.pseudonymiser = pseudonymiser
         countByRule = Array(repeating: 0, count: rules.count)
-        let directory = FileManager.default.temporaryDirectory.path
-        path = TemporaryFiles.path(kind: .findings, suffix: ".bin")
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forUpdatingAtPath: path)
-        else {
-            throw RehabError(
-                .output,
-                "Cannot create a temporary file in \(directory).",
-                hint: "Set TMPDIR to a writable folder."
-            )
-        }
-        self.handle = handle
+        file = try ScratchFile(kind: .findings)
         buffer.reserveCapacity(1 << 17)
-        // The file is unlinked at once: it needs no cleanup, even after a crash, and no other process can open it.
-        unlink(path)
     }
-
-    deinit { try? handle.close() }
 
     /// How a finding's value is to be kept.
     enum Value {
@@ -126,23 +111,27 @@ public final class FindingLog: @unchecked Sendable {
 
     private static let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
 
+    /// Hands the gathered records to the scratch file. A full disk surfaces when the log is next read.
     private func flush() {
         guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer))
+        do { try file.append(buffer) } catch { failure = error }
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// The first error writing the scratch file, thrown by `visit`.
+    private var failure: (any Error)?
+
     /// One logged finding, borrowed for the length of a `visit` callback: copy what you keep.
     public struct Entry {
-        /// The rule's index in the submission's rule list (`ValidationResult.rules`).
+        /// The rule's index in the submission's rule list (`ValidationResult.rules`): an index, so that a visit
+        /// copies no `Rule`.
         public let ruleIndex: Int
-        public let rule: Rule
         /// The record number (1 = first data row), or nil for a file-level finding.
         public let row: Int?
         /// The physical line where the record starts (1 = the header line), or nil.
         public let line: Int?
-        /// The contract column (or the header's name for an unknown column), or nil.
-        public let column: String?
+        /// The column's index in `FindingLog.columns`, or nil for a finding about a whole row or file.
+        public let columnIndex: Int?
         /// The row's key as a report may show it; empty when there is none.
         public let recordID: UnsafeRawBufferPointer
         /// The value as a report may show it; empty when there is none or it is withheld.
@@ -154,16 +143,18 @@ public final class FindingLog: @unchecked Sendable {
     /// Calls `body` with every finding, in the order they were found: row findings, then file findings.
     public func visit(_ body: (Entry) throws -> Void) throws {
         flush()
-        try handle.seek(toOffset: 0)
+        try file.flush()
+        if let failure { throw failure }
         var pending: [UInt8] = []
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
+        var offset = 0
+        while offset < file.size {
+            let chunk = try file.read(at: offset, count: 1 << 20)
             if chunk.isEmpty { break }
+            offset += chunk.count
             pending.append(contentsOf: chunk)
             let used = try pending.withUnsafeBytes { raw in try entries(in: raw, body) }
             pending.removeFirst(used)
         }
-        try handle.seekToEnd()
     }
 
     /// Calls `body` with each whole entry in `raw`; returns how many bytes they took.
@@ -184,10 +175,9 @@ public final class FindingLog: @unchecked Sendable {
             try body(
                 Entry(
                     ruleIndex: rule,
-                    rule: rules[rule],
                     row: row == 0 ? nil : row - 1,
                     line: line == 0 ? nil : line - 1,
-                    column: column < 0 ? nil : columns[column],
+                    columnIndex: column < 0 ? nil : column,
                     recordID: UnsafeRawBufferPointer(rebasing: raw[idStart..<idStart + idLength]),
                     value: UnsafeRawBufferPointer(rebasing: raw[idStart + idLength..<end]),
                     withheld: withheld
@@ -202,13 +192,14 @@ public final class FindingLog: @unchecked Sendable {
     public func all() throws -> [Finding] {
         var findings: [Finding] = []
         try visit { e in
+            let rule = rules[e.ruleIndex]
             var finding = Finding(
-                rule: e.rule.id,
-                severity: e.rule.severity,
+                rule: rule.id,
+                severity: rule.severity,
                 row: e.row,
                 line: e.line,
-                column: e.column,
-                message: e.rule.message
+                column: e.columnIndex.map { columns[$0] },
+                message: rule.message
             )
             finding.recordID = e.recordID.isEmpty ? nil : String(decoding: e.recordID, as: UTF8.self)
             finding.value = e.value.isEmpty ? nil : String(decoding: e.value, as: UTF8.self)

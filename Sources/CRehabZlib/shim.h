@@ -1,0 +1,4 @@
+#ifndef REHABCOUNT_CREHABZLIB_SHIM_H
+#define REHABCOUNT_CREHABZLIB_SHIM_H
+#include <zlib.h>
+#endif

@@ -119,6 +119,48 @@ struct LoadTests {
         #expect(partitions == "3")
     }
 
+    @Test("Every finding is in audit: each rule's rows and lines, as in the validator's log")
+    func findingsInAudit() throws {
+        let db = try LoadFixtures.database()
+        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let c = try db.connect()
+        for file in loaded {
+            let outcome = try #require(file.outcome)
+            let result = try #require(outcome.result)
+            var expected: [String: (rows: [String], lines: [String])] = [:]
+            for f in try result.findings.all() {
+                guard let row = f.row, let line = f.line else { continue }
+                expected[f.rule, default: ([], [])].rows.append(String(row))
+                expected[f.rule, default: ([], [])].lines.append(String(line))
+            }
+            let stored = try c.query(
+                """
+                SELECT rule_id, array_to_string(row_numbers, ','), array_to_string(lines, ','), failures
+                FROM audit.rule_results WHERE submission_id = $1
+                """,
+                [String(outcome.submissionID)]
+            ).rows
+            #expect(stored.count == result.rules.count)
+            for row in stored {
+                let rule = try #require(row[0])
+                let want = expected[rule]
+                #expect(row[1] == want.map { $0.rows.joined(separator: ",") }, "\(rule) rows")
+                #expect(row[2] == want.map { $0.lines.joined(separator: ",") }, "\(rule) lines")
+            }
+        }
+        // The quarantined rows of a record rule are among its findings' rows.
+        let missing = try c.query(
+            """
+            SELECT count(*) FROM audit.quarantine q
+            CROSS JOIN LATERAL unnest(q.reasons) AS reason
+            WHERE NOT EXISTS (
+                SELECT 1 FROM audit.rule_results r
+                WHERE r.submission_id = q.submission_id AND r.rule_id = reason AND q.row_number = ANY (r.row_numbers))
+            """
+        ).scalar
+        #expect(missing == "0")
+    }
+
     @Test("No clear NHS number reaches the database")
     func noClearNHSNumbers() throws {
         let db = try LoadFixtures.database()

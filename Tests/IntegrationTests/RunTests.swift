@@ -98,7 +98,20 @@ struct RunTests {
         #expect(pipeline.contents(pipeline.inbox).isEmpty)
         #expect(pipeline.contents(pipeline.archive).count == 9)
         #expect(pipeline.contents(pipeline.outbox) == ["R1D", "RDR", "RY2"])
-        #expect(pipeline.contents("\(pipeline.outbox)/R1D").count == 6)
+        // Each file gets every report, the quarantine CSV among them.
+        let reports = ["findings.csv", "html", "json", "quarantine.csv", "xlsx"]
+        #expect(
+            pipeline.contents("\(pipeline.outbox)/R1D")
+                == ["R1D_contacts_2025-09", "R1D_referrals_2025-09", "R1D_workforce_2025-09"].flatMap { stem in
+                    reports.map { "\(stem).\($0)" }
+                }.sorted()
+        )
+        let quarantined = try #require(first.files.first { $0.file == "R1D_referrals_2025-09.csv" }).rowsQuarantined
+        let quarantineCSV = try String(
+            contentsOfFile: "\(pipeline.outbox)/R1D/R1D_referrals_2025-09.quarantine.csv",
+            encoding: .utf8
+        )
+        #expect(quarantined > 0 && quarantineCSV.split(separator: "\n").count == quarantined + 1)
         // The metrics say what happened.
         let read = first.files.filter { $0.kind == "contacts" }.map(\.rowsRead).reduce(0, +)
         #expect(try pipeline.metric("rehabcount_last_run_rows_read", "kind=\"contacts\"") == Double(read))
@@ -214,7 +227,7 @@ struct RunTests {
         #expect(outcome.files.allSatisfy { $0.status == .validated })
         #expect(pipeline.contents(pipeline.inbox).count == 9)
         #expect(pipeline.contents(pipeline.archive).isEmpty)
-        #expect(pipeline.contents("\(pipeline.outbox)/RDR").count == 6)
+        #expect(pipeline.contents("\(pipeline.outbox)/RDR").count == 15)
         let c = try db.connect()
         #expect(try c.query("SELECT count(*) FROM audit.runs").scalar == "0")
         #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "0")

@@ -296,18 +296,12 @@ public struct SubmissionLoader: Sendable {
                 result.score.overall.map { String(format: "%.2f", $0) },
             ]
         )
-        try tx.query(
-            """
-            INSERT INTO audit.rule_results (submission_id, rule_id, severity, failures, evaluated)
-            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::boolean[])
-            """,
-            [
-                String(submissionID), Connection.arrayLiteral(result.rules.map(\.rule.id)),
-                Connection.arrayLiteral(result.rules.map(\.rule.severity.rawValue)),
-                Connection.arrayLiteral(result.rules.map { String($0.failures) }),
-                Connection.arrayLiteral(result.rules.map { $0.evaluated ? "t" : "f" }),
-            ]
-        )
+        try tx.copy(
+            "COPY audit.rule_results (submission_id, rule_id, severity, failures, evaluated, row_numbers, lines) "
+                + "FROM STDIN"
+        ) { stream in
+            try writeRuleResults(result, submissionID: submissionID, to: stream)
+        }
         if let quarantine {
             try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
                 stream in
@@ -321,6 +315,53 @@ public struct SubmissionLoader: Sendable {
             rowsLoaded: result.rows.accepted,
             rowsQuarantined: result.rows.quarantined
         )
+    }
+
+    /// Every rule's outcome as COPY text, with the rows and lines of its findings as two integer arrays: a finding
+    /// costs a few bytes, gathered in one pass over the finding log (8 bytes a finding in memory until sent).
+    func writeRuleResults(_ result: ValidationResult, submissionID: Int64, to stream: CopyStream) throws {
+        var rows = Array(repeating: [Int32](), count: result.rules.count)
+        var lines = Array(repeating: [Int32](), count: result.rules.count)
+        try result.findings.visit { f in
+            guard let row = f.row, let line = f.line else { return }
+            rows[f.ruleIndex].append(Int32(clamping: row))
+            lines[f.ruleIndex].append(Int32(clamping: line))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        let id = Array("\(submissionID)\t".utf8)
+        for (i, rule) in result.rules.enumerated() {
+            out += id
+            CopyText.append(rule.rule.id, to: &out)
+            out.append(0x09)
+            out += rule.rule.severity.rawValue.utf8
+            out += "\t\(rule.failures)\t\(rule.evaluated ? "t" : "f")\t".utf8
+            Self.appendArray(rows[i], to: &out)
+            out.append(0x09)
+            Self.appendArray(lines[i], to: &out)
+            out.append(0x0A)
+            rows[i] = []
+            lines[i] = []
+            if out.count >= 1 << 16 {
+                try stream.write(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        try stream.write(out)
+    }
+
+    /// An integer array literal, `{1,2,3}`, or NULL when empty.
+    static func appendArray(_ values: [Int32], to out: inout [UInt8]) {
+        guard !values.isEmpty else {
+            out += CopyText.null
+            return
+        }
+        out.append(UInt8(ascii: "{"))
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            DecimalText.append(Int(value), to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The advisory lock key of one trust, kind and period.

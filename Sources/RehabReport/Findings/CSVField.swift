@@ -1,3 +1,5 @@
+import RehabCore
+
 /// CSV fields as RehabCount writes them for spreadsheets: quoted only when they must be, and never read as a
 /// formula.
 enum CSVField {
@@ -37,17 +39,6 @@ enum CSVField {
     /// Appends an integer in decimal, or nothing for nil.
     @inline(__always)
     static func append(_ value: Int?, to out: inout [UInt8]) {
-        guard let value else { return }
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var rest = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
+        if let value { DecimalText.append(value, to: &out) }
     }
 }

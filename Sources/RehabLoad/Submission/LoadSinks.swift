@@ -34,6 +34,13 @@ struct LoadSink: RowSink {
     private var out = CopyBuffer(capacity: Self.block + 1 << 16)
     private(set) var accepted = 0
     private(set) var quarantined = 0
+    /// Quarantined rows as COPY text, on their way to the spill file; one row's JSON object.
+    private var spill: [UInt8] = []
+    private var json: [UInt8] = []
+    /// Per field, `"name":`; per set of reasons, its COPY text array literal.
+    private var jsonKeys: [[UInt8]] = []
+    private var reasonFields: [String: [UInt8]] = [:]
+    private var nhsFields: Set<Int> = []
 
     /// One contract column: where it is in the file (-1 when absent), its type in the contract and its encoding.
     struct Slot {
@@ -82,6 +89,7 @@ struct LoadSink: RowSink {
             )
         }
         self.layout = layout
+        nhsFields = layout.nhsNumberFields
         let fields = contract.columns.indices.map { c in
             c < layout.fieldOfColumn.count ? layout.fieldOfColumn[c] ?? -1 : -1
         }
@@ -218,15 +226,31 @@ struct LoadSink: RowSink {
 
     mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         quarantined += 1
-        var json: [UInt8] = [UInt8(ascii: "{")]
-        let header = layout?.header ?? []
+        if jsonKeys.count < row.count { extendKeys(to: row.count) }
+        DecimalText.append(Int(submissionID), to: &spill)
+        spill.append(0x09)
+        DecimalText.append(row.recordNumber, to: &spill)
+        spill.append(0x09)
+        DecimalText.append(row.line, to: &spill)
+        spill.append(0x09)
+        let key = reasons.count == 1 ? reasons[0].id : reasons.map(\.id).joined(separator: ",")
+        if let field = reasonFields[key] {
+            spill += field
+        } else {
+            var field: [UInt8] = []
+            CopyText.append("{" + key + "}", to: &field)
+            reasonFields[key] = field
+            spill += field
+        }
+        spill.append(0x09)
+        // The row as a JSON object, escaped once more for COPY text (a backslash doubled).
+        json.removeAll(keepingCapacity: true)
+        json.append(UInt8(ascii: "{"))
         for i in 0..<row.count {
             if i > 0 { json.append(UInt8(ascii: ",")) }
-            let key = i < header.count ? header[i] : "field_\(i + 1)"
-            JSONText.append(key == "nhs_number" ? "nhs_number_pseudonym" : key, to: &json)
-            json.append(UInt8(ascii: ":"))
+            json += jsonKeys[i]
             let value = row[i]
-            if !value.isEmpty, layout?.nhsNumberFields.contains(i) == true || NHSNumber.mightBeOne(value) {
+            if !value.isEmpty, nhsFields.contains(i) || NHSNumber.mightBeOne(value) {
                 // A pseudonym is 64 hex digits: no escaping.
                 json.append(UInt8(ascii: "\""))
                 pseudonymiser.appendPseudonym(of: value, to: &json)
@@ -239,17 +263,34 @@ struct LoadSink: RowSink {
             }
         }
         json.append(UInt8(ascii: "}"))
-        var out: [UInt8] = []
-        out += Array("\(submissionID)\t\(row.recordNumber)\t\(row.line)\t".utf8)
-        CopyText.append("{" + reasons.map(\.id).joined(separator: ",") + "}", to: &out)
-        out.append(0x09)
-        json.withUnsafeBufferPointer { CopyText.append($0, to: &out) }
-        out.append(0x0A)
-        try quarantine.write(out)
+        json.withUnsafeBufferPointer { CopyText.append($0, to: &spill) }
+        spill.append(0x0A)
+        if spill.count >= 1 << 16 {
+            try quarantine.write(spill)
+            spill.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Each field's `"name":` in JSON, from the header (`field_N` past its end; `nhs_number_pseudonym` for the NHS
+    /// number), made once.
+    private mutating func extendKeys(to count: Int) {
+        let header = layout?.header ?? []
+        while jsonKeys.count < count {
+            let i = jsonKeys.count
+            let name = i < header.count ? header[i] : "field_\(i + 1)"
+            var key: [UInt8] = []
+            JSONText.append(name == "nhs_number" ? "nhs_number_pseudonym" : name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            jsonKeys.append(key)
+        }
     }
 
     /// Publishes the spill file so that it can be read back.
-    func finishQuarantine() throws { try quarantine.commit() }
+    mutating func finishQuarantine() throws {
+        try quarantine.write(spill)
+        spill.removeAll()
+        try quarantine.commit()
+    }
 
     /// A value the loader made, given as its text (reference data, an age band): NULL when empty.
     static func append(text: UnsafeBufferPointer<UInt8>, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {

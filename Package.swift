@@ -48,11 +48,8 @@ let package = Package(
         ),
 
         // MARK: - Database: the only module that imports libpq
-        .systemLibrary(
-            name: "CLibPQ",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
-        ),
+        // libpq's client API, loaded on the first connection (no libpq header or library at build time).
+        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "RehabDatabase",
             dependencies: [

@@ -70,6 +70,19 @@ struct CommandLineTests {
             encoding: .utf8
         )
         #expect(PipelineFixtures.timeless(report) == PipelineFixtures.timeless(golden))
+
+        // libpq is loaded on the first connection, so validating needs no PostgreSQL library on the machine: the
+        // executable does not name it among the libraries it needs.
+        let readelf = Process()
+        readelf.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        readelf.arguments = ["readelf", "-d", "\(folder)/rehabcount"]
+        let pipe = Pipe()
+        readelf.standardOutput = pipe
+        try readelf.run()
+        let dynamic = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        readelf.waitUntilExit()
+        #expect(readelf.terminationStatus == 0 && dynamic.contains("(NEEDED)"))
+        #expect(!dynamic.contains("libpq"), "the executable links libpq at start-up")
     }
 
     @Test("--version names the tool, the extract contract and the rule catalogue it validates against")

@@ -21,7 +21,7 @@ public final class FileOutput {
     /// Creates the temporary file, readable and writable by the owner only.
     ///
     /// - Throws: `RehabError.Code.output` when the file cannot be created.
-    public init(path: String, capacity: Int = 1 << 20) throws {
+    public init(path: String, capacity: Int = 1 << 18) throws {
         self.path = path
         self.capacity = capacity
         file = try NewFile(path: Self.temporaryPath(beside: path))

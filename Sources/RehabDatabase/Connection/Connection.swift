@@ -22,6 +22,7 @@ public struct Connection: ~Copyable {
     /// - Throws: `DatabaseError` of kind `.connection`, with the password redacted.
     /// - Parameter database: a database name that overrides the one in `conninfo`.
     public init(_ conninfo: String?, database: String? = nil, applicationName: String = "rehabcount") throws {
+        try Self.loadLibPQ()
         let info = conninfo ?? ""
         // The first dbname is expanded as a full connection string; a later dbname overrides what it says.
         let keys = ["dbname"] + (database == nil ? [] : ["dbname"])
@@ -56,6 +57,19 @@ public struct Connection: ~Copyable {
 
     deinit {
         PQfinish(handle)
+    }
+
+    /// Loads libpq, on the first connection: a command that never connects never needs it.
+    ///
+    /// - Throws: `DatabaseError` of kind `.connection` when libpq 5 is not installed.
+    static func loadLibPQ() throws {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard rehab_libpq_load(&reason, reason.count) == 0 else { return }
+        throw DatabaseError(
+            kind: .connection,
+            summary: "Cannot connect to PostgreSQL: \(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))",
+            hint: "Install PostgreSQL's client library (Debian: apt install libpq5). Validation needs no database."
+        )
     }
 
     /// Sends the server's notices and warnings (severity, primary message) to `handler`; nil drops them. By default

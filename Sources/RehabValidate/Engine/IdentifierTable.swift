@@ -5,13 +5,15 @@ import RehabCore
 ///
 /// Uniqueness and cross-file checks need every id of a submission in one pass, so that a duplicate row can be
 /// quarantined as it streams by. Storing an 8-byte hash per id, not the id itself, keeps a million-row file's
-/// table at 16 MB (slots are at most three quarters full). Two different ids share a 64-bit hash with
-/// probability about n²/2⁶⁵: for a million ids, about one in 37 million files. `reserve(_:)` sizes the table
-/// once from an estimate, so that it does not hold an old and a new array while doubling.
+/// table at 10 MB: slots are at most four fifths full, and the table has exactly the slots it needs (a hash is
+/// mapped to its slot by multiplication, not by a mask, so its size need not be a power of two). Two different ids
+/// share a 64-bit hash with probability about n²/2⁶⁵: for a million ids, about one in 37 million files.
+/// `reserve(_:)` sizes the table once from an estimate, so that it does not hold an old and a new array while
+/// growing.
 struct IdentifierTable {
     private var keys: [UInt64]
     private var values: [Int32]
-    private var mask: Int
+    private var size: Int
     private(set) var count = 0
 
     private let storesValues: Bool
@@ -22,15 +24,15 @@ struct IdentifierTable {
         self.storesValues = storesValues
         keys = Array(repeating: 0, count: size)
         values = storesValues ? Array(repeating: 0, count: size) : []
-        mask = size - 1
+        self.size = size
     }
 
     /// Inserts a key. Returns the value already stored if the key was present.
     @inline(__always)
     mutating func insert(_ key: UInt64, value: Int32) -> Int32? {
-        if (count + 1) * 4 > keys.count * 3 { resize(to: keys.count * 2) }
+        if (count + 1) * 5 > size * 4 { resize(to: size + size / 2) }
         let key = key == 0 ? 1 : key
-        var slot = Int(truncatingIfNeeded: key) & mask
+        var slot = home(key)
         while true {
             let existing = keys[slot]
             if existing == 0 {
@@ -40,8 +42,15 @@ struct IdentifierTable {
                 return nil
             }
             if existing == key { return storesValues ? values[slot] : 0 }
-            slot = (slot + 1) & mask
+            slot += 1
+            if slot == size { slot = 0 }
         }
+    }
+
+    /// The slot where `key` is looked up first: its high bits scaled to the table's size.
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: key.multipliedFullWidth(by: UInt64(size)).high)
     }
 
     /// Starts loading the slot where `key` is looked up first, so that an `insert` or `value(for:)` of it a
@@ -49,7 +58,7 @@ struct IdentifierTable {
     /// was a third of the row checks' time.
     @inline(__always)
     func prefetch(_ key: UInt64) {
-        let slot = Int(truncatingIfNeeded: key == 0 ? 1 : key) & mask
+        let slot = home(key == 0 ? 1 : key)
         keys.withUnsafeBufferPointer { rehab_prefetch($0.baseAddress! + slot) }
         if storesValues { values.withUnsafeBufferPointer { rehab_prefetch($0.baseAddress! + slot) } }
     }
@@ -57,26 +66,26 @@ struct IdentifierTable {
     @inline(__always)
     func value(for key: UInt64) -> Int32? {
         let key = key == 0 ? 1 : key
-        var slot = Int(truncatingIfNeeded: key) & mask
+        var slot = home(key)
         while true {
             let existing = keys[slot]
             if existing == 0 { return nil }
             if existing == key { return storesValues ? values[slot] : 0 }
-            slot = (slot + 1) & mask
+            slot += 1
+            if slot == size { slot = 0 }
         }
     }
 
-    /// Makes room for `expected` keys in all, if the table is smaller than that needs.
+    /// Makes room for `expected` keys in all, and a tenth more (an estimate from a file's first rows can be a
+    /// little low), if the table is smaller than that needs.
     mutating func reserve(_ expected: Int) {
-        let size = Self.slots(for: expected)
-        if size > keys.count { resize(to: size) }
+        let wanted = Self.slots(for: expected + expected / 10)
+        if wanted > size { resize(to: wanted) }
     }
 
-    /// The power of two that holds `n` keys at most three quarters full.
+    /// Enough slots to hold `n` keys at most four fifths full.
     static func slots(for n: Int) -> Int {
-        var size = 16
-        while size * 3 < n * 4 { size <<= 1 }
-        return size
+        max(16, n + n / 4 + 1)
     }
 
     private mutating func resize(to size: Int) {
@@ -84,7 +93,7 @@ struct IdentifierTable {
         let oldValues = values
         keys = Array(repeating: 0, count: size)
         values = storesValues ? Array(repeating: 0, count: size) : []
-        mask = keys.count - 1
+        self.size = size
         count = 0
         for i in 0..<oldKeys.count where oldKeys[i] != 0 {
             _ = insert(oldKeys[i], value: storesValues ? oldValues[i] : 0)

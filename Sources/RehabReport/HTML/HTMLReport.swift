@@ -1,3 +1,4 @@
+import Foundation
 import RehabCore
 import RehabValidate
 
@@ -103,6 +104,24 @@ public enum HTMLReport {
                     title: "Data-quality score by period"
                 )
             )
+        }
+        // The files beside this page, from the same validation.
+        let stem = Self.stem(s.file)
+        page.raw("<p class=\"files\">")
+        page.value("Every finding, with the value found: ")
+        link("\(stem).xlsx", "(Excel)")
+        page.value(" and ")
+        link("\(stem).findings.csv", "(CSV)")
+        page.value(". The rows held back, with their reasons: ")
+        link("\(stem).quarantine.csv", "")
+        page.value(".")
+        page.raw("</p>")
+        func link(_ name: String, _ note: String) {
+            let href = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+            page.raw("<a href=\"\(HTML.escape(href))\"><code>")
+            page.value(name)
+            page.raw("</code></a>")
+            if !note.isEmpty { page.value(" " + note) }
         }
         if result.status == .rejected {
             page.raw("<p class=\"explain\">")
@@ -240,6 +259,12 @@ public enum HTMLReport {
         }
         if let column = l.column { parts.append(column) }
         return parts.isEmpty ? "whole file" : parts.joined(separator: ", ")
+    }
+
+    /// A file name without its extension, as the reports beside it are named.
+    static func stem(_ file: String) -> String {
+        guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
+        return String(file[..<dot])
     }
 
     static func basis(_ b: RuleBasis) -> String {

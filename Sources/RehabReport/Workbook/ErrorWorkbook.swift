@@ -70,7 +70,7 @@ public enum ErrorWorkbook {
     }
 
     static func summary(_ result: ValidationResult, _ book: XLSXWriter) throws {
-        try book.addSheet("Summary", header: ["Item", "Value"], widths: [28, 90])
+        try book.addSheet("Summary", header: ["Item", "Value"], widths: [38, 70])
         let s = result.submission
         func text(_ label: String, _ value: String?) throws {
             book.row()
@@ -81,7 +81,7 @@ public enum ErrorWorkbook {
         func number(_ label: String, _ value: Double?) throws {
             book.row()
             book.text(label)
-            book.number(value)
+            book.number(value, leftAligned: true)
             try book.endRow()
         }
         try text("File", s.file)

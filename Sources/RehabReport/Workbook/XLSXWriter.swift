@@ -125,10 +125,11 @@ public final class XLSXWriter {
         append(Self.numberEnd)
     }
 
-    /// A number cell, or an empty cell for nil or a value that is not finite.
-    func number(_ value: Double?) {
+    /// A number cell, or an empty cell for nil or a value that is not finite; `leftAligned` for a number beside
+    /// text in a column of both.
+    func number(_ value: Double?, leftAligned: Bool = false) {
         guard let value, value.isFinite else { return append(Self.emptyCell) }
-        append(Self.numberStart)
+        append(leftAligned ? Self.leftNumberStart : Self.numberStart)
         line.append(contentsOf: "\(value)".utf8)
         append(Self.numberEnd)
     }
@@ -245,7 +246,7 @@ public final class XLSXWriter {
         + "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\">"
         + "<Application>RehabCount \(RehabCountVersion.tool)</Application></Properties>"
 
-    /// Two cell formats: 0 plain, 1 bold (the header row).
+    /// Three cell formats: 0 plain, 1 bold (the header row), 2 aligned left.
     private static let styles =
         xmlDeclaration
         + "<styleSheet xmlns=\"\(mainNamespace)\">"
@@ -255,8 +256,10 @@ public final class XLSXWriter {
         + "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
-        + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/></cellXfs>"
+        + "<cellXfs count=\"3\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyAlignment=\"1\">"
+        + "<alignment horizontal=\"left\"/></xf></cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"
 
@@ -269,6 +272,7 @@ public final class XLSXWriter {
     private static let textEnd: StaticString = "</t></is></c>"
     private static let numberStart: StaticString = "<c><v>"
     private static let sharedStart: StaticString = "<c t=\"s\"><v>"
+    private static let leftNumberStart: StaticString = "<c s=\"2\"><v>"
     private static let numberEnd: StaticString = "</v></c>"
 
     // MARK: Text

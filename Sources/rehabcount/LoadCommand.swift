@@ -9,8 +9,10 @@ struct LoadCommand: ParsableCommand {
         abstract: "Validate extracts and load them into PostgreSQL, replacing earlier submissions atomically.",
         discussion: """
             Each file is validated exactly as by `rehabcount validate`; accepted rows are loaded, quarantined rows \
-            are kept in audit.quarantine with NHS numbers pseudonymised, and the submission, its rule results and \
-            its row counts are recorded in audit.submissions.
+            are kept in audit.quarantine with NHS numbers pseudonymised, and the submission, its rule results \
+            (with the rows and lines of every finding) and its row counts are recorded in audit. With \
+            --report-dir, each file's reports are written there as by validate: X.json, X.html, X.xlsx, \
+            X.findings.csv and X.quarantine.csv.
 
             A resubmission for the same trust, kind and period replaces the earlier one in one transaction and \
             keeps it in the history as superseded. Loading a file identical to the current submission does nothing. \

@@ -14,7 +14,8 @@ struct RunCommand: ParsableCommand {
             are skipped and left where they are; a file still being written is left for the next run), validates \
             and loads that copy (a failure stays with its file; a rejected file is the trust's to fix, not a \
             failure), archives it under its SHA-256 and name (write-once), and writes the trust's validation \
-            reports, with its score over recent periods, into outbox/<ORG>/. A file whose name and bytes are \
+            reports into outbox/<ORG>/: X.html and X.json with its score over recent periods, the workbook \
+            X.xlsx, every finding in X.findings.csv, and the rows held back in X.quarantine.csv. A file whose name and bytes are \
             already archived is skipped, so running twice over the same inbox does nothing the second time. Then \
             it flags expected submissions that did not arrive, refreshes the analysis when any submission is newer \
             than it, writes the national report and the metrics file, and prints a summary.

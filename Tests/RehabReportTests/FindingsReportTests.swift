@@ -58,7 +58,9 @@ struct FindingsReportTests {
     static let text: String = {
         var rows = (1...30).map { "RY2,R\($0),,P\($0),67,Male,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
         rows.append("RY2,\"=HYPERLINK(\"\"x\"\")\",,P31,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,")
-        rows.append("RY2,R32,,\(String(repeating: "q", count: 70)),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,")
+        rows.append(
+            "RY2,R32,,\(String(repeating: "q", count: 70)),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"
+        )
         return ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n"
     }()
 
@@ -97,9 +99,12 @@ struct FindingsReportTests {
             let id = field("record_id")
             let quoted = id.contains(",") || id.contains("\"")
             let idField =
-                quoted ? "\"" + (id.first == "=" ? "'" : "") + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
-            let line = [field("rule"), field("severity"), field("row"), field("line"), idField, field("column"), field("value")]
-                .joined(separator: ",")
+                quoted
+                ? "\"" + (id.first == "=" ? "'" : "") + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
+            let line = [
+                field("rule"), field("severity"), field("row"), field("line"), idField, field("column"), field("value"),
+            ]
+            .joined(separator: ",")
             #expect(records.contains(Substring(line)), "\(line) is not in the findings CSV")
         }
         // A finding costs bytes, not a message: far under 100 bytes a line.

@@ -65,9 +65,10 @@ public struct Connection: ~Copyable {
     static func loadLibPQ() throws {
         var reason = [CChar](repeating: 0, count: 512)
         guard rehab_libpq_load(&reason, reason.count) == 0 else { return }
+        let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         throw DatabaseError(
             kind: .connection,
-            summary: "Cannot connect to PostgreSQL: \(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))",
+            summary: "Cannot connect to PostgreSQL: \(text)",
             hint: "Install PostgreSQL's client library (Debian: apt install libpq5). Validation needs no database."
         )
     }

@@ -196,7 +196,8 @@ public final class XLSXWriter {
         for (i, sheet) in sheets.enumerated() {
             var name: [UInt8] = []
             Self.appendEscaped(sheet, to: &name)
-            xml += "<sheet name=\"\(String(decoding: name, as: UTF8.self))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
+            xml +=
+                "<sheet name=\"\(String(decoding: name, as: UTF8.self))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
         return xml + "</sheets></workbook>"
     }
@@ -262,7 +263,6 @@ public final class XLSXWriter {
         + "<alignment horizontal=\"left\"/></xf></cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"
-
 
     private static let rowStart: StaticString = "<row>"
     private static let rowEnd: StaticString = "</row>"

@@ -57,4 +57,3 @@ public struct RuleResult: Sendable, Hashable {
     /// Its column could identify a person, so its values are never shown.
     public var valuesWithheld = false
 }
-

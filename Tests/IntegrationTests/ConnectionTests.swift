@@ -153,6 +153,47 @@ struct MigrationTests {
         return path
     }
 
+    @Test(
+        "Definitions apply in name order; a changed file is applied again with every file after it; a failure changes nothing"
+    )
+    func definitions() throws {
+        let db = try TestDatabase()
+        let connection = try db.connect()
+        func fn(_ name: String, _ value: Int) -> String {
+            "CREATE OR REPLACE FUNCTION public.\(name)() RETURNS int LANGUAGE sql AS $$ SELECT \(value) $$;"
+        }
+        let dir = try folder([
+            "20_b.sql": fn("b", 2) + " CREATE OR REPLACE VIEW public.vb AS SELECT public.a() + public.b() AS s;",
+            "10_a.sql": fn("a", 1),
+        ])
+        func apply() throws -> [String] {
+            try Definitions.apply(connection, definitions: try Definitions.load(directory: dir), logger: Self.logger)
+                .map(\.name)
+        }
+        #expect(try apply() == ["10_a", "20_b"])
+        #expect(try apply().isEmpty)
+        #expect(try connection.query("SELECT s FROM public.vb").scalar == "3")
+        // A change to the first re-applies both; to the last, only the last.
+        try fn("a", 10).write(toFile: "\(dir)/10_a.sql", atomically: true, encoding: .utf8)
+        #expect(try apply() == ["10_a", "20_b"])
+        #expect(try connection.query("SELECT s FROM public.vb").scalar == "12")
+        try (fn("b", 20) + " CREATE OR REPLACE VIEW public.vb AS SELECT public.a() + public.b() AS s;")
+            .write(toFile: "\(dir)/20_b.sql", atomically: true, encoding: .utf8)
+        #expect(try apply() == ["20_b"])
+        #expect(try connection.query("SELECT s FROM public.vb").scalar == "30")
+        // A file that fails leaves the definitions as they were, and is tried again next time.
+        try (fn("a", 100) + " SELECT no_such_function();").write(
+            toFile: "\(dir)/10_a.sql",
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(throws: DatabaseError.self) { try apply() }
+        #expect(try connection.query("SELECT s FROM public.vb").scalar == "30")
+        try fn("a", 100).write(toFile: "\(dir)/10_a.sql", atomically: true, encoding: .utf8)
+        #expect(try apply() == ["10_a", "20_b"])
+        #expect(try connection.query("SELECT s FROM public.vb").scalar == "120")
+    }
+
     @Test("Migrations apply in order, once, and a second run is a no-op")
     func applyOnce() throws {
         let db = try TestDatabase()

@@ -8,7 +8,10 @@ public enum DatabaseJob {
     /// Where the migration files are.
     public static func migrationsDirectory(_ layout: ProjectLayout) -> String { "\(layout.root)/sql/migrations" }
 
-    /// Applies pending migrations and says what it did.
+    /// Where the derived definitions are (functions and views, re-applied when they change).
+    public static func definitionsDirectory(_ layout: ProjectLayout) -> String { "\(layout.root)/sql/analysis" }
+
+    /// Applies pending migrations, then the definitions that changed, and says what it did.
     ///
     /// - Parameter database: `--database`; nil falls back to `DATABASE_URL`, then libpq's defaults.
     /// - Returns: one line per applied migration, and a summary line.
@@ -22,6 +25,13 @@ public enum DatabaseJob {
         lines.append(
             "\(outcome.applied.count) migration(s) applied, \(outcome.unchanged) already applied, "
                 + "\(migrations.count) in \(migrationsDirectory(layout))."
+        )
+        let definitions = try Definitions.load(directory: definitionsDirectory(layout))
+        let applied = try Definitions.apply(connection, definitions: definitions, logger: logger)
+        lines += applied.map { "applied definitions \($0.name)" }
+        lines.append(
+            "\(applied.count) definition file(s) applied, \(definitions.count - applied.count) unchanged, in "
+                + "\(definitionsDirectory(layout))."
         )
         return lines
     }

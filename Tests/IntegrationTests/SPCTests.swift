@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import RehabDatabase
+import RehabPipeline
+import Testing
+
+/// `stats.spc`, `stats.spc_assurance` and `stats.spc_variation` (sql/analysis/10_stats_spc.sql) against
+/// NHSRplotthedots 0.2 (github.com/nhs-r-community/NHSRplotthedots).
+///
+/// The limits are the package's own snapshot tests (tests/testthat/_snaps/ptd_spc_standard.md and ptd_spc.md): the
+/// series is R's `set.seed(123); rnorm(20)`, printed there to 7 significant digits. The rule cases are series built
+/// so that one rule fires, as the package's unit tests of `ptd_seven_point_trend`,
+/// `ptd_seven_point_one_side_mean` and `ptd_part_of_seven_trend` describe it; the expected point types follow
+/// from those functions by hand (worked in the comments).
+@Suite("Making Data Count SPC", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+struct SPCTests {
+    /// `set.seed(123); rnorm(20)` in R.
+    static let rnorm20: [Double] = [
+        -0.560475646552213, -0.23017748948328, 1.55870831414912, 0.070508391424576, 0.129287735160946,
+        1.71506498688328, 0.460916205989202, -1.26506123460653, -0.686852851893526, -0.445661970099958,
+        1.22408179743946, 0.359813827057364, 0.400771450594052, 0.11068271594512, -0.555841134754075,
+        1.78691313680308, 0.497850478229239, -1.96661715662964, 0.701355901563686, -0.472791407727934,
+    ]
+
+    static func array(_ values: [Double]) -> String {
+        "ARRAY[\(values.map { "\($0)" }.joined(separator: ", "))]::double precision[]"
+    }
+
+    /// The one (mean, lpl, upl) of a series' points.
+    static func limits(_ c: borrowing Connection, _ values: [Double], _ options: String = "") throws -> [Double] {
+        let rows = try c.query(
+            "SELECT DISTINCT mean, lpl, upl FROM stats.spc(\(array(values))\(options))"
+        ).rows
+        try #require(rows.count == 1)
+        return rows[0].compactMap { $0.flatMap(Double.init) }
+    }
+
+    /// Whether each value equals the snapshot's to its 7 significant digits.
+    static func matches(_ actual: [Double], _ snapshot: [Double]) -> Bool {
+        actual.count == snapshot.count
+            && zip(actual, snapshot).allSatisfy { abs($0 - $1) <= 5e-7 * max(abs($1), 1e-3) + 5e-8 }
+    }
+
+    static func types(_ c: borrowing Connection, _ values: [Double], _ options: String = "") throws -> [String] {
+        try c.query("SELECT point_type FROM stats.spc(\(array(values))\(options)) ORDER BY point").rows
+            .compactMap { $0[0] }
+    }
+
+    @Test("Limits match NHSRplotthedots' snapshots: the plain series, with an outlier screened and not, and by facet")
+    func snapshotLimits() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        // ptd_spc_standard.md r1: mean 0.1416238, lpl -3.01138, upl 3.294627.
+        #expect(Self.matches(try Self.limits(c, Self.rnorm20), [0.1416238, -3.01138, 3.294627]))
+        // r2 (y[15] <- 10, screened): 0.6694159, -2.383666, 3.722497; r3 (not screened): -4.596625, 5.935457.
+        var outlier = Self.rnorm20
+        outlier[14] = 10
+        #expect(Self.matches(try Self.limits(c, outlier), [0.6694159, -2.383666, 3.722497]))
+        #expect(
+            Self.matches(try Self.limits(c, outlier, ", 'increase', false"), [0.6694159, -4.596625, 5.935457])
+        )
+        // ptd_spc.md, facets of 10 points: 0.0746, -2.60, 2.75 and 0.209, -3.28, 3.70 (3 significant digits).
+        for (half, expected) in [
+            (Self.rnorm20[0..<10], [0.0746, -2.60, 2.75]), (Self.rnorm20[10...], [0.209, -3.28, 3.70]),
+        ] {
+            let actual = try Self.limits(c, Array(half))
+            #expect(zip(actual, expected).allSatisfy { abs($0 - $1) <= 0.005 * abs($1) }, "\(actual)")
+        }
+        // The summary of the plain series: 20 points, all common cause.
+        #expect(try Self.types(c, Self.rnorm20) == Array(repeating: "common_cause", count: 20))
+    }
+
+    @Test("Each special-cause rule, in NHSRplotthedots' order, and the vocabulary for each improvement direction")
+    func rules() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        let common = "common_cause"
+        let better = "special_cause_improvement"
+        let worse = "special_cause_concern"
+
+        // A trend: 1 to 7 rise after five points of wide variation. Mean 58/12, mean moving range 55/11 = 5, so
+        // the limits (mean -/+ 13.3) and the two-thirds lines (-/+ 8.87) hold every point; no 7 share a side.
+        // The 7-point trend ends at point 12, so points 6 to 12 are part of it (ptd_part_of_seven_trend).
+        let trend: [Double] = [10, 0, 10, 0, 10, 1, 2, 3, 4, 5, 6, 7]
+        #expect(try Self.types(c, trend) == Array(repeating: common, count: 5) + Array(repeating: better, count: 7))
+        #expect(
+            try Self.types(c, trend, ", 'decrease'") == Array(repeating: common, count: 5)
+                + Array(repeating: worse, count: 7)
+        )
+        #expect(
+            try Self.types(c, trend, ", 'neutral'") == Array(repeating: common, count: 5)
+                + Array(repeating: "special_cause_neutral_high", count: 7)
+        )
+
+        // A shift: points 4 to 11 lie above the mean (11/120): 8 in a row, so runs of 7 end at 10 and 11 and
+        // points 4 to 11 are part of one (as ptd_seven_point_one_side_mean(c(rep(1, 8), -1))). No trend, and the
+        // limits (-/+ 9.9) and two-thirds lines (-/+ 6.6) hold every point.
+        let shift: [Double] = [-5, 5, -5, 5, 1, 1.1, 0.9, 1.2, 1, 1.1, 0.8, -5]
+        #expect(
+            try Self.types(c, shift) == Array(repeating: common, count: 3) + Array(repeating: better, count: 8)
+                + [common]
+        )
+
+        // Outside the limits wins over a trend: 1 to 7 has mean 4 and limits 4 -/+ 2.66, so point 1 is below
+        // the lower limit and point 7 above the upper; 2 to 6 are part of the rising trend.
+        #expect(try Self.types(c, [1, 2, 3, 4, 5, 6, 7]) == [worse] + Array(repeating: better, count: 6))
+        #expect(
+            try Self.types(c, [1, 2, 3, 4, 5, 6, 7], ", 'neutral'") == ["special_cause_neutral_low"]
+                + Array(repeating: "special_cause_neutral_high", count: 6)
+        )
+
+        // Two of three beyond two-thirds of the way to the upper limit, on one side of the mean: a calm series
+        // alternating 0 and 1, then 3.0, 1.5, 3.0, all three above the mean (0.786). The limit is 3.845 and the
+        // two-thirds line 2.825: the two high points are special, the one between them is not beyond the line,
+        // and no 7 points share a side.
+        let nearLimit: [Double] = Array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]) + [3.0, 1.5, 3.0, 1, 0]
+        let points = try c.query(
+            "SELECT point, value, mean, upl, point_type FROM stats.spc(\(Self.array(nearLimit))) ORDER BY point"
+        ).rows
+        let mean = try #require(points.first?[2].flatMap(Double.init))
+        let upl = try #require(points.first?[3].flatMap(Double.init))
+        let nearLine = mean + (upl - mean) * 2 / 3
+        // The case is what it says: 2.6 lies beyond the two-thirds line and inside the limit, 1.4 does not.
+        #expect(3.0 > nearLine && 3.0 < upl && 1.5 < nearLine && 1.5 > mean)
+        #expect(points[16][4] == better && points[18][4] == better && points[17][4] == common)
+        #expect(points.filter { $0[4] != common }.count == 2)
+    }
+
+    @Test("Assurance against a target and the latest point's variation icon, as NHSRplotthedots")
+    func assurance() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        let series = Self.array([1, 2, 3, 4, 5, 6, 7])  // limits 1.34 and 6.66
+        let row = try c.query(
+            """
+            SELECT stats.spc_assurance(\(series), 10), stats.spc_assurance(\(series), 0),
+                   stats.spc_assurance(\(series), 4), stats.spc_assurance(\(series), 10, 'decrease'),
+                   stats.spc_assurance(\(series), 0, 'decrease'), stats.spc_assurance(\(series), 4, 'neutral'),
+                   stats.spc_variation(\(series)), stats.spc_variation(\(series), 'decrease')
+            """
+        ).rows[0]
+        #expect(
+            row == [
+                "consistent_fail", "consistent_pass", "inconsistent", "consistent_pass", "consistent_fail", nil,
+                "special_cause_improvement", "special_cause_concern",
+            ]
+        )
+    }
+
+    @Test("Edge cases: one point has no limits, no points no rows, a NULL or an unknown direction is an error")
+    func edges() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        #expect(
+            try c.query("SELECT * FROM stats.spc(ARRAY[3]::float8[])").rows == [
+                ["1", "3", "3", nil, nil, "common_cause"]
+            ]
+        )
+        #expect(try c.query("SELECT count(*) FROM stats.spc(ARRAY[]::float8[])").scalar == "0")
+        let null = try #require(throws: DatabaseError.self) {
+            try c.query("SELECT * FROM stats.spc(ARRAY[1, NULL, 3]::float8[])")
+        }
+        #expect(null.serverMessage?.contains("NULL at point 2") == true)
+        let direction = try #require(throws: DatabaseError.self) {
+            try c.query("SELECT * FROM stats.spc(ARRAY[1, 2]::float8[], 'up')")
+        }
+        #expect(direction.serverMessage?.contains("increase, decrease or neutral") == true)
+        // Analysts can call it.
+        try c.query("SET ROLE rehab_analyst")
+        #expect(try c.query("SELECT count(*) FROM stats.spc(ARRAY[1, 2, 3]::float8[])").scalar == "3")
+        try c.query("RESET ROLE")
+    }
+}

@@ -195,6 +195,10 @@ struct StatsTests {
             let rounded = try c.query("SELECT round(lower, 4), round(upper, 4) FROM stats.wilson_ci(\(arguments))")
             #expect(rounded.rows == [published.map { Optional($0) }], "\(arguments)")
         }
+        // Confidence 1 gives the whole range, as PHE's wilson_lower and wilson_upper (testWilson.R) for the same inputs.
+        for arguments in ["65, 100, 1", "1045, 5000, 1", "0.445, 1, 1"] {
+            #expect(try c.query("SELECT lower, upper FROM stats.wilson_ci(\(arguments))").rows == [["0", "1"]])
+        }
         // x = 0 and x = n give exactly 0 and 1, and the default confidence is 0.95.
         #expect(try c.query("SELECT lower FROM stats.wilson_ci(0, 7)").scalar == "0")
         #expect(try c.query("SELECT upper FROM stats.wilson_ci(7, 7)").scalar == "1")
@@ -435,9 +439,8 @@ struct StatsTests {
             ("stats.wilson_ci(1, 0)", "stats.wilson_ci: n must be greater than zero"),
             ("stats.wilson_ci(1, -10)", "stats.wilson_ci: n must be greater than zero"),
             ("stats.wilson_ci(11, 10)", "stats.wilson_ci: x must not be greater than n"),
-            ("stats.wilson_ci(1, 10, 1)", "stats.wilson_ci: confidence must be strictly between 0 and 1"),
-            ("stats.wilson_ci(1, 10, 95)", "stats.wilson_ci: confidence must be strictly between 0 and 1"),
-            ("stats.wilson_ci(1, 10, 0)", "stats.wilson_ci: confidence must be strictly between 0 and 1"),
+            ("stats.wilson_ci(1, 10, 95)", "stats.wilson_ci: confidence must be greater than 0 and at most 1"),
+            ("stats.wilson_ci(1, 10, 0)", "stats.wilson_ci: confidence must be greater than 0 and at most 1"),
             ("stats.byar_ci(-0.5)", "stats.byar_ci: x must not be negative"),
             ("stats.byar_ci(5, -0.95)", "stats.byar_ci: confidence must be strictly between 0 and 1"),
             ("stats.poisson_exact_ci(-3)", "stats.poisson_exact_ci: x must not be negative"),

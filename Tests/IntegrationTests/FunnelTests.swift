@@ -1,0 +1,128 @@
+import Foundation
+import RehabDatabase
+import Testing
+
+/// `stats.funnel_proportion` and `stats.funnel_rate` (sql/analysis/20_stats_funnel.sql) against PHEindicatormethods'
+/// own funnel test data (KnownAnswers/PHEindicatormethods, with its README), test by test as the package's
+/// tests/testthat/testFunnels.R runs `calculate_funnel_limits`. The files give 6 to 10 significant digits.
+@Suite("Funnel plot limits", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+struct FunnelTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("KnownAnswers/PHEindicatormethods").path
+
+    /// A CSV file's rows as dictionaries. Area names are quoted and may hold commas; no field holds a quote.
+    static func table(_ name: String) throws -> [[String: String]] {
+        let text = try String(contentsOfFile: "\(folder)/\(name).csv", encoding: .utf8)
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        let header = fields(lines.removeFirst())
+        return lines.map { Dictionary(uniqueKeysWithValues: zip(header, fields($0))) }
+    }
+
+    static func fields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        for character in line {
+            switch character {
+            case "\"": quoted.toggle()
+            case "," where !quoted:
+                fields.append(field)
+                field = ""
+            default: field.append(character)
+            }
+        }
+        return fields + [field]
+    }
+
+    /// Compares the numeric columns of `rows` (from SQL, in `columns` order) with the expected file's columns.
+    static func compare(
+        _ rows: [[String?]],
+        _ expected: [[String: String]],
+        columns: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(rows.count == expected.count, sourceLocation: sourceLocation)
+        var worst = 0.0
+        for (row, want) in zip(rows, expected) {
+            for (i, column) in columns.enumerated() {
+                guard let a = row[i].flatMap(Double.init), let b = want[column].flatMap(Double.init) else {
+                    Issue.record(
+                        "\(column): \(String(describing: row[i])) against \(want[column] ?? "-")",
+                        sourceLocation: sourceLocation
+                    )
+                    continue
+                }
+                worst = max(worst, b == 0 ? abs(a) : abs(a - b) / abs(b))
+            }
+        }
+        // The files are rounded to 6 decimal places (proportions) or 10 significant digits (rates).
+        #expect(worst < 2e-6, "worst relative difference \(worst)", sourceLocation: sourceLocation)
+    }
+
+    static func numbers(_ values: [String]) -> String { "ARRAY[\(values.joined(separator: ","))]::numeric[]" }
+
+    @Test("Proportions: PHE's limits at each of 100 denominators, with the axis starting at 0 or rounded")
+    func proportions() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        let inputs = try Self.table("testdata_funnel_prop_inputs")
+        let columns = [
+            "Population", "Lower2s0025limit", "Upper2s0025limit", "Lower3s0001limit", "Upper3s0001limit",
+            "Baseline",
+        ]
+        let all = try c.query(
+            "SELECT * FROM stats.funnel_proportion(\(Self.numbers(inputs.map { $0["numerator"]! })), "
+                + "\(Self.numbers(inputs.map { $0["denominator"]! })), 100)"
+        ).rows
+        Self.compare(all, try Self.table("testdata_funnel_prop_outputs"), columns: columns)
+        // Denominators under 31,000: the largest is then under twice the smallest, so the axis starts at a
+        // rounded minimum, not at 0.
+        let small = inputs.filter { Double($0["denominator"]!)! < 31_000 }
+        let varied = try c.query(
+            "SELECT * FROM stats.funnel_proportion(\(Self.numbers(small.map { $0["numerator"]! })), "
+                + "\(Self.numbers(small.map { $0["denominator"]! })), 100)"
+        ).rows
+        let expected = try Self.table("testdata_funnel_prop_outputs_with_axis_variation")
+        Self.compare(varied, expected, columns: columns)
+        #expect(varied.first?[0] != "1")
+    }
+
+    @Test("Rates: PHE's limits for a DSR, a crude rate with fewer than 10 events, and 0 events with a denominator")
+    func rates() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        let inputs = try Self.table("testdata_funnel_rate_input_funnels")
+        let columns = [
+            "Events", "lower_2s_population_1_year", "lower_2s_limit", "upper_2s_population_1_year", "upper_2s_limit",
+            "lower_3s_population_1_year", "lower_3s_limit", "upper_3s_population_1_year", "upper_3s_limit", "baseline",
+        ]
+        let events = inputs.map { $0["ev"]! }
+        let rates = inputs.map { $0["rate"]! }
+        let dsr = try c.query(
+            "SELECT * FROM stats.funnel_rate(\(Self.numbers(events)), \(Self.numbers(rates)), 100000, 3, 'dsr')"
+        ).rows
+        Self.compare(dsr, try Self.table("testdata_funnel_rate_outputs"), columns: columns)
+
+        // The largest count made 5 (testFunnels.R: "with less than 10 events").
+        let largest = events.map { Int($0)! }.max()!
+        let fewer = events.map { Int($0)! == largest ? "5" : $0 }
+        let crude = try c.query(
+            "SELECT * FROM stats.funnel_rate(\(Self.numbers(fewer)), \(Self.numbers(rates)), 100000, 3, 'crude')"
+        ).rows
+        Self.compare(crude, try Self.table("testdata_funnel_rate_outputs_2"), columns: columns)
+
+        // The largest count and its rate made 0, with denominators 100,000 x events / rate from the original
+        // figures, keeping units whose denominator is over half the largest.
+        let units = zip(events.map { Double($0)! }, rates.map { Double($0)! }).map { e, r in
+            (events: e == Double(largest) ? 0 : e, rate: e == Double(largest) ? 0 : r, population: 100_000 * e / r)
+        }
+        let biggest = units.map(\.population).max()!
+        let kept = units.filter { $0.population > biggest / 2 }
+        let zero = try c.query(
+            "SELECT * FROM stats.funnel_rate(\(Self.numbers(kept.map { "\($0.events)" })), "
+                + "\(Self.numbers(kept.map { "\($0.rate)" })), 100000, 3, 'crude', "
+                + "\(Self.numbers(kept.map { "\($0.population)" })))"
+        ).rows
+        Self.compare(zero, try Self.table("testdata_funnel_rate_outputs_3"), columns: columns)
+    }
+}

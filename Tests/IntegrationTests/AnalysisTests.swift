@@ -496,6 +496,20 @@ struct AnalysisTests {
             ) >= 2
         )
 
+        // Every gap with a value has limits around it, and they agree with stats.dsr_compare's own ratio.
+        #expect(try Analysis.count(c, "SELECT count(*) FROM analysis.inequality WHERE rate_difference IS NOT NULL") > 0)
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM analysis.inequality
+                WHERE rate_difference IS NOT NULL
+                  AND NOT (rate_difference_lower < rate_difference AND rate_difference < rate_difference_upper
+                           AND rate_ratio_lower < rate_ratio AND rate_ratio < rate_ratio_upper)
+                """
+            ) == 0
+        )
+
         // Disclosure control, on a month with both small and large cells.
         #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals IS NULL") > 0)
         #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals >= 10") > 0)
@@ -683,6 +697,23 @@ struct AnalysisTests {
             """,
             [101, 15000, 12, 29, 12, 30, 70, 3.0 / 7, -40, 50, 3, 0]
         )
+        // The gap's limits by hand. Every referral of known age counts 2.5 per 100,000 (ESP weight 5000 over 2000
+        // people at 70-74, 2500 over 1000 at 80-84), so a DSR's variance is 2.5^2 x its count: 75 for Q1 (12), 175
+        // for Q5 (28 of known age). Ratio: 3/7 exp(-/+ z sqrt(75/30^2 + 175/70^2)) = 3/7 exp(-/+ z sqrt(1/12 + 1/28));
+        // difference: -40 -/+ z sqrt(75 + 175).
+        let z = 1.959963984540054
+        let logSE = (1.0 / 12 + 1.0 / 28).squareRoot()
+        try Analysis.check(
+            c,
+            """
+            SELECT rate_ratio_lower, rate_ratio_upper, rate_difference_lower, rate_difference_upper
+            FROM analysis.inequality WHERE service_line = 'all'
+            """,
+            [
+                3.0 / 7 * Foundation.exp(-z * logSE), 3.0 / 7 * Foundation.exp(z * logSE), -40 - z * 250.0.squareRoot(),
+                -40 + z * 250.0.squareRoot(),
+            ]
+        )
         try Analysis.check(
             c,
             """
@@ -762,6 +793,15 @@ struct AnalysisTests {
             FROM published.inequality WHERE service_line = 'all'
             """,
             [100, 10, 30, 10, 30, 70, 0.43, 50, 3]  // the rate ratio 3/7, to 2 decimal places
+        )
+        // Published limits, rounded as the ratio (2 places) and the difference (1 place) are.
+        try Analysis.check(
+            c,
+            """
+            SELECT rate_ratio_lower, rate_ratio_upper, rate_difference_lower, rate_difference_upper
+            FROM published.inequality WHERE service_line = 'all'
+            """,
+            [0.22, 0.84, -71.0, -9.0]
         )
         try Analysis.check(
             c,

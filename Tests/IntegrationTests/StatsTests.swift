@@ -207,6 +207,34 @@ struct StatsTests {
         )
     }
 
+    @Test("The ratio and difference of two DSRs: limits by the normal approximation on the log and rate scales")
+    func dsrCompare() throws {
+        let db = try Stats.database()
+        let c = try db.connect()
+        // Worked outside the SQL (Python, the formulas of the function's comment): DSRs 580.2 and 228.5 per
+        // 100,000 from three strata each.
+        let arguments = "'{30,40,50}', '{10000,8000,5000}', '{12,15,30}', '{9000,9500,7000}', '{5000,5500,4000}'"
+        try Stats.check(
+            c,
+            [
+                (
+                    "dsr_compare", arguments,
+                    [
+                        2.53895102198226, 1.8495366284414823, 3.485344487314498, 344.8707976838648, 226.31083884522945,
+                        463.43075652250013,
+                    ]
+                )
+            ]
+        )
+        // Fewer than 10 events on either side: nothing, as stats.dsr gives no rate.
+        #expect(
+            try c.query(
+                "SELECT num_nulls(ratio, difference) FROM stats.dsr_compare('{3,4}', '{100,100}', '{30,40}', "
+                    + "'{100,100}', '{1,1}')"
+            ).scalar == "2"
+        )
+    }
+
     @Test("Byar's limits of a count, with PHE's NA for a negative lower limit")
     func byar() throws {
         let db = try Stats.database()

@@ -250,16 +250,45 @@ struct AnalysisTests {
         // The headline identity: over the quintiles, service line 'all', every referral with a known residence.
         let known = try Analysis.count(c, "SELECT count(*) FROM core.referrals WHERE imd_quintile IS NOT NULL")
         #expect(known > 1000)
-        #expect(try Analysis.count(c, "SELECT sum(referrals) FROM analysis.access WHERE service_line = 'all'") == known)
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT sum(referrals) FROM analysis.access WHERE service_line = 'all' AND icb_ods <> 'E92000001'"
+            ) == known
+        )
+        // England's rows count every referral of known residence, over every ICB's population.
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT sum(referrals) FROM analysis.access WHERE service_line = 'all' AND icb_ods = 'E92000001'"
+            ) == known
+        )
+        #expect(
+            try Analysis.count(c, "SELECT count(*) FROM analysis.inequality WHERE icb_ods = 'E92000001'")
+                == Analysis.count(c, "SELECT count(DISTINCT (period, service_line)) FROM analysis.inequality")
+        )
+        // The checks below build every figure again from core, England included: each referral of known residence
+        // counts once for its ICB and once for England.
+        try c.query(
+            """
+            CREATE TEMP TABLE area_referrals AS
+            SELECT * FROM core.referrals WHERE icb_ods IS NOT NULL AND imd_quintile IS NOT NULL
+            """
+        )
+        try c.query("UPDATE area_referrals SET icb_ods = 'E92000001'")
+        try c.query("INSERT INTO area_referrals SELECT * FROM core.referrals")
         #expect(
             try Analysis.count(c, "SELECT count(*) FROM core.referrals WHERE lsoa_vintage IS NOT NULL") == known
         )
 
         // Built again here from core and reference, without the migration's code paths.
         let population = """
-            (SELECT l.icb22_ods AS icb_ods, i.imd_quintile, p.age_band, sum(p.population) AS population
-             FROM reference.population_lsoa11 p JOIN reference.lsoa11 l USING (lsoa11_code)
-             JOIN reference.imd2019_lsoa11 i USING (lsoa11_code) GROUP BY 1, 2, 3)
+            (SELECT coalesce(a.area, x.icb_ods) AS icb_ods, x.imd_quintile, x.age_band, sum(x.population) AS population
+             FROM (SELECT l.icb22_ods AS icb_ods, i.imd_quintile, p.age_band, p.population
+                   FROM reference.population_lsoa11 p JOIN reference.lsoa11 l USING (lsoa11_code)
+                   JOIN reference.imd2019_lsoa11 i USING (lsoa11_code)) x
+             CROSS JOIN (VALUES (NULL::text), ('E92000001')) AS a(area)
+             GROUP BY 1, 2, 3)
             """
         let seen = """
             first_contact_date >= period AND first_contact_date < period + interval '1 month' AND wait_days >= 0
@@ -284,7 +313,7 @@ struct AnalysisTests {
                                count(*) FILTER (WHERE referral_outcome = 'discharged') AS discharges,
                                count(*) FILTER (WHERE referral_outcome = 'discharged' AND outcome_tool <> 'none'
                                    AND outcome_score_start IS NOT NULL AND outcome_score_end IS NOT NULL) AS recorded
-                        FROM core.referrals WHERE imd_quintile IS NOT NULL
+                        FROM pg_temp.area_referrals WHERE imd_quintile IS NOT NULL
                         GROUP BY GROUPING SETS ((period, icb_ods, imd_quintile, service_line),
                                                 (period, icb_ods, imd_quintile))
                     ) r
@@ -325,7 +354,7 @@ struct AnalysisTests {
                     WITH bands AS (
                         SELECT a.period, a.icb_ods, a.imd_quintile, a.service_line, e.band_order,
                                e.standard_population::numeric AS w, p.population::numeric AS n,
-                               (SELECT count(*) FROM core.referrals r
+                               (SELECT count(*) FROM pg_temp.area_referrals r
                                 WHERE r.period = a.period AND r.icb_ods = a.icb_ods
                                   AND r.imd_quintile = a.imd_quintile AND r.esp_age_band = e.age_band
                                   AND (a.service_line = 'all' OR r.service_line = a.service_line))::numeric AS x
@@ -355,7 +384,7 @@ struct AnalysisTests {
                         SELECT period, icb_ods, imd_quintile, coalesce(service_line, 'all') AS service_line,
                                percentile_cont(0.5) WITHIN GROUP (ORDER BY wait_days) AS median,
                                percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_days) AS p90
-                        FROM core.referrals WHERE imd_quintile IS NOT NULL AND \(seen)
+                        FROM pg_temp.area_referrals WHERE imd_quintile IS NOT NULL AND \(seen)
                         GROUP BY GROUPING SETS ((period, icb_ods, imd_quintile, service_line),
                                                 (period, icb_ods, imd_quintile))
                     ) r
@@ -382,7 +411,7 @@ struct AnalysisTests {
                         SELECT period, icb_ods, imd_quintile, coalesce(service_line, 'all') AS service_line,
                                outcome_tool, count(*) AS n, avg(outcome_score_end - outcome_score_start) AS mean,
                                stddev_samp(outcome_score_end - outcome_score_start) AS sd
-                        FROM core.referrals
+                        FROM pg_temp.area_referrals
                         WHERE imd_quintile IS NOT NULL AND referral_outcome = 'discharged'
                           AND outcome_tool IN ('barthel', 'eq5d5l', 'toms', 'psfs', 'mrs')
                           AND outcome_score_start IS NOT NULL AND outcome_score_end IS NOT NULL
@@ -646,8 +675,30 @@ struct AnalysisTests {
         }
         #expect(try Analysis.count(c, "SELECT count(*) FROM core.referrals") == 102)
         let summary = try Analysis.refresh(c)
-        #expect(summary["analysis.access"] == 15)  // 5 quintiles x (msk, stroke, all)
-        #expect(summary["analysis.outcome_change"] == 4)  // (msk, all) x (barthel, mrs), quintile 1
+        #expect(summary["analysis.access"] == 30)  // 5 quintiles x (msk, stroke, all), for the ICB and England
+        #expect(summary["analysis.outcome_change"] == 8)  // (msk, all) x (barthel, mrs), quintile 1, twice
+        // With one ICB, England's rows are that ICB's, figure for figure, before and after disclosure control.
+        for table in [
+            "analysis.access", "analysis.outcome_change", "analysis.inequality", "analysis.core20", "published.access",
+            "published.outcome_change", "published.inequality", "published.core20",
+        ] {
+            for (a, b) in [("QAA", "E92000001"), ("E92000001", "QAA")] {
+                let differing = try Analysis.count(
+                    c,
+                    """
+                    SELECT count(*) FROM (
+                        SELECT to_jsonb(t) - 'icb_ods' FROM \(table) t WHERE icb_ods = '\(a)'
+                        EXCEPT SELECT to_jsonb(t) - 'icb_ods' FROM \(table) t WHERE icb_ods = '\(b)') x
+                    """
+                )
+                #expect(differing == 0, "\(table): rows of \(a) not in \(b)")
+            }
+        }
+        // The rest of this test reads the ICB's rows alone.
+        for table in ["access", "outcome_change", "inequality", "core20"] {
+            try c.query("DELETE FROM analysis.\(table) WHERE icb_ods = 'E92000001'")
+            if table != "inequality" { try c.query("DELETE FROM published.\(table) WHERE icb_ods = 'E92000001'") }
+        }
 
         let cell = "FROM analysis.access WHERE service_line = 'all' AND imd_quintile ="
         let rates = "referrals, population, crude_rate, dsr"
@@ -849,7 +900,8 @@ struct AnalysisTests {
             [0]  // msk quintile 1 has 6 referrals
         )
         try Analysis.refresh(c)
-        try Analysis.check(c, "SELECT count(sii_lower), count(sii) FROM analysis.inequality", [0, 1])
+        // The ICB's and England's SII, limits emptied again.
+        try Analysis.check(c, "SELECT count(sii_lower), count(sii) FROM analysis.inequality", [0, 2])
 
         // Expected submissions: referrals expected from RZZ from January, contacts until August only, and a
         // workforce return from a trust that has sent nothing (and is not in reference.trust).

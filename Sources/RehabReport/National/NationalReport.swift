@@ -116,11 +116,14 @@ public enum NationalReport {
         page.element(
             "p",
             "Dots are age-standardised rates per 100,000; lines are 95% confidence intervals. A gap in a chart is a "
-                + "suppressed or unreliable rate (fewer than 10 referrals). All charts share one scale.",
+                + "suppressed or unreliable rate (fewer than 10 referrals). All charts share one scale. England, "
+                + "first, counts every referral of known residence over the population of all of England, so it "
+                + "stays low until every trust submits (see data completeness below).",
             attributes: "class=\"note\""
         )
         page.raw("<div class=\"grid\">")
-        for icb in byICB.keys.sorted() {
+        // England first, then the ICBs by code.
+        for icb in byICB.keys.sorted(by: { ($0 == england ? 0 : 1, $0) < ($1 == england ? 0 : 1, $1) }) {
             let points = (1...5).map { q -> Whisker in
                 let row = byICB[icb]?.first { $0["imd_quintile"] == String(q) }
                 return Whisker(
@@ -258,9 +261,13 @@ public enum NationalReport {
 
     // MARK: - Helpers
 
+    /// The ONS code of England, which the analysis tables use for England's rows beside the ICBs'.
+    static let england = "E92000001"
+
     /// "Cheshire and Merseyside (QYG)" for "NHS Cheshire and Merseyside Integrated Care Board", short enough for
     /// a chart label; the code alone when the name is not known.
     static func name(_ icb: String, _ f: NationalFigures) -> String {
+        if icb == england { return "England" }
         guard var name = f.icbNames[icb] else { return icb }
         if name.hasPrefix("NHS ") { name.removeFirst(4) }
         if name.hasSuffix(" Integrated Care Board") { name.removeLast(" Integrated Care Board".count) }

@@ -238,7 +238,8 @@ struct AnalysisTests {
         #expect(loaded.count == 9)
         let c = try db.connect()
         let summary = try Analysis.refresh(c)
-        #expect(summary.count == 16)
+        #expect(summary.count == 17)
+        #expect((summary["analysis.spc"] ?? 0) > 0)
         for table in [
             "access", "outcome_change", "inequality", "core20", "workforce_trust", "workforce_icb",
             "completeness_trust", "completeness_icb",
@@ -982,7 +983,7 @@ struct AnalysisTests {
             ORDER BY 1
             """
         ).rows.compactMap { $0[0] }
-        #expect(tables.count == 16)
+        #expect(tables.count == 17)  // with analysis.spc, which has no published twin yet
         #expect(
             try c.query(
                 """

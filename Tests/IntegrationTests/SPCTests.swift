@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import RehabCore
 import RehabDatabase
 import RehabPipeline
+import RehabSample
 import Testing
 
 /// `stats.spc`, `stats.spc_assurance` and `stats.spc_variation` (sql/analysis/10_stats_spc.sql) against
@@ -168,6 +170,90 @@ struct SPCTests {
         // Analysts can call it.
         try c.query("SET ROLE rehab_analyst")
         #expect(try c.query("SELECT count(*) FROM stats.spc(ARRAY[1, 2, 3]::float8[])").scalar == "3")
+        try c.query("RESET ROLE")
+    }
+}
+
+/// analysis.spc, filled by analysis.refresh() from several loaded months.
+@Suite(
+    "SPC of the loaded months",
+    .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"),
+    .serialized
+)
+struct SPCTableTests {
+    @Test("Every series of every area is stats.spc of its own monthly values, England and each trust included")
+    func table() throws {
+        let db = try LoadFixtures.database()
+        let dir = try LoadFixtures.folder()
+        var files: [String] = []
+        for (i, month) in ["2025-05", "2025-06", "2025-07", "2025-08", "2025-09"].enumerated() {
+            let folder = "\(dir)/\(month)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let options = SampleOptions(
+                period: Period(month)!,
+                trusts: 2,
+                seed: UInt64(10 + i),
+                referenceDirectory: LoadFixtures.layout.referenceDirectory
+            )
+            _ = try SampleGenerator.write(options, to: folder)
+            files += try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { "\(folder)/\($0)" }
+        }
+        _ = try LoadFixtures.load(files, into: db)
+        let c = try db.connect()
+        let tables = try c.query("SELECT table_name, rows FROM analysis.refresh()").rows
+        #expect(tables.contains { $0[0] == "analysis.spc" && ($0[1].flatMap(Int.init) ?? 0) > 0 })
+
+        // Each area's referral rate over the five months, from analysis.access, and its chart.
+        let areas = try c.query(
+            "SELECT DISTINCT icb_ods FROM analysis.spc WHERE series = 'referral_rate' ORDER BY 1"
+        ).rows.compactMap { $0[0] }
+        #expect(areas.contains("E92000001") && areas.count >= 2)
+        let mismatches = try c.query(
+            """
+            WITH rates AS (
+                SELECT icb_ods, period,
+                       sum(referrals)::float8 / sum(population) * 100000 AS rate
+                FROM analysis.access WHERE service_line = 'all' GROUP BY 1, 2
+            ), series AS (
+                SELECT icb_ods, array_agg(rate ORDER BY period) AS vals, array_agg(period ORDER BY period) AS periods
+                FROM rates GROUP BY 1
+            )
+            SELECT count(*) FROM series s
+            CROSS JOIN LATERAL stats.spc(s.vals, 'neutral') c
+            FULL JOIN (SELECT * FROM analysis.spc WHERE series = 'referral_rate') t
+                ON t.icb_ods = s.icb_ods AND t.period = s.periods[c.point]
+            WHERE t.value IS DISTINCT FROM c.value OR t.mean IS DISTINCT FROM c.mean OR t.upl IS DISTINCT FROM c.upl
+               OR t.point_type IS DISTINCT FROM c.point_type OR t.points <> cardinality(s.vals)
+            """
+        ).scalar
+        #expect(mismatches == "0")
+        // Areas with referrals in every month (England at least) have all five points.
+        #expect(
+            try c.query("SELECT count(*) FROM analysis.spc WHERE series = 'referral_rate' AND points = 5").scalar != "0"
+        )
+        // Five series for areas, and each trust's score; every series has its latest point's icon on every row.
+        #expect(
+            try c.query("SELECT string_agg(DISTINCT series, ',' ORDER BY series) FROM analysis.spc").scalar
+                == "data_quality_score,median_wait_days,outcome_recorded_share,referral_rate,waiting_over_18w_share"
+        )
+        #expect(
+            try c.query(
+                """
+                SELECT count(*) FROM analysis.spc s
+                WHERE s.latest_variation <> (SELECT l.point_type FROM analysis.spc l
+                                             WHERE (l.series, l.icb_ods, l.org_code) = (s.series, s.icb_ods, s.org_code)
+                                             ORDER BY l.period DESC LIMIT 1)
+                """
+            ).scalar == "0"
+        )
+        #expect(
+            try c.query(
+                "SELECT count(DISTINCT org_code) FROM analysis.spc WHERE series = 'data_quality_score' AND points = 5"
+            ).scalar == "2"
+        )
+        // Analysts read it.
+        try c.query("SET ROLE rehab_analyst")
+        #expect(try c.query("SELECT count(*) > 0 FROM analysis.spc").scalar == "t")
         try c.query("RESET ROLE")
     }
 }

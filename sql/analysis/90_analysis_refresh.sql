@@ -78,6 +78,50 @@ BEGIN
     CROSS JOIN LATERAL stats.dsr_compare(q1.counts, q1.populations, q5.counts, q5.populations, q1.standard) c
     WHERE q1.imd_quintile = 1
       AND i.period = q1.period AND i.icb_ods = q1.icb_ods AND i.service_line = q1.service_line;
+
+    -- Making Data Count charts of each area's series over every loaded period (0017).
+    DELETE FROM analysis.spc;
+    WITH area AS (
+        SELECT period, icb_ods,
+               sum(referrals)::double precision / NULLIF(sum(population), 0) * 100000 AS referral_rate,
+               sum(waiting_over_18w)::double precision / NULLIF(sum(waiting), 0) AS waiting_over_18w_share,
+               sum(outcome_recorded)::double precision / NULLIF(sum(discharges), 0) AS outcome_recorded_share
+        FROM analysis.access
+        WHERE service_line = 'all'
+        GROUP BY period, icb_ods
+    ), waits AS (
+        SELECT w.period, w.icb_ods,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY w.wait_days) AS median_wait_days
+        FROM pg_temp.waits w
+        CROSS JOIN LATERAL generate_series(1, w.n) AS copies
+        GROUP BY w.period, w.icb_ods
+    ), points AS (
+        SELECT 'referral_rate' AS series, icb_ods, '' AS org_code, period, referral_rate AS value, 'neutral' AS improvement
+        FROM area WHERE referral_rate IS NOT NULL
+        UNION ALL
+        SELECT 'waiting_over_18w_share', icb_ods, '', period, waiting_over_18w_share, 'decrease'
+        FROM area WHERE waiting_over_18w_share IS NOT NULL
+        UNION ALL
+        SELECT 'outcome_recorded_share', icb_ods, '', period, outcome_recorded_share, 'increase'
+        FROM area WHERE outcome_recorded_share IS NOT NULL
+        UNION ALL
+        SELECT 'median_wait_days', icb_ods, '', period, median_wait_days, 'decrease'
+        FROM waits
+        UNION ALL
+        SELECT 'data_quality_score', coalesce(icb_ods, ''), org_code, period, score_mean::double precision, 'increase'
+        FROM analysis.completeness_trust WHERE score_mean IS NOT NULL
+    ), series AS (
+        SELECT series, icb_ods, org_code, improvement,
+               array_agg(period ORDER BY period) AS periods, array_agg(value ORDER BY period) AS vals
+        FROM points
+        GROUP BY series, icb_ods, org_code, improvement
+    )
+    INSERT INTO analysis.spc
+    SELECT s.series, s.icb_ods, s.org_code, s.periods[c.point], c.value, c.mean, c.lpl, c.upl, c.point_type,
+           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement)
+    FROM series s
+    CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c;
+    RETURN QUERY SELECT 'analysis.spc'::text, count(*) FROM analysis.spc;
 END
 $fn$;
 REVOKE ALL ON FUNCTION analysis.refresh() FROM PUBLIC;
@@ -87,7 +131,8 @@ COMMENT ON FUNCTION analysis.refresh() IS
     'reference, in the caller''s transaction, and returns one row per table with its row count (through '
     'analysis.refresh_tables()); then rounds the published DSRs and their limits to 1 decimal place, fills the '
     'completeness tables'' quarantine columns from audit.submissions, and the confidence limits of '
-    'analysis.inequality''s rate ratio and rate difference (stats.dsr_compare). Reads all its inputs in one '
+    'analysis.inequality''s rate ratio and rate difference (stats.dsr_compare), and analysis.spc over every period '
+    '(stats.spc). Reads all its inputs in one '
     'snapshot, so a load committing meanwhile is wholly in or wholly out. Replaces rows with DELETE + INSERT, so '
     'readers see the old figures until it commits. Leaves analysis.inequality''s SII and RII confidence limits NULL '
     'for the simulation stage. One refresh at a time (advisory lock 1380142676, 2). SECURITY DEFINER (runs as the '

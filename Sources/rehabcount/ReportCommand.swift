@@ -20,8 +20,8 @@ struct ReportCommand: ParsableCommand {
             commandName: "national",
             abstract: "Write the national gap report: HTML with charts, and a CSV of each table.",
             discussion: """
-                For one period: referral rates by deprivation quintile for each ICB with 95% intervals, ICBs ranked \
-                by the slope index of inequality, workforce per 100,000 population, and a heat table of data \
+                For one period: referral rates by deprivation quintile for England and each ICB with 95% \
+                intervals, ICBs ranked by the slope index of inequality, workforce per 100,000 population, and a heat table of data \
                 completeness by trust. Writes national-gap-report-YYYY-MM.html (one file, no scripts, opens \
                 offline) and national-gap-report-YYYY-MM-csv/ with every table it draws on.
 
@@ -29,9 +29,15 @@ struct ReportCommand: ParsableCommand {
                 analysis reads the unsuppressed figures: for analysts only, never for publication. \
                 Run `rehabcount analyse` after loading, first.
 
+                The page says when it was generated and the time of the latest load of the period it includes. The \
+                nightly run writes the report of the latest period and of every earlier period its loads touched.
+
                 Example:
                   rehabcount report national --out reports/national
                   rehabcount report national --out /tmp/q --period 2025-09 --source analysis
+
+                Exit codes: 0 written; 1 no figures for the period (the message lists the periods that have them), \
+                or a database error; 2 usage error.
                 """
         )
 

@@ -84,6 +84,72 @@ struct PipelineFolder {
 
 @Suite("Nightly pipeline", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
 struct RunTests {
+    @Test("Each night writes the national report of every month its loads touched, saying when and as at which load")
+    func reportsOfTouchedMonths() throws {
+        let db = try LoadFixtures.database()
+        let pipeline = try PipelineFolder()
+        let reports = "\(pipeline.root)/reports"
+        func month(_ period: String, seed: UInt64, rows: Int) throws -> [String] {
+            var options = SampleOptions(
+                period: Period(period)!,
+                trusts: 1,
+                seed: seed,
+                referenceDirectory: LoadFixtures.layout.referenceDirectory
+            )
+            options.referralsPerTrust = rows
+            options.defectRate = 0
+            let folder = try LoadFixtures.folder()
+            _ = try SampleGenerator.write(options, to: folder)
+            return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("referrals") }
+                .map { "\(folder)/\($0)" }
+        }
+        // Night 1: September. Night 2: August arrives late; September's report is the latest, and August gets one.
+        try pipeline.drop(try month("2025-09", seed: 1, rows: 300))
+        let first = try pipeline.run(db)
+        #expect(
+            first.nationalReports.map { ($0 as NSString).lastPathComponent } == ["national-gap-report-2025-09.html"]
+        )
+        try pipeline.drop(try month("2025-08", seed: 2, rows: 300))
+        let second = try pipeline.run(db)
+        #expect(
+            second.nationalReports.map { ($0 as NSString).lastPathComponent }
+                == ["national-gap-report-2025-09.html", "national-gap-report-2025-08.html"]
+        )
+        let august = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
+        #expect(august.contains("Data as at 20") && august.contains("Generated 20"))
+        // Night 3: August is sent again, changed: its report is written again, with the new load's time.
+        try pipeline.drop(try month("2025-08", seed: 3, rows: 250))
+        let third = try pipeline.run(db)
+        #expect(third.files.first?.status == .superseded)
+        #expect(third.nationalReports.contains { $0.hasSuffix("national-gap-report-2025-08.html") })
+        let rewritten = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
+        #expect(rewritten != august)
+        let c = try db.connect()
+        let loadedAt = try #require(
+            try c.query(
+                """
+                SELECT to_char(max(received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                FROM audit.submissions WHERE period = '2025-08-01' AND is_current
+                """
+            ).scalar
+        )
+        #expect(rewritten.contains("Data as at \(loadedAt)") && !august.contains("Data as at \(loadedAt)"))
+
+        // A month with no figures is refused, with the months that have them.
+        let error = try #require(throws: RehabError.self) {
+            try NationalReportJob.run(
+                connection: c,
+                source: "published",
+                period: Period("2024-01")!,
+                outputDirectory: reports,
+                logger: LoadFixtures.logger
+            )
+        }
+        #expect(error.code == .noData && !error.code.isUsage)
+        #expect(error.message.contains("no figures for 2024-01") && error.hint?.contains("2025-08, 2025-09") == true)
+        #expect(!FileManager.default.fileExists(atPath: "\(reports)/national-gap-report-2024-01.html"))
+    }
+
     @Test("Two nights: everything loads; then a resubmission supersedes, a late file loads and a duplicate is skipped")
     func twoNights() throws {
         let db = try LoadFixtures.database()

@@ -18,6 +18,8 @@ public struct RehabError: Error, Sendable, CustomStringConvertible {
         public static let pseudonymKey = Code("pseudonym-key")
         /// Output could not be written.
         public static let output = Code("output")
+        /// Nothing to work on: a report asked for a period with no figures, say. Not a usage error: exit 1.
+        public static let noData = Code("no-data")
 
         /// Whether the person running the command must change how it is run (exit 2), rather than the machine
         /// having failed it (a disk, a file that cannot be read: exit 1).

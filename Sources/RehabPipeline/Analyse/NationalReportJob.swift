@@ -54,6 +54,18 @@ public enum NationalReportJob {
         let chosen: String
         if let period {
             chosen = period.start.description
+            guard try hasFigures(source: source, period: period, connection: connection) else {
+                let periods =
+                    try connection.query(
+                        "SELECT string_agg(DISTINCT to_char(period, 'YYYY-MM'), ', ') FROM \(source).access"
+                    ).scalar ?? "none yet"
+                throw RehabError(
+                    .noData,
+                    "\(source).access has no figures for \(period): no report written.",
+                    hint:
+                        "Periods with figures: \(periods). Load that month's extracts and run `rehabcount analyse` first."
+                )
+            }
         } else if let latest = try latestPeriod(source: source, connection: connection) {
             chosen = latest
         } else {
@@ -76,9 +88,28 @@ public enum NationalReportJob {
         if let rows = try? connection.query("SELECT icb_ods, icb_name FROM reference.icb").rows {
             for row in rows { if let code = row[0], let name = row[1] { names[code] = name } }
         }
+        // When the latest submission of the period was loaded: the audit schema, which a role that may read only
+        // the published schema cannot see.
+        let asAt = try? connection.query(
+            """
+            SELECT to_char(max(received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM audit.submissions WHERE period = $1::date AND is_current
+            """,
+            [chosen]
+        ).scalar
         let stem = "national-gap-report-\(chosen.prefix(7))"
+        let generated = Date().formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)
+        )
         let (html, csv) = NationalReport.render(
-            NationalFigures(source: source, period: chosen, tables: figures, icbNames: names),
+            NationalFigures(
+                source: source,
+                period: chosen,
+                tables: figures,
+                icbNames: names,
+                dataAsAt: asAt ?? nil,
+                generatedAt: generated
+            ),
             csvFolder: "\(stem)-csv"
         )
         let csvDirectory = "\(outputDirectory)/\(stem)-csv"
@@ -93,6 +124,14 @@ public enum NationalReportJob {
         try FileOutput.write(html, toFile: page)
         logger.info("national report written", metadata: ["page": "\(page)", "source": "\(source)"])
         return Written(page: page, csvFiles: csvFiles, period: chosen)
+    }
+
+    /// Whether `source` has access figures for `period`.
+    static func hasFigures(source: String, period: Period, connection: borrowing Connection) throws -> Bool {
+        try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM \(source).access WHERE period = $1::date)",
+            [period.start.description]
+        ).scalar == "t"
     }
 
     /// The latest period with access figures in `source` (`published` or `analysis`), or nil when there are none

@@ -85,7 +85,10 @@ extension RunJob {
         public var missing: [Missing]
         public var stageSeconds: [(stage: String, seconds: Double)]
         public var analysed: Bool
+        /// The national report of the latest period with figures, when one was written.
         public var nationalReport: String?
+        /// Every national report the run wrote: the latest period's, and each earlier period its loads touched.
+        public var nationalReports: [String] = []
         public var metricsFile: String?
         public var dryRun: Bool
 

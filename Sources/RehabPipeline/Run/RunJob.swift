@@ -260,6 +260,7 @@ public enum RunJob {
         // also after a night that loaded and then died before it got here.
         var analysed = false
         var national: String?
+        var nationalReports: [String] = []
         if loading, config.stages.contains(.analyse) {
             let backlog = try AuditStore.analysisBacklog(connection: connection)
             if backlog.latest > backlog.seen {
@@ -287,6 +288,26 @@ public enum RunJob {
                 outputDirectory: reports,
                 logger: logger
             ).page
+            nationalReports.append(national!)
+            // A resubmission for an earlier month changes that month's figures: its report is written again.
+            let latest = try NationalReportJob.latestPeriod(source: "published", connection: connection)
+            let touched = Set(
+                outcomes.filter { $0.status == .loaded || $0.status == .superseded }.compactMap(\.period)
+            )
+            for month in touched.sorted() {
+                guard let period = Period(month), period.start.description != latest,
+                    try NationalReportJob.hasFigures(source: "published", period: period, connection: connection)
+                else { continue }
+                nationalReports.append(
+                    try NationalReportJob.run(
+                        connection: connection,
+                        source: "published",
+                        period: period,
+                        outputDirectory: reports,
+                        logger: logger
+                    ).page
+                )
+            }
             let now = Clock.monotonicSeconds()
             stageSeconds.append(("report", now - mark))
             mark = now
@@ -300,6 +321,7 @@ public enum RunJob {
             stageSeconds: stageSeconds,
             analysed: analysed,
             nationalReport: national,
+            nationalReports: nationalReports,
             metricsFile: nil,
             dryRun: options.dryRun
         )

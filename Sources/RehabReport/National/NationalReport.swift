@@ -1,4 +1,5 @@
 import Foundation
+import RehabCore
 
 /// The figures of one period for the national gap report, as read from the `published` (or `analysis`) schema:
 /// every table whole, so that the report can chart some columns and offer all of them as CSV.
@@ -31,12 +32,25 @@ public struct NationalFigures: Sendable {
     public var tables: [Table]
     /// ICB ODS code → name, where known.
     public var icbNames: [String: String]
+    /// When the latest submission the figures include was loaded, ISO 8601; nil when it cannot be read.
+    public var dataAsAt: String?
+    /// When the report was written, ISO 8601.
+    public var generatedAt: String
 
-    public init(source: String, period: String, tables: [Table], icbNames: [String: String]) {
+    public init(
+        source: String,
+        period: String,
+        tables: [Table],
+        icbNames: [String: String],
+        dataAsAt: String? = nil,
+        generatedAt: String
+    ) {
         self.source = source
         self.period = period
         self.tables = tables
         self.icbNames = icbNames
+        self.dataAsAt = dataAsAt
+        self.generatedAt = generatedAt
     }
 
     func table(_ name: String) -> [[String: String]] { tables.first { $0.name == name }?.records ?? [] }
@@ -60,6 +74,12 @@ public enum NationalReport {
         page.element("title", title)
         page.raw("<style>\(style)</style></head><body><main>")
         page.element("h1", title)
+        page.raw("<p class=\"asat\">")
+        page.value(
+            (f.dataAsAt.map { "Data as at \($0), the latest load of this period included. " } ?? "")
+                + "Generated \(f.generatedAt)."
+        )
+        page.raw("</p>")
         page.raw("<p class=\"note\">")
         if f.source == "published" {
             page.value(
@@ -96,7 +116,8 @@ public enum NationalReport {
         }
         page.raw("</ul>")
         page.raw(
-            "<p class=\"note\">Column meanings: docs/data-dictionary.md. Made by RehabCount.</p></main></body></html>"
+            "<p class=\"note\">Column meanings: docs/data-dictionary.md. Made by RehabCount "
+                + "\(HTML.escape(RehabCountVersion.tool)) at \(HTML.escape(f.generatedAt)).</p></main></body></html>"
         )
         return page.text
     }
@@ -300,7 +321,7 @@ public enum NationalReport {
 
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#212b32;margin:0;background:#f0f4f5}
-        main{max-width:1100px;margin:0 auto;padding:24px;background:#fff}
+        .asat{font-weight:600}main{max-width:1100px;margin:0 auto;padding:24px;background:#fff}
         h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #005eb8;padding-bottom:4px}
         .note{color:#4c6272;font-size:.95em}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}

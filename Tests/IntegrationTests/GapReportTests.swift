@@ -128,6 +128,34 @@ struct GapReportTests {
         try c.query("DROP ROLE report_reader")
     }
 
+    @Test(
+        "A trust that did not send its referrals reads “not sent” in the completeness table, never the suppression mark"
+    )
+    func notSentIsNotSuppressed() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox.filter { !$0.hasSuffix("RY2_referrals_2025-09.csv") }, into: db)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 100, seed: 1, logger: LoadFixtures.logger)
+        let written = try NationalReportJob.run(
+            database: try db.url(),
+            source: "published",
+            period: nil,
+            outputDirectory: try LoadFixtures.folder(),
+            logger: LoadFixtures.logger
+        )
+        let html = try String(contentsOfFile: written.page, encoding: .utf8)
+        // RY2's row: coverage shown, its three recording shares not sent.
+        let ry2 = try #require(html.components(separatedBy: "<tr>").first { $0.hasPrefix("<th>RY2</th>") })
+        #expect(ry2.components(separatedBy: ">not sent<").count - 1 == 3)
+        #expect(!ry2.contains(">s<"))
+        #expect(html.contains("<strong>Not sent:</strong> RY2 referrals."))
+        // Its CSV lists what is missing, by name.
+        let csv = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/missing_submissions.csv") }),
+            encoding: .utf8
+        )
+        #expect(csv.contains("RY2") && csv.contains("referrals") && csv.contains("not received"))
+    }
+
     @Test("docs/data-dictionary.md is what `rehabcount db dictionary` writes, and every table and column has a comment")
     func dictionaryUpToDate() throws {
         let db = try LoadFixtures.migrated()

@@ -9,7 +9,7 @@ public enum NationalReportJob {
     /// The tables the report reads and offers as CSV, in the order of its downloads.
     public static let tables = [
         "access", "inequality", "core20", "outcome_change", "workforce_icb", "workforce_trust", "completeness_icb",
-        "completeness_trust",
+        "completeness_trust", "missing_submissions",
     ]
 
     /// Where the report went.

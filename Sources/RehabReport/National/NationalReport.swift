@@ -239,6 +239,13 @@ public enum NationalReport {
             page.element("p", "No completeness figures for this period.")
             return
         }
+        // Extracts expected and not loaded: a figure they would give is "not sent", never the suppression mark.
+        var missing: [String: [String]] = [:]
+        for row in f.table("missing_submissions") {
+            guard let org = row["org_code"], let kind = row["kind"] else { continue }
+            missing[org, default: []].append(kind + (row["state"] == "rejected" ? " (rejected)" : ""))
+        }
+        let needsReferrals: Set<String> = ["lsoa_known_share", "ethnicity_recorded_share", "outcome_recorded_share"]
         let measures: [(column: String, label: String, scale: Double)] = [
             ("coverage", "Submissions received", 1),
             ("lsoa_known_share", "LSOA known", 1),
@@ -271,13 +278,31 @@ public enum NationalReport {
                         ? String(format: "%.1f%%", value * 100)
                         : measure.scale == 1 ? String(format: "%.0f%%", value * 100) : String(format: "%.1f", value)
                     page.element("td", text, attributes: "style=\"background:\(heat(fraction))\"")
+                } else if let org = row["org_code"], let kinds = missing[org],
+                    measure.column == "score_mean"
+                        || (needsReferrals.contains(measure.column) && kinds.contains { $0.hasPrefix("referrals") })
+                {
+                    page.element(
+                        "td",
+                        "not sent",
+                        attributes: "class=\"missing\" title=\"expected, and no submission loaded\""
+                    )
                 } else {
-                    page.element("td", "s", attributes: "class=\"none\" title=\"suppressed or not available\"")
+                    page.element("td", "s", attributes: "class=\"none\" title=\"suppressed, or too few to show\"")
                 }
             }
             page.raw("</tr>")
         }
         page.raw("</tbody></table>")
+        if !missing.isEmpty {
+            page.raw("<p class=\"explain\"><strong>Not sent:</strong> ")
+            page.value(
+                missing.keys.sorted().map { "\($0) \(missing[$0]!.joined(separator: ", "))" }.joined(separator: "; ")
+                    + ". Figures that need them read “not sent”; “s” marks a figure suppressed to protect "
+                    + "small numbers."
+            )
+            page.raw("</p>")
+        }
     }
 
     // MARK: - Helpers
@@ -328,6 +353,7 @@ public enum NationalReport {
         figure{margin:0;border:1px solid #d8dde0;padding:6px}figcaption{font-size:.8em;text-align:center}
         table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 8px;border:1px solid #fff}
         table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
+        td.missing{background:#fff;color:#8a3b00;border:1px dashed #e65100;text-align:center;font-style:italic}
         tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}
         """
 }

@@ -540,6 +540,36 @@ struct AnalysisTests {
             ) == 0
         )
 
+        // Each ICB's rate against England's: its interval against England's value (Fingertips), and published only
+        // where the rate is.
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM analysis.access a
+                LEFT JOIN analysis.access e ON e.icb_ods = 'E92000001' AND e.period = a.period
+                    AND e.imd_quintile = a.imd_quintile AND e.service_line = a.service_line
+                WHERE a.compared_with_england IS DISTINCT FROM
+                      CASE WHEN a.icb_ods = 'E92000001' OR a.dsr IS NULL OR e.dsr IS NULL THEN NULL
+                           WHEN a.dsr_lower > e.dsr THEN 'higher' WHEN a.dsr_upper < e.dsr THEN 'lower'
+                           ELSE 'similar' END
+                """
+            ) == 0
+        )
+        #expect(
+            try Analysis.count(c, "SELECT count(*) FROM analysis.access WHERE compared_with_england = 'higher'") > 0
+        )
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM published.access p JOIN analysis.access a
+                    USING (period, icb_ods, imd_quintile, service_line)
+                WHERE p.compared_with_england IS DISTINCT FROM CASE WHEN p.dsr IS NOT NULL THEN a.compared_with_england END
+                """
+            ) == 0
+        )
+
         // Disclosure control, on a month with both small and large cells.
         #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals IS NULL") > 0)
         #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals >= 10") > 0)
@@ -688,13 +718,25 @@ struct AnalysisTests {
                     c,
                     """
                     SELECT count(*) FROM (
-                        SELECT to_jsonb(t) - 'icb_ods' FROM \(table) t WHERE icb_ods = '\(a)'
-                        EXCEPT SELECT to_jsonb(t) - 'icb_ods' FROM \(table) t WHERE icb_ods = '\(b)') x
+                        SELECT to_jsonb(t) - 'icb_ods' - 'compared_with_england' FROM \(table) t
+                        WHERE icb_ods = '\(a)'
+                        EXCEPT SELECT to_jsonb(t) - 'icb_ods' - 'compared_with_england' FROM \(table) t
+                        WHERE icb_ods = '\(b)') x
                     """
                 )
                 #expect(differing == 0, "\(table): rows of \(a) not in \(b)")
             }
         }
+        // The one ICB is England: every rate it has is similar to England's.
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM analysis.access WHERE icb_ods = 'QAA'
+                  AND compared_with_england IS DISTINCT FROM CASE WHEN dsr IS NOT NULL THEN 'similar' END
+                """
+            ) == 0
+        )
         // The rest of this test reads the ICB's rows alone.
         for table in ["access", "outcome_change", "inequality", "core20"] {
             try c.query("DELETE FROM analysis.\(table) WHERE icb_ods = 'E92000001'")

@@ -79,6 +79,21 @@ BEGIN
     WHERE q1.imd_quintile = 1
       AND i.period = q1.period AND i.icb_ods = q1.icb_ods AND i.service_line = q1.service_line;
 
+    -- Each ICB's rate against England's (0018): the area's interval against England's value, as Fingertips.
+    UPDATE analysis.access a
+    SET compared_with_england = CASE WHEN a.dsr_lower > e.dsr THEN 'higher'
+                                     WHEN a.dsr_upper < e.dsr THEN 'lower'
+                                     ELSE 'similar' END
+    FROM analysis.access e
+    WHERE e.icb_ods = 'E92000001' AND a.icb_ods <> 'E92000001'
+      AND e.period = a.period AND e.imd_quintile = a.imd_quintile AND e.service_line = a.service_line
+      AND a.dsr IS NOT NULL AND e.dsr IS NOT NULL;
+    UPDATE published.access p
+    SET compared_with_england = a.compared_with_england
+    FROM analysis.access a
+    WHERE p.period = a.period AND p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
+      AND p.service_line = a.service_line AND p.dsr IS NOT NULL;
+
     -- Making Data Count charts of each area's series over every loaded period (0017).
     DELETE FROM analysis.spc;
     WITH area AS (
@@ -131,7 +146,8 @@ COMMENT ON FUNCTION analysis.refresh() IS
     'reference, in the caller''s transaction, and returns one row per table with its row count (through '
     'analysis.refresh_tables()); then rounds the published DSRs and their limits to 1 decimal place, fills the '
     'completeness tables'' quarantine columns from audit.submissions, and the confidence limits of '
-    'analysis.inequality''s rate ratio and rate difference (stats.dsr_compare), and analysis.spc over every period '
+    'analysis.inequality''s rate ratio and rate difference (stats.dsr_compare), each ICB''s rate against England''s '
+    '(analysis.access.compared_with_england), and analysis.spc over every period '
     '(stats.spc). Reads all its inputs in one '
     'snapshot, so a load committing meanwhile is wholly in or wholly out. Replaces rows with DELETE + INSERT, so '
     'readers see the old figures until it commits. Leaves analysis.inequality''s SII and RII confidence limits NULL '

@@ -139,7 +139,10 @@ public enum NationalReport {
             "Dots are age-standardised rates per 100,000; lines are 95% confidence intervals. A gap in a chart is a "
                 + "suppressed or unreliable rate (fewer than 10 referrals). All charts share one scale. England, "
                 + "first, counts every referral of known residence over the population of all of England, so it "
-                + "stays low until every trust submits (see data completeness below).",
+                + "stays low until every trust submits (see data completeness below). Each ICB's dot is coloured by "
+                + "its rate against England's in the same quintile, as Fingertips compares: dark blue higher, light "
+                + "blue lower, amber similar (England's value inside the ICB's interval), grey England or not "
+                + "compared.",
             attributes: "class=\"note\""
         )
         page.raw("<div class=\"grid\">")
@@ -151,7 +154,8 @@ public enum NationalReport {
                     label: "Q\(q)",
                     value: number(row?["dsr"]),
                     lower: number(row?["dsr_lower"]),
-                    upper: number(row?["dsr_upper"])
+                    upper: number(row?["dsr_upper"]),
+                    comparison: icb == england ? nil : row?["compared_with_england"]
                 )
             }
             page.raw("<figure>")
@@ -364,6 +368,18 @@ struct Whisker {
     var value: Double?
     var lower: Double?
     var upper: Double?
+    /// Against England: higher, similar or lower (analysis.access.compared_with_england), or nil.
+    var comparison: String? = nil
+
+    /// Fingertips' colours for a comparison without a better or worse direction.
+    var colour: String {
+        switch comparison {
+        case "higher": "#1d4289"
+        case "lower": "#41b6e6"
+        case "similar": "#ffb81c"
+        default: "#768692"
+        }
+    }
 }
 
 extension SVGChart {
@@ -390,8 +406,9 @@ extension SVGChart {
                 svg += "<line x1=\"\(x)\" y1=\"\(y(lower))\" x2=\"\(x)\" y2=\"\(y(upper))\" stroke=\"#425563\"/>"
             }
             if let value = point.value {
-                svg += "<circle cx=\"\(x)\" cy=\"\(y(value))\" r=\"4\" fill=\"#005eb8\">"
-                svg += "<title>\(HTML.escape("\(point.label): \(format(value))"))</title></circle>"
+                svg += "<circle cx=\"\(x)\" cy=\"\(y(value))\" r=\"4\" fill=\"\(point.colour)\">"
+                let against = point.comparison.map { ", \($0) than England" } ?? ""
+                svg += "<title>\(HTML.escape("\(point.label): \(format(value))\(against)"))</title></circle>"
             }
         }
         return svg + "</svg>"

@@ -90,23 +90,35 @@ public final class FindingLog: @unchecked Sendable {
 
     /// Appends a value as a report may show it.
     private func appendShown(_ value: UnsafeBufferPointer<UInt8>, pseudonymise: Bool) {
+        Self.appendShown(value, pseudonymise: pseudonymise, by: pseudonymiser, to: &buffer)
+    }
+
+    /// A value as every report shows it (the finding log, the CSV, the workbook, the top values): an NHS number,
+    /// or anything written like one, as "pseudonym " and the first 12 hex digits of its keyed pseudonym; anything
+    /// else as written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
+    static func appendShown(
+        _ value: UnsafeBufferPointer<UInt8>,
+        pseudonymise: Bool,
+        by pseudonymiser: Pseudonymiser,
+        to out: inout [UInt8]
+    ) {
         if pseudonymise || NHSNumber.mightBeOne(value) {
-            buffer.append(contentsOf: "pseudonym ".utf8)
+            out.append(contentsOf: "pseudonym ".utf8)
             var hex: [UInt8] = []
             pseudonymiser.appendPseudonym(of: value, to: &hex)
-            buffer.append(contentsOf: hex.prefix(12))
-            buffer.append(contentsOf: Self.ellipsis)
+            out.append(contentsOf: hex.prefix(12))
+            out.append(contentsOf: ellipsis)
             return
         }
-        guard value.count > Self.valueLimit else {
-            buffer.append(contentsOf: value)
+        guard value.count > valueLimit else {
+            out.append(contentsOf: value)
             return
         }
         // Cut before a UTF-8 continuation byte never splits a character.
-        var end = Self.valueLimit
+        var end = valueLimit
         while end > 0, value[end] & 0xC0 == 0x80 { end -= 1 }
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: value[..<end]))
-        buffer.append(contentsOf: Self.ellipsis)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[..<end]))
+        out.append(contentsOf: ellipsis)
     }
 
     private static let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]

@@ -2,8 +2,8 @@ import RehabCore
 
 /// A value a rule found wrong, and how often.
 public struct ValueCount: Sendable, Hashable {
-    /// As shown: the value as written, cut to 40 characters; an NHS number (or anything written like one) as the
-    /// first characters of its pseudonym.
+    /// As shown: the value as written, cut to 64 bytes; an NHS number (or anything written like one) as the first
+    /// characters of its pseudonym (`FindingLog.appendShown`).
     public var value: String
     public var count: Int
 }
@@ -41,7 +41,7 @@ struct ValueTally {
         )
     }
 
-    /// A value as a report may show it.
+    /// A value as a report may show it (`FindingLog.appendShown`).
     static func shown(
         _ value: UnsafeBufferPointer<UInt8>,
         pseudonymise: Bool,
@@ -49,10 +49,8 @@ struct ValueTally {
     )
         -> String
     {
-        if pseudonymise || NHSNumber.mightBeOne(value) {
-            return "pseudonym " + pseudonymiser.pseudonym(of: value).prefix(12) + "…"
-        }
-        let text = String(decoding: value, as: UTF8.self)
-        return text.count > 40 ? String(text.prefix(40)) + "…" : text
+        var bytes: [UInt8] = []
+        FindingLog.appendShown(value, pseudonymise: pseudonymise, by: pseudonymiser, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -4,6 +4,7 @@ import RehabPipeline
 import Testing
 
 @testable import RehabAnalyse
+@testable import RehabReport
 
 @Suite(
     "Analyse, national report and data dictionary",
@@ -93,12 +94,37 @@ struct GapReportTests {
             lines.count - 1
                 == Int(try c.query("SELECT count(*) FROM published.access WHERE period = '2025-09-01'").scalar ?? "")
         )
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        // Names are quoted where they hold commas: split as CSV.
+        let header = FunnelTests.fields(String(lines[0]))
         let referrals = try #require(header.firstIndex(of: "referrals"))
         for line in lines.dropFirst() {
-            let value = line.split(separator: ",", omittingEmptySubsequences: false)[referrals]
-            #expect(value.isEmpty || Int(value)! % 5 == 0)
+            let value = FunnelTests.fields(String(line))[referrals]
+            #expect(value.isEmpty || Int(value).map { $0 % 5 == 0 } == true, "\(value)")
         }
+
+        // Names beside codes, and no figure with more than 4 decimal places.
+        let icb = try #require(header.firstIndex(of: "icb_ods"))
+        #expect(header[icb + 1] == "icb_name")
+        #expect(access.contains(",E92000001,England,") && access.contains(",QYG,NHS Cheshire and Merseyside"))
+        #expect(access.contains(",QOC,\"NHS Shropshire, Telford and Wrekin Integrated Care Board\","))
+        let trusts = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/completeness_trust.csv") }),
+            encoding: .utf8
+        )
+        #expect(trusts.hasPrefix("period,org_code,trust_name,icb_ods,icb_name,"))
+        for file in written.csvFiles {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(
+                text.range(of: #"(^|,)-?\d+\.\d{5,}(,|\r)"#, options: .regularExpression) == nil,
+                "\(file) has a figure with more than 4 decimal places"
+            )
+        }
+        #expect(NationalReport.rounded("1.431637177326875695200000") == "1.4316")
+        #expect(NationalReport.rounded("-0.0004") == "-0.0004" && NationalReport.rounded("12.5") == "12.5")
+        #expect(
+            NationalReport.rounded("-2.718281") == "-2.7183"
+                && NationalReport.rounded("trust 1.123456") == "trust 1.123456"
+        )
 
         // A role that may read only published still gets the report (ICB codes instead of names).
         try c.query("CREATE ROLE report_reader LOGIN IN ROLE rehab_public")

@@ -88,6 +88,10 @@ public enum NationalReportJob {
         if let rows = try? connection.query("SELECT icb_ods, icb_name FROM reference.icb").rows {
             for row in rows { if let code = row[0], let name = row[1] { names[code] = name } }
         }
+        var trustNames: [String: String] = [:]
+        if let rows = try? connection.query("SELECT trust_ods, trust_name FROM reference.trust").rows {
+            for row in rows { if let code = row[0], let name = row[1] { trustNames[code] = name } }
+        }
         // When the latest submission of the period was loaded: the audit schema, which a role that may read only
         // the published schema cannot see.
         let asAt = try? connection.query(
@@ -107,6 +111,7 @@ public enum NationalReportJob {
                 period: chosen,
                 tables: figures,
                 icbNames: names,
+                trustNames: trustNames,
                 dataAsAt: asAt ?? nil,
                 generatedAt: generated
             ),

@@ -32,6 +32,8 @@ public struct NationalFigures: Sendable {
     public var tables: [Table]
     /// ICB ODS code → name, where known.
     public var icbNames: [String: String]
+    /// Trust ODS code → name, where known.
+    public var trustNames: [String: String]
     /// When the latest submission the figures include was loaded, ISO 8601; nil when it cannot be read.
     public var dataAsAt: String?
     /// When the report was written, ISO 8601.
@@ -42,6 +44,7 @@ public struct NationalFigures: Sendable {
         period: String,
         tables: [Table],
         icbNames: [String: String],
+        trustNames: [String: String] = [:],
         dataAsAt: String? = nil,
         generatedAt: String
     ) {
@@ -49,6 +52,7 @@ public struct NationalFigures: Sendable {
         self.period = period
         self.tables = tables
         self.icbNames = icbNames
+        self.trustNames = trustNames
         self.dataAsAt = dataAsAt
         self.generatedAt = generatedAt
     }
@@ -63,7 +67,7 @@ public enum NationalReport {
         _ figures: NationalFigures,
         csvFolder: String
     ) -> (html: String, csv: [(name: String, text: String)]) {
-        let csv = figures.tables.map { (name: "\($0.name).csv", text: csvText($0)) }
+        let csv = figures.tables.map { (name: "\($0.name).csv", text: csvText($0, names: figures)) }
         return (page(figures, csvFolder: csvFolder), csv)
     }
 
@@ -332,7 +336,7 @@ public enum NationalReport {
     }
 
     /// RFC 4180 CSV; a value starting with = + - @ tab or CR is prefixed with ' so spreadsheets do not run it.
-    static func csvText(_ table: NationalFigures.Table) -> String {
+    static func csvText(_ table: NationalFigures.Table, names: NationalFigures? = nil) -> String {
         func field(_ value: String?) -> String {
             guard var value else { return "" }
             if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
@@ -343,9 +347,44 @@ public enum NationalReport {
             guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        var out = table.columns.map { field($0) }.joined(separator: ",") + "\r\n"
-        for row in table.rows { out += row.map(field).joined(separator: ",") + "\r\n" }
+        // A name beside each code, when the table has none of its own: icb_name after icb_ods, trust_name after
+        // org_code.
+        var columns: [String] = []
+        var inserts: [(after: Int, name: (String) -> String?)] = []
+        for (i, column) in table.columns.enumerated() {
+            columns.append(column)
+            if let names {
+                if column == "icb_ods", !table.columns.contains("icb_name") {
+                    columns.append("icb_name")
+                    inserts.append((i, { $0 == england ? "England" : names.icbNames[$0] }))
+                } else if column == "org_code", !table.columns.contains("trust_name") {
+                    columns.append("trust_name")
+                    inserts.append((i, { names.trustNames[$0] }))
+                }
+            }
+        }
+        var out = columns.map { field($0) }.joined(separator: ",") + "\r\n"
+        for row in table.rows {
+            var fields: [String] = []
+            for (i, value) in row.enumerated() {
+                fields.append(field(value.map(Self.rounded)))
+                for insert in inserts where insert.after == i { fields.append(field(value.flatMap(insert.name))) }
+            }
+            out += fields.joined(separator: ",") + "\r\n"
+        }
         return out
+    }
+
+    /// A decimal with more than 4 places, to 4 (trailing zeros dropped): shares to a hundredth of a percentage
+    /// point; values with fewer places, and text, as they are.
+    static func rounded(_ value: String) -> String {
+        guard let dot = value.firstIndex(of: "."), value.distance(from: dot, to: value.endIndex) > 5,
+            value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), let number = Decimal(string: value)
+        else { return value }
+        var exact = number
+        var result = Decimal()
+        NSDecimalRound(&result, &exact, 4, .plain)
+        return "\(result)"
     }
 
     static let style = """

@@ -540,6 +540,20 @@ struct AnalysisTests {
             ) == 0
         )
 
+        // Every expected referrals extract of the sample was loaded: full coverage everywhere, England included.
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT count(*) FROM analysis.access WHERE referral_coverage IS DISTINCT FROM 1"
+            ) == 0
+        )
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT max(referral_submissions_expected) FROM analysis.access WHERE icb_ods = 'E92000001'"
+            ) == 3
+        )
+
         // Each ICB's rate against England's: its interval against England's value (Fingertips), and published only
         // where the rate is.
         #expect(

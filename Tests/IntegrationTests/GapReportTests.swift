@@ -174,6 +174,24 @@ struct GapReportTests {
         #expect(ry2.components(separatedBy: ">not sent<").count - 1 == 3)
         #expect(!ry2.contains(">s<"))
         #expect(html.contains("<strong>Not sent:</strong> RY2 referrals."))
+        // England's figures are flagged as computed without one of the three referrals extracts.
+        #expect(html.contains("incomplete: 2 of 3 expected referrals extracts loaded"))
+        let c = try db.connect()
+        #expect(
+            try c.query(
+                """
+                SELECT DISTINCT referral_submissions_loaded || '/' || referral_submissions_expected || ' '
+                       || round(referral_coverage, 3)
+                FROM published.access WHERE icb_ods = 'E92000001'
+                """
+            ).rows == [["2/3 0.667"]]
+        )
+        #expect(
+            try c.query(
+                "SELECT DISTINCT round(referral_coverage, 3)::text FROM analysis.inequality WHERE icb_ods = 'E92000001'"
+            )
+            .rows == [["0.667"]]
+        )
         // Its CSV lists what is missing, by name.
         let csv = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/missing_submissions.csv") }),

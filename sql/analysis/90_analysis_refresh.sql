@@ -79,6 +79,38 @@ BEGIN
     WHERE q1.imd_quintile = 1
       AND i.period = q1.period AND i.icb_ods = q1.icb_ods AND i.service_line = q1.service_line;
 
+    -- Referral coverage of each ICB's hosted trusts, and England's (0019): the referrals extracts loaded, against
+    -- those loaded plus those expected and missing.
+    WITH owed AS (
+        SELECT period, org_code, true AS loaded FROM pg_temp.sub WHERE kind = 'referrals' AND is_current
+        UNION
+        SELECT period, org_code, false FROM analysis.missing_submissions WHERE kind = 'referrals'
+    ), by_area AS (
+        SELECT o.period, coalesce(t.icb_ods, 'E92000001') AS icb_ods,
+               count(DISTINCT o.org_code) AS expected,
+               count(DISTINCT o.org_code) FILTER (WHERE o.loaded) AS loaded
+        FROM owed o
+        JOIN pg_temp.trusts t ON t.trust_ods = o.org_code
+        GROUP BY GROUPING SETS ((o.period, t.icb_ods), (o.period))
+    )
+    UPDATE analysis.access a
+    SET referral_submissions_expected = b.expected,
+        referral_submissions_loaded = b.loaded,
+        referral_coverage = b.loaded::numeric / NULLIF(b.expected, 0)
+    FROM by_area b
+    WHERE a.period = b.period AND a.icb_ods = b.icb_ods;
+    UPDATE analysis.inequality i
+    SET referral_coverage = a.referral_coverage
+    FROM (SELECT DISTINCT period, icb_ods, referral_coverage FROM analysis.access) a
+    WHERE i.period = a.period AND i.icb_ods = a.icb_ods;
+    UPDATE published.access p
+    SET referral_submissions_expected = a.referral_submissions_expected,
+        referral_submissions_loaded = a.referral_submissions_loaded,
+        referral_coverage = round(a.referral_coverage, 3)
+    FROM analysis.access a
+    WHERE p.period = a.period AND p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
+      AND p.service_line = a.service_line;
+
     -- Each ICB's rate against England's (0018): the area's interval against England's value, as Fingertips.
     UPDATE analysis.access a
     SET compared_with_england = CASE WHEN a.dsr_lower > e.dsr THEN 'higher'
@@ -147,7 +179,8 @@ COMMENT ON FUNCTION analysis.refresh() IS
     'analysis.refresh_tables()); then rounds the published DSRs and their limits to 1 decimal place, fills the '
     'completeness tables'' quarantine columns from audit.submissions, and the confidence limits of '
     'analysis.inequality''s rate ratio and rate difference (stats.dsr_compare), each ICB''s rate against England''s '
-    '(analysis.access.compared_with_england), and analysis.spc over every period '
+    '(analysis.access.compared_with_england), referral coverage (analysis.access.referral_coverage), and '
+    'analysis.spc over every period '
     '(stats.spc). Reads all its inputs in one '
     'snapshot, so a load committing meanwhile is wholly in or wholly out. Replaces rows with DELETE + INSERT, so '
     'readers see the old figures until it commits. Leaves analysis.inequality''s SII and RII confidence limits NULL '

@@ -162,10 +162,26 @@ public enum NationalReport {
                     comparison: icb == england ? nil : row?["compared_with_england"]
                 )
             }
-            page.raw("<figure>")
+            // Figures computed while expected referrals extracts are missing say so under the chart.
+            let first = byICB[icb]?.first
+            let partial: String? =
+                if let expected = first?["referral_submissions_expected"].flatMap(Int.init),
+                    let loaded = first?["referral_submissions_loaded"].flatMap(Int.init), loaded < expected
+                {
+                    "incomplete: \(loaded) of \(expected) expected referrals extracts loaded"
+                } else {
+                    nil
+                }
+            page.raw(partial == nil ? "<figure>" : "<figure class=\"partial\">")
             page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f)))
-            page.element("figcaption", name(icb, f))
-            page.raw("</figure>")
+            page.raw("<figcaption>")
+            page.value(name(icb, f))
+            if let partial {
+                page.raw("<br><span class=\"partial\">")
+                page.value(partial)
+                page.raw("</span>")
+            }
+            page.raw("</figcaption></figure>")
         }
         page.raw("</div>")
     }
@@ -394,6 +410,7 @@ public enum NationalReport {
         .note{color:#4c6272;font-size:.95em}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
         figure{margin:0;border:1px solid #d8dde0;padding:6px}figcaption{font-size:.8em;text-align:center}
+        figure.partial{border:1px dashed #e65100}span.partial{color:#8a3b00;font-style:italic}
         table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 8px;border:1px solid #fff}
         table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
         td.missing{background:#fff;color:#8a3b00;border:1px dashed #e65100;text-align:center;font-style:italic}

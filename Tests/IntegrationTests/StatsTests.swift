@@ -235,6 +235,45 @@ struct StatsTests {
         )
     }
 
+    @Test("SII and RII of rates on the log scale (PHE's test data) and of proportions on the logit scale")
+    func siiTransformed() throws {
+        let db = try Stats.database()
+        let c = try db.connect()
+        // PHEindicatormethods tests/testthat/testSII.R, "test rate with transformation" and "... negative
+        // multiplier": testdata_SII.xlsx rows 306-325 and 386-405 (two areas of 10 deciles, value_type 1).
+        let area1 =
+            "ARRAY[5.892219689475721, 4.7345044591063035, 3.827634083245766, 3.8681380211371112, "
+            + "3.6771570234217785, 3.1436261209723995, 3.1258711808912585, 2.942568346458604, 2.82879950399132, "
+            + "2.7648101907140012]::numeric[], "
+            + "ARRAY[279012, 255993, 236961, 214315, 192812, 183546, 168593, 164822, 154836, 138165]::numeric[]"
+        let area2 =
+            "ARRAY[4.89675, 4.5678, 4.67666, 4.35666, 3.9, 3.8, 3.5, 3.2, 3.21, 2.8]::numeric[], "
+            + "ARRAY[13837, 14519, 14940, 14599, 12311, 21675, 20065, 19750, 24713, 20112]::numeric[]"
+        try Stats.check(
+            c,
+            [
+                ("sii_transformed", "\(area1), 'rate'", [-3.15590713895456, 0.4418848436076823, 5.65458060546947]),
+                ("sii_transformed", "\(area2), 'rate'", [-2.2954691808474057, 0.5446144759737053, 5.040716183843519]),
+                ("sii_transformed", "\(area1), 'rate', -1", [3.15590713895456, 2.2630330378288055, 5.65458060546947]),
+                (
+                    "sii_transformed", "\(area2), 'rate', -1",
+                    [2.2954691808474057, 1.8361612555599447, 5.040716183843519]
+                ),
+                // Proportions on the logit scale, x 100: worked outside the SQL (Python, the same formulas).
+                (
+                    "sii_transformed",
+                    "ARRAY[0.30, 0.34, 0.37, 0.41, 0.45]::numeric[], ARRAY[1000, 1200, 900, 1100, 800]::numeric[], "
+                        + "'proportion', 100",
+                    [17.81523116172789, 1.6265246375516553, 28.43500493667189]
+                ),
+            ]
+        )
+        let error = try #require(throws: DatabaseError.self) {
+            try c.query("SELECT * FROM stats.sii_transformed('{0.2,0.3,1.2,0.4,0.5}', '{1,1,1,1,1}', 'proportion')")
+        }
+        #expect(error.sqlState == "22023")
+    }
+
     @Test("Byar's limits of a count, with PHE's NA for a negative lower limit")
     func byar() throws {
         let db = try Stats.database()

@@ -236,3 +236,31 @@ struct ReportTests {
         #expect(object["findings_total"] as? Int == result.findings.count)
     }
 }
+
+@Suite("Charts")
+struct ChartTests {
+    @Test("Axes have round ticks from 0 past the largest value")
+    func ticks() {
+        #expect(SVGChart.ticks(upTo: 103) == [0, 50, 100, 150])
+        #expect(SVGChart.ticks(upTo: 4.3) == [0, 2, 4, 6])
+        #expect(SVGChart.ticks(upTo: 1000) == [0, 250, 500, 750, 1000])
+        #expect(SVGChart.ticks(upTo: 0) == [0, 1])
+    }
+
+    @Test("A bar chart's labels get the room they need: the longest ICB name is not clipped")
+    func labels() throws {
+        let long = "Shropshire, Telford and Wrekin Integrated Care Board (QOC)"
+        let svg = SVGChart.bars(
+            [.init(label: long, value: 1, caption: "1", colour: "#000")],
+            maximum: 1,
+            title: "t",
+            width: 640
+        )
+        // The label ends at the label column's edge, which starts far enough right for its characters.
+        let anchor = try #require(
+            svg.range(of: #"<text x="(\d+)" y="\d+" text-anchor="end""#, options: .regularExpression)
+        )
+        let x = Int(svg[anchor].split(separator: "\"")[1])!
+        #expect(x >= long.count * 7)
+    }
+}

@@ -44,7 +44,10 @@ enum SVGChart {
     static func bars(_ bars: [Bar], maximum: Double, title: String, width: Int = 640, captionWidth: Int = 90) -> String
     {
         let rowHeight = 22
-        let labelWidth = 230
+        // Wide enough for the longest label (about 7 px a character at 13 px), so that none is clipped; the chart
+        // keeps its width and the image grows.
+        let labelWidth = max(230, (bars.map(\.label.count).max() ?? 0) * 7 + 16)
+        let width = max(width, labelWidth + captionWidth + 300)
         let chartWidth = width - labelWidth - captionWidth
         let height = bars.count * rowHeight + 30
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "

@@ -146,7 +146,7 @@ public enum NationalReport {
                 + "stays low until every trust submits (see data completeness below). Each ICB's dot is coloured by "
                 + "its rate against England's in the same quintile, as Fingertips compares: dark blue higher, light "
                 + "blue lower, amber similar (England's value inside the ICB's interval), grey England or not "
-                + "compared.",
+                + "compared; England's rate in each quintile is the dashed line behind the ICB's dot.",
             attributes: "class=\"note\""
         )
         page.raw("<div class=\"grid\">")
@@ -173,7 +173,10 @@ public enum NationalReport {
                     nil
                 }
             page.raw(partial == nil ? "<figure>" : "<figure class=\"partial\">")
-            page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f)))
+            let reference: [Double?] =
+                icb == england
+                ? [] : (1...5).map { q in number(byICB[england]?.first { $0["imd_quintile"] == String(q) }?["dsr"]) }
+            page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f), reference: reference))
             page.raw("<figcaption>")
             page.value(name(icb, f))
             if let partial {
@@ -440,24 +443,44 @@ struct Whisker {
 
 extension SVGChart {
     /// Vertical dots with whiskers, one per category (quintiles), on a shared 0...maximum scale.
-    static func whiskers(_ points: [Whisker], maximum: Double, title: String) -> String {
+    static func whiskers(
+        _ points: [Whisker],
+        maximum: Double,
+        title: String,
+        axisTitle: String = "per 100,000",
+        reference: [Double?] = []
+    ) -> String {
         let width = 240
-        let height = 150
-        let left = 40
+        let height = 160
+        let left = 44
         let bottom = 125
-        let plot = 110.0
+        let plot = 105.0
+        let ticks = Self.ticks(upTo: maximum)
+        let top = ticks.last ?? maximum
         let step = Double(width - left - 10) / Double(max(points.count, 1))
-        func y(_ value: Double) -> Int { bottom - Int((plot * min(max(value / maximum, 0), 1)).rounded()) }
+        func y(_ value: Double) -> Int { bottom - Int((plot * min(max(value / top, 0), 1)).rounded()) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
         svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
-        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(width - 5)\" y2=\"\(bottom)\" stroke=\"#aeb7bd\"/>"
-        svg += "<text x=\"\(left - 4)\" y=\"\(bottom - Int(plot) + 4)\" text-anchor=\"end\" font-size=\"10\">"
-        svg += "\(HTML.escape(format(maximum)))</text>"
-        svg += "<text x=\"\(left - 4)\" y=\"\(bottom + 4)\" text-anchor=\"end\" font-size=\"10\">0</text>"
+        // Gridlines at rounded values, and the axis title.
+        for tick in ticks {
+            let ty = y(tick)
+            svg += "<line x1=\"\(left)\" y1=\"\(ty)\" x2=\"\(width - 5)\" y2=\"\(ty)\" "
+            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(ty + 4)\" text-anchor=\"end\" font-size=\"10\">"
+            svg += "\(HTML.escape(tick == tick.rounded() ? String(Int(tick)) : format(tick)))</text>"
+        }
+        svg += "<text x=\"10\" y=\"\(bottom - Int(plot / 2))\" font-size=\"10\" text-anchor=\"middle\" "
+        svg += "transform=\"rotate(-90 10 \(bottom - Int(plot / 2)))\">\(HTML.escape(axisTitle))</text>"
         for (i, point) in points.enumerated() {
             let x = left + Int((step * (Double(i) + 0.5)).rounded())
             svg += "<text x=\"\(x)\" y=\"\(bottom + 15)\" text-anchor=\"middle\" font-size=\"11\">"
             svg += "\(HTML.escape(point.label))</text>"
+            // England's value in the same category: a short dashed line behind the dot.
+            if i < reference.count, let england = reference[i] {
+                svg += "<line x1=\"\(x - 12)\" y1=\"\(y(england))\" x2=\"\(x + 12)\" y2=\"\(y(england))\" "
+                svg += "stroke=\"#231f20\" stroke-dasharray=\"3 2\"><title>"
+                svg += "\(HTML.escape("England, \(point.label): \(format(england))"))</title></line>"
+            }
             if let lower = point.lower, let upper = point.upper {
                 svg += "<line x1=\"\(x)\" y1=\"\(y(lower))\" x2=\"\(x)\" y2=\"\(y(upper))\" stroke=\"#425563\"/>"
             }
@@ -468,6 +491,16 @@ extension SVGChart {
             }
         }
         return svg + "</svg>"
+    }
+
+    /// Round axis values from 0 to at least `maximum`, 3 to 6 of them, at 1, 2, 2.5 or 5 times a power of ten.
+    static func ticks(upTo maximum: Double) -> [Double] {
+        guard maximum > 0, maximum.isFinite else { return [0, 1] }
+        let rough = maximum / 4
+        let power = pow(10, floor(log10(rough)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
+        let count = Int((maximum / step).rounded(.up))
+        return (0...max(count, 1)).map { Double($0) * step }
     }
 
     /// A forest plot: one row per item, a dot and its interval, with a line at zero.

@@ -81,7 +81,14 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        #expect(written.csvFiles.count == NationalReportJob.tables.count)
+        // Every table, and the funnel's limits (100 points along the axis of discharges).
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 1)
+        let funnel = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/funnel_outcome_recorded.csv") }),
+            encoding: .utf8
+        )
+        #expect(funnel.split(separator: "\r\n").count == 101)
+        #expect(html.contains("Outcome recording by trust: funnel plot") && html.contains("stroke-dasharray=\"1 2\""))
 
         // The CSV is the published table: every count suppressed or a multiple of 5.
         let c = try db.connect()

@@ -101,6 +101,24 @@ public enum NationalReportJob {
             """,
             [chosen]
         ).scalar
+        // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)
+        // counts. A role without the stats schema gets the report without it.
+        if let funnel = try? connection.query(
+            """
+            WITH t AS (
+                SELECT array_agg(outcome_recorded::numeric ORDER BY org_code) AS recorded,
+                       array_agg(discharges::numeric ORDER BY org_code) AS discharges
+                FROM \(source).completeness_trust
+                WHERE period = $1::date AND discharges > 0 AND outcome_recorded IS NOT NULL
+            )
+            SELECT f.population AS discharges, f.lower_2s, f.upper_2s, f.lower_3s, f.upper_3s, f.baseline
+            FROM t CROSS JOIN LATERAL stats.funnel_proportion(t.recorded, t.discharges, 100) f
+            WHERE t.recorded IS NOT NULL
+            """,
+            [chosen]
+        ), !funnel.rows.isEmpty {
+            figures.append(.init(name: "funnel_outcome_recorded", columns: funnel.columns, rows: funnel.rows))
+        }
         let stem = "national-gap-report-\(chosen.prefix(7))"
         let generated = Date().formatted(
             .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)

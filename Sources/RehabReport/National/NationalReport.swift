@@ -108,6 +108,7 @@ public enum NationalReport {
         inequalitySection(f, into: &page)
         workforceSection(f, into: &page)
         completenessSection(f, into: &page)
+        funnelSection(f, into: &page)
 
         page.element("h2", "Download the tables")
         page.raw("<ul class=\"downloads\">")
@@ -332,6 +333,35 @@ public enum NationalReport {
         }
     }
 
+    /// A funnel plot of trusts' outcome recording: each trust's share of discharges with an outcome against the
+    /// 95% and 99.8% limits around the overall share at its number of discharges (stats.funnel_proportion).
+    static func funnelSection(_ f: NationalFigures, into page: inout HTML) {
+        let curve = f.table("funnel_outcome_recorded").compactMap { row -> FunnelLimit? in
+            guard let x = number(row["discharges"]), let l2 = number(row["lower_2s"]), let u2 = number(row["upper_2s"]),
+                let l3 = number(row["lower_3s"]), let u3 = number(row["upper_3s"]),
+                let baseline = number(row["baseline"])
+            else { return nil }
+            return FunnelLimit(x: x, lower2: l2, upper2: u2, lower3: l3, upper3: u3, baseline: baseline)
+        }
+        guard !curve.isEmpty else { return }
+        page.element("h2", "Outcome recording by trust: funnel plot")
+        page.element(
+            "p",
+            "Each dot is a trust: the share of its discharges with an outcome recorded, against its number of "
+                + "discharges. The solid line is the share over all trusts; the dashed lines are the 95% limits and "
+                + "the dotted lines the 99.8% limits around it (PHE's funnel method). A trust outside the dotted "
+                + "lines differs from the rest by more than chance; its dot is orange.",
+            attributes: "class=\"note\""
+        )
+        let points = f.table("completeness_trust").compactMap { row -> (String, Double, Double)? in
+            guard let org = row["org_code"], let discharges = number(row["discharges"]), discharges > 0,
+                let recorded = number(row["outcome_recorded"])
+            else { return nil }
+            return (org, discharges, 100 * recorded / discharges)
+        }
+        page.raw(SVGChart.funnel(points, curve: curve, title: "Outcome recorded, % of discharges, by trust"))
+    }
+
     // MARK: - Helpers
 
     /// The ONS code of England, which the analysis tables use for England's rows beside the ICBs'.
@@ -538,5 +568,66 @@ extension SVGChart {
 
     static func format(_ value: Double) -> String {
         abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+    }
+}
+
+/// One point of a funnel plot's limits.
+struct FunnelLimit {
+    var x: Double
+    var lower2: Double
+    var upper2: Double
+    var lower3: Double
+    var upper3: Double
+    var baseline: Double
+}
+
+extension SVGChart {
+    /// A funnel plot: points (label, denominator, percentage) over the limits' curves, x from 0 to the largest
+    /// denominator, y from 0 to 100.
+    static func funnel(_ points: [(String, Double, Double)], curve: [FunnelLimit], title: String) -> String {
+        let width = 640
+        let height = 300
+        let left = 50
+        let right = 20
+        let top = 10
+        let bottom = 250
+        let maxX = max(curve.map(\.x).max() ?? 1, points.map(\.1).max() ?? 1)
+        let xTicks = ticks(upTo: maxX)
+        let xTop = xTicks.last ?? maxX
+        func x(_ v: Double) -> Int { left + Int((Double(width - left - right) * v / xTop).rounded()) }
+        func y(_ v: Double) -> Int { bottom - Int((Double(bottom - top) * min(max(v, 0), 100) / 100).rounded()) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        for tick in stride(from: 0.0, through: 100, by: 25) {
+            svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" "
+            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
+            svg +=
+                "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">\(Int(tick))%</text>"
+        }
+        for tick in xTicks {
+            svg += "<text x=\"\(x(tick))\" y=\"\(bottom + 14)\" text-anchor=\"middle\" font-size=\"10\">"
+            svg += "\(HTML.escape(tick == tick.rounded() ? String(Int(tick)) : format(tick)))</text>"
+        }
+        svg += "<text x=\"\((left + width - right) / 2)\" y=\"\(bottom + 32)\" text-anchor=\"middle\" "
+        svg += "font-size=\"11\">Discharges in the month</text>"
+        svg += "<text x=\"12\" y=\"\((top + bottom) / 2)\" font-size=\"11\" text-anchor=\"middle\" "
+        svg += "transform=\"rotate(-90 12 \((top + bottom) / 2))\">Outcome recorded, %</text>"
+        func path(_ value: (FunnelLimit) -> Double, _ dash: String) -> String {
+            let d = curve.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(x(p.x)),\(y(value(p)))" }.joined(
+                separator: " "
+            )
+            return "<path d=\"\(d)\" fill=\"none\" stroke=\"#425563\" stroke-width=\"1\"\(dash)/>"
+        }
+        svg += path(\.baseline, "")
+        svg += path(\.lower2, " stroke-dasharray=\"5 3\"") + path(\.upper2, " stroke-dasharray=\"5 3\"")
+        svg += path(\.lower3, " stroke-dasharray=\"1 2\"") + path(\.upper3, " stroke-dasharray=\"1 2\"")
+        for (label, px, py) in points {
+            // The 99.8% limits at the trust's own denominator, from the nearest computed points of the curve.
+            let near = curve.min { abs($0.x - px) < abs($1.x - px) }
+            let outside = near.map { py < $0.lower3 || py > $0.upper3 } ?? false
+            svg += "<circle cx=\"\(x(px))\" cy=\"\(y(py))\" r=\"4\" fill=\"\(outside ? "#ed8b00" : "#005eb8")\">"
+            svg += "<title>\(HTML.escape("\(label): \(format(py))% of \(Int(px)) discharges"))</title></circle>"
+        }
+        return svg + "</svg>"
     }
 }

@@ -1039,8 +1039,8 @@ struct AnalysisTests {
             ORDER BY 1
             """
         ).rows.compactMap { $0[0] }
-        // With analysis.spc (no published twin yet) and the missing_submissions views of both schemas.
-        #expect(tables.count == 19)
+        // With analysis.spc and its published view, and the missing_submissions views of both schemas.
+        #expect(tables.count == 20)
         #expect(
             try c.query(
                 """
@@ -1100,7 +1100,7 @@ struct AnalysisTests {
         let published = try c.query(
             "SELECT relname FROM pg_class WHERE relnamespace = 'published'::regnamespace AND relkind IN ('r', 'v')"
         ).rows.compactMap { $0[0] }
-        #expect(published.count == 9)  // the eight tables of figures and missing_submissions
+        #expect(published.count == 10)  // the eight tables of figures, missing_submissions and spc
         for table in published { try c.query("SELECT * FROM published.\(table)") }
         for denied in [
             "SELECT 1 FROM analysis.access", "SELECT 1 FROM analysis.inequality", "SELECT 1 FROM core.referrals",

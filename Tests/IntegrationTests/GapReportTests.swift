@@ -81,8 +81,14 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        // Every table, and the funnel's limits (100 points along the axis of discharges).
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 1)
+        // Every table, England's SPC series, and the funnel's limits (100 points along the axis of discharges).
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 2)
+        let spc = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc_england.csv") }),
+            encoding: .utf8
+        )
+        #expect(spc.split(separator: "\r\n").count == 5)  // the header and four series of one month
+        #expect(html.contains("England month by month") && html.contains("Latest month: common-cause variation"))
         let funnel = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/funnel_outcome_recorded.csv") }),
             encoding: .utf8

@@ -264,3 +264,14 @@ struct ChartTests {
         #expect(x >= long.count * 7)
     }
 }
+
+@Suite("Chart axes")
+struct AxisTests {
+    @Test("Ticks cover a range that does not start at 0, labelled with the places their step needs")
+    func rangeTicks() {
+        let ticks = SVGChart.ticks(from: 0.81, to: 0.88)
+        #expect(zip(ticks, [0.8, 0.82, 0.84, 0.86, 0.88]).allSatisfy { abs($0 - $1) < 1e-12 } && ticks.count == 5)
+        #expect(SVGChart.tickLabel(0.75, step: 0.25) == "0.75" && SVGChart.tickLabel(0.5, step: 0.25) == "0.50")
+        #expect(SVGChart.tickLabel(150, step: 50) == "150" && SVGChart.tickLabel(0.2, step: 0.1) == "0.2")
+    }
+}

@@ -101,6 +101,17 @@ public enum NationalReportJob {
             """,
             [chosen]
         ).scalar
+        // England's Making Data Count charts, up to the period (each series over every month on record).
+        if let spc = try? connection.query(
+            """
+            SELECT series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
+            FROM \(source).spc WHERE icb_ods = 'E92000001' AND org_code = '' AND period <= $1::date
+            ORDER BY series, period
+            """,
+            [chosen]
+        ), !spc.rows.isEmpty {
+            figures.append(.init(name: "spc_england", columns: spc.columns, rows: spc.rows))
+        }
         // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)
         // counts. A role without the stats schema gets the report without it.
         if let funnel = try? connection.query(

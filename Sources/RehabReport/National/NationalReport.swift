@@ -105,6 +105,7 @@ public enum NationalReport {
         page.raw("</p>")
 
         rateSection(f, into: &page)
+        spcSection(f, into: &page)
         inequalitySection(f, into: &page)
         workforceSection(f, into: &page)
         completenessSection(f, into: &page)
@@ -333,6 +334,68 @@ public enum NationalReport {
         }
     }
 
+    /// England's Making Data Count charts: each series month by month, its mean and process limits, each point
+    /// coloured by its type, and the variation of the latest month in words.
+    static func spcSection(_ f: NationalFigures, into page: inout HTML) {
+        let rows = f.table("spc_england")
+        guard !rows.isEmpty else { return }
+        page.element("h2", "England month by month: statistical process control")
+        page.element(
+            "p",
+            "NHS England's Making Data Count charts of England's figures over every month on record: the solid line "
+                + "is the mean, the dashed lines the process limits (mean -/+ 2.66 times the mean moving range). Blue "
+                + "marks a special cause that is an improvement, orange one that is a concern, purple one where "
+                + "neither direction is better; grey is common-cause variation. A series of one month has no limits.",
+            attributes: "class=\"note\""
+        )
+        let titles = [
+            "referral_rate": "Referrals per 100,000",
+            "median_wait_days": "Median wait to first contact, days",
+            "waiting_over_18w_share": "Share of those waiting who have waited over 18 weeks",
+            "outcome_recorded_share": "Share of discharges with an outcome recorded",
+        ]
+        page.raw("<div class=\"grid spc\">")
+        for series in ["referral_rate", "median_wait_days", "waiting_over_18w_share", "outcome_recorded_share"] {
+            let points = rows.filter { $0["series"] == series }
+            guard let last = points.last else { continue }
+            let values = points.compactMap { row -> SPCPoint? in
+                guard let value = number(row["value"]) else { return nil }
+                return SPCPoint(
+                    label: String((row["period"] ?? "").prefix(7)),
+                    value: value,
+                    type: row["point_type"] ?? "common_cause"
+                )
+            }
+            page.raw("<figure>")
+            page.raw(
+                SVGChart.spc(
+                    values,
+                    mean: number(last["mean"]),
+                    lower: number(last["lpl"]),
+                    upper: number(last["upl"]),
+                    title: titles[series] ?? series
+                )
+            )
+            page.raw("<figcaption>")
+            page.value(titles[series] ?? series)
+            page.raw("<br><strong>")
+            page.value(Self.variation(last["latest_variation"] ?? "common_cause", last["improvement"]))
+            page.raw("</strong></figcaption></figure>")
+        }
+        page.raw("</div>")
+    }
+
+    /// A variation icon's meaning, in words.
+    static func variation(_ type: String, _ improvement: String?) -> String {
+        switch type {
+        case "special_cause_improvement": "Latest month: special cause, improvement"
+        case "special_cause_concern": "Latest month: special cause, concern"
+        case "special_cause_neutral_high": "Latest month: special cause, higher"
+        case "special_cause_neutral_low": "Latest month: special cause, lower"
+        default: "Latest month: common-cause variation"
+        }
+    }
+
     /// A funnel plot of trusts' outcome recording: each trust's share of discharges with an outcome against the
     /// 95% and 99.8% limits around the overall share at its number of discharges (stats.funnel_proportion).
     static func funnelSection(_ f: NationalFigures, into page: inout HTML) {
@@ -497,7 +560,7 @@ extension SVGChart {
             svg += "<line x1=\"\(left)\" y1=\"\(ty)\" x2=\"\(width - 5)\" y2=\"\(ty)\" "
             svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
             svg += "<text x=\"\(left - 4)\" y=\"\(ty + 4)\" text-anchor=\"end\" font-size=\"10\">"
-            svg += "\(HTML.escape(tick == tick.rounded() ? String(Int(tick)) : format(tick)))</text>"
+            svg += "\(HTML.escape(tickLabel(tick, step: ticks.count > 1 ? ticks[1] - ticks[0] : 1)))</text>"
         }
         svg += "<text x=\"10\" y=\"\(bottom - Int(plot / 2))\" font-size=\"10\" text-anchor=\"middle\" "
         svg += "transform=\"rotate(-90 10 \(bottom - Int(plot / 2)))\">\(HTML.escape(axisTitle))</text>"
@@ -526,11 +589,32 @@ extension SVGChart {
     /// Round axis values from 0 to at least `maximum`, 3 to 6 of them, at 1, 2, 2.5 or 5 times a power of ten.
     static func ticks(upTo maximum: Double) -> [Double] {
         guard maximum > 0, maximum.isFinite else { return [0, 1] }
-        let rough = maximum / 4
+        return ticks(from: 0, to: maximum)
+    }
+
+    /// Round axis values covering `low...high`, about 4 steps of 1, 2, 2.5 or 5 times a power of ten.
+    static func ticks(from low: Double, to high: Double) -> [Double] {
+        guard high > low, low.isFinite, high.isFinite else { return [low, low + 1] }
+        let step = tickStep(low, high)
+        let first = (low / step).rounded(.down)
+        let last = (high / step).rounded(.up)
+        return stride(from: first, through: last, by: 1).map { $0 * step }
+    }
+
+    static func tickStep(_ low: Double, _ high: Double) -> Double {
+        let rough = (high - low) / 4
         let power = pow(10, floor(log10(rough)))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
-        let count = Int((maximum / step).rounded(.up))
-        return (0...max(count, 1)).map { Double($0) * step }
+        return [1.0, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
+    }
+
+    /// A tick's label: as many decimal places as its step needs (0.25 steps give 0.25, 0.50, ...), none for whole
+    /// steps.
+    static func tickLabel(_ value: Double, step: Double) -> String {
+        var places = 0
+        while places < 6, abs((step * pow(10, Double(places))).rounded() - step * pow(10, Double(places))) > 1e-9 {
+            places += 1
+        }
+        return places == 0 ? String(Int(value.rounded())) : String(format: "%.\(places)f", value)
     }
 
     /// A forest plot: one row per item, a dot and its interval, with a line at zero.
@@ -627,6 +711,92 @@ extension SVGChart {
             let outside = near.map { py < $0.lower3 || py > $0.upper3 } ?? false
             svg += "<circle cx=\"\(x(px))\" cy=\"\(y(py))\" r=\"4\" fill=\"\(outside ? "#ed8b00" : "#005eb8")\">"
             svg += "<title>\(HTML.escape("\(label): \(format(py))% of \(Int(px)) discharges"))</title></circle>"
+        }
+        return svg + "</svg>"
+    }
+}
+
+/// One month of an SPC chart.
+struct SPCPoint {
+    var label: String
+    var value: Double
+    var type: String
+
+    /// Making Data Count's colours.
+    var colour: String {
+        switch type {
+        case "special_cause_improvement": "#41b6e6"
+        case "special_cause_concern": "#ed8b00"
+        case "special_cause_neutral_high", "special_cause_neutral_low": "#6f2c91"
+        default: "#a6a6a6"
+        }
+    }
+}
+
+extension SVGChart {
+    /// An XmR chart: the values joined month by month, the mean, and the process limits.
+    static func spc(_ points: [SPCPoint], mean: Double?, lower: Double?, upper: Double?, title: String) -> String {
+        let width = 250
+        let height = 160
+        let left = 44
+        let right = 10
+        let top = 10
+        let bottom = 125
+        // The range of the values and limits, not from 0: the chart is about change.
+        let all = points.map(\.value) + [mean, lower, upper].compactMap { $0 }
+        var lowest = all.min() ?? 0
+        var highest = all.max() ?? 1
+        if highest - lowest < 1e-9 {
+            // A flat series: a band around it, not below 0 for values that cannot be negative.
+            let nonNegative = lowest >= 0
+            lowest -= max(abs(lowest) * 0.1, 0.5)
+            highest += max(abs(highest) * 0.1, 0.5)
+            if nonNegative { lowest = max(lowest, 0) }
+        }
+        let ticks = Self.ticks(from: lowest, to: highest)
+        let low = ticks.first ?? lowest
+        let high = ticks.last ?? highest
+        let tickStep = ticks.count > 1 ? ticks[1] - ticks[0] : 1
+        func y(_ v: Double) -> Int {
+            bottom - Int((Double(bottom - top) * (v - low) / max(high - low, 1e-12)).rounded())
+        }
+        let step = Double(width - left - right) / Double(max(points.count, 1))
+        func x(_ i: Int) -> Int { left + Int((step * (Double(i) + 0.5)).rounded()) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        for tick in ticks {
+            svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" "
+            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">"
+            svg += "\(HTML.escape(tickLabel(tick, step: tickStep)))</text>"
+        }
+        func horizontal(_ v: Double?, _ dash: String) -> String {
+            guard let v else { return "" }
+            return
+                "<line x1=\"\(left)\" y1=\"\(y(v))\" x2=\"\(width - right)\" y2=\"\(y(v))\" stroke=\"#425563\"\(dash)/>"
+        }
+        svg +=
+            horizontal(mean, "") + horizontal(lower, " stroke-dasharray=\"4 3\"")
+            + horizontal(upper, " stroke-dasharray=\"4 3\"")
+        if points.count > 1 {
+            let d = points.indices.map { "\($0 == 0 ? "M" : "L")\(x($0)),\(y(points[$0].value))" }.joined(
+                separator: " "
+            )
+            svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"#768692\"/>"
+        }
+        for (i, point) in points.enumerated() {
+            svg += "<circle cx=\"\(x(i))\" cy=\"\(y(point.value))\" r=\"3.5\" fill=\"\(point.colour)\">"
+            svg +=
+                "<title>\(HTML.escape("\(point.label): \(format(point.value)), \(point.type.replacingOccurrences(of: "_", with: " "))"))"
+            svg += "</title></circle>"
+        }
+        if let first = points.first, let last = points.last {
+            svg +=
+                "<text x=\"\(x(0))\" y=\"\(bottom + 15)\" text-anchor=\"start\" font-size=\"10\">\(HTML.escape(first.label))</text>"
+            if points.count > 1 {
+                svg += "<text x=\"\(x(points.count - 1))\" y=\"\(bottom + 15)\" text-anchor=\"end\" font-size=\"10\">"
+                svg += "\(HTML.escape(last.label))</text>"
+            }
         }
         return svg + "</svg>"
     }

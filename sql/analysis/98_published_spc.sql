@@ -1,0 +1,28 @@
+-- published.spc: the Making Data Count charts that can be released as they are: England's series (national totals,
+-- far from small numbers) and each trust's data-quality score (about records, not people), rounded.
+--
+-- Re-applied by `rehabcount db migrate` whenever this file changes (sql/analysis/README.md).
+
+CREATE OR REPLACE VIEW published.spc WITH (security_barrier = true) AS
+SELECT series, icb_ods, org_code, period,
+       round(value::numeric, 3) AS value, round(mean::numeric, 3) AS mean, round(lpl::numeric, 3) AS lpl,
+       round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation
+FROM analysis.spc
+WHERE icb_ods = 'E92000001' OR series = 'data_quality_score';
+COMMENT ON VIEW published.spc IS
+    'analysis.spc for release: England''s series and each trust''s data-quality score, values and limits to 3 '
+    'decimal places. ICB series are left out: a small ICB''s monthly median wait or share rests on few people.';
+COMMENT ON COLUMN published.spc.series IS 'As analysis.spc.series.';
+COMMENT ON COLUMN published.spc.icb_ods IS 'E92000001 for England; the trust''s ICB for data_quality_score.';
+COMMENT ON COLUMN published.spc.org_code IS 'The trust, for data_quality_score; empty otherwise.';
+COMMENT ON COLUMN published.spc.period IS 'As analysis.spc.period.';
+COMMENT ON COLUMN published.spc.value IS 'As analysis.spc.value, to 3 decimal places.';
+COMMENT ON COLUMN published.spc.mean IS 'As analysis.spc.mean, to 3 decimal places.';
+COMMENT ON COLUMN published.spc.lpl IS 'As analysis.spc.lpl, to 3 decimal places.';
+COMMENT ON COLUMN published.spc.upl IS 'As analysis.spc.upl, to 3 decimal places.';
+COMMENT ON COLUMN published.spc.point_type IS 'As analysis.spc.point_type.';
+COMMENT ON COLUMN published.spc.improvement IS 'As analysis.spc.improvement.';
+COMMENT ON COLUMN published.spc.points IS 'As analysis.spc.points.';
+COMMENT ON COLUMN published.spc.latest_variation IS 'As analysis.spc.latest_variation.';
+REVOKE ALL ON published.spc FROM PUBLIC;
+GRANT SELECT ON published.spc TO rehab_public, rehab_analyst, rehab_loader;

@@ -81,8 +81,9 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        // Every table, England's SPC series, and the funnel's limits (100 points along the axis of discharges).
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 2)
+        // Every table, each month's rates for the ICB pages, England's SPC series, and the funnel's limits (100
+        // points along the axis of discharges).
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 3)
         let spc = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc_england.csv") }),
             encoding: .utf8
@@ -114,6 +115,23 @@ struct GapReportTests {
             let value = FunnelTests.fields(String(line))[referrals]
             #expect(value.isEmpty || Int(value).map { $0 % 5 == 0 } == true, "\(value)")
         }
+
+        // A page per ICB, linked from the index, with its quintiles beside England's and its trusts by name.
+        let icbs = try c.query(
+            "SELECT DISTINCT icb_ods FROM published.access WHERE period = '2025-09-01' AND icb_ods <> 'E92000001'"
+        ).rows.compactMap { $0[0] }
+        #expect(written.icbPages.count == icbs.count && icbs.count >= 3)
+        for icb in icbs {
+            #expect(html.contains("href=\"national-gap-report-2025-09-icb/\(icb).html\""), "\(icb)")
+        }
+        let qyg = try String(
+            contentsOfFile: try #require(written.icbPages.first { $0.hasSuffix("/QYG.html") }),
+            encoding: .utf8
+        )
+        #expect(qyg.contains("Cheshire and Merseyside (QYG): community rehabilitation, 2025-09"))
+        #expect(qyg.contains("This month by deprivation quintile") && qyg.contains("Q1 (most deprived)"))
+        #expect(qyg.contains("The gap between the most and least deprived fifths"))
+        #expect(qyg.contains("(RY2)") && qyg.contains("href=\"../national-gap-report-2025-09.html\""))
 
         // Names beside codes, and no figure with more than 4 decimal places.
         let icb = try #require(header.firstIndex(of: "icb_ods"))

@@ -16,6 +16,8 @@ public enum NationalReportJob {
     public struct Written: Sendable {
         public var page: String
         public var csvFiles: [String]
+        /// One page per ICB, in `<stem>-icb/<ICB>.html`.
+        public var icbPages: [String] = []
         public var period: String
     }
 
@@ -101,6 +103,16 @@ public enum NationalReportJob {
             """,
             [chosen]
         ).scalar
+        // Every month up to this one, for each ICB's page: its quintiles over time.
+        let history = try connection.query(
+            """
+            SELECT period, icb_ods, imd_quintile, dsr, dsr_lower, dsr_upper
+            FROM \(source).access WHERE service_line = 'all' AND period <= $1::date
+            ORDER BY icb_ods, period, imd_quintile
+            """,
+            [chosen]
+        )
+        figures.append(.init(name: "access_history", columns: history.columns, rows: history.rows))
         // England's Making Data Count charts, up to the period (each series over every month on record).
         if let spc = try? connection.query(
             """
@@ -134,18 +146,16 @@ public enum NationalReportJob {
         let generated = Date().formatted(
             .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted)
         )
-        let (html, csv) = NationalReport.render(
-            NationalFigures(
-                source: source,
-                period: chosen,
-                tables: figures,
-                icbNames: names,
-                trustNames: trustNames,
-                dataAsAt: asAt ?? nil,
-                generatedAt: generated
-            ),
-            csvFolder: "\(stem)-csv"
+        let figuresForPages = NationalFigures(
+            source: source,
+            period: chosen,
+            tables: figures,
+            icbNames: names,
+            trustNames: trustNames,
+            dataAsAt: asAt ?? nil,
+            generatedAt: generated
         )
+        let (html, csv) = NationalReport.render(figuresForPages, csvFolder: "\(stem)-csv", icbFolder: "\(stem)-icb")
         let csvDirectory = "\(outputDirectory)/\(stem)-csv"
         try FileManager.default.createDirectory(atPath: csvDirectory, withIntermediateDirectories: true)
         var csvFiles: [String] = []
@@ -156,8 +166,20 @@ public enum NationalReportJob {
         }
         let page = "\(outputDirectory)/\(stem).html"
         try FileOutput.write(html, toFile: page)
-        logger.info("national report written", metadata: ["page": "\(page)", "source": "\(source)"])
-        return Written(page: page, csvFiles: csvFiles, period: chosen)
+        // A page per ICB, beside the index, which links them.
+        let icbDirectory = "\(outputDirectory)/\(stem)-icb"
+        try FileManager.default.createDirectory(atPath: icbDirectory, withIntermediateDirectories: true)
+        var icbPages: [String] = []
+        for (code, text) in NationalReport.icbPages(figuresForPages, index: "../\(stem).html") {
+            let path = "\(icbDirectory)/\(code).html"
+            try FileOutput.write(text, toFile: path)
+            icbPages.append(path)
+        }
+        logger.info(
+            "national report written",
+            metadata: ["page": "\(page)", "source": "\(source)", "icb_pages": .stringConvertible(icbPages.count)]
+        )
+        return Written(page: page, csvFiles: csvFiles, icbPages: icbPages, period: chosen)
     }
 
     /// Whether `source` has access figures for `period`.

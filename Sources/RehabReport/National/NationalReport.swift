@@ -65,13 +65,14 @@ public enum NationalReport {
     /// The page, and the CSV files to write beside it in `csvFolder` (file name → contents), which the page links.
     public static func render(
         _ figures: NationalFigures,
-        csvFolder: String
+        csvFolder: String,
+        icbFolder: String? = nil
     ) -> (html: String, csv: [(name: String, text: String)]) {
         let csv = figures.tables.map { (name: "\($0.name).csv", text: csvText($0, names: figures)) }
-        return (page(figures, csvFolder: csvFolder), csv)
+        return (page(figures, csvFolder: csvFolder, icbFolder: icbFolder), csv)
     }
 
-    static func page(_ f: NationalFigures, csvFolder: String) -> String {
+    static func page(_ f: NationalFigures, csvFolder: String, icbFolder: String? = nil) -> String {
         var page = HTML()
         let title = "Community rehabilitation: national gap report, \(String(f.period.prefix(7)))"
         page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -104,7 +105,7 @@ public enum NationalReport {
         )
         page.raw("</p>")
 
-        rateSection(f, into: &page)
+        rateSection(f, into: &page, icbFolder: icbFolder)
         spcSection(f, into: &page)
         inequalitySection(f, into: &page)
         workforceSection(f, into: &page)
@@ -131,7 +132,7 @@ public enum NationalReport {
     // MARK: - Sections
 
     /// Small multiples: for each ICB, the age-standardised rate of each quintile with its 95% interval.
-    static func rateSection(_ f: NationalFigures, into page: inout HTML) {
+    static func rateSection(_ f: NationalFigures, into page: inout HTML, icbFolder: String? = nil) {
         page.element("h2", "Referral rates by deprivation quintile, for each ICB")
         let rows = f.table("access").filter { $0["service_line"] == "all" }
         let byICB = Dictionary(grouping: rows) { $0["icb_ods"] ?? "" }
@@ -180,7 +181,13 @@ public enum NationalReport {
                 ? [] : (1...5).map { q in number(byICB[england]?.first { $0["imd_quintile"] == String(q) }?["dsr"]) }
             page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f), reference: reference))
             page.raw("<figcaption>")
-            page.value(name(icb, f))
+            if let icbFolder, icb != england {
+                page.raw("<a href=\"\(HTML.escape(icbFolder))/\(HTML.escape(icb)).html\">")
+                page.value(name(icb, f))
+                page.raw("</a>")
+            } else {
+                page.value(name(icb, f))
+            }
             if let partial {
                 page.raw("<br><span class=\"partial\">")
                 page.value(partial)
@@ -425,6 +432,176 @@ public enum NationalReport {
         page.raw(SVGChart.funnel(points, curve: curve, title: "Outcome recorded, % of discharges, by trust"))
     }
 
+    // MARK: - A page per ICB
+
+    /// One page per ICB with figures, keyed by its code: its quintiles over time and this month, its gap with
+    /// limits, its trusts' data, and its workforce. `index` is the national page's address from there.
+    public static func icbPages(_ f: NationalFigures, index: String) -> [(code: String, html: String)] {
+        let icbs = Set(f.table("access").compactMap { $0["icb_ods"] }).subtracting([england]).sorted()
+        return icbs.map { ($0, icbPage($0, f, index: index)) }
+    }
+
+    static func icbPage(_ icb: String, _ f: NationalFigures, index: String) -> String {
+        var page = HTML()
+        let month = String(f.period.prefix(7))
+        let title = "\(name(icb, f)): community rehabilitation, \(month)"
+        page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+        page.element("title", title)
+        page.raw("<style>\(style)</style></head><body><main>")
+        page.raw("<p><a href=\"\(HTML.escape(index))\">")
+        page.value("National gap report, \(month)")
+        page.raw("</a></p>")
+        page.element("h1", title)
+        page.raw("<p class=\"asat\">")
+        page.value(
+            (f.dataAsAt.map { "Data as at \($0). " } ?? "") + "Generated \(f.generatedAt)."
+                + (f.source == "published"
+                    ? " Published figures: small numbers suppressed." : " NOT cleared for publication.")
+        )
+        page.raw("</p>")
+
+        // Over time: each quintile's rate, month by month.
+        let history = f.table("access_history").filter { $0["icb_ods"] == icb }
+        let months = Array(Set(history.compactMap { $0["period"] })).sorted()
+        page.element("h2", "Referral rates by deprivation quintile, month by month")
+        if months.count > 1 {
+            let lines = (1...5).map { q in
+                (
+                    label: "Q\(q)",
+                    values: months.map { m in
+                        number(history.first { $0["period"] == m && $0["imd_quintile"] == String(q) }?["dsr"])
+                    }
+                )
+            }
+            page.raw(SVGChart.lines(lines, labels: months.map { String($0.prefix(7)) }, title: "Rate by quintile"))
+            page.element(
+                "p",
+                "Age-standardised referrals per 100,000 residents a month, Q1 (most deprived) to Q5 (least), one line "
+                    + "each; a gap is a suppressed month.",
+                attributes: "class=\"note\""
+            )
+        } else {
+            page.element(
+                "p",
+                "One month on record so far: the rates of this month are below.",
+                attributes: "class=\"note\""
+            )
+        }
+
+        // This month, by quintile, beside England.
+        let access = f.table("access").filter { $0["service_line"] == "all" }
+        let own = access.filter { $0["icb_ods"] == icb }
+        let nation = access.filter { $0["icb_ods"] == england }
+        page.element("h2", "This month by deprivation quintile")
+        page.raw("<table class=\"data\"><thead><tr>")
+        for heading in [
+            "Quintile", "Referrals", "Rate per 100,000 (95% CI)", "England", "Against England", "Median wait (days)",
+            "Waiting over 18 weeks", "Outcome recorded",
+        ] {
+            page.element("th", heading)
+        }
+        page.raw("</tr></thead><tbody>")
+        for q in 1...5 {
+            let row = own.first { $0["imd_quintile"] == String(q) }
+            let england = nation.first { $0["imd_quintile"] == String(q) }
+            page.raw("<tr>")
+            page.element("th", "Q\(q)" + (q == 1 ? " (most deprived)" : q == 5 ? " (least deprived)" : ""))
+            page.element("td", row?["referrals"] ?? "s")
+            page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"]))
+            page.element("td", number(england?["dsr"]).map { SVGChart.format($0) } ?? "–")
+            page.element("td", row?["compared_with_england"] ?? "–")
+            page.element("td", number(row?["wait_median_days"]).map { SVGChart.format($0) } ?? "–")
+            page.element("td", percent(row?["waiting_over_18w_share"]))
+            page.element("td", percent(row?["outcome_recorded_share"]))
+            page.raw("</tr>")
+        }
+        page.raw("</tbody></table>")
+
+        // The gap between the fifths.
+        if let gap = f.table("inequality").first(where: { $0["icb_ods"] == icb && $0["service_line"] == "all" }) {
+            page.element("h2", "The gap between the most and least deprived fifths")
+            page.raw("<dl class=\"facts\">")
+            for (label, value) in [
+                (
+                    "Q1 minus Q5, per 100,000",
+                    interval(gap["rate_difference"], gap["rate_difference_lower"], gap["rate_difference_upper"])
+                ),
+                ("Q1 / Q5", interval(gap["rate_ratio"], gap["rate_ratio_lower"], gap["rate_ratio_upper"], places: 2)),
+                ("Slope index of inequality", interval(gap["sii"], gap["sii_lower"], gap["sii_upper"])),
+                ("Relative index of inequality", interval(gap["rii"], gap["rii_lower"], gap["rii_upper"], places: 2)),
+            ] {
+                page.element("dt", label)
+                page.element("dd", value)
+            }
+            page.raw("</dl>")
+            page.element(
+                "p",
+                "Limits are 95%. A difference whose limits are both below 0 (a ratio whose limits are both below 1) "
+                    + "means the most deprived fifth is referred less per head beyond chance.",
+                attributes: "class=\"note\""
+            )
+        }
+
+        // Its trusts.
+        let trusts = f.table("completeness_trust").filter { $0["icb_ods"] == icb }
+        page.element("h2", "Trusts hosted by this ICB")
+        if trusts.isEmpty {
+            page.element("p", "No trust of this ICB submitted this month.")
+        } else {
+            page.raw("<table class=\"data\"><thead><tr>")
+            for heading in [
+                "Trust", "Submissions received", "Data-quality score", "Rows quarantined", "Ethnicity recorded",
+            ] {
+                page.element("th", heading)
+            }
+            page.raw("</tr></thead><tbody>")
+            for row in trusts {
+                let org = row["org_code"] ?? ""
+                page.raw("<tr>")
+                page.element("th", f.trustNames[org].map { "\($0) (\(org))" } ?? org)
+                page.element("td", percent(row["coverage"]))
+                page.element("td", number(row["score_mean"]).map { SVGChart.format($0) } ?? "–")
+                page.element("td", percent(row["rows_quarantined_share"]))
+                page.element("td", percent(row["ethnicity_recorded_share"]))
+                page.raw("</tr>")
+            }
+            page.raw("</tbody></table>")
+        }
+
+        // Its workforce.
+        let workforce = f.table("workforce_icb").filter { $0["profession"] == "all" }
+        if let own = workforce.first(where: { $0["icb_ods"] == icb }), let fte = number(own["fte_per_100k"]) {
+            let fteAll = workforce.compactMap { number($0["fte_in_post"]) }.reduce(0, +)
+            let populationAll = workforce.compactMap { number($0["population"]) }.reduce(0, +)
+            page.element("h2", "Workforce")
+            page.element(
+                "p",
+                "\(SVGChart.format(fte)) whole-time equivalent staff in post per 100,000 residents"
+                    + (populationAll > 0
+                        ? ", against \(SVGChart.format(fteAll / populationAll * 100_000)) over every ICB with a workforce submission."
+                        : ".")
+            )
+        }
+        page.raw(
+            "<p class=\"note\">Made by RehabCount \(HTML.escape(RehabCountVersion.tool)) at \(HTML.escape(f.generatedAt)).</p>"
+        )
+        page.raw("</main></body></html>")
+        return page.text
+    }
+
+    /// "12.3 (10.1 to 14.8)", or the value alone, or "s" when suppressed.
+    static func interval(_ value: String?, _ lower: String?, _ upper: String?, places: Int? = nil) -> String {
+        func text(_ x: Double) -> String { places.map { String(format: "%.\($0)f", x) } ?? SVGChart.format(x) }
+        guard let v = number(value) else { return "s" }
+        guard let l = number(lower), let u = number(upper) else { return text(v) }
+        return "\(text(v)) (\(text(l)) to \(text(u)))"
+    }
+
+    /// A 0-1 share as a percentage, or "s".
+    static func percent(_ share: String?) -> String {
+        number(share).map { String(format: "%.1f%%", $0 * 100) } ?? "s"
+    }
+
     // MARK: - Helpers
 
     /// The ONS code of England, which the analysis tables use for England's rows beside the ICBs'.
@@ -501,6 +678,8 @@ public enum NationalReport {
 
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#212b32;margin:0;background:#f0f4f5}
+        table.data{border-collapse:collapse;font-size:.9em;margin:8px 0}table.data th,table.data td{padding:4px 8px;border-bottom:1px solid #d8dde0;text-align:left}
+        .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.facts dt{font-weight:600}.facts dd{margin:0}
         .asat{font-weight:600}main{max-width:1100px;margin:0 auto;padding:24px;background:#fff}
         h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #005eb8;padding-bottom:4px}
         .note{color:#4c6272;font-size:.95em}
@@ -796,6 +975,59 @@ extension SVGChart {
             if points.count > 1 {
                 svg += "<text x=\"\(x(points.count - 1))\" y=\"\(bottom + 15)\" text-anchor=\"end\" font-size=\"10\">"
                 svg += "\(HTML.escape(last.label))</text>"
+            }
+        }
+        return svg + "</svg>"
+    }
+}
+
+extension SVGChart {
+    /// Lines of values over categories (months), one per series, with round ticks; nil values are gaps.
+    static func lines(_ series: [(label: String, values: [Double?])], labels: [String], title: String) -> String {
+        let width = 640
+        let height = 240
+        let left = 50
+        let right = 60
+        let top = 10
+        let bottom = 200
+        let all = series.flatMap { $0.values.compactMap { $0 } }
+        let ticks = Self.ticks(upTo: max(all.max() ?? 1, 1e-9))
+        let high = ticks.last ?? 1
+        let step = Double(width - left - right) / Double(max(labels.count - 1, 1))
+        func x(_ i: Int) -> Int { left + Int((step * Double(i)).rounded()) }
+        func y(_ v: Double) -> Int { bottom - Int((Double(bottom - top) * v / high).rounded()) }
+        let colours = ["#003087", "#005eb8", "#41b6e6", "#768692", "#aeb7bd"]
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        let tickStep = ticks.count > 1 ? ticks[1] - ticks[0] : 1
+        for tick in ticks {
+            svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" "
+            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">"
+            svg += "\(HTML.escape(tickLabel(tick, step: tickStep)))</text>"
+        }
+        for (i, label) in labels.enumerated() where i == 0 || i == labels.count - 1 || labels.count <= 6 {
+            svg += "<text x=\"\(x(i))\" y=\"\(bottom + 15)\" text-anchor=\"middle\" font-size=\"10\">"
+            svg += "\(HTML.escape(label))</text>"
+        }
+        svg += "<text x=\"12\" y=\"\((top + bottom) / 2)\" font-size=\"10\" text-anchor=\"middle\" "
+        svg += "transform=\"rotate(-90 12 \((top + bottom) / 2))\">per 100,000</text>"
+        for (n, line) in series.enumerated() {
+            let colour = colours[n % colours.count]
+            var d = ""
+            var pen = false
+            for (i, value) in line.values.enumerated() {
+                guard let value else {
+                    pen = false
+                    continue
+                }
+                d += "\(pen ? "L" : "M")\(x(i)),\(y(value)) "
+                pen = true
+            }
+            svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            if let lastIndex = line.values.lastIndex(where: { $0 != nil }), let last = line.values[lastIndex] {
+                svg += "<text x=\"\(x(lastIndex) + 6)\" y=\"\(y(last) + 4)\" font-size=\"11\" fill=\"\(colour)\">"
+                svg += "\(HTML.escape(line.label))</text>"
             }
         }
         return svg + "</svg>"

@@ -274,6 +274,43 @@ struct StatsTests {
         #expect(error.sqlState == "22023")
     }
 
+    @Test("SII limits by simulation from SQL agree with the analytic variance of a linear estimator, seed by seed")
+    func siiLimits() throws {
+        let db = try Stats.database()
+        let c = try db.connect()
+        // SII is linear in the values, so its standard error is sqrt(sum c_i^2 se_i^2) with c_i = a_i (b_i - mean b)
+        // / sum a_j (b_j - mean b)^2; here 7.7254 (worked outside the SQL), and normal draws give SII -/+ 1.96 x it.
+        let z = 1.959963984540054
+        let values = [120.0, 100, 95, 80, 70]
+        let errors = [6.0, 5, 5, 4, 4]
+        func array(_ xs: [Double]) -> String { "ARRAY[\(xs.map { "\($0)" }.joined(separator: ","))]::numeric[]" }
+        let arguments = [
+            array(values), array(zip(values, errors).map { $0 - z * $1 }),
+            array(zip(values, errors).map { $0 + z * $1 }),
+            array([90, 110, 100, 95, 105]),
+        ].joined(separator: ", ")
+        let sii = -58.85553470919321
+        let standardError = 7.725410856573124
+        let limits = try Stats.row(c, "SELECT * FROM stats.sii_limits(\(arguments), 100000)")
+        let lower = try #require(limits[0])
+        let upper = try #require(limits[1])
+        #expect(abs(lower - (sii - z * standardError)) < 0.02 * standardError, "\(lower)")
+        #expect(abs(upper - (sii + z * standardError)) < 0.02 * standardError, "\(upper)")
+        #expect(try #require(limits[2]) < 0.5173 && 0.5173 < (try #require(limits[3])))  // RII 0.5173 inside its limits
+        // The same seed gives the same limits; another seed others, as close.
+        #expect(try Stats.row(c, "SELECT * FROM stats.sii_limits(\(arguments), 100000)") == limits)
+        let other = try Stats.row(c, "SELECT * FROM stats.sii_limits(\(arguments), 100000, 0.95, 7)")
+        #expect(other != limits && abs((other[0] ?? 0) - lower) < 0.03 * standardError)
+        // A missing quantile: no limits.
+        #expect(
+            try Stats.row(
+                c,
+                "SELECT * FROM stats.sii_limits('{1,2,NULL,4,5}', '{0,1,2,3,4}', '{2,3,4,5,6}', '{1,1,1,1,1}')"
+            )
+                == [nil, nil, nil, nil]
+        )
+    }
+
     @Test("Byar's limits of a count, with PHE's NA for a negative lower limit")
     func byar() throws {
         let db = try Stats.database()

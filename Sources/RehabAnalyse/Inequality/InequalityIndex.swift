@@ -2,9 +2,10 @@
 /// by simulation, as PHEindicatormethods `phe_sii` computes them.
 ///
 /// The point estimates match `stats.sii` in the database (the same weighted least squares on the mid-points of
-/// cumulative population share, quantiles ordered from most deprived to least). PostgreSQL has no random draws
-/// worth the name, so the limits are computed here: each quantile's value is drawn from a normal distribution with
-/// its standard error, the indices are recomputed for every draw, and the limits are the draws' percentiles.
+/// cumulative population share, quantiles ordered from most deprived to least). The limits of every row of
+/// `analysis.inequality` are computed here, where thousands of rows of draws take seconds; `stats.sii_limits` does
+/// the same for one set of quantiles in SQL. Each quantile's value is drawn from a normal distribution with its
+/// standard error, the indices are recomputed for every draw, and the limits are the draws' percentiles.
 public enum InequalityIndex {
     /// The indices of one set of quantiles; nil members when they do not exist (see `estimate`).
     public struct Estimate: Sendable, Equatable {

@@ -215,13 +215,15 @@ public enum NationalReport {
             "p",
             "The SII is the modelled gap in the age-standardised referral rate per 100,000 between the least and the "
                 + "most deprived ends of the ICB's population. Below zero: people in more deprived areas are referred "
-                + "more per head; above zero: less. Lines are 95% limits by simulation.",
+                + "more per head; above zero: less. Lines are 95% limits by simulation; a dark dot is a gap beyond "
+                + "chance (its limits exclude zero), a light one is not.",
             attributes: "class=\"note\""
         )
         page.raw(
             SVGChart.forest(
                 rows.map { Whisker(label: name($0.0, f), value: $0.1, lower: $0.2, upper: $0.3) },
-                title: "Slope index of inequality by ICB"
+                title: "Slope index of inequality by ICB",
+                axisTitle: "SII, referrals per 100,000"
             )
         )
     }
@@ -797,23 +799,34 @@ extension SVGChart {
     }
 
     /// A forest plot: one row per item, a dot and its interval, with a line at zero.
-    static func forest(_ rows: [Whisker], title: String) -> String {
+    /// A forest plot: one row per label, its value and limits on a shared axis with round ticks and a line at 0. A
+    /// row whose limits exclude 0 is significant: its dot is dark, the others light.
+    static func forest(_ rows: [Whisker], title: String, axisTitle: String = "") -> String {
         let width = 760
-        let labelWidth = 300
+        let labelWidth = max(230, (rows.map(\.label.count).max() ?? 0) * 7 + 16)
         let rowHeight = 20
-        let height = rows.count * rowHeight + 40
+        let height = rows.count * rowHeight + 50
         let values: [Double] = rows.flatMap { [$0.value, $0.lower, $0.upper].compactMap { $0 } } + [0]
-        let low: Double = values.min() ?? 0
-        let high: Double = values.max() ?? 1
+        let ticks = Self.ticks(from: values.min() ?? 0, to: values.max() ?? 1)
+        let low: Double = ticks.first ?? 0
+        let high: Double = ticks.last ?? 1
         let span: Double = high - low > 0 ? high - low : 1
-        let plotWidth = Double(width - labelWidth - 60)
+        let plotWidth = Double(width - labelWidth - 30)
         func x(_ value: Double) -> Int { labelWidth + Int((plotWidth * (value - low) / span).rounded()) }
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
         svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
-        svg += "<line x1=\"\(x(0))\" y1=\"5\" x2=\"\(x(0))\" y2=\"\(height - 25)\" stroke=\"#aeb7bd\"/>"
-        svg += "<text x=\"\(x(low))\" y=\"\(height - 8)\" font-size=\"10\">\(HTML.escape(format(low)))</text>"
-        svg += "<text x=\"\(x(high))\" y=\"\(height - 8)\" text-anchor=\"end\" font-size=\"10\">"
-        svg += "\(HTML.escape(format(high)))</text>"
+        let axisY = rows.count * rowHeight + 10
+        for tick in ticks {
+            svg += "<line x1=\"\(x(tick))\" y1=\"5\" x2=\"\(x(tick))\" y2=\"\(axisY)\" "
+            svg += "stroke=\"\(tick == 0 ? "#768692" : "#e8edee")\"/>"
+            svg += "<text x=\"\(x(tick))\" y=\"\(axisY + 14)\" text-anchor=\"middle\" font-size=\"10\">"
+            svg += "\(HTML.escape(tickLabel(tick, step: step)))</text>"
+        }
+        if !axisTitle.isEmpty {
+            svg += "<text x=\"\(labelWidth + Int(plotWidth / 2))\" y=\"\(axisY + 30)\" text-anchor=\"middle\" "
+            svg += "font-size=\"11\">\(HTML.escape(axisTitle))</text>"
+        }
         for (i, row) in rows.enumerated() {
             let y = 15 + i * rowHeight
             svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"12\">"
@@ -822,8 +835,10 @@ extension SVGChart {
                 svg += "<line x1=\"\(x(lower))\" y1=\"\(y)\" x2=\"\(x(upper))\" y2=\"\(y)\" stroke=\"#425563\"/>"
             }
             if let value = row.value {
-                svg += "<circle cx=\"\(x(value))\" cy=\"\(y)\" r=\"4\" fill=\"#005eb8\">"
-                svg += "<title>\(HTML.escape("\(row.label): SII \(format(value))"))</title></circle>"
+                let significant = row.lower.map { $0 > 0 } == true || row.upper.map { $0 < 0 } == true
+                svg += "<circle cx=\"\(x(value))\" cy=\"\(y)\" r=\"4\" fill=\"\(significant ? "#003087" : "#aeb7bd")\">"
+                let verdict = row.lower == nil ? "" : significant ? ", beyond chance (95%)" : ", within chance (95%)"
+                svg += "<title>\(HTML.escape("\(row.label): SII \(format(value))\(verdict)"))</title></circle>"
             }
         }
         return svg + "</svg>"

@@ -21,7 +21,7 @@ private enum Analysis {
     static func refresh(_ c: borrowing Connection) throws -> [String: Int] {
         try c.query("SET ROLE rehab_loader")
         defer { _ = try? c.query("RESET ROLE") }
-        let rows = try c.query("SELECT table_name, rows FROM analysis.refresh()").rows
+        let rows = try c.refreshAnalysis()
         var summary: [String: Int] = [:]
         for row in rows { summary[row[0] ?? ""] = Int(row[1] ?? "") }
         return summary
@@ -1054,7 +1054,7 @@ struct AnalysisTests {
                 """
                 SELECT p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
                        AND pg_get_userbyid(p.proowner) = current_user
-                FROM pg_proc p WHERE p.oid = 'analysis.refresh()'::regprocedure
+                FROM pg_proc p WHERE p.oid = 'analysis.refresh(date[])'::regprocedure
                 """
             ).scalar == "t"
         )
@@ -1067,13 +1067,16 @@ struct AnalysisTests {
                        FILTER (WHERE t.relnamespace = 'analysis'::regnamespace),
                    bool_and(has_table_privilege(r.role, t.oid, 'SELECT'))
                        FILTER (WHERE t.relnamespace = 'published'::regnamespace),
-                   has_function_privilege(r.role, 'analysis.refresh()', 'EXECUTE'),
-                   has_function_privilege(r.role, 'analysis.refresh_tables()', 'EXECUTE'),
+                   has_function_privilege(r.role, 'analysis.refresh(date[])', 'EXECUTE'),
+                   bool_or(has_function_privilege(r.role, u.oid, 'EXECUTE')),
                    has_column_privilege(r.role, 'analysis.inequality', 'sii_lower', 'UPDATE'),
                    has_column_privilege(r.role, 'analysis.inequality', 'sii', 'UPDATE'),
                    has_table_privilege(r.role, 'reference.expected_submissions', 'INSERT')
             FROM unnest(ARRAY['rehab_analyst', 'rehab_loader', 'rehab_public']) AS r(role)
             CROSS JOIN pg_class t
+            -- The units of the refresh, which only the refresh may call.
+            CROSS JOIN (SELECT oid FROM pg_proc
+                        WHERE pronamespace = 'analysis'::regnamespace AND proname LIKE 'refresh\\_%') u
             WHERE t.relnamespace IN ('analysis'::regnamespace, 'published'::regnamespace) AND t.relkind IN ('r', 'v')
             GROUP BY r.role ORDER BY r.role
             """
@@ -1093,6 +1096,12 @@ struct AnalysisTests {
             """
         ).scalar
         #expect(publicSchemas == "published")
+
+        // The refresh reads one snapshot: outside a REPEATABLE READ transaction it refuses, and says how.
+        try c.query("SET ROLE rehab_loader")
+        let autocommit = try #require(throws: DatabaseError.self) { try c.query("SELECT * FROM analysis.refresh()") }
+        #expect(autocommit.sqlState == "25001" && autocommit.serverMessage?.contains("REPEATABLE READ") == true)
+        try c.query("RESET ROLE")
 
         // And in practice, after a refresh of an empty database.
         try Analysis.refresh(c)

@@ -34,7 +34,7 @@ struct AnalystGuideTests {
         let files = LoadFixtures.inbox.filter { !$0.hasSuffix("RY2_workforce_2025-09.csv") }
         _ = try LoadFixtures.load(files, into: db)
         let c = try db.connect()
-        _ = try c.query("SELECT * FROM analysis.refresh()")
+        try c.refreshAnalysis()
         try c.query("SET ROLE rehab_analyst")
         for (heading, sql) in queries {
             let rows = try c.query(sql).rows

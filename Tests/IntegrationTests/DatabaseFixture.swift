@@ -47,3 +47,17 @@ struct TestDatabase: ~Copyable {
         }
     }
 }
+
+extension Connection {
+    /// `analysis.refresh(touched)` as `rehabcount` runs it, in one REPEATABLE READ transaction, with its summary
+    /// rows (table, rows). Nil refreshes every period.
+    @discardableResult
+    func refreshAnalysis(_ touched: [String]? = nil) throws -> [[String?]] {
+        try transaction(isolation: .repeatableRead) { tx in
+            try tx.query(
+                "SELECT table_name, rows FROM analysis.refresh($1::date[])",
+                [touched.map { Connection.arrayLiteral($0) }]
+            ).rows
+        }
+    }
+}

@@ -175,7 +175,7 @@ struct HostileRunTests {
     func failedAnalysis() throws {
         let db = try LoadFixtures.database()
         let c = try db.connect()
-        try c.query("ALTER FUNCTION analysis.refresh() RENAME TO refresh_elsewhere")
+        try c.query("ALTER FUNCTION analysis.refresh(date[]) RENAME TO refresh_elsewhere")
         let pipeline = try PipelineFolder()
         try pipeline.drop(LoadFixtures.inbox)
         #expect(throws: DatabaseError.self) { try pipeline.run(db) }
@@ -186,7 +186,7 @@ struct HostileRunTests {
         #expect(pipeline.contents(pipeline.inbox).isEmpty)
         #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "9")
 
-        try c.query("ALTER FUNCTION analysis.refresh_elsewhere() RENAME TO refresh")
+        try c.query("ALTER FUNCTION analysis.refresh_elsewhere(date[]) RENAME TO refresh")
         let next = try pipeline.run(db)
         #expect(next.files.isEmpty && next.analysed && next.exitCode == 0)
         #expect(try pipeline.metric("rehabcount_last_run_exit_code", "") == 0)

@@ -1,6 +1,7 @@
 import Foundation
 import RehabCore
 import RehabDatabase
+import RehabLoad
 import RehabPipeline
 import RehabSample
 import Testing
@@ -117,14 +118,37 @@ struct RunTests {
         )
         let august = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
         #expect(august.contains("Data as at 20") && august.contains("Generated 20"))
-        // Night 3: August is sent again, changed: its report is written again, with the new load's time.
+        // Night 3: August is sent again, changed: its report is written again, with the new load's time. The night
+        // refreshes August alone: September's rows are not written again (their row versions stay).
+        let c = try db.connect()
+        func versions(_ period: String) throws -> String? {
+            try c.query(
+                "SELECT string_agg(xmin::text, ',' ORDER BY icb_ods, imd_quintile, service_line) FROM analysis.access "
+                    + "WHERE period = '\(period)'"
+            ).scalar
+        }
+        let september = try versions("2025-09-01")
+        let augustBefore = try versions("2025-08-01")
         try pipeline.drop(try month("2025-08", seed: 3, rows: 250))
         let third = try pipeline.run(db)
+        #expect(try versions("2025-09-01") == september)
+        #expect(try versions("2025-08-01") != augustBefore)
         #expect(third.files.first?.status == .superseded)
         #expect(third.nationalReports.contains { $0.hasSuffix("national-gap-report-2025-08.html") })
         let rewritten = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
         #expect(rewritten != august)  // August's figures changed (250 referrals instead of 300)
-        let c = try db.connect()
+
+        // What the night's partial refresh left is what a refresh of every month gives, to the last digit.
+        let partial = try AnalysisSnapshot.take(c)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1000, seed: 20_191_001, logger: LoadFixtures.logger)
+        let whole = try AnalysisSnapshot.take(c)
+        #expect(partial.count == 18 && whole.count == 18)
+        for (table, digest) in whole { #expect(partial[table] == digest, "\(table)") }
+        #expect(try c.query("SELECT count(*) FROM analysis.inequality WHERE sii_lower IS NOT NULL").scalar != "0")
+        // A full `analyse` brings the analysis up to date; new definitions (sql/analysis) call for every period.
+        #expect(try AuditStore.analysisBacklog(connection: c).periods == [])
+        try c.query("UPDATE public.rehabcount_definitions SET applied_at = now() + interval '1 minute'")
+        #expect(try AuditStore.analysisBacklog(connection: c).periods == nil)
         let loadedAt = try #require(
             try c.query(
                 """
@@ -312,5 +336,26 @@ struct RunTests {
         let cli = try CLI.start(["run", pipeline.file])
         cli.waitUntilExit()
         #expect(cli.terminationStatus == 2)
+    }
+}
+
+/// A digest of every analysis and published table and view, row by row, to compare two refreshes.
+enum AnalysisSnapshot {
+    static func take(_ c: borrowing Connection) throws -> [String: String] {
+        let relations = try c.query(
+            """
+            SELECT n.nspname || '.' || r.relname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+            WHERE n.nspname IN ('analysis', 'published') AND r.relkind IN ('r', 'v')
+              AND r.relname <> 'missing_submissions'
+            ORDER BY 1
+            """
+        ).rows.compactMap { $0[0] }
+        var digests: [String: String] = [:]
+        for relation in relations {
+            digests[relation] = try c.query(
+                "SELECT count(*) || ':' || md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \(relation) x"
+            ).scalar
+        }
+        return digests
     }
 }

@@ -200,7 +200,7 @@ struct SPCTableTests {
         }
         _ = try LoadFixtures.load(files, into: db)
         let c = try db.connect()
-        let tables = try c.query("SELECT table_name, rows FROM analysis.refresh()").rows
+        let tables = try c.refreshAnalysis()
         #expect(tables.contains { $0[0] == "analysis.spc" && ($0[1].flatMap(Int.init) ?? 0) > 0 })
 
         // Each area's referral rate over the five months, from analysis.access, and its chart.

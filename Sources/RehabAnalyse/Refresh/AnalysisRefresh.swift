@@ -17,46 +17,68 @@ public enum AnalysisRefresh {
         public var simulationSeconds: Double
     }
 
-    /// Runs `analysis.refresh()` (one transaction: readers see the old figures or the new), then the simulation
-    /// (a second transaction; until it commits the limits read NULL).
+    /// Runs `analysis.refresh(touched)` and the simulation in one REPEATABLE READ transaction: every step reads the
+    /// same snapshot, and readers see the old figures, limits included, until it commits.
     ///
     /// - Parameters:
+    ///   - touched: the periods to refresh; nil refreshes every period. `analysis.spc` is charted again whole.
     ///   - repetitions: draws per ICB, period and service line (PHEindicatormethods' default is 100,000).
     ///   - seed: the draws are reproducible for a seed: the same data give the same limits.
     /// - Throws: `DatabaseError`.
     public static func run(
         connection: borrowing Connection,
+        touched: [Period]? = nil,
         repetitions: Int = 100_000,
         seed: UInt64 = 20_191_001,
         logger: Logger
     ) throws -> Summary {
-        let start = Clock.monotonicSeconds()
-        let tables = try connection.query("SELECT table_name, rows FROM analysis.refresh()").rows.map {
-            (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
+        let periods = touched.map { Connection.arrayLiteral($0.sorted().map { $0.start.description }) }
+        return try connection.transaction(isolation: .repeatableRead) { tx in
+            let start = Clock.monotonicSeconds()
+            let tables = try tx.query("SELECT table_name, rows FROM analysis.refresh($1::date[])", [periods]).rows.map {
+                (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
+            }
+            let refreshed = Clock.monotonicSeconds()
+            logger.info(
+                "analysis refreshed",
+                metadata: [
+                    "seconds": .stringConvertible(refreshed - start),
+                    "periods": .string(touched.map { $0.sorted().map(\.description).joined(separator: " ") } ?? "all"),
+                ]
+            )
+            let simulated = try simulateLimits(
+                connection: tx,
+                periods: periods,
+                repetitions: repetitions,
+                seed: seed
+            )
+            let finished = Clock.monotonicSeconds()
+            logger.info(
+                "inequality limits simulated",
+                metadata: [
+                    "rows": .stringConvertible(simulated), "repetitions": .stringConvertible(repetitions),
+                    "seconds": .stringConvertible(finished - refreshed),
+                ]
+            )
+            return Summary(
+                tables: tables,
+                simulated: simulated,
+                refreshSeconds: refreshed - start,
+                simulationSeconds: finished - refreshed
+            )
         }
-        let refreshed = Clock.monotonicSeconds()
-        logger.info("analysis refreshed", metadata: ["seconds": .stringConvertible(refreshed - start)])
-        let simulated = try simulateLimits(connection: connection, repetitions: repetitions, seed: seed)
-        let finished = Clock.monotonicSeconds()
-        logger.info(
-            "inequality limits simulated",
-            metadata: [
-                "rows": .stringConvertible(simulated), "repetitions": .stringConvertible(repetitions),
-                "seconds": .stringConvertible(finished - refreshed),
-            ]
-        )
-        return Summary(
-            tables: tables,
-            simulated: simulated,
-            refreshSeconds: refreshed - start,
-            simulationSeconds: finished - refreshed
-        )
     }
 
     /// Fills `sii_lower`, `sii_upper`, `rii_lower` and `rii_upper` of every `analysis.inequality` row with an SII,
     /// from its five quintiles in `analysis.access`: each quintile's DSR is drawn from a normal distribution with
-    /// the standard error implied by its 95% limits, as `phe_sii` does when given limits.
-    static func simulateLimits(connection: borrowing Connection, repetitions: Int, seed: UInt64) throws -> Int {
+    /// the standard error implied by its 95% limits, as `phe_sii` does when given limits. Only the rows of
+    /// `periods` (an array literal of dates) are simulated, or every row when it is nil.
+    static func simulateLimits(
+        connection: borrowing Connection,
+        periods: String?,
+        repetitions: Int,
+        seed: UInt64
+    ) throws -> Int {
         let rows = try connection.query(
             """
             SELECT i.period, i.icb_ods, i.service_line,
@@ -64,10 +86,11 @@ public enum AnalysisRefresh {
                    array_agg(a.dsr_upper ORDER BY a.imd_quintile), array_agg(a.population ORDER BY a.imd_quintile)
             FROM analysis.inequality i
             JOIN analysis.access a USING (period, icb_ods, service_line)
-            WHERE i.sii IS NOT NULL
+            WHERE i.sii IS NOT NULL AND ($1::date[] IS NULL OR i.period = ANY ($1::date[]))
             GROUP BY i.period, i.icb_ods, i.service_line
             ORDER BY i.period, i.icb_ods, i.service_line
-            """
+            """,
+            [periods]
         ).rows
         // Each row's draws are independent of the others': spread the rows over the cores.
         let inputs: [[InequalityIndex.Quantile]?] = rows.map { row in

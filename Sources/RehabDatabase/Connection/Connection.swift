@@ -103,9 +103,19 @@ public struct Connection: ~Copyable {
         _ = try consume(PQexec(handle, sql))
     }
 
+    /// A transaction's isolation level.
+    public enum Isolation: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        /// One snapshot for every statement of the transaction.
+        case repeatableRead = "REPEATABLE READ"
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
-    public func transaction<T>(_ body: (borrowing Connection) throws -> T) throws -> T {
-        try query("BEGIN")
+    public func transaction<T>(
+        isolation: Isolation = .readCommitted,
+        _ body: (borrowing Connection) throws -> T
+    ) throws -> T {
+        try query("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         do {
             let value = try body(self)
             try query("COMMIT")

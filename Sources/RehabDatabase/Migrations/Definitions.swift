@@ -61,6 +61,11 @@ public enum Definitions {
         for row in try connection.query("SELECT name, checksum FROM public.rehabcount_definitions").rows {
             if let name = row[0], let checksum = row[1] { recorded[name] = checksum }
         }
+        // A file that was removed (its definitions dropped or moved by a later file) is no longer recorded.
+        try connection.query(
+            "DELETE FROM public.rehabcount_definitions WHERE NOT (name = ANY ($1::text[]))",
+            [Connection.arrayLiteral(definitions.map(\.name))]
+        )
         guard let first = definitions.firstIndex(where: { recorded[$0.name] != $0.checksum }) else { return [] }
         let pending = Array(definitions[first...])
         try connection.transaction { tx in

@@ -143,16 +143,43 @@ public enum AuditStore {
 
     // MARK: - The analysis's high-water mark
 
-    /// The latest submission on record, and the latest the analysis has seen: the analysis is behind when the
-    /// first is greater.
-    public static func analysisBacklog(connection: borrowing Connection) throws -> (latest: Int64, seen: Int64) {
+    /// Where the analysis stands against the submissions on record.
+    public struct AnalysisBacklog: Sendable, Equatable {
+        /// The latest submission on record.
+        public var latest: Int64
+        /// The latest submission the analysis has seen.
+        public var seen: Int64
+        /// The periods of the submissions made since: those the next refresh must cover. Nil when every period
+        /// must be refreshed: nothing was analysed yet, or the analysis definitions (sql/analysis) were applied
+        /// after the last refresh.
+        public var periods: [Period]?
+
+        /// The analysis is behind when a submission is newer than those it has seen.
+        public var isBehind: Bool { latest > seen }
+    }
+
+    /// The latest submission on record, the latest the analysis has seen, and the periods between.
+    public static func analysisBacklog(connection: borrowing Connection) throws -> AnalysisBacklog {
         let row = try connection.query(
             """
+            WITH state AS (SELECT seen_submission_id, refreshed_at FROM audit.analysis_state)
             SELECT (SELECT coalesce(max(submission_id), 0) FROM audit.submissions),
-                   (SELECT coalesce(max(seen_submission_id), 0) FROM audit.analysis_state)
+                   (SELECT coalesce(max(seen_submission_id), 0) FROM state),
+                   (SELECT string_agg(DISTINCT to_char(s.period, 'YYYY-MM'), ' ')
+                    FROM audit.submissions s
+                    WHERE s.period IS NOT NULL
+                      AND s.submission_id > (SELECT coalesce(max(seen_submission_id), 0) FROM state)),
+                   NOT EXISTS (SELECT 1 FROM state)
+                   OR (to_regclass('public.rehabcount_definitions') IS NOT NULL
+                       AND (SELECT max(applied_at) FROM public.rehabcount_definitions)
+                           > (SELECT max(refreshed_at) FROM state))
             """
         ).rows.first
-        return (row?[0].flatMap { Int64($0) } ?? 0, row?[1].flatMap { Int64($0) } ?? 0)
+        let latest = row?[0].flatMap { Int64($0) } ?? 0
+        let seen = row?[1].flatMap { Int64($0) } ?? 0
+        let whole = row?[3] != "f"
+        let periods = (row?[2] ?? "").split(separator: " ").compactMap { Period(String($0)) }
+        return AnalysisBacklog(latest: latest, seen: seen, periods: whole ? nil : periods)
     }
 
     /// Records that the analysis now includes every submission up to `submissionID`.

@@ -263,9 +263,10 @@ public enum RunJob {
         var nationalReports: [String] = []
         if loading, config.stages.contains(.analyse) {
             let backlog = try AuditStore.analysisBacklog(connection: connection)
-            if backlog.latest > backlog.seen {
+            if backlog.isBehind {
                 _ = try AnalysisRefresh.run(
                     connection: connection,
+                    touched: backlog.periods,
                     repetitions: config.thresholds.siiRepetitions,
                     logger: logger
                 )

@@ -1039,8 +1039,9 @@ struct AnalysisTests {
             ORDER BY 1
             """
         ).rows.compactMap { $0[0] }
-        // With analysis.spc and its published view, and the missing_submissions views of both schemas.
-        #expect(tables.count == 20)
+        // With analysis.spc, its published view and the ICB charts behind it (published.spc_icb), and the
+        // missing_submissions views of both schemas.
+        #expect(tables.count == 21)
         #expect(
             try c.query(
                 """
@@ -1109,7 +1110,7 @@ struct AnalysisTests {
         let published = try c.query(
             "SELECT relname FROM pg_class WHERE relnamespace = 'published'::regnamespace AND relkind IN ('r', 'v')"
         ).rows.compactMap { $0[0] }
-        #expect(published.count == 10)  // the eight tables of figures, missing_submissions and spc
+        #expect(published.count == 11)  // the eight tables of figures, missing_submissions, spc and spc_icb
         for table in published { try c.query("SELECT * FROM published.\(table)") }
         for denied in [
             "SELECT 1 FROM analysis.access", "SELECT 1 FROM analysis.inequality", "SELECT 1 FROM core.referrals",

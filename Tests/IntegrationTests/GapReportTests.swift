@@ -81,14 +81,16 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        // Every table, each month's rates for the ICB pages, England's SPC series, and the funnel's limits (100
-        // points along the axis of discharges).
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 3)
+        // Every table, each month's rates for the ICB pages, the SPC series, and the two funnels' limits (100 points
+        // along the axis of discharges, and of referrals).
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 4)
         let spc = try String(
-            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc_england.csv") }),
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc.csv") }),
             encoding: .utf8
-        )
-        #expect(spc.split(separator: "\r\n").count == 5)  // the header and four series of one month
+        ).split(separator: "\r\n")
+        // England's four series of one month first, then each ICB's from its published counts.
+        #expect(spc.dropFirst().prefix(4).allSatisfy { $0.hasPrefix("E92000001,England,") })
+        #expect(spc.dropFirst(5).allSatisfy { !$0.hasPrefix("E92000001") } && spc.count > 5)
         #expect(html.contains("England month by month") && html.contains("Latest month: common-cause variation"))
         let funnel = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/funnel_outcome_recorded.csv") }),
@@ -96,6 +98,13 @@ struct GapReportTests {
         )
         #expect(funnel.split(separator: "\r\n").count == 101)
         #expect(html.contains("Outcome recording by trust: funnel plot") && html.contains("stroke-dasharray=\"1 2\""))
+        // ICBs' referral rates in a funnel: a dot for each ICB whose five quintiles are published, and the limits.
+        let rateFunnel = try String(
+            contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/funnel_icb_referral_rate.csv") }),
+            encoding: .utf8
+        )
+        #expect(rateFunnel.split(separator: "\r\n").count == 101)
+        #expect(html.contains("Referral rates by ICB: funnel plot") && html.contains("per 100,000 of "))
 
         // The CSV is the published table: every count suppressed or a multiple of 5.
         let c = try db.connect()
@@ -131,6 +140,15 @@ struct GapReportTests {
         #expect(qyg.contains("Cheshire and Merseyside (QYG): community rehabilitation, 2025-09"))
         #expect(qyg.contains("This month by deprivation quintile") && qyg.contains("Q1 (most deprived)"))
         #expect(qyg.contains("The gap between the most and least deprived fifths"))
+        // Its own SPC charts, from its published counts: one per series it has.
+        let qygSeries = try c.query(
+            "SELECT count(DISTINCT series) FROM published.spc WHERE icb_ods = 'QYG' AND org_code = ''"
+        ).scalar
+        #expect(qygSeries != "0")
+        #expect(
+            qyg.contains("Month by month: statistical process control")
+                && String(qyg.components(separatedBy: "<figure>").count - 1) == qygSeries
+        )
         #expect(qyg.contains("(RY2)") && qyg.contains("href=\"../national-gap-report-2025-09.html\""))
 
         // Names beside codes, and no figure with more than 4 decimal places.

@@ -255,5 +255,51 @@ struct SPCTableTests {
         try c.query("SET ROLE rehab_analyst")
         #expect(try c.query("SELECT count(*) > 0 FROM analysis.spc").scalar == "t")
         try c.query("RESET ROLE")
+
+        // Each ICB's published chart is drawn from its counts after disclosure control: a month whose referrals
+        // round to a published count has the rate of that count; a suppressed month is left out of the series.
+        let months = try c.query(
+            """
+            SELECT count(*) FILTER (WHERE r IS NULL), count(*) FILTER (WHERE r IS NOT NULL) FROM (
+                SELECT published.sdc_count(sum(referrals)::bigint) AS r FROM analysis.access
+                WHERE service_line = 'all' AND icb_ods <> 'E92000001' GROUP BY icb_ods, period) m
+            """
+        ).rows[0]
+        #expect(months[0] != "0" && months[1] != "0", "both suppressed and published months: \(months)")
+        #expect(
+            try c.query(
+                """
+                WITH m AS (
+                    SELECT icb_ods, period, published.sdc_count(sum(referrals)::bigint) AS r, sum(population) AS p
+                    FROM analysis.access WHERE service_line = 'all' AND icb_ods <> 'E92000001' GROUP BY 1, 2
+                ), s AS (SELECT * FROM published.spc_icb WHERE series = 'referral_rate')
+                SELECT count(*) FROM m FULL JOIN s USING (icb_ods, period)
+                WHERE (m.r IS NOT NULL AND m.p > 0) <> (s.value IS NOT NULL)
+                   OR abs(s.value - m.r::float8 / m.p * 100000) > 1e-9
+                """
+            ).scalar == "0"
+        )
+        // Its limits are stats.spc's of the published values, and the view shows them beside England's.
+        #expect(
+            try c.query(
+                """
+                WITH series AS (
+                    SELECT icb_ods, array_agg(value ORDER BY period) AS vals, array_agg(period ORDER BY period) AS ps
+                    FROM published.spc_icb WHERE series = 'outcome_recorded_share' GROUP BY 1
+                )
+                SELECT count(*) FROM series s CROSS JOIN LATERAL stats.spc(s.vals, 'increase') c
+                JOIN published.spc_icb t ON t.icb_ods = s.icb_ods AND t.period = s.ps[c.point]
+                                        AND t.series = 'outcome_recorded_share'
+                WHERE t.upl IS DISTINCT FROM c.upl OR t.point_type <> c.point_type
+                """
+            ).scalar == "0"
+        )
+        try c.query("SET ROLE rehab_public")
+        #expect(
+            try c.query(
+                "SELECT count(DISTINCT icb_ods) > 1 FROM published.spc WHERE org_code = '' AND icb_ods <> 'E92000001'"
+            ).scalar == "t"
+        )
+        try c.query("RESET ROLE")
     }
 }

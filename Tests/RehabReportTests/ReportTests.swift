@@ -263,10 +263,64 @@ struct ChartTests {
         let x = Int(svg[anchor].split(separator: "\"")[1])!
         #expect(x >= long.count * 7)
     }
+
+    @Test("Line labels that end close together are moved apart, in order; those far apart stay at their lines")
+    func lineLabels() {
+        let close = SVGChart.spread(
+            [(1, 0, 100), (2, 0, 101), (3, 0, 103), (4, 0, 150)],
+            gap: 11,
+            top: 14,
+            bottom: 200
+        )
+        #expect(close.map(\.y) == [100, 111, 122, 150])
+        #expect(close.map(\.n) == [1, 2, 3, 4])
+        // Crowded at the bottom: the run moves up rather than off the chart.
+        let low = SVGChart.spread([(1, 0, 125), (2, 0, 126), (3, 0, 128)], gap: 11, top: 14, bottom: 129)
+        #expect(low.map(\.y) == [107, 118, 129])
+        // In a chart, no two quintile labels are nearer than 11 px.
+        let svg = SVGChart.lines(
+            (1...5).map { q in (label: "Q\(q)", values: [500 + Double(q), 510 + Double(q)]) },
+            labels: ["2025-01", "2025-02"],
+            title: "t"
+        )
+        let ys = (1...5).compactMap { q -> Int? in
+            guard
+                let r = svg.range(
+                    of: #"y="(\d+)" font-size="11" fill="[^"]+">Q"# + "\(q)<",
+                    options: .regularExpression
+                )
+            else { return nil }
+            return Int(svg[r].split(separator: "\"")[1])
+        }.sorted()
+        #expect(ys.count == 5 && zip(ys, ys.dropFirst()).allSatisfy { $1 - $0 >= 11 })
+    }
 }
 
 @Suite("Chart axes")
 struct AxisTests {
+    @Test("Count axes read short: 250, 2,500, 25k, 1.5m")
+    func compactTicks() {
+        #expect(SVGChart.compact(250) == "250" && SVGChart.compact(2500) == "2,500")
+        #expect(SVGChart.compact(25_000) == "25k" && SVGChart.compact(1_500_000) == "1.5m")
+        #expect(SVGChart.compact(4_000_000) == "4m")
+    }
+
+    @Test("A funnel point is outside when it passes the 99.8% limit at its own x, read between the curve's points")
+    func funnelOutside() {
+        let curves = FunnelCurves(
+            baseline: 50,
+            lower2: [],
+            upper2: [],
+            lower3: [(100, 10), (200, 30)],
+            upper3: [(100, 90), (200, 70)]
+        )
+        // At x = 150 the limits are 20 and 80.
+        #expect(!curves.outside(x: 150, y: 21) && curves.outside(x: 150, y: 19))
+        #expect(!curves.outside(x: 150, y: 79) && curves.outside(x: 150, y: 81))
+        // Beyond the curve, its end values.
+        #expect(curves.outside(x: 500, y: 29) && !curves.outside(x: 50, y: 11))
+    }
+
     @Test("Ticks cover a range that does not start at 0, labelled with the places their step needs")
     func rangeTicks() {
         let ticks = SVGChart.ticks(from: 0.81, to: 0.88)

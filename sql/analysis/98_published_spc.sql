@@ -1,5 +1,6 @@
--- published.spc: the Making Data Count charts that can be released as they are: England's series (national totals,
--- far from small numbers) and each trust's data-quality score (about records, not people), rounded.
+-- published.spc: the Making Data Count charts that can be released: England's series (national totals, far from
+-- small numbers) and each trust's data-quality score (about records, not people) from analysis.spc, and each ICB's
+-- series drawn from its published counts (published.spc_icb, migration 0020), rounded.
 --
 -- Re-applied by `rehabcount db migrate` whenever this file changes (sql/analysis/README.md).
 
@@ -8,12 +9,19 @@ SELECT series, icb_ods, org_code, period,
        round(value::numeric, 3) AS value, round(mean::numeric, 3) AS mean, round(lpl::numeric, 3) AS lpl,
        round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation
 FROM analysis.spc
-WHERE icb_ods = 'E92000001' OR series = 'data_quality_score';
+WHERE icb_ods = 'E92000001' OR series = 'data_quality_score'
+UNION ALL
+SELECT series, icb_ods, org_code, period,
+       round(value::numeric, 3), round(mean::numeric, 3), round(lpl::numeric, 3), round(upl::numeric, 3),
+       point_type, improvement, points, latest_variation
+FROM published.spc_icb;
 COMMENT ON VIEW published.spc IS
-    'analysis.spc for release: England''s series and each trust''s data-quality score, values and limits to 3 '
-    'decimal places. ICB series are left out: a small ICB''s monthly median wait or share rests on few people.';
+    'Making Data Count charts for release, values and limits to 3 decimal places: England''s series and each '
+    'trust''s data-quality score as in analysis.spc, and each ICB''s series as in published.spc_icb, drawn from its '
+    'counts after disclosure control (months with a suppressed count left out).';
 COMMENT ON COLUMN published.spc.series IS 'As analysis.spc.series.';
-COMMENT ON COLUMN published.spc.icb_ods IS 'E92000001 for England; the trust''s ICB for data_quality_score.';
+COMMENT ON COLUMN published.spc.icb_ods IS
+    'E92000001 for England, or the ICB of residence; the trust''s ICB for data_quality_score.';
 COMMENT ON COLUMN published.spc.org_code IS 'The trust, for data_quality_score; empty otherwise.';
 COMMENT ON COLUMN published.spc.period IS 'As analysis.spc.period.';
 COMMENT ON COLUMN published.spc.value IS 'As analysis.spc.value, to 3 decimal places.';

@@ -113,16 +113,17 @@ public enum NationalReportJob {
             [chosen]
         )
         figures.append(.init(name: "access_history", columns: history.columns, rows: history.rows))
-        // England's Making Data Count charts, up to the period (each series over every month on record).
+        // The Making Data Count charts of England and of each ICB, up to the period (each series over every month
+        // on record).
         if let spc = try? connection.query(
             """
-            SELECT series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
-            FROM \(source).spc WHERE icb_ods = 'E92000001' AND org_code = '' AND period <= $1::date
-            ORDER BY series, period
+            SELECT icb_ods, series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
+            FROM \(source).spc WHERE org_code = '' AND period <= $1::date
+            ORDER BY icb_ods <> 'E92000001', icb_ods, series, period
             """,
             [chosen]
         ), !spc.rows.isEmpty {
-            figures.append(.init(name: "spc_england", columns: spc.columns, rows: spc.rows))
+            figures.append(.init(name: "spc", columns: spc.columns, rows: spc.rows))
         }
         // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)
         // counts. A role without the stats schema gets the report without it.
@@ -141,6 +142,33 @@ public enum NationalReportJob {
             [chosen]
         ), !funnel.rows.isEmpty {
             figures.append(.init(name: "funnel_outcome_recorded", columns: funnel.columns, rows: funnel.rows))
+        }
+        // The funnel of ICBs' crude referral rates: PHE's exact Poisson limits around the rate over every ICB, from
+        // the counts of ICBs whose five quintiles are all published.
+        if let funnel = try? connection.query(
+            """
+            WITH icb AS (
+                SELECT icb_ods, sum(referrals)::numeric AS referrals, sum(population)::numeric AS population
+                FROM \(source).access
+                WHERE period = $1::date AND service_line = 'all' AND icb_ods <> 'E92000001'
+                GROUP BY icb_ods
+                HAVING count(referrals) = 5 AND sum(referrals) > 0 AND sum(population) > 0
+            ), t AS (
+                SELECT array_agg(referrals ORDER BY icb_ods) AS referrals,
+                       array_agg(referrals / population * 100000 ORDER BY icb_ods) AS rates,
+                       array_agg(population ORDER BY icb_ods) AS populations
+                FROM icb
+            )
+            SELECT f.events, f.lower_2s_population_1_year AS lower_2s_population, f.lower_2s,
+                   f.upper_2s_population_1_year AS upper_2s_population, f.upper_2s,
+                   f.lower_3s_population_1_year AS lower_3s_population, f.lower_3s,
+                   f.upper_3s_population_1_year AS upper_3s_population, f.upper_3s, f.baseline
+            FROM t CROSS JOIN LATERAL stats.funnel_rate(t.referrals, t.rates, 100000, 1, 'crude', t.populations) f
+            WHERE t.referrals IS NOT NULL
+            """,
+            [chosen]
+        ), !funnel.rows.isEmpty {
+            figures.append(.init(name: "funnel_icb_referral_rate", columns: funnel.columns, rows: funnel.rows))
         }
         let stem = "national-gap-report-\(chosen.prefix(7))"
         let generated = Date().formatted(

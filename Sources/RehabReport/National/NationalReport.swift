@@ -106,7 +106,8 @@ public enum NationalReport {
         page.raw("</p>")
 
         rateSection(f, into: &page, icbFolder: icbFolder)
-        spcSection(f, into: &page)
+        spcSection(f, into: &page, icbFolder: icbFolder)
+        rateFunnelSection(f, into: &page)
         inequalitySection(f, into: &page)
         workforceSection(f, into: &page)
         completenessSection(f, into: &page)
@@ -343,10 +344,20 @@ public enum NationalReport {
         }
     }
 
+    /// The series of the Making Data Count charts, in the order they are shown, with their titles.
+    static let spcSeries: [(series: String, title: String)] = [
+        ("referral_rate", "Referrals per 100,000"),
+        ("median_wait_days", "Median wait to first contact, days"),
+        ("waiting_over_18w_share", "Share of those waiting who have waited over 18 weeks"),
+        ("outcome_recorded_share", "Share of discharges with an outcome recorded"),
+    ]
+
     /// England's Making Data Count charts: each series month by month, its mean and process limits, each point
-    /// coloured by its type, and the variation of the latest month in words.
-    static func spcSection(_ f: NationalFigures, into page: inout HTML) {
-        let rows = f.table("spc_england")
+    /// coloured by its type, and the variation of the latest month in words; then the ICBs whose latest month is a
+    /// special cause in any series, linked to their pages.
+    static func spcSection(_ f: NationalFigures, into page: inout HTML, icbFolder: String? = nil) {
+        let all = f.table("spc")
+        let rows = all.filter { $0["icb_ods"] == england }
         guard !rows.isEmpty else { return }
         page.element("h2", "England month by month: statistical process control")
         page.element(
@@ -357,14 +368,59 @@ public enum NationalReport {
                 + "neither direction is better; grey is common-cause variation. A series of one month has no limits.",
             attributes: "class=\"note\""
         )
-        let titles = [
-            "referral_rate": "Referrals per 100,000",
-            "median_wait_days": "Median wait to first contact, days",
-            "waiting_over_18w_share": "Share of those waiting who have waited over 18 weeks",
-            "outcome_recorded_share": "Share of discharges with an outcome recorded",
-        ]
+        spcCharts(rows, into: &page)
+
+        // The outliers: ICBs whose latest month is a special cause.
+        let latest = Dictionary(grouping: all.filter { $0["icb_ods"] != england }) {
+            "\($0["icb_ods"] ?? "")|\($0["series"] ?? "")"
+        }.compactMap { $0.value.last }
+        let special = latest.filter { ($0["latest_variation"] ?? "").hasPrefix("special_cause") }
+        guard !latest.isEmpty else { return }
+        page.element("h3", "ICBs whose latest month is a special cause")
+        if special.isEmpty {
+            page.element("p", "None: every ICB's latest month of every series is common-cause variation.")
+            return
+        }
+        page.raw("<table class=\"data\"><thead><tr>")
+        for heading in ["ICB", "Series", "Latest month", "Value", "Mean (process limits)"] {
+            page.element("th", heading)
+        }
+        page.raw("</tr></thead><tbody>")
+        let order = Dictionary(uniqueKeysWithValues: spcSeries.enumerated().map { ($1.series, $0) })
+        for row in special.sorted(by: {
+            (name($0["icb_ods"] ?? "", f), order[$0["series"] ?? ""] ?? 9)
+                < (name($1["icb_ods"] ?? "", f), order[$1["series"] ?? ""] ?? 9)
+        }) {
+            let icb = row["icb_ods"] ?? ""
+            page.raw("<tr><th>")
+            if let icbFolder {
+                page.raw("<a href=\"\(HTML.escape(icbFolder))/\(HTML.escape(icb)).html\">")
+                page.value(name(icb, f))
+                page.raw("</a>")
+            } else {
+                page.value(name(icb, f))
+            }
+            page.raw("</th>")
+            page.element("td", spcSeries.first { $0.series == row["series"] }?.title ?? (row["series"] ?? ""))
+            page.element(
+                "td",
+                String((row["period"] ?? "").prefix(7)) + ": "
+                    + variation(row["latest_variation"] ?? "", row["improvement"]).replacingOccurrences(
+                        of: "Latest month: ",
+                        with: ""
+                    )
+            )
+            page.element("td", number(row["value"]).map { SVGChart.format($0) } ?? "–")
+            page.element("td", interval(row["mean"], row["lpl"], row["upl"]))
+            page.raw("</tr>")
+        }
+        page.raw("</tbody></table>")
+    }
+
+    /// A grid of XmR charts, one per series of `rows` (one area's), each with the variation of its latest month.
+    static func spcCharts(_ rows: [[String: String]], into page: inout HTML) {
         page.raw("<div class=\"grid spc\">")
-        for series in ["referral_rate", "median_wait_days", "waiting_over_18w_share", "outcome_recorded_share"] {
+        for (series, title) in spcSeries {
             let points = rows.filter { $0["series"] == series }
             guard let last = points.last else { continue }
             let values = points.compactMap { row -> SPCPoint? in
@@ -382,11 +438,11 @@ public enum NationalReport {
                     mean: number(last["mean"]),
                     lower: number(last["lpl"]),
                     upper: number(last["upl"]),
-                    title: titles[series] ?? series
+                    title: title
                 )
             )
             page.raw("<figcaption>")
-            page.value(titles[series] ?? series)
+            page.value(title)
             page.raw("<br><strong>")
             page.value(Self.variation(last["latest_variation"] ?? "common_cause", last["improvement"]))
             page.raw("</strong></figcaption></figure>")
@@ -432,6 +488,77 @@ public enum NationalReport {
             return (org, discharges, 100 * recorded / discharges)
         }
         page.raw(SVGChart.funnel(points, curve: curve, title: "Outcome recorded, % of discharges, by trust"))
+    }
+
+    /// A funnel plot of ICBs' crude referral rates in the month: each ICB's referrals per 100,000 residents
+    /// against its population, with PHE's exact Poisson limits around the rate over every ICB (stats.funnel_rate).
+    static func rateFunnelSection(_ f: NationalFigures, into page: inout HTML) {
+        let rows = f.table("funnel_icb_referral_rate")
+        guard let first = rows.first, let baseline = number(first["baseline"]) else { return }
+        func curve(_ population: String, _ rate: String) -> [(x: Double, y: Double)] {
+            rows.compactMap { row -> (x: Double, y: Double)? in
+                guard let x = number(row[population]), let y = number(row[rate]), x.isFinite, y.isFinite else {
+                    return nil
+                }
+                return (x, y)
+            }.sorted { $0.x < $1.x }
+        }
+        let curves = FunnelCurves(
+            baseline: baseline,
+            lower2: curve("lower_2s_population", "lower_2s"),
+            upper2: curve("upper_2s_population", "upper_2s"),
+            lower3: curve("lower_3s_population", "lower_3s"),
+            upper3: curve("upper_3s_population", "upper_3s")
+        )
+        // The ICBs as in the limits: those whose five quintiles are all published.
+        let byICB = Dictionary(
+            grouping: f.table("access").filter { $0["service_line"] == "all" && $0["icb_ods"] != england }
+        ) { $0["icb_ods"] ?? "" }
+        let points = byICB.compactMap { icb, rows -> (label: String, x: Double, y: Double)? in
+            let referrals = rows.compactMap { number($0["referrals"]) }
+            let population = rows.compactMap { number($0["population"]) }.reduce(0, +)
+            guard referrals.count == 5, population > 0, referrals.reduce(0, +) > 0 else { return nil }
+            return (name(icb, f), population, referrals.reduce(0, +) / population * 100_000)
+        }.sorted { $0.label < $1.label }
+        guard !points.isEmpty else { return }
+        page.element("h2", "Referral rates by ICB: funnel plot")
+        page.element(
+            "p",
+            "Each dot is an ICB: its referrals per 100,000 residents in the month (crude, all ages), against its "
+                + "population. The solid line is the rate over every ICB shown; the dashed lines are the 95% limits "
+                + "and the dotted lines the 99.8% limits around it (PHE's funnel method, exact Poisson limits). An ICB "
+                + "outside the dotted lines differs from the rest by more than chance; its dot is orange. ICBs with a "
+                + "suppressed quintile are left out.",
+            attributes: "class=\"note\""
+        )
+        page.raw(
+            SVGChart.funnel(
+                points,
+                curves: curves,
+                title: "Referrals per 100,000 residents, by ICB",
+                xTitle: "Residents",
+                yTitle: "Referrals per 100,000",
+                yRange: nil,
+                describe: { "\($0): \(SVGChart.format($2)) per 100,000 of \(Int($1)) residents" }
+            )
+        )
+        let outside = points.filter { curves.outside(x: $0.x, y: $0.y) }
+        let above = outside.filter { $0.y > baseline }
+        let below = outside.filter { $0.y <= baseline }
+        var summary =
+            outside.isEmpty
+            ? "Every ICB lies within the 99.8% limits."
+            : "\(outside.count) of \(points.count) ICBs lie outside the 99.8% limits."
+        if outside.count * 2 > points.count {
+            summary +=
+                " With populations this large the limits are narrow, and a difference can lie outside them because "
+                + "services are organised or record differently, not only because access differs: read the outliers "
+                + "with the coverage and completeness below."
+        }
+        for (list, words) in [(above, "Above"), (below, "Below")] where !list.isEmpty {
+            summary += " \(words): " + list.map { "\($0.label) \(SVGChart.format($0.y))" }.joined(separator: "; ") + "."
+        }
+        page.element("p", summary, attributes: "class=\"note\"")
     }
 
     // MARK: - A page per ICB
@@ -488,6 +615,22 @@ public enum NationalReport {
                 "One month on record so far: the rates of this month are below.",
                 attributes: "class=\"note\""
             )
+        }
+
+        // Its Making Data Count charts.
+        let spc = f.table("spc").filter { $0["icb_ods"] == icb }
+        if !spc.isEmpty {
+            page.element("h2", "Month by month: statistical process control")
+            page.element(
+                "p",
+                "Making Data Count charts of this ICB's figures: the solid line is the mean, the dashed lines the "
+                    + "process limits. Blue marks a special cause that is an improvement, orange a concern, purple "
+                    + "a change where neither direction is better; grey is common-cause variation."
+                    + (f.source == "published"
+                        ? " Drawn from the published counts: a month whose count is suppressed is left out." : ""),
+                attributes: "class=\"note\""
+            )
+            spcCharts(spc, into: &page)
         }
 
         // This month, by quintile, beside England.
@@ -859,54 +1002,160 @@ struct FunnelLimit {
     var baseline: Double
 }
 
+/// The limits of a funnel plot, each a curve of (x, y) points in increasing x, and the average they surround.
+struct FunnelCurves {
+    var baseline: Double
+    var lower2: [(x: Double, y: Double)]
+    var upper2: [(x: Double, y: Double)]
+    var lower3: [(x: Double, y: Double)]
+    var upper3: [(x: Double, y: Double)]
+
+    /// From PHE's proportion limits, which share their x (the denominator).
+    init(_ rows: [FunnelLimit]) {
+        baseline = rows.first?.baseline ?? 0
+        lower2 = rows.map { ($0.x, $0.lower2) }
+        upper2 = rows.map { ($0.x, $0.upper2) }
+        lower3 = rows.map { ($0.x, $0.lower3) }
+        upper3 = rows.map { ($0.x, $0.upper3) }
+    }
+
+    init(
+        baseline: Double,
+        lower2: [(x: Double, y: Double)],
+        upper2: [(x: Double, y: Double)],
+        lower3: [(x: Double, y: Double)],
+        upper3: [(x: Double, y: Double)]
+    ) {
+        self.baseline = baseline
+        self.lower2 = lower2
+        self.upper2 = upper2
+        self.lower3 = lower3
+        self.upper3 = upper3
+    }
+
+    /// A curve's value at x, by straight lines between its points; its end value beyond them.
+    static func value(_ curve: [(x: Double, y: Double)], at x: Double) -> Double? {
+        guard let first = curve.first, let last = curve.last else { return nil }
+        if x <= first.x { return first.y }
+        if x >= last.x { return last.y }
+        guard let i = curve.firstIndex(where: { $0.x >= x }), i > 0 else { return last.y }
+        let (a, b) = (curve[i - 1], curve[i])
+        return b.x == a.x ? b.y : a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
+    }
+
+    /// Whether a point lies outside the 99.8% limits at its own x.
+    func outside(x: Double, y: Double) -> Bool {
+        if let low = Self.value(lower3, at: x), y < low { return true }
+        if let high = Self.value(upper3, at: x), y > high { return true }
+        return false
+    }
+}
+
 extension SVGChart {
-    /// A funnel plot: points (label, denominator, percentage) over the limits' curves, x from 0 to the largest
-    /// denominator, y from 0 to 100.
+    /// A funnel of trusts' outcome recording: points (label, discharges, percentage) over PHE's limits.
     static func funnel(_ points: [(String, Double, Double)], curve: [FunnelLimit], title: String) -> String {
+        funnel(
+            points.map { (label: $0.0, x: $0.1, y: $0.2) },
+            curves: FunnelCurves(curve),
+            title: title,
+            xTitle: "Discharges in the month",
+            yTitle: "Outcome recorded, %",
+            yRange: (0, 100),
+            describe: { "\($0): \(format($2))% of \(Int($1)) discharges" }
+        )
+    }
+
+    /// A funnel plot: points over the 95% (dashed) and 99.8% (dotted) limits around the average (solid), x from 0
+    /// to the largest point or limit; a point outside the 99.8% limits at its own x is orange. `yRange` fixes the
+    /// vertical axis (0 to 100 for percentages); nil fits it to the points and the average, and the limits are cut
+    /// at its edges.
+    static func funnel(
+        _ points: [(label: String, x: Double, y: Double)],
+        curves: FunnelCurves,
+        title: String,
+        xTitle: String,
+        yTitle: String,
+        yRange: (Double, Double)?,
+        describe: (String, Double, Double) -> String
+    ) -> String {
         let width = 640
         let height = 300
-        let left = 50
+        let left = 56
         let right = 20
         let top = 10
         let bottom = 250
-        let maxX = max(curve.map(\.x).max() ?? 1, points.map(\.1).max() ?? 1)
+        let maxX = max(
+            [curves.lower2, curves.upper2, curves.lower3, curves.upper3].compactMap { $0.last?.x }.max() ?? 1,
+            points.map(\.x).max() ?? 1
+        )
         let xTicks = ticks(upTo: maxX)
         let xTop = xTicks.last ?? maxX
+        let yTicks: [Double]
+        if let yRange {
+            yTicks = stride(from: yRange.0, through: yRange.1, by: (yRange.1 - yRange.0) / 4).map { $0 }
+        } else {
+            let values = points.map(\.y) + [curves.baseline]
+            let spread = max((values.max() ?? 1) - (values.min() ?? 0), abs(curves.baseline) * 0.1, 1e-9)
+            yTicks = ticks(from: max((values.min() ?? 0) - spread * 0.25, 0), to: (values.max() ?? 1) + spread * 0.25)
+        }
+        let yLow = yTicks.first ?? 0
+        let yHigh = yTicks.last ?? 1
+        let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1
+        let unit = yRange.map { $0 == (0, 100) ? "%" : "" } ?? ""
         func x(_ v: Double) -> Int { left + Int((Double(width - left - right) * v / xTop).rounded()) }
-        func y(_ v: Double) -> Int { bottom - Int((Double(bottom - top) * min(max(v, 0), 100) / 100).rounded()) }
+        func y(_ v: Double) -> Int {
+            bottom
+                - Int((Double(bottom - top) * (min(max(v, yLow), yHigh) - yLow) / max(yHigh - yLow, 1e-12)).rounded())
+        }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
         svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
-        for tick in stride(from: 0.0, through: 100, by: 25) {
+        for tick in yTicks {
             svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" "
-            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
-            svg +=
-                "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">\(Int(tick))%</text>"
+            svg += "stroke=\"\(tick == yLow ? "#aeb7bd" : "#e8edee")\"/>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">"
+            svg += "\(HTML.escape(tickLabel(tick, step: yStep) + unit))</text>"
         }
         for tick in xTicks {
-            svg += "<text x=\"\(x(tick))\" y=\"\(bottom + 14)\" text-anchor=\"middle\" font-size=\"10\">"
-            svg += "\(HTML.escape(tick == tick.rounded() ? String(Int(tick)) : format(tick)))</text>"
+            // The last label ends at the axis's end, so that it is never cut off.
+            let anchor = tick == xTicks.last && xTicks.count > 1 ? "end" : "middle"
+            svg += "<text x=\"\(x(tick))\" y=\"\(bottom + 14)\" text-anchor=\"\(anchor)\" font-size=\"10\">"
+            svg += "\(HTML.escape(compact(tick)))</text>"
         }
         svg += "<text x=\"\((left + width - right) / 2)\" y=\"\(bottom + 32)\" text-anchor=\"middle\" "
-        svg += "font-size=\"11\">Discharges in the month</text>"
+        svg += "font-size=\"11\">\(HTML.escape(xTitle))</text>"
         svg += "<text x=\"12\" y=\"\((top + bottom) / 2)\" font-size=\"11\" text-anchor=\"middle\" "
-        svg += "transform=\"rotate(-90 12 \((top + bottom) / 2))\">Outcome recorded, %</text>"
-        func path(_ value: (FunnelLimit) -> Double, _ dash: String) -> String {
-            let d = curve.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(x(p.x)),\(y(value(p)))" }.joined(
-                separator: " "
-            )
+        svg += "transform=\"rotate(-90 12 \((top + bottom) / 2))\">\(HTML.escape(yTitle))</text>"
+        func path(_ curve: [(x: Double, y: Double)], _ dash: String) -> String {
+            guard !curve.isEmpty else { return "" }
+            let d = curve.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(x(p.x)),\(y(p.y))" }.joined(separator: " ")
             return "<path d=\"\(d)\" fill=\"none\" stroke=\"#425563\" stroke-width=\"1\"\(dash)/>"
         }
-        svg += path(\.baseline, "")
-        svg += path(\.lower2, " stroke-dasharray=\"5 3\"") + path(\.upper2, " stroke-dasharray=\"5 3\"")
-        svg += path(\.lower3, " stroke-dasharray=\"1 2\"") + path(\.upper3, " stroke-dasharray=\"1 2\"")
-        for (label, px, py) in points {
-            // The 99.8% limits at the trust's own denominator, from the nearest computed points of the curve.
-            let near = curve.min { abs($0.x - px) < abs($1.x - px) }
-            let outside = near.map { py < $0.lower3 || py > $0.upper3 } ?? false
-            svg += "<circle cx=\"\(x(px))\" cy=\"\(y(py))\" r=\"4\" fill=\"\(outside ? "#ed8b00" : "#005eb8")\">"
-            svg += "<title>\(HTML.escape("\(label): \(format(py))% of \(Int(px)) discharges"))</title></circle>"
+        svg += path([(0, curves.baseline), (xTop, curves.baseline)], "")
+        svg += path(curves.lower2, " stroke-dasharray=\"5 3\"") + path(curves.upper2, " stroke-dasharray=\"5 3\"")
+        svg += path(curves.lower3, " stroke-dasharray=\"1 2\"") + path(curves.upper3, " stroke-dasharray=\"1 2\"")
+        for point in points {
+            let outside = curves.outside(x: point.x, y: point.y)
+            svg +=
+                "<circle cx=\"\(x(point.x))\" cy=\"\(y(point.y))\" r=\"4\" fill=\"\(outside ? "#ed8b00" : "#005eb8")\">"
+            svg += "<title>\(HTML.escape(describe(point.label, point.x, point.y)))</title></circle>"
         }
         return svg + "</svg>"
+    }
+}
+
+extension SVGChart {
+    /// A tick of a count axis, short: 250, 2,500, 25k, 1.5m.
+    static func compact(_ value: Double) -> String {
+        func trimmed(_ x: Double) -> String {
+            x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
+        }
+        switch abs(value) {
+        case 1_000_000...: return trimmed(value / 1_000_000) + "m"
+        case 10_000...: return trimmed(value / 1_000) + "k"
+        case 1_000...:
+            return Int(value.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_GB")))
+        default: return value == value.rounded() ? String(Int(value)) : format(value)
+        }
     }
 }
 
@@ -1027,6 +1276,12 @@ extension SVGChart {
         }
         svg += "<text x=\"12\" y=\"\((top + bottom) / 2)\" font-size=\"10\" text-anchor=\"middle\" "
         svg += "transform=\"rotate(-90 12 \((top + bottom) / 2))\">per 100,000</text>"
+        // Each line's label at its last value, moved apart where lines end close together so none overlaps.
+        var ends: [(n: Int, x: Int, y: Int)] = series.enumerated().compactMap { n, line in
+            guard let i = line.values.lastIndex(where: { $0 != nil }), let v = line.values[i] else { return nil }
+            return (n, x(i) + 6, y(v) + 4)
+        }
+        ends = Self.spread(ends.sorted { $0.y < $1.y }, gap: 11, top: top + 4, bottom: bottom + 4)
         for (n, line) in series.enumerated() {
             let colour = colours[n % colours.count]
             var d = ""
@@ -1040,11 +1295,33 @@ extension SVGChart {
                 pen = true
             }
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
-            if let lastIndex = line.values.lastIndex(where: { $0 != nil }), let last = line.values[lastIndex] {
-                svg += "<text x=\"\(x(lastIndex) + 6)\" y=\"\(y(last) + 4)\" font-size=\"11\" fill=\"\(colour)\">"
+            if let end = ends.first(where: { $0.n == n }) {
+                svg += "<text x=\"\(end.x)\" y=\"\(end.y)\" font-size=\"11\" fill=\"\(colour)\">"
                 svg += "\(HTML.escape(line.label))</text>"
             }
         }
         return svg + "</svg>"
+    }
+
+    /// Baselines sorted top to bottom, moved apart so that each is at least `gap` below the one above, and kept
+    /// within `top` and `bottom` where they fit: the labels stay in order and as near their lines as they can.
+    static func spread(
+        _ items: [(n: Int, x: Int, y: Int)],
+        gap: Int,
+        top: Int,
+        bottom: Int
+    )
+        -> [(n: Int, x: Int, y: Int)]
+    {
+        var out = items
+        for i in out.indices.dropFirst() where out[i].y < out[i - 1].y + gap { out[i].y = out[i - 1].y + gap }
+        // Pushed past the bottom: move the run back up, as far as the top allows.
+        if let last = out.indices.last, out[last].y > bottom {
+            out[last].y = bottom
+            for i in out.indices.dropLast().reversed() where out[i].y > out[i + 1].y - gap {
+                out[i].y = max(out[i + 1].y - gap, top)
+            }
+        }
+        return out
     }
 }

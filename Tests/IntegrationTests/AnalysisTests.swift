@@ -732,9 +732,9 @@ struct AnalysisTests {
                     c,
                     """
                     SELECT count(*) FROM (
-                        SELECT to_jsonb(t) - 'icb_ods' - 'compared_with_england' FROM \(table) t
+                        SELECT to_jsonb(t) - 'icb_ods' - 'icb_name' - 'compared_with_england' FROM \(table) t
                         WHERE icb_ods = '\(a)'
-                        EXCEPT SELECT to_jsonb(t) - 'icb_ods' - 'compared_with_england' FROM \(table) t
+                        EXCEPT SELECT to_jsonb(t) - 'icb_ods' - 'icb_name' - 'compared_with_england' FROM \(table) t
                         WHERE icb_ods = '\(b)') x
                     """
                 )

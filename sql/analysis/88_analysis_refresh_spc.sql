@@ -61,8 +61,11 @@ BEGIN
     )
     INSERT INTO analysis.spc
     SELECT s.series, s.icb_ods, s.org_code, s.periods[c.point], c.value, c.mean, c.lpl, c.upl, c.point_type,
-           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement)
+           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement),
+           CASE WHEN s.icb_ods = 'E92000001' THEN 'England' ELSE i.icb_name END, t.trust_name
     FROM series s
+    LEFT JOIN reference.icb i ON i.icb_ods = s.icb_ods
+    LEFT JOIN reference.trust t ON t.trust_ods = NULLIF(s.org_code, '')
     CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c;
     DROP TABLE pg_temp.spc_points;
 
@@ -103,8 +106,9 @@ BEGIN
     )
     INSERT INTO published.spc_icb
     SELECT s.series, s.icb_ods, '', s.periods[c.point], c.value, c.mean, c.lpl, c.upl, c.point_type,
-           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement)
+           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement), i.icb_name
     FROM series s
+    LEFT JOIN reference.icb i ON i.icb_ods = s.icb_ods
     CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c;
 END
 $fn$;

@@ -1,5 +1,5 @@
 -- analysis.refresh(touched): the one entry point that rebuilds the analysis and published tables, by calling the
--- per-measure units of files 80-88 in dependency order. Each unit replaces the rows of the periods in `touched`, or
+-- per-measure units of files 80-89 in dependency order. Each unit replaces the rows of the periods in `touched`, or
 -- of every period when it is NULL; analysis.spc is charted again whole.
 --
 -- It must run in a REPEATABLE READ (or SERIALIZABLE) transaction, so that every unit reads the same snapshot: a load
@@ -35,6 +35,7 @@ BEGIN
     PERFORM analysis.refresh_completeness(touched);
     PERFORM analysis.refresh_published(touched);
     PERFORM analysis.refresh_spc(touched);
+    PERFORM analysis.refresh_names(touched);
 
     RETURN QUERY
     SELECT v.name, v.n
@@ -65,7 +66,7 @@ COMMENT ON FUNCTION analysis.refresh(date[]) IS
     'Rebuilds the analysis tables, and the published tables from them, from core, audit and reference, for the '
     'periods in touched (every period when NULL), and returns one row per table with its row count. Calls one unit '
     'per measure in dependency order (analysis.refresh_inputs, _access, _outcome_change, _inequality, _core20, '
-    '_workforce, _completeness, _published, _spc); analysis.spc is charted again over every period. Must run in a '
+    '_workforce, _completeness, _published, _spc, _names); analysis.spc is charted again over every period. Must run in a '
     'REPEATABLE READ transaction, so every unit reads one snapshot. Replaces rows with DELETE + INSERT, so readers '
     'see the old figures until it commits. Leaves analysis.inequality''s SII and RII confidence limits NULL for the '
     'simulation, which rehabcount runs in the same transaction. One refresh at a time (advisory lock 1380142676, 2). '

@@ -32,7 +32,9 @@ SELECT i.period,
        CASE WHEN NOT (published.sdc_suppressed(i.q1_referrals) OR published.sdc_suppressed(i.q5_referrals))
             THEN round(i.rate_difference_lower, 1) END AS rate_difference_lower,
        CASE WHEN NOT (published.sdc_suppressed(i.q1_referrals) OR published.sdc_suppressed(i.q5_referrals))
-            THEN round(i.rate_difference_upper, 1) END AS rate_difference_upper
+            THEN round(i.rate_difference_upper, 1) END AS rate_difference_upper,
+       round(i.referral_coverage, 3) AS referral_coverage,
+       i.icb_name
 FROM analysis.inequality i;
 
 COMMENT ON VIEW published.inequality IS
@@ -53,3 +55,5 @@ COMMENT ON COLUMN published.inequality.rate_difference_lower IS
 COMMENT ON COLUMN published.inequality.rate_difference_upper IS
     'analysis.inequality.rate_difference_upper to 1 decimal place; NULL when q1_referrals or q5_referrals is '
     'suppressed.';
+COMMENT ON COLUMN published.inequality.referral_coverage IS 'As analysis.inequality.referral_coverage, to 3 places.';
+COMMENT ON COLUMN published.inequality.icb_name IS 'As analysis.inequality.icb_name.';

@@ -7,13 +7,13 @@
 CREATE OR REPLACE VIEW published.spc WITH (security_barrier = true) AS
 SELECT series, icb_ods, org_code, period,
        round(value::numeric, 3) AS value, round(mean::numeric, 3) AS mean, round(lpl::numeric, 3) AS lpl,
-       round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation
+       round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation, icb_name, trust_name
 FROM analysis.spc
 WHERE icb_ods = 'E92000001' OR series = 'data_quality_score'
 UNION ALL
 SELECT series, icb_ods, org_code, period,
        round(value::numeric, 3), round(mean::numeric, 3), round(lpl::numeric, 3), round(upl::numeric, 3),
-       point_type, improvement, points, latest_variation
+       point_type, improvement, points, latest_variation, icb_name, NULL
 FROM published.spc_icb;
 COMMENT ON VIEW published.spc IS
     'Making Data Count charts for release, values and limits to 3 decimal places: England''s series and each '
@@ -32,5 +32,7 @@ COMMENT ON COLUMN published.spc.point_type IS 'As analysis.spc.point_type.';
 COMMENT ON COLUMN published.spc.improvement IS 'As analysis.spc.improvement.';
 COMMENT ON COLUMN published.spc.points IS 'As analysis.spc.points.';
 COMMENT ON COLUMN published.spc.latest_variation IS 'As analysis.spc.latest_variation.';
+COMMENT ON COLUMN published.spc.icb_name IS 'Name of the ICB, or England.';
+COMMENT ON COLUMN published.spc.trust_name IS 'Name of the trust, for data_quality_score; NULL otherwise.';
 REVOKE ALL ON published.spc FROM PUBLIC;
 GRANT SELECT ON published.spc TO rehab_public, rehab_analyst, rehab_loader;

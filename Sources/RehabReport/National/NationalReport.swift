@@ -781,28 +781,41 @@ public enum NationalReport {
             guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
             return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        // A name beside each code, when the table has none of its own: icb_name after icb_ods, trust_name after
-        // org_code.
+        // A name beside each code: icb_name after icb_ods, trust_name after org_code; the table's own name column
+        // moved there when it has one, else the name from the reference data.
+        enum Source {
+            case column(Int)
+            case name(of: Int, (String) -> String?)
+        }
         var columns: [String] = []
-        var inserts: [(after: Int, name: (String) -> String?)] = []
-        for (i, column) in table.columns.enumerated() {
+        var sources: [Source] = []
+        let pairs = ["icb_ods": "icb_name", "org_code": "trust_name"]
+        let moved = Set(pairs.filter { table.columns.contains($0.key) }.values)
+        for (i, column) in table.columns.enumerated() where !moved.contains(column) {
             columns.append(column)
-            if let names {
-                if column == "icb_ods", !table.columns.contains("icb_name") {
-                    columns.append("icb_name")
-                    inserts.append((i, { $0 == england ? "England" : names.icbNames[$0] }))
-                } else if column == "org_code", !table.columns.contains("trust_name") {
-                    columns.append("trust_name")
-                    inserts.append((i, { names.trustNames[$0] }))
-                }
+            sources.append(.column(i))
+            guard let nameColumn = pairs[column] else { continue }
+            if let own = table.columns.firstIndex(of: nameColumn) {
+                columns.append(nameColumn)
+                sources.append(.column(own))
+            } else if let names {
+                columns.append(nameColumn)
+                sources.append(
+                    .name(
+                        of: i,
+                        column == "icb_ods"
+                            ? { $0 == england ? "England" : names.icbNames[$0] } : { names.trustNames[$0] }
+                    )
+                )
             }
         }
         var out = columns.map { field($0) }.joined(separator: ",") + "\r\n"
         for row in table.rows {
-            var fields: [String] = []
-            for (i, value) in row.enumerated() {
-                fields.append(field(value.map(Self.rounded)))
-                for insert in inserts where insert.after == i { fields.append(field(value.flatMap(insert.name))) }
+            let fields = sources.map { source -> String in
+                switch source {
+                case .column(let i): field(row[i].map(Self.rounded))
+                case .name(let i, let lookup): field(row[i].flatMap(lookup))
+                }
             }
             out += fields.joined(separator: ",") + "\r\n"
         }

@@ -65,6 +65,8 @@ enum Chromium {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A browser that hangs fails the test instead of holding the run.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 90) { if process.isRunning { process.terminate() } }
         let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let start = try #require(dom.range(of: "<pre id=\"rehabcount-overflow\">"), "Chromium ran the measurement")

@@ -4,6 +4,7 @@ import RehabDatabase
 import RehabLoad
 import RehabPipeline
 import RehabSample
+import Synchronization
 import Testing
 
 /// A pipeline in a folder of its own: inbox, archive, outbox, reports and metrics, with absolute paths.
@@ -145,6 +146,19 @@ struct RunTests {
         #expect(partial.count == 19 && whole.count == 19)
         for (table, digest) in whole { #expect(partial[table] == digest, "\(table)") }
         #expect(try c.query("SELECT count(*) FROM analysis.inequality WHERE sii_lower IS NOT NULL").scalar != "0")
+        // Two refreshes at once both succeed, the second after the first (not a serialization failure).
+        let url = try db.url()
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            do {
+                _ = try AnalyseJob.run(database: url, repetitions: 1000, seed: 20_191_001, logger: LoadFixtures.logger)
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try AnalysisSnapshot.take(c) == whole)
+
         // A full `analyse` brings the analysis up to date; new definitions (sql/analysis) call for every period.
         #expect(try AuditStore.analysisBacklog(connection: c).periods == [])
         try c.query("UPDATE public.rehabcount_definitions SET applied_at = now() + interval '1 minute'")

@@ -33,6 +33,11 @@ public enum AnalysisRefresh {
         logger: Logger
     ) throws -> Summary {
         let periods = touched.map { Connection.arrayLiteral($0.sorted().map { $0.start.description }) }
+        // The refresh's own lock, taken before the transaction: its snapshot then starts after any refresh that
+        // held the lock has committed, and never meets that refresh's rows (a serialization failure in REPEATABLE
+        // READ). analysis.refresh() takes it again for the transaction, which the same session may.
+        try connection.query("SELECT pg_advisory_lock(1380142676, 2)")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(1380142676, 2)") }
         return try connection.transaction(isolation: .repeatableRead) { tx in
             let start = Clock.monotonicSeconds()
             let tables = try tx.query("SELECT table_name, rows FROM analysis.refresh($1::date[])", [periods]).rows.map {

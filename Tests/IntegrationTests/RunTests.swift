@@ -162,7 +162,13 @@ struct RunTests {
         // A full `analyse` brings the analysis up to date; new definitions (sql/analysis) call for every period.
         #expect(try AuditStore.analysisBacklog(connection: c).periods == [])
         try c.query("UPDATE public.rehabcount_definitions SET applied_at = now() + interval '1 minute'")
-        #expect(try AuditStore.analysisBacklog(connection: c).periods == nil)
+        let upgraded = try AuditStore.analysisBacklog(connection: c)
+        #expect(upgraded.periods == nil && upgraded.isBehind)
+        // So the next night refreshes every month, with nothing new in the inbox, and writes the reports again.
+        let fourth = try pipeline.run(db)
+        #expect(fourth.files.isEmpty && fourth.analysed && fourth.nationalReports.count == 1)
+        try c.query("UPDATE public.rehabcount_definitions SET applied_at = now() - interval '1 minute'")
+        #expect(!(try AuditStore.analysisBacklog(connection: c).isBehind))
         let loadedAt = try #require(
             try c.query(
                 """

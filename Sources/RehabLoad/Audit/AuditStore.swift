@@ -153,9 +153,13 @@ public enum AuditStore {
         /// must be refreshed: nothing was analysed yet, or the analysis definitions (sql/analysis) were applied
         /// after the last refresh.
         public var periods: [Period]?
+        /// The analysis definitions were applied after the last refresh: the figures on record were made by
+        /// earlier ones.
+        public var definitionsChanged = false
 
-        /// The analysis is behind when a submission is newer than those it has seen.
-        public var isBehind: Bool { latest > seen }
+        /// The analysis is behind when a submission is newer than those it has seen, or when the definitions
+        /// changed since it was made and there is something to analyse.
+        public var isBehind: Bool { latest > seen || (definitionsChanged && latest > 0) }
     }
 
     /// The latest submission on record, the latest the analysis has seen, and the periods between.
@@ -169,17 +173,23 @@ public enum AuditStore {
                     FROM audit.submissions s
                     WHERE s.period IS NOT NULL
                       AND s.submission_id > (SELECT coalesce(max(seen_submission_id), 0) FROM state)),
-                   NOT EXISTS (SELECT 1 FROM state)
-                   OR (to_regclass('public.rehabcount_definitions') IS NOT NULL
+                   NOT EXISTS (SELECT 1 FROM state),
+                   to_regclass('public.rehabcount_definitions') IS NOT NULL
                        AND (SELECT max(applied_at) FROM public.rehabcount_definitions)
-                           > (SELECT max(refreshed_at) FROM state))
+                           > (SELECT max(refreshed_at) FROM state)
             """
         ).rows.first
         let latest = row?[0].flatMap { Int64($0) } ?? 0
         let seen = row?[1].flatMap { Int64($0) } ?? 0
-        let whole = row?[3] != "f"
+        let neverAnalysed = row?[3] != "f"
+        let definitionsChanged = row?[4] == "t"
         let periods = (row?[2] ?? "").split(separator: " ").compactMap { Period(String($0)) }
-        return AnalysisBacklog(latest: latest, seen: seen, periods: whole ? nil : periods)
+        return AnalysisBacklog(
+            latest: latest,
+            seen: seen,
+            periods: neverAnalysed || definitionsChanged ? nil : periods,
+            definitionsChanged: definitionsChanged
+        )
     }
 
     /// Records that the analysis now includes every submission up to `submissionID`.

@@ -182,13 +182,7 @@ public enum NationalReport {
                 ? [] : (1...5).map { q in number(byICB[england]?.first { $0["imd_quintile"] == String(q) }?["dsr"]) }
             page.raw(SVGChart.whiskers(points, maximum: maximum, title: name(icb, f), reference: reference))
             page.raw("<figcaption>")
-            if let icbFolder, icb != england {
-                page.raw("<a href=\"\(HTML.escape(icbFolder))/\(HTML.escape(icb)).html\">")
-                page.value(name(icb, f))
-                page.raw("</a>")
-            } else {
-                page.value(name(icb, f))
-            }
+            areaName(icb, f, linkedFrom: icbFolder, into: &page)
             if let partial {
                 page.raw("<br><span class=\"partial\">")
                 page.value(partial)
@@ -393,13 +387,7 @@ public enum NationalReport {
         }) {
             let icb = row["icb_ods"] ?? ""
             page.raw("<tr><th>")
-            if let icbFolder {
-                page.raw("<a href=\"\(HTML.escape(icbFolder))/\(HTML.escape(icb)).html\">")
-                page.value(name(icb, f))
-                page.raw("</a>")
-            } else {
-                page.value(name(icb, f))
-            }
+            areaName(icb, f, linkedFrom: icbFolder, into: &page)
             page.raw("</th>")
             page.element("td", spcSeries.first { $0.series == row["series"] }?.title ?? (row["series"] ?? ""))
             page.element(
@@ -754,6 +742,14 @@ public enum NationalReport {
 
     /// "Cheshire and Merseyside (QYG)" for "NHS Cheshire and Merseyside Integrated Care Board", short enough for
     /// a chart label; the code alone when the name is not known.
+    /// An area's name, linked to its page in `icbFolder` when there is one (England has none).
+    static func areaName(_ icb: String, _ f: NationalFigures, linkedFrom icbFolder: String?, into page: inout HTML) {
+        guard let icbFolder, icb != england else { return page.value(name(icb, f)) }
+        page.raw("<a href=\"\(HTML.escape(icbFolder))/\(HTML.escape(icb)).html\">")
+        page.value(name(icb, f))
+        page.raw("</a>")
+    }
+
     static func name(_ icb: String, _ f: NationalFigures) -> String {
         if icb == england { return "England" }
         guard var name = f.icbNames[icb] else { return icb }

@@ -11,7 +11,7 @@ public enum ConfigSource: Sendable {
     /// The text of one file, and the name messages give it.
     func read(_ name: String) throws -> (text: String, path: String) {
         switch self {
-        case .directory(let directory):
+        case .directory:
             let path = path(of: name)
             guard let data = FileManager.default.contents(atPath: path),
                 let text = String(data: data, encoding: .utf8)

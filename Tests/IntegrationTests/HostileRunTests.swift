@@ -1,6 +1,7 @@
 import Foundation
 import RehabCore
 import RehabDatabase
+import RehabLoad
 import RehabPipeline
 import Testing
 
@@ -164,7 +165,7 @@ struct HostileRunTests {
         #expect(next.analysed && next.nationalReport != nil)
         #expect(try c.query("SELECT count(*) > 0 FROM analysis.access").scalar == "t")
         let seen = try c.query(
-            "SELECT seen_submission_id = (SELECT max(submission_id) FROM audit.submissions) FROM audit.analysis_state"
+            "SELECT bool_and(analysed_at IS NOT NULL) FROM audit.submissions"
         ).scalar
         #expect(seen == "t")
         // And a night after that, with nothing new, does not refresh again.
@@ -191,6 +192,60 @@ struct HostileRunTests {
         #expect(next.files.isEmpty && next.analysed && next.exitCode == 0)
         #expect(try pipeline.metric("rehabcount_last_run_exit_code", "") == 0)
         #expect(try pipeline.metric("rehabcount_run_failures_total", "") == 1)
+    }
+
+    @Test("A load that commits after a night's refresh, with an older id than the night's loads, is analysed next")
+    func lateCommit() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        #expect(try pipeline.run(db).analysed)
+
+        // A load of August begins: its submission id is taken now; it commits only after the next night.
+        let slow = try db.connect()
+        try slow.query("BEGIN")
+        let late = try #require(
+            try slow.query(
+                """
+                INSERT INTO audit.submissions (run_id, org_code, kind, period, file_name, sha256, contract_version,
+                    ruleset_version, rows_read, rows_loaded, rows_quarantined, status)
+                SELECT run_id, 'R1D', 'workforce', '2025-08-01', 'R1D_workforce_2025-08.csv', repeat('a', 64),
+                       contract_version, ruleset_version, 0, 0, 0, 'accepted'
+                FROM audit.submissions ORDER BY submission_id LIMIT 1
+                RETURNING submission_id
+                """
+            ).scalar
+        )
+        // Meanwhile a night loads a later file, with a later id, and refreshes.
+        // (RY2's referrals again, less their last row.)
+        var rows = try sampleReferrals.split(separator: "\n", omittingEmptySubsequences: false)
+        while rows.last?.isEmpty == true { rows.removeLast() }
+        rows.removeLast()
+        try pipeline.put("RY2_referrals_2025-09.csv", rows.joined(separator: "\n") + "\n")
+        let second = try pipeline.run(db)
+        #expect(second.analysed && second.files.first?.status == .superseded)
+        try slow.query("COMMIT")
+        #expect(
+            try c.query("SELECT max(submission_id) > \(late) FROM audit.submissions WHERE analysed_at IS NOT NULL")
+                .scalar == "t"
+        )
+
+        // The late submission is not in the analysis yet, whatever the ids say: the next night refreshes August.
+        let backlog = try AuditStore.analysisBacklog(connection: c)
+        #expect(backlog.unanalysed == 1 && backlog.isBehind)
+        let third = try pipeline.run(db)
+        #expect(third.files.isEmpty && third.analysed)
+        #expect(
+            try c.query("SELECT analysed_at IS NOT NULL FROM audit.submissions WHERE submission_id = \(late)").scalar
+                == "t"
+        )
+        #expect(
+            try c.query(
+                "SELECT count(*) > 0 FROM analysis.completeness_trust WHERE org_code = 'R1D' AND period = '2025-08-01'"
+            ).scalar == "t"
+        )
+        #expect(!(try AuditStore.analysisBacklog(connection: c).isBehind))
     }
 
     @Test("A run left running by a dead process is marked failed by the next; every run ends recorded")

@@ -11,28 +11,40 @@ public enum AnalysisRefresh {
     public struct Summary: Sendable {
         /// Rows per analysis table, as `analysis.refresh()` reports them.
         public var tables: [(name: String, rows: Int)]
+        /// The months refreshed; nil for every month.
+        public var periods: [Period]?
+        /// The submissions not yet analysed that this refresh included, as its snapshot saw them: to be marked
+        /// analysed once it has committed (`AuditStore.markAnalysed`).
+        public var includedSubmissions: [Int64]
         /// Inequality rows that got simulated limits.
         public var simulated: Int
         public var refreshSeconds: Double
         public var simulationSeconds: Double
     }
 
+    /// Which months to refresh.
+    public enum Scope: Sendable, Equatable {
+        case everyPeriod
+        case periods([Period])
+        /// The months of the submissions not yet analysed, as the refresh's own snapshot sees them.
+        case unanalysed
+    }
+
     /// Runs `analysis.refresh(touched)` and the simulation in one REPEATABLE READ transaction: every step reads the
     /// same snapshot, and readers see the old figures, limits included, until it commits.
     ///
     /// - Parameters:
-    ///   - touched: the periods to refresh; nil refreshes every period. `analysis.spc` is charted again whole.
+    ///   - scope: the months to refresh. `analysis.spc` is charted again whole whatever the scope.
     ///   - repetitions: draws per ICB, period and service line (PHEindicatormethods' default is 100,000).
     ///   - seed: the draws are reproducible for a seed: the same data give the same limits.
     /// - Throws: `DatabaseError`.
     public static func run(
         connection: borrowing Connection,
-        touched: [Period]? = nil,
+        scope: Scope = .everyPeriod,
         repetitions: Int = 100_000,
         seed: UInt64 = 20_191_001,
         logger: Logger
     ) throws -> Summary {
-        let periods = touched.map { Connection.arrayLiteral($0.sorted().map { $0.start.description }) }
         // The refresh's own lock, taken before the transaction: its snapshot then starts after any refresh that
         // held the lock has committed, and never meets that refresh's rows (a serialization failure in REPEATABLE
         // READ). analysis.refresh() takes it again for the transaction, which the same session may.
@@ -40,6 +52,33 @@ public enum AnalysisRefresh {
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(1380142676, 2)") }
         return try connection.transaction(isolation: .repeatableRead) { tx in
             let start = Clock.monotonicSeconds()
+            // The submissions not yet analysed, in this snapshot: the months they touch, and those the refresh
+            // includes.
+            var unanalysed: [(id: Int64, period: Period?)] = []
+            for row in try tx.query(
+                """
+                SELECT submission_id, to_char(period, 'YYYY-MM') FROM audit.submissions WHERE analysed_at IS NULL
+                ORDER BY submission_id
+                """
+            ).rows {
+                guard let id = row[0].flatMap({ Int64($0) }) else { continue }
+                unanalysed.append((id, row[1].flatMap { Period($0) }))
+            }
+            let touched: [Period]?
+            let included: [Int64]
+            switch scope {
+            case .everyPeriod:
+                touched = nil
+                included = unanalysed.map(\.id)
+            case .periods(let chosen):
+                touched = chosen
+                included = unanalysed.filter { $0.period.map(chosen.contains) ?? false }.map(\.id)
+            case .unanalysed:
+                touched = Array(Set(unanalysed.compactMap(\.period)))
+                included = unanalysed.map(\.id)
+            }
+            let periods = touched.map { Connection.arrayLiteral($0.sorted().map { $0.start.description }) }
+
             let tables = try tx.query("SELECT table_name, rows FROM analysis.refresh($1::date[])", [periods]).rows.map {
                 (name: $0[0] ?? "", rows: Int($0[1] ?? "") ?? 0)
             }
@@ -67,6 +106,8 @@ public enum AnalysisRefresh {
             )
             return Summary(
                 tables: tables,
+                periods: touched?.sorted(),
+                includedSubmissions: included,
                 simulated: simulated,
                 refreshSeconds: refreshed - start,
                 simulationSeconds: finished - refreshed

@@ -145,68 +145,68 @@ public enum AuditStore {
 
     /// Where the analysis stands against the submissions on record.
     public struct AnalysisBacklog: Sendable, Equatable {
-        /// The latest submission on record.
-        public var latest: Int64
-        /// The latest submission the analysis has seen.
-        public var seen: Int64
-        /// The periods of the submissions made since: those the next refresh must cover. Nil when every period
-        /// must be refreshed: nothing was analysed yet, or the analysis definitions (sql/analysis) were applied
-        /// after the last refresh.
-        public var periods: [Period]?
-        /// The analysis definitions were applied after the last refresh: the figures on record were made by
-        /// earlier ones.
-        public var definitionsChanged = false
+        /// Submissions on record that the analysis does not yet include (`audit.submissions.analysed_at` NULL).
+        public var unanalysed: Int
+        /// Submissions on record.
+        public var submissions: Int
+        /// Every period must be refreshed: none ever was, or the analysis definitions (sql/analysis) were applied
+        /// after the last refresh of every period.
+        public var wholeRefreshDue: Bool
 
-        /// The analysis is behind when a submission is newer than those it has seen, or when the definitions
-        /// changed since it was made and there is something to analyse.
-        public var isBehind: Bool { latest > seen || (definitionsChanged && latest > 0) }
+        /// The analysis is behind when a submission is not yet in it, or when every period is due and there is
+        /// something to analyse.
+        public var isBehind: Bool { unanalysed > 0 || (wholeRefreshDue && submissions > 0) }
     }
 
-    /// The latest submission on record, the latest the analysis has seen, and the periods between.
+    /// How many submissions the analysis lacks, and whether every period is due.
     public static func analysisBacklog(connection: borrowing Connection) throws -> AnalysisBacklog {
         let row = try connection.query(
             """
-            WITH state AS (SELECT seen_submission_id, refreshed_at FROM audit.analysis_state)
-            SELECT (SELECT coalesce(max(submission_id), 0) FROM audit.submissions),
-                   (SELECT coalesce(max(seen_submission_id), 0) FROM state),
-                   (SELECT string_agg(DISTINCT to_char(s.period, 'YYYY-MM'), ' ')
-                    FROM audit.submissions s
-                    WHERE s.period IS NOT NULL
-                      AND s.submission_id > (SELECT coalesce(max(seen_submission_id), 0) FROM state)),
-                   NOT EXISTS (SELECT 1 FROM state),
-                   to_regclass('public.rehabcount_definitions') IS NOT NULL
+            SELECT (SELECT count(*) FROM audit.submissions WHERE analysed_at IS NULL),
+                   (SELECT count(*) FROM audit.submissions),
+                   (SELECT refreshed_at IS NULL FROM audit.analysis_state) IS NOT FALSE
+                   OR (to_regclass('public.rehabcount_definitions') IS NOT NULL
                        AND (SELECT max(applied_at) FROM public.rehabcount_definitions)
-                           > (SELECT max(refreshed_at) FROM state)
+                           > (SELECT refreshed_at FROM audit.analysis_state))
             """
         ).rows.first
-        let latest = row?[0].flatMap { Int64($0) } ?? 0
-        let seen = row?[1].flatMap { Int64($0) } ?? 0
-        let neverAnalysed = row?[3] != "f"
-        let definitionsChanged = row?[4] == "t"
-        let periods = (row?[2] ?? "").split(separator: " ").compactMap { Period(String($0)) }
         return AnalysisBacklog(
-            latest: latest,
-            seen: seen,
-            periods: neverAnalysed || definitionsChanged ? nil : periods,
-            definitionsChanged: definitionsChanged
+            unanalysed: row?[0].flatMap { Int($0) } ?? 0,
+            submissions: row?[1].flatMap { Int($0) } ?? 0,
+            wholeRefreshDue: row?[2] == "t"
         )
     }
 
-    /// Records that the analysis now includes every submission up to `submissionID`.
+    /// Records that a committed refresh included `submissions` (those its snapshot saw), and, after a refresh of
+    /// every period, when that was.
+    ///
+    /// Called after the refresh has committed, in a transaction of its own: a refresh that commits and then dies
+    /// before this is only done again the next night.
     public static func markAnalysed(
-        through submissionID: Int64,
+        _ submissions: [Int64],
+        everyPeriod: Bool,
         runID: Int64?,
         connection: borrowing Connection
     ) throws {
-        try connection.query(
-            """
-            INSERT INTO audit.analysis_state (only_row, seen_submission_id, refreshed_at, run_id)
-            VALUES (true, $1::bigint, now(), $2::bigint)
-            ON CONFLICT (only_row) DO UPDATE SET seen_submission_id = excluded.seen_submission_id,
-                refreshed_at = excluded.refreshed_at, run_id = excluded.run_id
-            """,
-            [String(submissionID), runID.map(String.init)]
-        )
+        let ids = Connection.arrayLiteral(submissions.map { String($0) })
+        try connection.transaction { tx in
+            try tx.query(
+                "UPDATE audit.submissions SET analysed_at = now() WHERE submission_id = ANY ($1::bigint[])",
+                [ids]
+            )
+            try tx.query(
+                """
+                INSERT INTO audit.analysis_state AS a (only_row, seen_submission_id, refreshed_at, run_id)
+                VALUES (true, coalesce((SELECT max(i) FROM unnest($1::bigint[]) AS i), 0),
+                        CASE WHEN $2::boolean THEN now() END, $3::bigint)
+                ON CONFLICT (only_row) DO UPDATE
+                SET seen_submission_id = greatest(a.seen_submission_id, excluded.seen_submission_id),
+                    refreshed_at = CASE WHEN $2::boolean THEN now() ELSE a.refreshed_at END,
+                    run_id = excluded.run_id
+                """,
+                [ids, everyPeriod ? "true" : "false", runID.map(String.init)]
+            )
+        }
     }
 
     // MARK: - One pseudonymisation key

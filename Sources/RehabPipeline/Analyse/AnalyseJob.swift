@@ -10,8 +10,8 @@ public enum AnalyseJob {
 
     /// - Parameters:
     ///   - database: `--database`; nil falls back to `DATABASE_URL`, then libpq's defaults.
-    ///   - periods: the periods to refresh; nil or empty refreshes every period, and then records the analysis
-    ///     as current, so that the next night refreshes only what it loads.
+    ///   - periods: the periods to refresh; nil or empty refreshes every period. The submissions of the months
+    ///     refreshed are then recorded as analysed, so that the next night refreshes only what is new.
     ///   - repetitions: simulation draws per inequality row.
     /// - Throws: `DatabaseError`.
     public static func run(
@@ -22,18 +22,20 @@ public enum AnalyseJob {
         logger: Logger
     ) throws -> Summary {
         let connection = try Connection(Connection.conninfo(option: database))
-        let touched = periods?.isEmpty == false ? periods : nil
-        let backlog = try AuditStore.analysisBacklog(connection: connection)
+        let chosen = periods ?? []
         let summary = try AnalysisRefresh.run(
             connection: connection,
-            touched: touched,
+            scope: chosen.isEmpty ? .everyPeriod : .periods(chosen),
             repetitions: repetitions,
             seed: seed,
             logger: logger
         )
-        if touched == nil {
-            try AuditStore.markAnalysed(through: backlog.latest, runID: nil, connection: connection)
-        }
+        try AuditStore.markAnalysed(
+            summary.includedSubmissions,
+            everyPeriod: summary.periods == nil,
+            runID: nil,
+            connection: connection
+        )
         return summary
     }
 }

@@ -264,13 +264,18 @@ public enum RunJob {
         if loading, config.stages.contains(.analyse) {
             let backlog = try AuditStore.analysisBacklog(connection: connection)
             if backlog.isBehind {
-                _ = try AnalysisRefresh.run(
+                let summary = try AnalysisRefresh.run(
                     connection: connection,
-                    touched: backlog.periods,
+                    scope: backlog.wholeRefreshDue ? .everyPeriod : .unanalysed,
                     repetitions: config.thresholds.siiRepetitions,
                     logger: logger
                 )
-                try AuditStore.markAnalysed(through: backlog.latest, runID: runID, connection: connection)
+                try AuditStore.markAnalysed(
+                    summary.includedSubmissions,
+                    everyPeriod: summary.periods == nil,
+                    runID: runID,
+                    connection: connection
+                )
                 analysed = true
                 let now = Clock.monotonicSeconds()
                 stageSeconds.append(("analyse", now - mark))

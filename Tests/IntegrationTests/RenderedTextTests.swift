@@ -58,7 +58,8 @@ enum Chromium {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(path))
         process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--window-size=794,1123", "--dump-dom",
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=794,1123",
+            "--dump-dom",
             URL(fileURLWithPath: measured).absoluteString,
         ]
         let output = Pipe()

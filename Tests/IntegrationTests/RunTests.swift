@@ -119,6 +119,21 @@ struct RunTests {
         )
         let august = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
         #expect(august.contains("Data as at 20") && august.contains("Generated 20"))
+        // August's charts as they stood in August: one month, so no limits yet, though September's would give them;
+        // September's report charts both months.
+        func spcRows(_ month: String) throws -> [[String: String]] {
+            let lines = try String(
+                contentsOfFile: "\(reports)/national-gap-report-\(month)-csv/spc.csv",
+                encoding: .utf8
+            ).split(separator: "\r\n").map { FunnelTests.fields(String($0)) }
+            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+        }
+        let augustSPC = try spcRows("2025-08")
+        #expect(!augustSPC.isEmpty && augustSPC.allSatisfy { $0["points"] == "1" && $0["lpl"] == "" })
+        let septemberSPC = try spcRows("2025-09")
+        #expect(
+            septemberSPC.contains { $0["icb_ods"] == "E92000001" && $0["points"] == "2" && $0["lpl"] != "" }
+        )
         // Night 3: August is sent again, changed: its report is written again, with the new load's time. The night
         // refreshes August alone: September's rows are not written again (their row versions stay).
         let c = try db.connect()

@@ -113,16 +113,33 @@ public enum NationalReportJob {
             [chosen]
         )
         figures.append(.init(name: "access_history", columns: history.columns, rows: history.rows))
-        // The Making Data Count charts of England and of each ICB, up to the period (each series over every month
-        // on record).
-        if let spc = try? connection.query(
-            """
+        // The Making Data Count charts of England and of each ICB. The latest month's are as stored; an earlier
+        // month's are charted again from its own month and those before, so that its report shows the limits and
+        // signals as they stood then, not as later months moved them. A role without the stats schema gets the
+        // stored charts up to the month.
+        let latest = try latestPeriod(source: source, connection: connection)
+        let stored = """
             SELECT icb_ods, series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
             FROM \(source).spc WHERE org_code = '' AND period <= $1::date
             ORDER BY icb_ods <> 'E92000001', icb_ods, series, period
-            """,
-            [chosen]
-        ), !spc.rows.isEmpty {
+            """
+        let asThen = """
+            WITH s AS (
+                SELECT icb_ods, series, improvement, array_agg(period ORDER BY period) AS periods,
+                       array_agg(value::double precision ORDER BY period) AS vals
+                FROM \(source).spc WHERE org_code = '' AND period <= $1::date
+                GROUP BY icb_ods, series, improvement
+            )
+            SELECT s.icb_ods, s.series, s.periods[c.point] AS period, round(c.value::numeric, 3) AS value,
+                   round(c.mean::numeric, 3) AS mean, round(c.lpl::numeric, 3) AS lpl, round(c.upl::numeric, 3) AS upl,
+                   c.point_type, s.improvement, cardinality(s.periods) AS points,
+                   stats.spc_variation(s.vals, s.improvement) AS latest_variation
+            FROM s CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c
+            ORDER BY s.icb_ods <> 'E92000001', s.icb_ods, s.series, 3
+            """
+        var spc = chosen == latest ? nil : try? connection.query(asThen, [chosen])
+        if spc == nil { spc = try? connection.query(stored, [chosen]) }
+        if let spc, !spc.rows.isEmpty {
             figures.append(.init(name: "spc", columns: spc.columns, rows: spc.rows))
         }
         // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)

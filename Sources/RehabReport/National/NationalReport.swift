@@ -356,8 +356,9 @@ public enum NationalReport {
         page.element("h2", "England month by month: statistical process control")
         page.element(
             "p",
-            "NHS England's Making Data Count charts of England's figures over every month on record: the solid line "
-                + "is the mean, the dashed lines the process limits (mean -/+ 2.66 times the mean moving range). Blue "
+            "NHS England's Making Data Count charts of England's figures, every month on record up to this one, "
+                + "charted as they stood then: the solid line is the mean, the dashed lines the process limits (mean "
+                + "-/+ 2.66 times the mean moving range). Blue "
                 + "marks a special cause that is an improvement, orange one that is a concern, purple one where "
                 + "neither direction is better; grey is common-cause variation. A series of one month has no limits.",
             attributes: "class=\"note\""

@@ -235,6 +235,12 @@ public enum NationalReportJob {
         ).scalar == "t"
     }
 
+    /// Every period with access figures in `source`, earliest first.
+    static func periodsWithFigures(source: String, connection: borrowing Connection) throws -> [Period] {
+        try connection.query("SELECT DISTINCT to_char(period, 'YYYY-MM') FROM \(source).access ORDER BY 1").rows
+            .compactMap { $0[0].flatMap { Period($0) } }
+    }
+
     /// The latest period with access figures in `source` (`published` or `analysis`), or nil when there are none
     /// yet (only workforce has been loaded, say).
     static func latestPeriod(source: String, connection: borrowing Connection) throws -> String? {

@@ -259,6 +259,8 @@ public enum RunJob {
         // Analyse and report when the analysis is behind the submissions on record: after this run's loads, and
         // also after a night that loaded and then died before it got here.
         var analysed = false
+        // The months the refresh covered: nil for every month.
+        var refreshedMonths: [Period]?
         var national: String?
         var nationalReports: [String] = []
         if loading, config.stages.contains(.analyse) {
@@ -277,6 +279,7 @@ public enum RunJob {
                     connection: connection
                 )
                 analysed = true
+                refreshedMonths = summary.periods
                 let now = Clock.monotonicSeconds()
                 stageSeconds.append(("analyse", now - mark))
                 mark = now
@@ -295,13 +298,14 @@ public enum RunJob {
                 logger: logger
             ).page
             nationalReports.append(national!)
-            // A resubmission for an earlier month changes that month's figures: its report is written again.
+            // Every other month the refresh changed (a resubmission, a late file, a load that committed after the
+            // last night, or every month after new definitions) has its report written again.
             let latest = try NationalReportJob.latestPeriod(source: "published", connection: connection)
-            let touched = Set(
-                outcomes.filter { $0.status == .loaded || $0.status == .superseded }.compactMap(\.period)
-            )
-            for month in touched.sorted() {
-                guard let period = Period(month), period.start.description != latest,
+            let months =
+                try refreshedMonths
+                ?? NationalReportJob.periodsWithFigures(source: "published", connection: connection)
+            for period in Set(months).sorted() {
+                guard period.start.description != latest,
                     try NationalReportJob.hasFigures(source: "published", period: period, connection: connection)
                 else { continue }
                 nationalReports.append(

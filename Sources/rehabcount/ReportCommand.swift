@@ -30,7 +30,7 @@ struct ReportCommand: ParsableCommand {
                 Run `rehabcount analyse` after loading, first.
 
                 The page says when it was generated and the time of the latest load of the period it includes. The \
-                nightly run writes the report of the latest period and of every earlier period its loads touched.
+                nightly run writes the report of the latest period and of every earlier period its refresh covered.
 
                 Example:
                   rehabcount report national --out reports/national

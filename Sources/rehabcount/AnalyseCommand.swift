@@ -16,9 +16,10 @@ struct AnalyseCommand: ParsableCommand {
             Then it simulates the 95% limits of SII and RII, as PHEindicatormethods does, with a fixed seed so that \
             the same data give the same limits, in the same transaction: readers see the old figures until it commits.
 
-            By default every period is refreshed: run it so after changing reference data (populations, expected \
-            submissions). With --period only those months are refreshed, and the SPC charts over every month. The \
-            nightly run refreshes by itself the months its loads touched.
+            By default every period is refreshed, which is what is needed after changing reference data \
+            (populations, expected submissions). With --period only those months are refreshed; the SPC charts are \
+            drawn again over every month either way. The nightly run refreshes by itself the months of the \
+            submissions not yet analysed.
 
             Run it after loads; analysts query the tables with psql (see docs/data-dictionary.md).
 

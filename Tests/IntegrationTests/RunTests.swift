@@ -86,7 +86,7 @@ struct PipelineFolder {
 
 @Suite("Nightly pipeline", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
 struct RunTests {
-    @Test("Each night writes the national report of every month its loads touched, saying when and as at which load")
+    @Test("Each night refreshes and reports every month it touched, to the figures a full refresh gives, dated")
     func reportsOfTouchedMonths() throws {
         let db = try LoadFixtures.database()
         let pipeline = try PipelineFolder()

@@ -87,7 +87,7 @@ extension RunJob {
         public var analysed: Bool
         /// The national report of the latest period with figures, when one was written.
         public var nationalReport: String?
-        /// Every national report the run wrote: the latest period's, and each earlier period its loads touched.
+        /// Every national report the run wrote: the latest period's, and each earlier period its refresh covered.
         public var nationalReports: [String] = []
         public var metricsFile: String?
         public var dryRun: Bool

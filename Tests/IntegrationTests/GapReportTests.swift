@@ -125,6 +125,19 @@ struct GapReportTests {
             #expect(value.isEmpty || Int(value).map { $0 % 5 == 0 } == true, "\(value)")
         }
 
+        // England's headline figures first: its referrals are the published quintiles' sum.
+        let englandReferrals = try #require(
+            try c.query(
+                """
+                SELECT to_char(sum(referrals), 'FM999,999,999') FROM published.access
+                WHERE period = '2025-09-01' AND icb_ods = 'E92000001' AND service_line = 'all'
+                """
+            ).scalar
+        )
+        #expect(html.contains("<h2>England this month</h2>"))
+        #expect(html.contains("<dt>Referrals</dt><dd>\(englandReferrals)</dd>"))
+        #expect(html.range(of: "England this month")!.lowerBound < html.range(of: "for each ICB")!.lowerBound)
+
         // A page per ICB, linked from the index, with its quintiles beside England's and its trusts by name.
         let icbs = try c.query(
             "SELECT DISTINCT icb_ods FROM published.access WHERE period = '2025-09-01' AND icb_ods <> 'E92000001'"

@@ -105,6 +105,7 @@ public enum NationalReport {
         )
         page.raw("</p>")
 
+        englandSection(f, into: &page)
         rateSection(f, into: &page, icbFolder: icbFolder)
         spcSection(f, into: &page, icbFolder: icbFolder)
         rateFunnelSection(f, into: &page)
@@ -131,6 +132,71 @@ public enum NationalReport {
     }
 
     // MARK: - Sections
+
+    /// England's headline figures for the month, in words a board paper can quote: referrals and their rate, the
+    /// most and least deprived fifths and the gap between them, waits, outcome recording, and how much of the data
+    /// arrived.
+    static func englandSection(_ f: NationalFigures, into page: inout HTML) {
+        let rows = f.table("access").filter { $0["icb_ods"] == england && $0["service_line"] == "all" }
+        guard !rows.isEmpty else { return }
+        func total(_ column: String) -> Double? {
+            let values = rows.map { number($0[column]) }
+            return values.contains(nil) ? nil : values.compactMap { $0 }.reduce(0, +)
+        }
+        func share(_ part: String, _ whole: String) -> String {
+            guard let p = total(part), let w = total(whole), w > 0 else { return "s" }
+            return String(format: "%.1f%%", 100 * p / w)
+        }
+        let q1 = rows.first { $0["imd_quintile"] == "1" }
+        let q5 = rows.first { $0["imd_quintile"] == "5" }
+        let gap = f.table("inequality").first { $0["icb_ods"] == england && $0["service_line"] == "all" }
+        let wait = f.table("spc").first {
+            $0["icb_ods"] == england && $0["series"] == "median_wait_days" && $0["period"] == f.period
+        }
+        var facts: [(String, String)] = []
+        if let referrals = total("referrals"), let population = total("population"), population > 0 {
+            facts.append(("Referrals", Int(referrals).formatted(.number.locale(Locale(identifier: "en_GB")))))
+            facts.append(("Referrals per 100,000 residents", SVGChart.format(referrals / population * 100_000)))
+        }
+        facts.append(
+            ("Most deprived fifth (Q1), age-standardised", interval(q1?["dsr"], q1?["dsr_lower"], q1?["dsr_upper"]))
+        )
+        facts.append(
+            ("Least deprived fifth (Q5), age-standardised", interval(q5?["dsr"], q5?["dsr_lower"], q5?["dsr_upper"]))
+        )
+        if let gap {
+            facts.append(
+                (
+                    "Q1 minus Q5, per 100,000",
+                    interval(gap["rate_difference"], gap["rate_difference_lower"], gap["rate_difference_upper"])
+                )
+            )
+            facts.append(("Slope index of inequality", interval(gap["sii"], gap["sii_lower"], gap["sii_upper"])))
+        }
+        if let days = number(wait?["value"]) {
+            facts.append(("Median wait to first contact", "\(SVGChart.format(days)) days"))
+        }
+        facts.append(("Of those waiting, waiting over 18 weeks", share("waiting_over_18w", "waiting")))
+        facts.append(("Discharges with an outcome recorded", share("outcome_recorded", "discharges")))
+        if let expected = rows.first.flatMap({ number($0["referral_submissions_expected"]) }),
+            let loaded = rows.first.flatMap({ number($0["referral_submissions_loaded"]) })
+        {
+            facts.append(("Referrals extracts loaded", "\(Int(loaded)) of \(Int(expected)) expected"))
+        }
+        page.element("h2", "England this month")
+        page.raw("<dl class=\"facts\">")
+        for (label, value) in facts {
+            page.element("dt", label)
+            page.element("dd", value)
+        }
+        page.raw("</dl>")
+        page.element(
+            "p",
+            "Rates are per 100,000 residents in the month; ranges are 95% confidence intervals. The figures count the "
+                + "trusts whose extracts were loaded: see the data completeness below for who is missing.",
+            attributes: "class=\"note\""
+        )
+    }
 
     /// Small multiples: for each ICB, the age-standardised rate of each quintile with its 95% interval.
     static func rateSection(_ f: NationalFigures, into page: inout HTML, icbFolder: String? = nil) {

@@ -22,6 +22,9 @@ public enum AnalysisRefresh {
         public var simulationSeconds: Double
     }
 
+    /// The advisory lock `analysis.refresh()` holds for its transaction (1380142676 is 'RCNT'), as SQL arguments.
+    static let refreshLock = "1380142676, 2"
+
     /// Which months to refresh.
     public enum Scope: Sendable, Equatable {
         case everyPeriod
@@ -48,8 +51,8 @@ public enum AnalysisRefresh {
         // The refresh's own lock, taken before the transaction: its snapshot then starts after any refresh that
         // held the lock has committed, and never meets that refresh's rows (a serialization failure in REPEATABLE
         // READ). analysis.refresh() takes it again for the transaction, which the same session may.
-        try connection.query("SELECT pg_advisory_lock(1380142676, 2)")
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(1380142676, 2)") }
+        try connection.query("SELECT pg_advisory_lock(\(refreshLock))")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(refreshLock))") }
         return try connection.transaction(isolation: .repeatableRead) { tx in
             let start = Clock.monotonicSeconds()
             // The submissions not yet analysed, in this snapshot: the months they touch, and those the refresh

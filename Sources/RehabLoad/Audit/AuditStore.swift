@@ -141,7 +141,7 @@ public enum AuditStore {
         ).rows.map { (period: $0[0] ?? "", score: $0[1].flatMap(Double.init), status: $0[2] ?? "") }
     }
 
-    // MARK: - The analysis's high-water mark
+    // MARK: - Which submissions the analysis includes
 
     /// Where the analysis stands against the submissions on record.
     public struct AnalysisBacklog: Sendable, Equatable {

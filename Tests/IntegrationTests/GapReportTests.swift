@@ -231,8 +231,10 @@ struct GapReportTests {
             logger: LoadFixtures.logger
         )
         let html = try String(contentsOfFile: written.page, encoding: .utf8)
-        // RY2's row: coverage shown, its three recording shares not sent.
-        let ry2 = try #require(html.components(separatedBy: "<tr>").first { $0.hasPrefix("<th>RY2</th>") })
+        // RY2's row, by name and code: coverage shown, its three recording shares not sent.
+        let ry2 = try #require(
+            html.components(separatedBy: "<tr>").first { $0.hasPrefix("<th>") && $0.contains(" (RY2)</th>") }
+        )
         #expect(ry2.components(separatedBy: ">not sent<").count - 1 == 3)
         #expect(!ry2.contains(">s<"))
         #expect(html.contains("<strong>Not sent:</strong> RY2 referrals."))

@@ -345,13 +345,21 @@ public enum NationalReport {
             missing[org, default: []].append(kind + (row["state"] == "rejected" ? " (rejected)" : ""))
         }
         let needsReferrals: Set<String> = ["lsoa_known_share", "ethnicity_recorded_share", "outcome_recorded_share"]
-        let measures: [(column: String, label: String, scale: Double)] = [
-            ("coverage", "Submissions received", 1),
-            ("lsoa_known_share", "LSOA known", 1),
-            ("ethnicity_recorded_share", "Ethnicity recorded", 1),
-            ("outcome_recorded_share", "Outcome recorded (discharges)", 1),
-            ("score_mean", "Data-quality score", 100),
-            ("rows_quarantined_share", "Rows quarantined", -1),
+        // Each measure's colour: its place between red (0) and green (1). Shares run from 0 to 100%; the score from
+        // 70 to 100, where trusts differ (below 70 is as red as it gets); a quarantined share from 20% or more (red)
+        // down to 0 (green).
+        func share(_ v: Double) -> Double { min(max(v, 0), 1) }
+        func percent(_ v: Double) -> String { String(format: "%.0f%%", v * 100) }
+        let measures: [(column: String, label: String, colour: (Double) -> Double, text: (Double) -> String)] = [
+            ("coverage", "Submissions received", share, percent),
+            ("lsoa_known_share", "LSOA known", share, percent),
+            ("ethnicity_recorded_share", "Ethnicity recorded", share, percent),
+            ("outcome_recorded_share", "Outcome recorded (discharges)", share, percent),
+            ("score_mean", "Data-quality score", { share(($0 - 70) / 30) }, { String(format: "%.1f", $0) }),
+            (
+                "rows_quarantined_share", "Rows quarantined", { 1 - share($0 / 0.2) },
+                { String(format: "%.1f%%", $0 * 100) }
+            ),
         ]
         page.raw("<table class=\"heat\"><thead><tr><th>Trust</th><th>ICB</th>")
         for measure in measures { page.element("th", measure.label) }
@@ -359,24 +367,19 @@ public enum NationalReport {
         for row in rows {
             let attention = row["needs_attention"] == "t" || row["needs_attention"] == "true"
             page.raw(attention ? "<tr class=\"attention\">" : "<tr>")
-            if attention {
-                page.raw("<th>")
-                page.value(row["org_code"] ?? "")
-                page.raw(" <span class=\"flag\">needs attention</span></th>")
-            } else {
-                page.element("th", row["org_code"] ?? "")
-            }
+            let org = row["org_code"] ?? ""
+            page.raw("<th>")
+            page.value(f.trustNames[org].map { "\($0) (\(org))" } ?? org)
+            if attention { page.raw(" <span class=\"flag\">needs attention</span>") }
+            page.raw("</th>")
             page.element("td", row["icb_ods"].map { name($0, f) } ?? "")
             for measure in measures {
                 if let value = number(row[measure.column]) {
-                    // A negative scale marks a share where less is better: 0 is green, 20% or more red.
-                    let fraction =
-                        measure.scale < 0 ? 1 - min(max(value / 0.2, 0), 1) : min(max(value / measure.scale, 0), 1)
-                    let text =
-                        measure.scale < 0
-                        ? String(format: "%.1f%%", value * 100)
-                        : measure.scale == 1 ? String(format: "%.0f%%", value * 100) : String(format: "%.1f", value)
-                    page.element("td", text, attributes: "style=\"background:\(heat(fraction))\"")
+                    page.element(
+                        "td",
+                        measure.text(value),
+                        attributes: "style=\"background:\(heat(measure.colour(value)))\""
+                    )
                 } else if let org = row["org_code"], let kinds = missing[org],
                     measure.column == "score_mean"
                         || (needsReferrals.contains(measure.column) && kinds.contains { $0.hasPrefix("referrals") })

@@ -1,4 +1,5 @@
 import Foundation
+import RehabCore
 import RehabDatabase
 import RehabPipeline
 import Testing
@@ -56,6 +57,34 @@ struct GapReportTests {
                 "SELECT string_agg(sii_lower::text, ',' ORDER BY icb_ods, service_line) FROM analysis.inequality"
             ).scalar == before
         )
+    }
+
+    @Test("analyse --period refreshes the month asked for, and refuses a month with nothing on record")
+    func periodOption() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let error = try #require(throws: RehabError.self) {
+            try AnalyseJob.run(
+                database: try db.url(),
+                periods: [Period("2024-01")!],
+                repetitions: 1_000,
+                seed: 1,
+                logger: LoadFixtures.logger
+            )
+        }
+        #expect(error.code == .noData && error.message.contains("2024-01"))
+        #expect(error.hint == "Months on record: 2025-09.")
+        let summary = try AnalyseJob.run(
+            database: try db.url(),
+            periods: [Period("2025-09")!],
+            repetitions: 1_000,
+            seed: 1,
+            logger: LoadFixtures.logger
+        )
+        #expect(summary.periods == [Period("2025-09")!] && summary.simulated > 0)
+        // The month's submissions are now analysed: a night would have nothing to catch up.
+        let c = try db.connect()
+        #expect(try c.query("SELECT bool_and(analysed_at IS NOT NULL) FROM audit.submissions").scalar == "t")
     }
 
     @Test("The national report is one self-contained page and a CSV per table, from published by default")

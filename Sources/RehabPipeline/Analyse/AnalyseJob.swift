@@ -23,6 +23,23 @@ public enum AnalyseJob {
     ) throws -> Summary {
         let connection = try Connection(Connection.conninfo(option: database))
         let chosen = periods ?? []
+        // A month with no submission on record has nothing to refresh: most likely a mistyped --period.
+        if !chosen.isEmpty {
+            let onRecord = try connection.query(
+                "SELECT DISTINCT to_char(period, 'YYYY-MM') FROM audit.submissions WHERE period IS NOT NULL ORDER BY 1"
+            ).rows.compactMap { $0[0] }
+            let unknown = chosen.filter { !onRecord.contains($0.description) }
+            guard unknown.isEmpty else {
+                throw RehabError(
+                    .noData,
+                    "No submission on record for \(unknown.map(\.description).joined(separator: ", ")): nothing "
+                        + "to refresh.",
+                    hint: onRecord.isEmpty
+                        ? "Load extracts first."
+                        : "Months on record: \(onRecord.joined(separator: ", "))."
+                )
+            }
+        }
         let summary = try AnalysisRefresh.run(
             connection: connection,
             scope: chosen.isEmpty ? .everyPeriod : .periods(chosen),

@@ -87,19 +87,24 @@ struct GapReportTests {
         #expect(try c.query("SELECT bool_and(analysed_at IS NOT NULL) FROM audit.submissions").scalar == "t")
     }
 
-    @Test("The national report is one self-contained page and a CSV per table, from published by default")
-    func nationalReport() throws {
-        let db = try LoadFixtures.database()
+    /// The sample month loaded, analysed and written as the national report of published figures, into `folder`.
+    static func sampleReport(_ db: borrowing TestDatabase, into folder: String) throws -> NationalReportJob.Written {
         _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
         _ = try AnalyseJob.run(database: try db.url(), repetitions: 1_000, seed: 1, logger: LoadFixtures.logger)
-        let out = try LoadFixtures.folder()
-        let written = try NationalReportJob.run(
+        return try NationalReportJob.run(
             database: try db.url(),
             source: "published",
             period: nil,
-            outputDirectory: out,
+            outputDirectory: folder,
             logger: LoadFixtures.logger
         )
+    }
+
+    @Test("The national report is one self-contained page and a CSV per table, from published by default")
+    func nationalReport() throws {
+        let db = try LoadFixtures.database()
+        let out = try LoadFixtures.folder()
+        let written = try GapReportTests.sampleReport(db, into: out)
         #expect(written.period == "2025-09-01")
         let html = try String(contentsOfFile: written.page, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))

@@ -88,16 +88,8 @@ struct RenderedTextTests {
     @Test("No chart text of the national report or an ICB page reaches outside its chart, as Chromium lays it out")
     func chartTextFits() throws {
         let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
-        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1_000, seed: 1, logger: LoadFixtures.logger)
         let out = try LoadFixtures.folder()
-        let written = try NationalReportJob.run(
-            database: try db.url(),
-            source: "published",
-            period: nil,
-            outputDirectory: out,
-            logger: LoadFixtures.logger
-        )
+        let written = try GapReportTests.sampleReport(db, into: out)
         #expect(!written.icbPages.isEmpty)
         for page in [written.page] + written.icbPages {
             let overflowing = try Chromium.overflowingText(page: page)

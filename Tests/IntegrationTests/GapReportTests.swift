@@ -115,9 +115,9 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        // Every table, each month's rates for the ICB pages, the SPC series, and the two funnels' limits (100 points
-        // along the axis of discharges, and of referrals).
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 4)
+        // Every table, each month's rates for the ICB pages, the SPC series, each trust's score variation, and the
+        // two funnels' limits (100 points along the axis of discharges, and of referrals).
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 5)
         let spc = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc.csv") }),
             encoding: .utf8
@@ -197,6 +197,8 @@ struct GapReportTests {
                 && String(qyg.components(separatedBy: "<figure>").count - 1) == qygSeries
         )
         #expect(qyg.contains("(RY2)") && qyg.contains("href=\"../national-gap-report-2025-09.html\""))
+        // Each trust's score read as a Making Data Count series: one month so far.
+        #expect(qyg.contains("<th>Score month by month</th>") && qyg.contains("<td>first month</td>"))
 
         // Names beside codes, and no figure with more than 4 decimal places.
         let icb = try #require(header.firstIndex(of: "icb_ods"))

@@ -130,6 +130,15 @@ struct RunTests {
         }
         let augustSPC = try spcRows("2025-08")
         #expect(!augustSPC.isEmpty && augustSPC.allSatisfy { $0["points"] == "1" && $0["lpl"] == "" })
+        // The trust's score over its two months, read on its ICB page.
+        let icbPage = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "\(reports)/national-gap-report-2025-09-icb").first
+        )
+        let trustRow = try String(
+            contentsOfFile: "\(reports)/national-gap-report-2025-09-icb/\(icbPage)",
+            encoding: .utf8
+        )
+        #expect(trustRow.contains("<th>Score month by month</th>") && trustRow.contains("variation</td>"))
         let septemberSPC = try spcRows("2025-09")
         #expect(
             septemberSPC.contains { $0["icb_ods"] == "E92000001" && $0["points"] == "2" && $0["lpl"] != "" }

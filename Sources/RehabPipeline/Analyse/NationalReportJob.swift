@@ -142,6 +142,23 @@ public enum NationalReportJob {
         if let spc, !spc.rows.isEmpty {
             figures.append(.init(name: "spc", columns: spc.columns, rows: spc.rows))
         }
+        // Each trust's data-quality score as a Making Data Count series up to the month: the variation of its
+        // latest point, as it stood then.
+        if let trend = try? connection.query(
+            """
+            SELECT org_code, stats.spc_variation(array_agg(value::double precision ORDER BY period), 'increase')
+                       AS variation,
+                   count(*) AS points
+            FROM \(source).spc
+            WHERE series = 'data_quality_score' AND period <= $1::date
+            GROUP BY org_code
+            HAVING max(period) = $1::date
+            ORDER BY org_code
+            """,
+            [chosen]
+        ), !trend.rows.isEmpty {
+            figures.append(.init(name: "score_variation", columns: trend.columns, rows: trend.rows))
+        }
         // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)
         // counts. A role without the stats schema gets the report without it.
         if let funnel = try? connection.query(

@@ -745,15 +745,25 @@ public enum NationalReport {
             )
         }
 
-        // Its trusts.
+        // Its trusts, each with the Making Data Count reading of its score series up to this month.
         let trusts = f.table("completeness_trust").filter { $0["icb_ods"] == icb }
+        var scoreTrend: [String: String] = [:]
+        for row in f.table("score_variation") {
+            guard let org = row["org_code"], let variation = row["variation"] else { continue }
+            scoreTrend[org] =
+                row["points"] == "1"
+                ? "first month"
+                : variation == "common_cause"
+                    ? "common-cause variation" : variation.replacingOccurrences(of: "_", with: " ")
+        }
         page.element("h2", "Trusts hosted by this ICB")
         if trusts.isEmpty {
             page.element("p", "No trust of this ICB submitted this month.")
         } else {
             page.raw("<table class=\"data\"><thead><tr>")
             for heading in [
-                "Trust", "Submissions received", "Data-quality score", "Rows quarantined", "Ethnicity recorded",
+                "Trust", "Submissions received", "Data-quality score", "Score month by month", "Rows quarantined",
+                "Ethnicity recorded",
             ] {
                 page.element("th", heading)
             }
@@ -764,6 +774,7 @@ public enum NationalReport {
                 page.element("th", f.trustNames[org].map { "\($0) (\(org))" } ?? org)
                 page.element("td", percent(row["coverage"]))
                 page.element("td", number(row["score_mean"]).map { SVGChart.format($0) } ?? "–")
+                page.element("td", scoreTrend[org] ?? "–")
                 page.element("td", percent(row["rows_quarantined_share"]))
                 page.element("td", percent(row["ethnicity_recorded_share"]))
                 page.raw("</tr>")

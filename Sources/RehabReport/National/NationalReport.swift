@@ -29,7 +29,9 @@ public struct NationalFigures: Sendable {
     public var source: String
     /// The reporting period, YYYY-MM-DD (first of the month).
     public var period: String
-    public var tables: [Table]
+    public var tables: [Table] { didSet { records = Self.records(of: tables) } }
+    /// Each table's rows as column → value, made once: every section and ICB page reads them.
+    private var records: [String: [[String: String]]]
     /// ICB ODS code → name, where known.
     public var icbNames: [String: String]
     /// Trust ODS code → name, where known.
@@ -51,13 +53,18 @@ public struct NationalFigures: Sendable {
         self.source = source
         self.period = period
         self.tables = tables
+        self.records = Self.records(of: tables)
         self.icbNames = icbNames
         self.trustNames = trustNames
         self.dataAsAt = dataAsAt
         self.generatedAt = generatedAt
     }
 
-    func table(_ name: String) -> [[String: String]] { tables.first { $0.name == name }?.records ?? [] }
+    func table(_ name: String) -> [[String: String]] { records[name] ?? [] }
+
+    private static func records(of tables: [Table]) -> [String: [[String: String]]] {
+        Dictionary(tables.map { ($0.name, $0.records) }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// The national gap report: one self-contained HTML page (inline SVG, no script, no network) and a CSV per table.

@@ -199,8 +199,10 @@ public enum NationalReport {
         page.raw("</dl>")
         page.element(
             "p",
-            "Rates are per 100,000 residents in the month; ranges are 95% confidence intervals. The figures count the "
-                + "trusts whose extracts were loaded: see the data completeness below for who is missing.",
+            "Rates are per 100,000 residents in the month; ranges are 95% confidence intervals. Q1 minus Q5 above 0 "
+                + "means the most deprived fifth is referred more per head; the slope index runs the other way, from "
+                + "the most to the least deprived end, so there the same gap is below 0. The figures count the trusts "
+                + "whose extracts were loaded: see the data completeness below for who is missing.",
             attributes: "class=\"note\""
         )
     }
@@ -747,7 +749,8 @@ public enum NationalReport {
             page.element(
                 "p",
                 "Limits are 95%. A difference whose limits are both below 0 (a ratio whose limits are both below 1) "
-                    + "means the most deprived fifth is referred less per head beyond chance.",
+                    + "means the most deprived fifth is referred less per head beyond chance. The slope index runs "
+                    + "the other way, from the most to the least deprived end, so there the same gap is above 0.",
                 attributes: "class=\"note\""
             )
         }

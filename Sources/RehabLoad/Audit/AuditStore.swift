@@ -196,15 +196,13 @@ public enum AuditStore {
             )
             try tx.query(
                 """
-                INSERT INTO audit.analysis_state AS a (only_row, seen_submission_id, refreshed_at, run_id)
-                VALUES (true, coalesce((SELECT max(i) FROM unnest($1::bigint[]) AS i), 0),
-                        CASE WHEN $2::boolean THEN now() END, $3::bigint)
+                INSERT INTO audit.analysis_state AS a (only_row, refreshed_at, run_id)
+                VALUES (true, CASE WHEN $1::boolean THEN now() END, $2::bigint)
                 ON CONFLICT (only_row) DO UPDATE
-                SET seen_submission_id = greatest(a.seen_submission_id, excluded.seen_submission_id),
-                    refreshed_at = CASE WHEN $2::boolean THEN now() ELSE a.refreshed_at END,
+                SET refreshed_at = CASE WHEN $1::boolean THEN now() ELSE a.refreshed_at END,
                     run_id = excluded.run_id
                 """,
-                [ids, everyPeriod ? "true" : "false", runID.map(String.init)]
+                [everyPeriod ? "true" : "false", runID.map(String.init)]
             )
         }
     }

@@ -338,6 +338,11 @@ private func unreadable(_ url: URL) -> RehabError? {
         #expect(SheetHandler.columnIndex("$C$7") == 2)
         #expect(SheetHandler.columnIndex("XFD1048576") == 16_383)
         #expect(SheetHandler.columnIndex("17") == nil)
+        // And back: the letters of every column index read, as the writer names them.
+        for index in [0, 25, 26, 701, 702, 16_383] {
+            #expect(SheetHandler.columnIndex(SpreadsheetColumn.letters(index) + "1") == index)
+        }
+        #expect(SpreadsheetColumn.letters(701) == "ZZ" && SpreadsheetColumn.letters(16_383) == "XFD")
     }
 
     @Test func corruptFileIsAnUnreadableWorkbook() throws {

@@ -827,17 +827,6 @@ final class SheetHandler: NSObject, StreamingHandler {
         return letters == 0 ? nil : index - 1
     }
 
-    static func columnName(_ index: Int) -> String {
-        var n = index + 1
-        var name = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            name = String(UnicodeScalar(UInt8(65 + r))) + name
-            n = (n - 1) / 26
-        }
-        return name
-    }
-
     /// The text of the cell that just ended, or nil after stopping the parse.
     func cellValue(_ parser: XMLParser) -> String? {
         switch cellType {
@@ -855,7 +844,8 @@ final class SheetHandler: NSObject, StreamingHandler {
             guard let index = Int(raw), index >= 0, index < sharedStrings.count else {
                 stop(
                     parser,
-                    invalid: "cell \(Self.columnName(column))\(rowNumber) refers to a shared string that does not exist"
+                    invalid:
+                        "cell \(SpreadsheetColumn.letters(column))\(rowNumber) refers to a shared string that does not exist"
                 )
                 return nil
             }

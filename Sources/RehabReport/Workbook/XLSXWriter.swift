@@ -138,7 +138,7 @@ public final class XLSXWriter {
         guard inSheet else { return }
         line.append(contentsOf: "</sheetData>".utf8)
         if rows > 1 {
-            line.append(contentsOf: "<autoFilter ref=\"A1:\(Self.columnName(columns))\(rows)\"/>".utf8)
+            line.append(contentsOf: "<autoFilter ref=\"A1:\(SpreadsheetColumn.letters(columns - 1))\(rows)\"/>".utf8)
         }
         line.append(contentsOf: "</worksheet>".utf8)
         try zip.write(line)
@@ -276,18 +276,6 @@ public final class XLSXWriter {
     private static let numberEnd: StaticString = "</v></c>"
 
     // MARK: Text
-
-    /// The spreadsheet name of column `n` (1 = A).
-    static func columnName(_ n: Int) -> String {
-        var n = n
-        var name = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            name = String(UnicodeScalar(UInt8(65 + r))) + name
-            n = (n - 1) / 26
-        }
-        return name
-    }
 
     static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         var text = text

@@ -12,6 +12,8 @@ enum WorkbookReader {
         let name: String
         let rows: [[Any?]]
         let frozen: String?
+        /// The auto-filter's range, e.g. `A1:G31`.
+        let filter: String?
     }
 
     static func read(_ path: String) throws -> (sheets: [Sheet], formulas: Int) {
@@ -39,7 +41,8 @@ enum WorkbookReader {
             Sheet(
                 name: sheet["name"] as? String ?? "",
                 rows: (sheet["rows"] as? [[Any]] ?? []).map { $0.map { $0 is NSNull ? nil : $0 } },
-                frozen: sheet["frozen"] as? String
+                frozen: sheet["frozen"] as? String,
+                filter: sheet["filter"] as? String
             )
         }
         return (sheets, object["formulas"] as? Int ?? -1)
@@ -162,6 +165,8 @@ struct FindingsReportTests {
         #expect(findings[0] as? [String] == ErrorWorkbook.findingsHeader)
         #expect(findings.count - 1 == r.result.findings.count)
         #expect(book.sheets[2].frozen == "A2")
+        // Filters on every column of the header and every finding: six columns, A to F.
+        #expect(ErrorWorkbook.findingsHeader.count == 6 && book.sheets[2].filter == "A1:F\(findings.count)")
         // The line is the row a spreadsheet shows for the record: header on line 1.
         let first = findings[1]
         #expect(first[0] as? Int == 2)

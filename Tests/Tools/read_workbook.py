@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Opens a workbook with openpyxl, as a trust's spreadsheet would, and prints what it holds as JSON.
 
-Used by RehabCount's tests: {"sheets": [{"name": ..., "rows": [[cell, ...], ...]}], "formulas": n},
+Used by RehabCount's tests: {"sheets": [{"name": ..., "rows": [[cell, ...], ...], "frozen": ..., "filter": ...}],
+"formulas": n},
 where "formulas" counts cells that openpyxl reads as formulas (there must be none).
 """
 import json
@@ -20,5 +21,7 @@ for sheet in book.worksheets:
                 out["formulas"] += 1
             cells.append(cell.value)
         rows.append(cells)
-    out["sheets"].append({"name": sheet.title, "rows": rows, "frozen": sheet.freeze_panes})
+    out["sheets"].append(
+        {"name": sheet.title, "rows": rows, "frozen": sheet.freeze_panes, "filter": sheet.auto_filter.ref}
+    )
 json.dump(out, sys.stdout, default=str)

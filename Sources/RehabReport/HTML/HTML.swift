@@ -33,6 +33,13 @@ struct HTML {
 
 /// Small inline SVG charts, so that a report is one file with no scripts and no network.
 enum SVGChart {
+    /// The opening of a chart: an image of `width` by `height` pixels, its own coordinates the same, titled for
+    /// screen readers and tooltips. The caller closes it with `</svg>`.
+    static func open(width: Int, height: Int, title: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
+            + "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+    }
+
     struct Bar {
         var label: String
         var value: Double
@@ -50,8 +57,7 @@ enum SVGChart {
         let width = max(width, labelWidth + captionWidth + 300)
         let chartWidth = width - labelWidth - captionWidth
         let height = bars.count * rowHeight + 30
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
-        svg += "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+        var svg = open(width: width, height: height, title: title)
         for (i, bar) in bars.enumerated() {
             let y = 10 + i * rowHeight
             let fraction = maximum > 0 ? min(max(bar.value / maximum, 0), 1) : 0

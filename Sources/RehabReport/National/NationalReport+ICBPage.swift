@@ -1,0 +1,189 @@
+import Foundation
+import RehabCore
+
+extension NationalReport {
+    // MARK: - A page per ICB
+
+    /// One page per ICB with figures, keyed by its code: its quintiles over time and this month, its gap with
+    /// limits, its trusts' data, and its workforce. `index` is the national page's address from there.
+    public static func icbPages(_ f: NationalFigures, index: String) -> [(code: String, html: String)] {
+        let icbs = Set(f.table("access").compactMap { $0["icb_ods"] }).subtracting([england]).sorted()
+        return icbs.map { ($0, icbPage($0, f, index: index)) }
+    }
+
+    static func icbPage(_ icb: String, _ f: NationalFigures, index: String) -> String {
+        var page = HTML()
+        let month = String(f.period.prefix(7))
+        let title = "\(name(icb, f)): community rehabilitation, \(month)"
+        page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+        page.element("title", title)
+        page.raw("<style>\(style)</style></head><body><main>")
+        page.raw("<p><a href=\"\(HTML.escape(index))\">")
+        page.value("National gap report, \(month)")
+        page.raw("</a></p>")
+        page.element("h1", title)
+        page.raw("<p class=\"asat\">")
+        page.value(
+            (f.dataAsAt.map { "Data as at \($0). " } ?? "") + "Generated \(f.generatedAt)."
+                + (f.source == "published"
+                    ? " Published figures: small numbers suppressed." : " NOT cleared for publication.")
+        )
+        page.raw("</p>")
+
+        // Over time: each quintile's rate, month by month.
+        let history = f.table("access_history").filter { $0["icb_ods"] == icb }
+        let months = Array(Set(history.compactMap { $0["period"] })).sorted()
+        page.element("h2", "Referral rates by deprivation quintile, month by month")
+        if months.count > 1 {
+            let lines = (1...5).map { q in
+                (
+                    label: "Q\(q)",
+                    values: months.map { m in
+                        number(history.first { $0["period"] == m && $0["imd_quintile"] == String(q) }?["dsr"])
+                    }
+                )
+            }
+            page.raw(SVGChart.lines(lines, labels: months.map { String($0.prefix(7)) }, title: "Rate by quintile"))
+            page.element(
+                "p",
+                "Age-standardised referrals per 100,000 residents a month, Q1 (most deprived) to Q5 (least), one line "
+                    + "each; a gap is a suppressed month.",
+                attributes: "class=\"note\""
+            )
+        } else {
+            page.element(
+                "p",
+                "One month on record so far: the rates of this month are below.",
+                attributes: "class=\"note\""
+            )
+        }
+
+        // Its Making Data Count charts.
+        let spc = f.table("spc").filter { $0["icb_ods"] == icb }
+        if !spc.isEmpty {
+            page.element("h2", "Month by month: statistical process control")
+            page.element(
+                "p",
+                "Making Data Count charts of this ICB's figures: the solid line is the mean, the dashed lines the "
+                    + "process limits. Blue marks a special cause that is an improvement, orange a concern, purple "
+                    + "a change where neither direction is better; grey is common-cause variation."
+                    + (f.source == "published"
+                        ? " Drawn from the published counts: a month whose count is suppressed is left out." : ""),
+                attributes: "class=\"note\""
+            )
+            spcCharts(spc, into: &page)
+        }
+
+        // This month, by quintile, beside England.
+        let access = f.table("access").filter { $0["service_line"] == "all" }
+        let own = access.filter { $0["icb_ods"] == icb }
+        let nation = access.filter { $0["icb_ods"] == england }
+        page.element("h2", "This month by deprivation quintile")
+        page.raw("<table class=\"data\"><thead><tr>")
+        for heading in [
+            "Quintile", "Referrals", "Rate per 100,000 (95% CI)", "England", "Against England", "Median wait (days)",
+            "Waiting over 18 weeks", "Outcome recorded",
+        ] {
+            page.element("th", heading)
+        }
+        page.raw("</tr></thead><tbody>")
+        for q in 1...5 {
+            let row = own.first { $0["imd_quintile"] == String(q) }
+            let england = nation.first { $0["imd_quintile"] == String(q) }
+            page.raw("<tr>")
+            page.element("th", "Q\(q)" + (q == 1 ? " (most deprived)" : q == 5 ? " (least deprived)" : ""))
+            page.element("td", row?["referrals"] ?? "s")
+            page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"]))
+            page.element("td", number(england?["dsr"]).map { SVGChart.format($0) } ?? "–")
+            page.element("td", row?["compared_with_england"] ?? "–")
+            page.element("td", number(row?["wait_median_days"]).map { SVGChart.format($0) } ?? "–")
+            page.element("td", percent(row?["waiting_over_18w_share"]))
+            page.element("td", percent(row?["outcome_recorded_share"]))
+            page.raw("</tr>")
+        }
+        page.raw("</tbody></table>")
+
+        // The gap between the fifths.
+        if let gap = f.table("inequality").first(where: { $0["icb_ods"] == icb && $0["service_line"] == "all" }) {
+            page.element("h2", "The gap between the most and least deprived fifths")
+            page.raw("<dl class=\"facts\">")
+            for (label, value) in [
+                (
+                    "Q1 minus Q5, per 100,000",
+                    interval(gap["rate_difference"], gap["rate_difference_lower"], gap["rate_difference_upper"])
+                ),
+                ("Q1 / Q5", interval(gap["rate_ratio"], gap["rate_ratio_lower"], gap["rate_ratio_upper"], places: 2)),
+                ("Slope index of inequality", interval(gap["sii"], gap["sii_lower"], gap["sii_upper"])),
+                ("Relative index of inequality", interval(gap["rii"], gap["rii_lower"], gap["rii_upper"], places: 2)),
+            ] {
+                page.element("dt", label)
+                page.element("dd", value)
+            }
+            page.raw("</dl>")
+            page.element(
+                "p",
+                "Limits are 95%. A difference whose limits are both below 0 (a ratio whose limits are both below 1) "
+                    + "means the most deprived fifth is referred less per head beyond chance. The slope index runs "
+                    + "the other way, from the most to the least deprived end, so there the same gap is above 0.",
+                attributes: "class=\"note\""
+            )
+        }
+
+        // Its trusts, each with the Making Data Count reading of its score series up to this month.
+        let trusts = f.table("completeness_trust").filter { $0["icb_ods"] == icb }
+        var scoreTrend: [String: String] = [:]
+        for row in f.table("score_variation") {
+            guard let org = row["org_code"], let variation = row["variation"] else { continue }
+            scoreTrend[org] =
+                row["points"] == "1"
+                ? "first month"
+                : variation == "common_cause"
+                    ? "common-cause variation" : variation.replacingOccurrences(of: "_", with: " ")
+        }
+        page.element("h2", "Trusts hosted by this ICB")
+        if trusts.isEmpty {
+            page.element("p", "No trust of this ICB submitted this month.")
+        } else {
+            page.raw("<table class=\"data\"><thead><tr>")
+            for heading in [
+                "Trust", "Submissions received", "Data-quality score", "Score month by month", "Rows quarantined",
+                "Ethnicity recorded",
+            ] {
+                page.element("th", heading)
+            }
+            page.raw("</tr></thead><tbody>")
+            for row in trusts {
+                let org = row["org_code"] ?? ""
+                page.raw("<tr>")
+                page.element("th", f.trustNames[org].map { "\($0) (\(org))" } ?? org)
+                page.element("td", percent(row["coverage"]))
+                page.element("td", number(row["score_mean"]).map { SVGChart.format($0) } ?? "–")
+                page.element("td", scoreTrend[org] ?? "–")
+                page.element("td", percent(row["rows_quarantined_share"]))
+                page.element("td", percent(row["ethnicity_recorded_share"]))
+                page.raw("</tr>")
+            }
+            page.raw("</tbody></table>")
+        }
+
+        // Its workforce.
+        let workforce = f.table("workforce_icb").filter { $0["profession"] == "all" }
+        if let own = workforce.first(where: { $0["icb_ods"] == icb }), let fte = number(own["fte_per_100k"]) {
+            let fteAll = workforce.compactMap { number($0["fte_in_post"]) }.reduce(0, +)
+            let populationAll = workforce.compactMap { number($0["population"]) }.reduce(0, +)
+            page.element("h2", "Workforce")
+            page.element(
+                "p",
+                "\(SVGChart.format(fte)) whole-time equivalent staff in post per 100,000 residents"
+                    + (populationAll > 0
+                        ? ", against \(SVGChart.format(fteAll / populationAll * 100_000)) over every ICB with a workforce submission."
+                        : ".")
+            )
+        }
+        page.raw(
+            "<p class=\"note\">Made by RehabCount \(HTML.escape(RehabCountVersion.tool)) at \(HTML.escape(f.generatedAt)).</p>"
+        )
+        page.raw("</main></body></html>")
+        return page.text
+    }
+}

@@ -53,14 +53,13 @@ public enum NationalReportJob {
         guard source == "published" || source == "analysis" else {
             throw RehabError(.usage, "Unknown source '\(source)'.", hint: "Use --source published or analysis.")
         }
+        let withFigures = try periodsWithFigures(source: source, connection: connection)
+        let latest = withFigures.last?.start.description
         let chosen: String
         if let period {
             chosen = period.start.description
-            guard try hasFigures(source: source, period: period, connection: connection) else {
-                let periods =
-                    try connection.query(
-                        "SELECT string_agg(DISTINCT to_char(period, 'YYYY-MM'), ', ') FROM \(source).access"
-                    ).scalar ?? "none yet"
+            guard withFigures.contains(period) else {
+                let periods = withFigures.isEmpty ? "none yet" : withFigures.map(\.description).joined(separator: ", ")
                 throw RehabError(
                     .noData,
                     "\(source).access has no figures for \(period): no report written.",
@@ -68,7 +67,7 @@ public enum NationalReportJob {
                         "Periods with figures: \(periods). Load that month's extracts and run `rehabcount analyse` first."
                 )
             }
-        } else if let latest = try latestPeriod(source: source, connection: connection) {
+        } else if let latest {
             chosen = latest
         } else {
             throw RehabError(
@@ -117,7 +116,6 @@ public enum NationalReportJob {
         // month's are charted again from its own month and those before, so that its report shows the limits and
         // signals as they stood then, not as later months moved them. A role without the stats schema gets the
         // stored charts up to the month.
-        let latest = try latestPeriod(source: source, connection: connection)
         let stored = """
             SELECT icb_ods, series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
             FROM \(source).spc WHERE org_code = '' AND period <= $1::date
@@ -244,23 +242,10 @@ public enum NationalReportJob {
         return Written(page: page, csvFiles: csvFiles, icbPages: icbPages, period: chosen)
     }
 
-    /// Whether `source` has access figures for `period`.
-    static func hasFigures(source: String, period: Period, connection: borrowing Connection) throws -> Bool {
-        try connection.query(
-            "SELECT EXISTS (SELECT 1 FROM \(source).access WHERE period = $1::date)",
-            [period.start.description]
-        ).scalar == "t"
-    }
-
-    /// Every period with access figures in `source`, earliest first.
+    /// Every period with access figures in `source` (`published` or `analysis`), earliest first: none when only
+    /// workforce has been loaded, say.
     static func periodsWithFigures(source: String, connection: borrowing Connection) throws -> [Period] {
         try connection.query("SELECT DISTINCT to_char(period, 'YYYY-MM') FROM \(source).access ORDER BY 1").rows
             .compactMap { $0[0].flatMap { Period($0) } }
-    }
-
-    /// The latest period with access figures in `source` (`published` or `analysis`), or nil when there are none
-    /// yet (only workforce has been loaded, say).
-    static func latestPeriod(source: String, connection: borrowing Connection) throws -> String? {
-        try connection.query("SELECT max(period)::text FROM \(source).access").scalar
     }
 }

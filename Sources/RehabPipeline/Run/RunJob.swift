@@ -285,11 +285,12 @@ public enum RunJob {
                 mark = now
             }
         }
-        if analysed, config.stages.contains(.report),
-            try NationalReportJob.latestPeriod(source: "published", connection: connection) == nil
-        {
+        let withFigures =
+            analysed && config.stages.contains(.report)
+            ? try NationalReportJob.periodsWithFigures(source: "published", connection: connection) : []
+        if analysed, config.stages.contains(.report), withFigures.isEmpty {
             logger.info("no referral figures yet: the national report is not written")
-        } else if analysed, config.stages.contains(.report) {
+        } else if analysed, config.stages.contains(.report), let latest = withFigures.last {
             national = try NationalReportJob.run(
                 connection: connection,
                 source: "published",
@@ -300,14 +301,8 @@ public enum RunJob {
             nationalReports.append(national!)
             // Every other month the refresh changed (a resubmission, a late file, a load that committed after the
             // last night, or every month after new definitions) has its report written again.
-            let latest = try NationalReportJob.latestPeriod(source: "published", connection: connection)
-            let months =
-                try refreshedMonths
-                ?? NationalReportJob.periodsWithFigures(source: "published", connection: connection)
-            for period in Set(months).sorted() {
-                guard period.start.description != latest,
-                    try NationalReportJob.hasFigures(source: "published", period: period, connection: connection)
-                else { continue }
+            for period in Set(refreshedMonths ?? withFigures).sorted()
+            where period != latest && withFigures.contains(period) {
                 nationalReports.append(
                     try NationalReportJob.run(
                         connection: connection,

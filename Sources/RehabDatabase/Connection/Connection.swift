@@ -15,6 +15,9 @@ private let noticeHandler = Mutex<(@Sendable (_ severity: String, _ message: Str
 /// - Errors never carry values from rows or passwords: see `DatabaseError`.
 public struct Connection: ~Copyable {
     let handle: OpaquePointer
+    /// The server's time limits as this session found them, before RehabCount set its own: an error that one of
+    /// them caused names it and where it was set.
+    public let limits: [ServerLimit]
 
     /// Connects with a URL (`postgresql://…`) or a conninfo string (`host=… dbname=…`). `nil` or an empty string
     /// uses libpq's defaults, which honour the `PG*` variables, `~/.pgpass` and service files.
@@ -40,7 +43,6 @@ public struct Connection: ~Copyable {
             PQfinish(raw)
             throw DatabaseError.connecting(to: conninfo, message: message)
         }
-        handle = raw
         // Notices (a table that already exists, say) go to the logger, never raw to standard error.
         PQsetNoticeReceiver(
             raw,
@@ -52,7 +54,23 @@ public struct Connection: ~Copyable {
             nil
         )
         PQsetClientEncoding(raw, "UTF8")
-        _ = try? query("SELECT set_config('application_name', $1, false)", [applicationName])
+        let run = { (sql: String, parameters: [String?]) throws -> QueryResult in
+            try Self.consume(Self.execute(raw, sql, parameters), handle: raw, limits: [])
+        }
+        _ = try? run("SELECT set_config('application_name', $1, false)", [applicationName])
+        // A role's or database's idle_session_timeout would end a session that waits (the run lock's, while the
+        // workers load), and a statement_timeout would cancel a long COPY or refresh: RehabCount's sessions run
+        // without them. What they were is kept to explain an error that one still causes (through a pooler).
+        let found: [ServerLimit]
+        do {
+            found = try ServerLimit.read(run)
+            try ServerLimit.lift(run, local: false)
+        } catch {
+            PQfinish(raw)
+            throw error
+        }
+        limits = found
+        handle = raw
     }
 
     deinit {
@@ -92,10 +110,13 @@ public struct Connection: ~Copyable {
     /// Runs one statement with text parameters (`$1`, `$2`, …; nil is SQL NULL) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
-        let result = withCStrings(parameters) { pointers in
+        try consume(Self.execute(handle, sql, parameters))
+    }
+
+    private static func execute(_ handle: OpaquePointer, _ sql: String, _ parameters: [String?]) -> OpaquePointer? {
+        withCStrings(parameters) { pointers in
             PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
-        return try consume(result)
     }
 
     /// Runs a script of several statements with no parameters: for migration files the project ships.
@@ -117,6 +138,9 @@ public struct Connection: ~Copyable {
     ) throws -> T {
         try query("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         do {
+            // Again for the transaction alone: behind a transaction-pooling pooler the session's settings may
+            // belong to another server session, but a transaction keeps one server session to its end.
+            try ServerLimit.lift({ try query($0, $1) }, local: true)
             let value = try body(self)
             try query("COMMIT")
             return value
@@ -183,7 +207,7 @@ public struct Connection: ~Copyable {
             if PQresultStatus(result) == PGRES_COMMAND_OK {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
             } else if failure == nil {
-                failure = Self.error(from: result)
+                failure = ServerLimit.explain(Self.error(from: result), limits: limits)
             }
             PQclear(result)
         }
@@ -194,11 +218,22 @@ public struct Connection: ~Copyable {
     // MARK: - Results
 
     private func consume(_ result: OpaquePointer?) throws -> QueryResult {
+        try Self.consume(result, handle: handle, limits: limits)
+    }
+
+    private static func consume(
+        _ result: OpaquePointer?,
+        handle: OpaquePointer,
+        limits: [ServerLimit]
+    ) throws -> QueryResult {
         guard let result else {
-            throw DatabaseError(
-                kind: .connection,
-                summary: "The connection to the database was lost",
-                serverMessage: String(cString: PQerrorMessage(handle))
+            throw ServerLimit.explain(
+                DatabaseError(
+                    kind: .connection,
+                    summary: "The connection to the database was lost",
+                    serverMessage: String(cString: PQerrorMessage(handle))
+                ),
+                limits: limits
             )
         }
         defer { PQclear(result) }
@@ -220,7 +255,11 @@ public struct Connection: ~Copyable {
             }
             return QueryResult(columns: columns, rows: rows, affectedRows: Int(rowCount))
         default:
-            throw Self.error(from: result)
+            var error = Self.error(from: result)
+            if error.sqlState == nil, error.serverMessage == nil {
+                error.serverMessage = String(cString: PQerrorMessage(handle))
+            }
+            throw ServerLimit.explain(error, limits: limits)
         }
     }
 

@@ -57,6 +57,17 @@ public enum Definitions {
             "COMMENT ON TABLE public.rehabcount_definitions IS 'Files of sql/analysis applied by rehabcount db migrate, "
                 + "with the SHA-256 of each as applied: a file is applied again when it changes.'"
         )
+        // The nightly job reads when the definitions last changed, to refresh every month after new ones; it runs
+        // as a login granted rehab_loader, which the migrations create before this table exists.
+        try connection.query(
+            """
+            DO $$BEGIN
+                IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehab_loader') THEN
+                    GRANT SELECT ON public.rehabcount_definitions TO rehab_loader;
+                END IF;
+            END$$
+            """
+        )
         var recorded: [String: String] = [:]
         for row in try connection.query("SELECT name, checksum FROM public.rehabcount_definitions").rows {
             if let name = row[0], let checksum = row[1] { recorded[name] = checksum }

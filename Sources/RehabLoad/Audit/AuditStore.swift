@@ -9,61 +9,69 @@ import RehabDatabase
 public enum AuditStore {
     // MARK: - Runs
 
-    /// Records a run as running, with its connection's backend pid, and returns its id.
-    public static func beginRun(command: String, host: String, connection: borrowing Connection) throws -> Int64 {
+    /// Records a run as running, with the backend pid whose end means the run was interrupted (the lock's
+    /// session for `rehabcount run`; this connection's when nil), and returns its id.
+    public static func beginRun(
+        command: String,
+        host: String,
+        backendPID: Int32? = nil,
+        connection: borrowing Connection
+    ) throws -> Int64 {
         guard
             let id = try connection.query(
-                "INSERT INTO audit.runs (command, host, backend_pid) VALUES ($1, $2, pg_backend_pid()) RETURNING run_id",
-                [command, host]
+                """
+                INSERT INTO audit.runs (command, host, backend_pid)
+                VALUES ($1, $2, coalesce($3::integer, pg_backend_pid())) RETURNING run_id
+                """,
+                [command, host, backendPID.map { String($0) }]
             ).scalar.flatMap({ Int64($0) })
         else { throw DatabaseError(kind: .server, summary: "Could not record the run in audit.runs") }
         return id
     }
 
-    /// Marks a run finished.
-    public static func finishRun(_ runID: Int64, succeeded: Bool, connection: borrowing Connection) throws {
+    /// Marks a run finished, with the reason when it failed. A run another run already marked failed (its
+    /// session was gone) keeps that status and gets this reason, which says more.
+    public static func finishRun(
+        _ runID: Int64,
+        succeeded: Bool,
+        reason: String? = nil,
+        connection: borrowing Connection
+    ) throws {
         try connection.query(
-            "UPDATE audit.runs SET finished_at = now(), status = $2 WHERE run_id = $1::bigint AND status = 'running'",
-            [String(runID), succeeded ? "succeeded" : "failed"]
+            """
+            UPDATE audit.runs SET finished_at = coalesce(finished_at, now()), status = $2::text,
+                failure_reason = CASE WHEN $2::text = 'failed' THEN coalesce($3::text, failure_reason) END
+            WHERE run_id = $1::bigint
+              AND (status = 'running' OR (status = 'failed' AND $2::text = 'failed' AND $3::text IS NOT NULL))
+            """,
+            [String(runID), succeeded ? "succeeded" : "failed", succeeded ? nil : String((reason ?? "").prefix(2000))]
         )
     }
 
     /// Marks failed every run left `running` by a process that died: its backend is gone (or, from before
     /// backend pids were recorded, it is older than a day).
     ///
+    /// - Parameter ownPID: the backend pid of the caller's run, when it is not this connection's: a run recorded
+    ///   with the same pid cannot still be running.
     /// - Returns: the ids of the runs marked.
     @discardableResult
-    public static func failAbandonedRuns(connection: borrowing Connection) throws -> [Int64] {
+    public static func failAbandonedRuns(ownPID: Int32? = nil, connection: borrowing Connection) throws -> [Int64] {
         try connection.query(
             """
-            UPDATE audit.runs r SET status = 'failed', finished_at = greatest(now(), r.started_at)
+            UPDATE audit.runs r SET status = 'failed', finished_at = greatest(now(), r.started_at),
+                failure_reason = 'interrupted: its database session ended while it ran'
             WHERE r.status = 'running'
               AND CASE WHEN r.backend_pid IS NULL THEN r.started_at < now() - interval '1 day'
                        ELSE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.backend_pid)
-                            OR r.backend_pid = pg_backend_pid() END
+                            OR r.backend_pid = coalesce($1::integer, pg_backend_pid()) END
             RETURNING r.run_id
-            """
+            """,
+            [ownPID.map { String($0) }]
         ).rows.compactMap { $0[0].flatMap { Int64($0) } }
     }
 
-    /// The single-run lock of the nightly pipeline: ('RCNT', 3) in the two-integer advisory lock space.
+    /// The single-run lock of the nightly pipeline: ('RCNT', 3) in the two-integer advisory lock space (`RunLock`).
     static let runLock = (Int32(1_380_142_676), Int32(3))
-
-    /// Takes the nightly pipeline's lock if no other run holds it.
-    public static func tryRunLock(connection: borrowing Connection) throws -> Bool {
-        try connection.query(
-            "SELECT pg_try_advisory_lock($1::integer, $2::integer)",
-            [String(runLock.0), String(runLock.1)]
-        ).scalar == "t"
-    }
-
-    /// Releases the nightly pipeline's lock.
-    public static func releaseRunLock(connection: borrowing Connection) {
-        _ = try? connection.query(
-            "SELECT pg_advisory_unlock($1::integer, $2::integer)",
-            [String(runLock.0), String(runLock.1)]
-        )
-    }
 
     // MARK: - Expected and received submissions
 

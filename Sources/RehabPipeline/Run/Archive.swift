@@ -34,30 +34,67 @@ struct Archive {
 
     /// Removes copies left in `.incoming` by runs that died. Call only while holding the run lock.
     ///
+    /// A run's folder is locked (`flock`) by its process for as long as it lives, so a folder whose lock can be
+    /// taken belongs to a run that died, and one whose lock is held is left alone: a run that lost its database
+    /// lock keeps its files while it stops. The kernel drops the lock of a killed process.
+    ///
     /// - Returns: how many were removed.
     @discardableResult
     func sweepIncoming() -> Int {
         let manager = FileManager.default
         guard let folders = try? manager.contentsOfDirectory(atPath: incoming) else { return 0 }
-        for folder in folders { try? manager.removeItem(atPath: "\(incoming)/\(folder)") }
-        return folders.count
+        var removed = 0
+        for folder in folders {
+            let path = "\(incoming)/\(folder)"
+            let fd = open("\(path)/\(Self.lockName)", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            if fd >= 0 {
+                defer { close(fd) }
+                guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // a live run's
+            } else {
+                // No lock file: a folder of a version before locks, or one a run is creating this instant.
+                var info = stat()
+                guard lstat(path, &info) == 0, Date().timeIntervalSince1970 - Double(info.st_mtim.tv_sec) > 3600
+                else { continue }
+            }
+            if (try? manager.removeItem(atPath: path)) != nil { removed += 1 }
+        }
+        return removed
     }
 
-    /// A new private folder for one run's copies.
+    /// The lock file inside a run's folder of copies.
+    static let lockName = ".run.lock"
+
+    /// A run's folder of copies, locked for as long as this process lives or until `removeStaging`.
+    struct Staging: Sendable {
+        let path: String
+        /// The open lock file: its `flock` tells other runs that this folder is in use.
+        let lockDescriptor: Int32
+    }
+
+    /// A new private folder for one run's copies, locked against other runs' sweeps.
     ///
     /// - Throws: `RehabError.Code.output` when the archive is not writable.
-    func stagingFolder() throws -> String {
+    func stagingFolder() throws -> Staging {
         do {
             try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         } catch {
             throw RehabError(.output, "Cannot create \(incoming): \(error.localizedDescription)")
         }
-        return try Self.privateFolder(in: incoming, prefix: "run")
+        let path = try Self.privateFolder(in: incoming, prefix: "run")
+        let fd = open("\(path)/\(Self.lockName)", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            try? FileManager.default.removeItem(atPath: path)
+            throw RehabError(.output, "Cannot lock the run's folder in \(incoming): \(reason).")
+        }
+        return Staging(path: path, lockDescriptor: fd)
     }
 
     /// Removes a run's folder of copies, and `.incoming` itself once no other run's is in it.
-    func removeStaging(_ folder: String) {
-        try? FileManager.default.removeItem(atPath: folder)
+    func removeStaging(_ staging: Staging) {
+        try? FileManager.default.removeItem(atPath: staging.path)
+        close(staging.lockDescriptor)
         rmdir(incoming)  // fails, harmlessly, while anything is in it
     }
 

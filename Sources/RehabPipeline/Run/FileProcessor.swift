@@ -21,6 +21,10 @@ extension RunJob {
         let outbox: String
         let runID: Int64
         let dryRun: Bool
+        /// The run's lock, checked before a file is archived; nil in a dry run, which archives nothing.
+        let lock: RunLock.Holder?
+        /// Set when the lock is found lost: the run takes no more files.
+        let stop: StopSignal
         let thresholds: PipelineConfig.Thresholds
         let logger: Logger
 
@@ -159,9 +163,17 @@ extension RunJob {
                     try SubmissionBatch.writeReports(result, trend: trend, folder: folder, file: fileName)
                 }
                 if !dryRun {
+                    // Another run may hold the lock now and be taking this very file from the inbox: archive
+                    // nothing then. A load that committed is found unchanged by the next run, which archives it.
+                    try lock?.verify(on: connection)
                     try archive.keep(copy, name: fileName)
                     FileIntake.remove(path, ifStill: copy)
                 }
+            } catch let lost as RunLock.Lost {
+                outcome.status = .failed
+                outcome.note = lost.description
+                stop.lose(lost)
+                logger.error("file failed", metadata: ["file": "\(fileName)", "error": "\(lost)"])
             } catch let error as DatabaseError {
                 outcome.status = .failed
                 outcome.note = error.description

@@ -94,6 +94,13 @@ extension RunJob {
 
         /// 0: every file processed (validation may have rejected some); 1: a file could not be processed.
         public var exitCode: Int32 { files.contains { $0.status == .failed } ? 1 : 0 }
+
+        /// Why the run failed, for `audit.runs`: how many files failed and the first one's reason.
+        var failureReason: String? {
+            let failed = files.filter { $0.status == .failed }
+            guard let first = failed.first else { return nil }
+            return "\(failed.count) file(s) could not be processed; \(first.file): \(first.note ?? "failed")"
+        }
     }
 
     /// Another run holds the single-run lock.

@@ -56,13 +56,14 @@ public enum RunJob {
                 throw error
             }
         }
-        let connection = try recording {
-            try Connection(Connection.conninfo(option: options.database ?? config.database))
+        let conninfo = Connection.conninfo(option: options.database ?? config.database)
+        let connection = try recording { try Connection(conninfo) }
+        // The lock has a session of its own, which does nothing else while the run lasts (`RunLock`).
+        let lock = try recording {
+            guard let lock = try RunLock.take(conninfo: conninfo) else { throw Locked() }
+            return lock
         }
-        try recording {
-            guard try AuditStore.tryRunLock(connection: connection) else { throw Locked() }
-        }
-        defer { AuditStore.releaseRunLock(connection: connection) }
+        defer { lock.release() }
 
         var runID: Int64?
         do {
@@ -70,6 +71,7 @@ public enum RunJob {
                 options,
                 config: config,
                 connection: connection,
+                lock: lock.holder,
                 runID: &runID,
                 started: started,
                 logger: baseLogger,
@@ -80,10 +82,17 @@ public enum RunJob {
                 try RunMetrics.write(outcome, exitCode: outcome.exitCode, config: config, to: metricsPath)
                 outcome.metricsFile = metricsPath
             }
-            if let runID { try AuditStore.finishRun(runID, succeeded: outcome.exitCode == 0, connection: connection) }
+            if let runID {
+                try AuditStore.finishRun(
+                    runID,
+                    succeeded: outcome.exitCode == 0,
+                    reason: outcome.exitCode == 0 ? nil : outcome.failureReason,
+                    connection: connection
+                )
+            }
             return outcome
         } catch {
-            if let runID { try? AuditStore.finishRun(runID, succeeded: false, connection: connection) }
+            if let runID { closeFailedRun(runID, error: error, connection: connection, conninfo: conninfo) }
             var logger = baseLogger
             if let runID { logger[metadataKey: "run_id"] = .stringConvertible(runID) }
             logger.error("run failed", metadata: ["error": "\(error)"])
@@ -92,11 +101,26 @@ public enum RunJob {
         }
     }
 
+    /// Records a failed run with its reason: on the run's connection, or on a new one when that one is gone (the
+    /// server ended its session, say). A reason that cannot be recorded at all is left to the next run, which marks
+    /// the run failed once its lock's session is gone.
+    static func closeFailedRun(_ runID: Int64, error: any Error, connection: borrowing Connection, conninfo: String?) {
+        let reason = "\(error)"
+        do {
+            try AuditStore.finishRun(runID, succeeded: false, reason: reason, connection: connection)
+        } catch {
+            if let fresh = try? Connection(conninfo) {
+                try? AuditStore.finishRun(runID, succeeded: false, reason: reason, connection: fresh)
+            }
+        }
+    }
+
     /// The run itself, under the lock.
     static func perform(
         _ options: Options,
         config: PipelineConfig,
         connection: borrowing Connection,
+        lock: RunLock.Holder,
         runID: inout Int64?,
         started: Double,
         logger baseLogger: Logger,
@@ -132,10 +156,11 @@ public enum RunJob {
             runLabel = "dry-run-" + UUID().uuidString.lowercased().prefix(8)
             logger[metadataKey: "run_id"] = "\(runLabel)"
         } else {
-            let abandoned = try AuditStore.failAbandonedRuns(connection: connection)
+            let abandoned = try AuditStore.failAbandonedRuns(ownPID: lock.backendPID, connection: connection)
             let id = try AuditStore.beginRun(
                 command: "run \(config.name)",
                 host: ProcessInfo.processInfo.hostName,
+                backendPID: lock.backendPID,
                 connection: connection
             )
             runID = id
@@ -164,8 +189,10 @@ public enum RunJob {
                 connection: connection
             )
         }
-        // Copies and spill files of runs that died: this run holds the lock, so none of them is in use.
+        // Copies and spill files of runs that died. Only with the lock still held; and a folder whose run is alive
+        // (one that lost its lock and has not yet noticed) is never touched (`Archive.sweepIncoming`).
         if !options.dryRun {
+            try lock.verify(on: connection)
             let swept = archive.sweepIncoming()
             if swept > 0 {
                 logger.info(
@@ -186,31 +213,34 @@ public enum RunJob {
         )
         let files = try inboxFiles(inbox)
         // A dry run writes nothing to the archive: its copies go to a private folder in the temporary folder.
-        let staging =
-            try options.dryRun
-            ? Archive.privateFolder(in: NSTemporaryDirectory(), prefix: "rehabcount-dry-run") : archive.stagingFolder()
+        let staging: Archive.Staging? = options.dryRun ? nil : try archive.stagingFolder()
+        let stagingPath =
+            try staging?.path ?? Archive.privateFolder(in: NSTemporaryDirectory(), prefix: "rehabcount-dry-run")
         defer {
-            if options.dryRun {
-                try? FileManager.default.removeItem(atPath: staging)
-            } else {
+            if let staging {
                 archive.removeStaging(staging)
+            } else {
+                try? FileManager.default.removeItem(atPath: stagingPath)
             }
         }
         let validator = SubmissionValidator(context: context)
+        let stop = StopSignal()
         let processor = FileProcessor(
             validator: validator,
             loader: loading ? try SubmissionLoader(validator: validator) : nil,
             lookup: loading ? try ReferenceLookup(connection: connection) : nil,
             archive: archive,
-            staging: staging,
+            staging: stagingPath,
             outbox: outbox,
             runID: runID ?? 0,
             dryRun: options.dryRun,
+            lock: options.dryRun ? nil : lock,
+            stop: stop,
             thresholds: config.thresholds,
             logger: logger
         )
         // Trusts are independent: `workers` of them at a time, each worker on a connection of its own (the run's
-        // lock stays with this one). A trust's files stay together, in order, on one worker.
+        // lock stays on its own). A trust's files stay together, in order, on one worker.
         let batch = SubmissionBatch(files)
         let conninfo = Connection.conninfo(option: options.database ?? config.database)
         let board = WorkBoard(groups: batch.groups.count, files: batch.fileCount, progress: progress)
@@ -224,6 +254,10 @@ public enum RunJob {
             }
             while let g = board.next() {
                 let group = batch.groups[g]
+                if let lost = stop.lost {
+                    board.finish(g, group.files.map { processor.unprocessed($0, reason: lost.description) })
+                    continue
+                }
                 guard let connection = workerConnection.take() else {
                     board.finish(g, group.files.map { processor.unprocessed($0, reason: "no database connection") })
                     continue
@@ -243,6 +277,8 @@ public enum RunJob {
                 workerConnection = consume connection
             }
         }
+        // A run that lost its lock stops here: another run may be loading, analysing and reporting.
+        if let lost = stop.lost { throw lost }
         let outcomes = board.outcomes
         var mark = Clock.monotonicSeconds()
         stageSeconds.append(("load", mark - started))
@@ -264,6 +300,7 @@ public enum RunJob {
         var national: String?
         var nationalReports: [String] = []
         if loading, config.stages.contains(.analyse) {
+            try lock.verify(on: connection)
             let backlog = try AuditStore.analysisBacklog(connection: connection)
             if backlog.isBehind {
                 let summary = try AnalysisRefresh.run(

@@ -1,3 +1,4 @@
+import RehabLoad
 import Synchronization
 
 extension RunJob {
@@ -75,5 +76,19 @@ extension RunJob {
         func finish(_ group: Int, _ outcomes: [FileOutcome]) { state.withLock { $0.results[group] = outcomes } }
 
         var outcomes: [FileOutcome] { state.withLock { $0.results.flatMap { $0 } } }
+    }
+}
+
+extension RunJob {
+    /// Tells the run's workers to take no more files, and why: the run lost its lock.
+    final class StopSignal: Sendable {
+        private let state = Mutex<RunLock.Lost?>(nil)
+
+        /// The first loss reported, if any.
+        var lost: RunLock.Lost? { state.withLock { $0 } }
+
+        func lose(_ lost: RunLock.Lost) {
+            state.withLock { if $0 == nil { $0 = lost } }
+        }
     }
 }

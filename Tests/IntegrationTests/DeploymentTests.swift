@@ -1,0 +1,178 @@
+import Foundation
+import RehabCore
+import RehabDatabase
+import RehabLoad
+import RehabPipeline
+import Synchronization
+import Testing
+
+/// A login role made for one test, granted `rehab_loader` and nothing else, as docs/operations.md prescribes; its
+/// settings (`ALTER ROLE … IN DATABASE … SET`) apply in the test's database only. Dropped afterwards.
+struct LoaderLogin: ~Copyable {
+    let name: String
+    let url: String
+
+    init(_ db: borrowing TestDatabase, settings: [String: String] = [:]) throws {
+        name = "rehabcount_app_" + UUID().uuidString.lowercased().prefix(8)
+        let admin = try db.connect()
+        try admin.query("CREATE ROLE \(name) LOGIN")
+        try admin.query("GRANT rehab_loader TO \(name)")
+        for (setting, value) in settings.sorted(by: { $0.key < $1.key }) {
+            try admin.query(
+                "ALTER ROLE \(name) IN DATABASE \(Connection.quoteIdentifier(db.name)) SET \(setting) = '\(value)'"
+            )
+        }
+        var components = URLComponents(string: try db.url())!
+        components.user = name
+        url = components.string!
+    }
+
+    deinit {
+        if let admin = try? Connection(TestDatabase.url) {
+            _ = try? admin.query("DROP OWNED BY \(name)")
+            _ = try? admin.query("DROP ROLE IF EXISTS \(name)")
+        }
+    }
+}
+
+@Suite("Deployed as docs/operations.md says", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+struct DeploymentTests {
+    @Test("The whole night runs as a login granted only rehab_loader: loads, archives, analyses and reports")
+    func nightAsLoaderLogin() throws {
+        let db = try LoadFixtures.database()
+        let login = try LoaderLogin(db)
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        let cli = try CLI.start([
+            "run", pipeline.file, "--database", login.url, "--pseudonym-key-file", LoadFixtures.keyFile,
+        ])
+        cli.waitUntilExit()
+        #expect(cli.terminationStatus == 0)
+        #expect(pipeline.contents(pipeline.inbox).isEmpty)
+        #expect(pipeline.contents("\(pipeline.root)/reports").contains("national-gap-report-2025-09.html"))
+        let c = try db.connect()
+        #expect(try c.query("SELECT status FROM audit.runs").rows == [["succeeded"]])
+        #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE analysed_at IS NULL").scalar == "0")
+        #expect(try c.query("SELECT count(*) > 0 FROM published.access").scalar == "t")
+        // The login can do no more than a loader: no analyst's or owner's rights came with it.
+        let app = try Connection(login.url)
+        #expect(throws: DatabaseError.self) { try app.query("CREATE TABLE core.extra (x int)") }
+        #expect(throws: DatabaseError.self) { try app.query("DELETE FROM audit.runs") }
+    }
+
+    @Test("analyse and report national run as the loader login, as the guide documents")
+    func analyseAndReportAsLoaderLogin() throws {
+        let db = try LoadFixtures.database()
+        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let login = try LoaderLogin(db)
+        let out = try LoadFixtures.folder()
+        let analyse = try CLI.start(["analyse", "--database", login.url])
+        analyse.waitUntilExit()
+        #expect(analyse.terminationStatus == 0)
+        let report = try CLI.start(["report", "national", "--out", out, "--database", login.url])
+        report.waitUntilExit()
+        #expect(report.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(out)/national-gap-report-2025-09.html"))
+    }
+
+    @Test("Time limits set on the login role neither end the run's lock nor cancel its statements")
+    func serverLimitsOnTheRole() throws {
+        let db = try LoadFixtures.database()
+        // The lock's session waits, idle, while the workers load: far longer than these.
+        let login = try LoaderLogin(
+            db,
+            settings: [
+                "idle_session_timeout": "150ms", "idle_in_transaction_session_timeout": "150ms",
+                "statement_timeout": "10ms",
+            ]
+        )
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        let outcome = try pipeline.run(database: login.url)
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.analysed)
+        #expect(outcome.files.filter { $0.status == .loaded }.count == 9)
+        let c = try db.connect()
+        #expect(try c.query("SELECT status FROM audit.runs").rows == [["succeeded"]])
+        // What the role set is what a session finds, before RehabCount lifts it.
+        let app = try Connection(login.url)
+        let statement = try #require(app.limits.first { $0.name == "statement_timeout" })
+        #expect(statement.value == "10ms")
+        #expect(statement.origin.contains("ALTER ROLE"))
+        #expect(try app.query("SHOW statement_timeout").scalar == "0")
+        #expect(try app.query("SHOW idle_session_timeout").scalar == "0")
+    }
+
+    @Test("A timeout that still ends a statement is named, with its value and where it was set")
+    func timeoutNamed() throws {
+        let db = try LoadFixtures.database()
+        let login = try LoaderLogin(db, settings: ["lock_timeout": "50ms"])
+        let holder = try db.connect()
+        try holder.query("BEGIN")
+        try holder.query("LOCK TABLE audit.runs IN ACCESS EXCLUSIVE MODE")
+        let app = try Connection(login.url)
+        let error = try #require(throws: DatabaseError.self) { try app.query("SELECT count(*) FROM audit.runs") }
+        #expect(error.description.contains("lock_timeout (50ms, from the login role's settings"))
+        try holder.query("ROLLBACK")
+        // A statement_timeout set in the session (as a pooler's session would have it) is named too.
+        try app.query("SET statement_timeout = '20ms'")
+        let cancelled = try #require(throws: DatabaseError.self) { try app.query("SELECT pg_sleep(1)") }
+        #expect(cancelled.description.contains("statement_timeout"))
+        #expect(cancelled.description.contains("ALTER ROLE … RESET statement_timeout"))
+    }
+
+    @Test("A run whose lock is taken from it stops: nothing more archived, its audit row closed with the reason")
+    func lockLost() throws {
+        let db = try LoadFixtures.database()
+        let pipeline = try PipelineFolder()
+        // One worker, so that no file can be archived beside the one in hand when the lock goes.
+        let text = try String(contentsOfFile: pipeline.file, encoding: .utf8)
+        try text.replacingOccurrences(of: "stages:", with: "workers: 1\nstages:")
+            .write(toFile: pipeline.file, atomically: true, encoding: .utf8)
+        try pipeline.drop(LoadFixtures.inbox)
+        let url = try db.url()
+        let killed = Once()
+        // An administrator ends the lock's session while the first file is being read.
+        let progress: @Sendable (RunJob.Progress) -> Void = { p in
+            guard !p.current.isEmpty, killed.first() else { return }
+            let admin = try? Connection(url)
+            _ = try? admin?.query(
+                """
+                SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+                WHERE application_name = 'rehabcount run lock' AND datname = current_database()
+                """
+            )
+        }
+        let lost = try #require(throws: RunLock.Lost.self) {
+            try RunJob.run(
+                .init(pipeline: pipeline.file, database: url, pseudonymKeyFile: LoadFixtures.keyFile,
+                    layout: LoadFixtures.layout),
+                logger: LoadFixtures.logger,
+                progress: progress
+            )
+        }
+        #expect(killed.happened)
+        #expect(lost.description.contains("no longer holds the run lock"))
+        // Nothing was archived after the loss, and what was not archived is still in the inbox.
+        let archived = pipeline.contents(pipeline.archive).filter { !$0.hasPrefix(".") }
+        #expect(archived.isEmpty)
+        #expect(pipeline.contents(pipeline.inbox).count == 9)
+        let c = try db.connect()
+        let run = try c.query("SELECT status, failure_reason FROM audit.runs").rows
+        #expect(run.count == 1)
+        #expect(run.first?[0] == "failed")
+        #expect(run.first?[1]?.hasPrefix("The run lost its lock and stopped") == true)
+        // The next night takes the lock and finishes the work: what the first loaded is found unchanged.
+        let next = try pipeline.run(db)
+        #expect(next.exitCode == 0)
+        #expect(pipeline.contents(pipeline.inbox).isEmpty)
+        #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "9")
+    }
+}
+
+/// True the first time it is asked, from any thread.
+final class Once: Sendable {
+    private let done = Mutex(false)
+    func first() -> Bool { done.withLock { was in defer { was = true }; return !was } }
+    var happened: Bool { done.withLock { $0 } }
+}

@@ -77,6 +77,7 @@ let package = Package(
                 "CRehabMemory",
                 "RehabCore",
                 "RehabIngest",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -125,6 +126,7 @@ let package = Package(
             dependencies: [
                 "RehabPipeline",
                 "RehabSample",
+                "RehabValidate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import RehabPipeline
+import RehabValidate
 
 /// The table `validate` prints when it finishes.
 enum SummaryTable {
@@ -21,7 +22,17 @@ enum SummaryTable {
                 top,
             ])
         }
-        return table(header, rows, rightAligned: 2...4)
+        var text = table(header, rows, rightAligned: 2...4)
+        if let first = outcome.files.first?.result {
+            text += "\n\n" + catalogueLine(version: first.rulesetVersion, first.catalogue)
+        }
+        return text
+    }
+
+    /// Which rule catalogue the figures came from: version, source and digest, and its warning if it has one.
+    static func catalogueLine(version: String, _ catalogue: RuleCatalogue.Identity) -> String {
+        "Rule catalogue \(version) (\(catalogue.source)), SHA-256 \(catalogue.sha256)"
+            + (catalogue.warning.map { "\nwarning: \($0)" } ?? "")
     }
 
     /// The table `run` prints: one line per file, then the missing submissions.
@@ -35,6 +46,9 @@ enum SummaryTable {
             ]
         }
         var text = outcome.files.isEmpty ? "No files in the inbox." : table(header, rows, rightAligned: 2...4)
+        if let catalogue = outcome.catalogue {
+            text += "\n\n" + catalogueLine(version: catalogue.version, catalogue.identity)
+        }
         if !outcome.missing.isEmpty {
             text += "\n\nExpected but not received:\n"
             text += outcome.missing.map { "  \($0.org) \($0.kind) \($0.period)" }.joined(separator: "\n")

@@ -121,6 +121,44 @@ struct DeploymentTests {
         #expect(cancelled.description.contains("ALTER ROLE … RESET statement_timeout"))
     }
 
+    @Test("An NHS number inside longer text, in any column, reaches neither core nor audit in clear")
+    func embeddedNHSNumbersStayOut() throws {
+        let db = try LoadFixtures.database()
+        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        var lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n").map(String.init)
+        // referral_id is the second column, a free identifier shown as written in reports.
+        let written = ["NHS:9434765919", "pt 943 476 5919", "(4010232137)", "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}"]
+        for (i, text) in written.enumerated() {
+            var fields = lines[i + 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[1] = "\"\(text)\""
+            lines[i + 1] = fields.joined(separator: ",")
+        }
+        let folder = try LoadFixtures.folder()
+        let file = "\(folder)/RY2_referrals_2025-09.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let loaded = try LoadFixtures.load([file], into: db)
+        #expect(loaded.first?.outcome?.action == .loaded)
+        let c = try db.connect()
+        #expect(
+            try c.query(
+                "SELECT count(*) FROM audit.quarantine WHERE 'ROW-NHS-ELSEWHERE-01' = ANY (reasons)"
+            ).scalar == "4"
+        )
+        let everything = try c.query(
+            """
+            SELECT (SELECT coalesce(string_agg(row_data::text, ' '), '') FROM audit.quarantine)
+                || (SELECT coalesce(string_agg(r::text, ' '), '') FROM core.referrals r)
+                || (SELECT coalesce(string_agg(x::text, ' '), '') FROM audit.rule_results x)
+            """
+        ).scalar ?? ""
+        for clear in ["9434765919", "943 476 5919", "4010232137", written[3]] {
+            #expect(!everything.contains(clear), "\(clear) is in the database")
+        }
+        // The quarantined row keeps its text, with the number's pseudonym in its place.
+        let pseudonym = try Pseudonymiser.configured(keyFile: LoadFixtures.keyFile)!.pseudonym(of: "9434765919")
+        #expect(everything.contains("NHS:\(pseudonym)"))
+    }
+
     @Test("A run whose lock is taken from it stops: nothing more archived, its audit row closed with the reason")
     func lockLost() throws {
         let db = try LoadFixtures.database()

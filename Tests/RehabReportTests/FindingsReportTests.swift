@@ -16,7 +16,7 @@ enum WorkbookReader {
         let filter: String?
     }
 
-    static func read(_ path: String) throws -> (sheets: [Sheet], formulas: Int) {
+    static func read(_ path: String) throws -> (sheets: [Sheet], formulas: Int, quotePrefixed: [String]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(ReportFixtures.root)/Tests/Tools/read_workbook.py", path]
@@ -45,7 +45,7 @@ enum WorkbookReader {
                 filter: sheet["filter"] as? String
             )
         }
-        return (sheets, object["formulas"] as? Int ?? -1)
+        return (sheets, object["formulas"] as? Int ?? -1, object["quote_prefixed"] as? [String] ?? [])
     }
 
     struct ReaderFailed: Error, CustomStringConvertible {
@@ -141,6 +141,9 @@ struct FindingsReportTests {
         let book = try WorkbookReader.read(r.workbook)
         #expect(book.sheets.map(\.name) == ["Summary", "Rules", "Findings"])
         #expect(book.formulas == 0)
+        // Text that starts like a formula is marked as text, so that editing the cell in Excel keeps it text.
+        #expect(book.quotePrefixed.contains("=HYPERLINK(\"x\")"))
+        #expect(!book.quotePrefixed.contains("Male"))
 
         let summary = Dictionary(
             book.sheets[0].rows.dropFirst().map { ($0[0] as? String ?? "", $0[1]) },

@@ -44,9 +44,19 @@ enum ReportFixtures {
         findingsPerRule: Int = JSONReport.defaultFindingsPerRule,
         rowsPerSheet: Int = XLSXWriter.maximumRows
     ) throws -> Reports {
+        try allReports(Data(text.utf8), name: name, findingsPerRule: findingsPerRule, rowsPerSheet: rowsPerSheet)
+    }
+
+    /// The same, for a file of any bytes.
+    static func allReports(
+        _ bytes: Data,
+        name: String,
+        findingsPerRule: Int = JSONReport.defaultFindingsPerRule,
+        rowsPerSheet: Int = XLSXWriter.maximumRows
+    ) throws -> Reports {
         let dir = try folder()
         let path = "\(dir)/\(name)"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try bytes.write(to: URL(fileURLWithPath: path))
         let stem = String(name.dropLast(4))
         var sink = try QuarantineWriter(path: "\(dir)/\(stem).quarantine.csv", pseudonymiser: context.pseudonymiser)
         let (result, _) = try SubmissionValidator(context: context).validate(path: path, sink: &sink)
@@ -204,6 +214,86 @@ struct ReportTests {
         #expect(r.findings.contains("REF-NHS-MOD11-01,record,3,4,R3,nhs_number,pseudonym \(mistyped)…"))
         let pseudonym = ReportFixtures.context.pseudonymiser.pseudonym(of: numbers[0])
         #expect(quarantine.contains(pseudonym))
+    }
+
+    @Test("An NHS number inside longer text, in any column and any digits, quarantines its row and is never shown")
+    func embeddedNHSNumbers() throws {
+        // 9434765919 and 4010232137 pass the Modulus 11 check.
+        let written = [
+            "NHS:9434765919", "pt 943 476 5919", "(4010232137)", "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}",
+            "943-476-5919 seen",
+        ]
+        let rows = written.enumerated().map { i, text in
+            "RY2,\"\(text)\",,P\(i),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"
+        } + [
+            // Inside an identifier; and a mistyped number (bad check digit), which is loaded but never shown.
+            "RY2,REF-9434765919,,P8,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            "RY2,id 9434765918,,P9,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+        ] + (10..<20).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
+        let r = try ReportFixtures.allReports(
+            ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
+            name: "RY2_referrals_2025-09.csv"
+        )
+        #expect(r.result.rows.quarantined == 6)
+        let elsewhere = try #require(r.result.rules.first(where: { $0.rule.id == "ROW-NHS-ELSEWHERE-01" }))
+        #expect(elsewhere.failures == 6)
+        let book = try WorkbookReader.read(r.workbook)
+        let cells = book.sheets.flatMap(\.rows).flatMap { $0 }.compactMap { $0.map { "\($0)" } }.joined(separator: "\n")
+        for (output, text) in [
+            ("json", r.json), ("html", r.html), ("quarantine", r.quarantine), ("findings", r.findings),
+            ("workbook", cells),
+        ] {
+            for clear in ["9434765919", "943 476 5919", "943-476-5919", "4010232137", "9434765918", written[3]] {
+                #expect(!text.contains(clear), "\(clear) appears in the \(output) report")
+            }
+        }
+        // Shown as the start of the pseudonym of its ten digits, the rest of the text as written.
+        let pseudonym = ReportFixtures.context.pseudonymiser.pseudonym(of: "9434765919")
+        #expect(r.findings.contains("NHS:pseudonym \(pseudonym.prefix(12))…"))
+        #expect(r.findings.contains("pt pseudonym \(pseudonym.prefix(12))…"))
+        #expect(r.quarantine.contains("NHS:\(pseudonym)"))
+    }
+
+    @Test("The most frequent wrong values are listed, however late they first appear")
+    func heavyHitters() throws {
+        // 100 different wrong codes once each, then one wrong code 50 times: the first 64 seen are not the top.
+        let rows = (0..<100).map { "RY2,R\($0),,P\($0),67,X\($0),A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
+            + (100..<150).map { "RY2,R\($0),,P\($0),67,Male,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
+        let r = try ReportFixtures.allReports(
+            ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
+            name: "RY2_referrals_2025-09.csv"
+        )
+        let sex = try #require(r.result.rules.first(where: { $0.rule.id == "REF-SEX-CODE-01" }))
+        #expect(sex.failures == 150)
+        #expect(sex.topValues.first == ValueCount(value: "Male", count: 50))
+        // Every other value was seen once, and no count claims more than was seen.
+        #expect(sex.topValues.dropFirst().allSatisfy { $0.count == 1 })
+        #expect(r.html.contains("Male"))
+    }
+
+    @Test("NUL bytes and invalid UTF-8 in a value are repaired in the findings CSV, the HTML and the quarantine CSV")
+    func controlBytesRepaired() throws {
+        var bytes = Data((ReportFixtures.header + "\n").utf8)
+        // A file that is not UTF-8 is refused whole, so invalid UTF-8 reaches a value only through a workbook's
+        // text or a Windows-1252 file read as such: the CSV writer's own repair is checked below.
+        bytes += Data("RY2,R\u{1}".utf8) + Data([0x00, 0x00]) + Data("x,,P1,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,\n".utf8)
+        for i in 2..<10 {
+            bytes += Data("RY2,R\(i),,P\(i),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,\n".utf8)
+        }
+        let r = try ReportFixtures.allReports(bytes, name: "RY2_referrals_2025-09.csv")
+        #expect(r.result.rows.quarantined == 1)
+        for (output, path) in [("findings", "findings.csv"), ("html", "html"), ("quarantine", "quarantine.csv")] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(r.folder)/\(r.stem).\(path)"))
+            #expect(!data.contains(0x00), "a NUL byte in the \(output) report")
+            #expect(!data.contains(0x01), "a control byte in the \(output) report")
+            #expect(String(data: data, encoding: .utf8) != nil, "invalid UTF-8 in the \(output) report")
+        }
+        #expect(r.findings.contains("R\u{FFFD}\u{FFFD}\u{FFFD}x"))
+        var field: [UInt8] = []
+        let invalid: [UInt8] = [0x41, 0xFF, 0xFE, 0x00, 0x42]
+        invalid.withUnsafeBytes { CSVField.append($0, to: &field) }
+        #expect(String(decoding: field, as: UTF8.self) == "A\u{FFFD}\u{FFFD}\u{FFFD}B")
+        #expect(String(validatingUTF8: field.map { CChar(bitPattern: $0) } + [0]) != nil)
     }
 
     @Test("The JSON report has the contracted shape")

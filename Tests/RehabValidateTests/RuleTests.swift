@@ -471,3 +471,50 @@ struct CrossFileTests {
         )
     }
 }
+
+@Suite("NHS numbers inside text")
+struct EmbeddedNHSNumberTests {
+    /// What `NHSNumber.forEachWritten` finds in a value: each number's ten digits, and whether its check digit is
+    /// valid. 9434765919 and 4010232137 are valid; 9434765918 is not.
+    @Test(
+        "Numbers written like NHS numbers are found wherever they stand, in any decimal digits",
+        arguments: [
+            ("NHS:9434765919", ["9434765919"], true),
+            ("pt 943 476 5919", ["9434765919"], true),
+            ("(9434765919)", ["9434765919"], true),
+            ("943-476-5919 and 4010232137", ["9434765919", "4010232137"], true),
+            ("\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}", ["9434765919"], true),
+            ("\u{0669}\u{0664}\u{0663}\u{0664}\u{0667}\u{0666}\u{0665}\u{0669}\u{0661}\u{0669}", ["9434765919"], true),
+            ("943\u{00A0}476\u{2013}5919", ["9434765919"], true),
+            ("ref 9434765918", ["9434765918"], false),
+            ("19434765919", [], false),
+            ("943  476 5919", [], false),
+            ("1943 476 5919", [], false),
+            ("2025-09-01 10:30:00", [], false),
+            ("94347659", [], false),
+        ] as [(String, [String], Bool)]
+    )
+    func found(_ text: String, _ expected: [String], _ valid: Bool) {
+        var utf8 = Array(text.utf8)
+        var found: [String] = []
+        utf8.withUnsafeMutableBufferPointer { field in
+            NHSNumber.forEachWritten(in: UnsafeBufferPointer(field)) { _, digits in
+                found.append(String(decoding: digits, as: UTF8.self))
+            }
+            #expect(NHSNumber.containsValid(UnsafeBufferPointer(field)) == valid)
+        }
+        #expect(found == expected)
+    }
+
+    @Test("Masking replaces only the number, keeping the text around it")
+    func masked() {
+        let text = Array("pt 943 476 5919, seen".utf8)
+        var out: [UInt8] = []
+        text.withUnsafeBufferPointer { field in
+            NHSNumber.appendMasked(field, to: &out) { digits, out in
+                out += Array("<".utf8) + Array(digits) + Array(">".utf8)
+            }
+        }
+        #expect(String(decoding: out, as: UTF8.self) == "pt <9434765919>, seen")
+    }
+}

@@ -2,8 +2,9 @@
 """Opens a workbook with openpyxl, as a trust's spreadsheet would, and prints what it holds as JSON.
 
 Used by RehabCount's tests: {"sheets": [{"name": ..., "rows": [[cell, ...], ...], "frozen": ..., "filter": ...}],
-"formulas": n},
-where "formulas" counts cells that openpyxl reads as formulas (there must be none).
+"formulas": n, "quote_prefixed": [value, ...]},
+where "formulas" counts cells that openpyxl reads as formulas (there must be none), and "quote_prefixed" lists the
+text of cells whose style says quotePrefix (Excel keeps them text even when a person edits them).
 """
 import json
 import sys
@@ -11,7 +12,7 @@ import sys
 import openpyxl
 
 book = openpyxl.load_workbook(sys.argv[1])
-out = {"sheets": [], "formulas": 0}
+out = {"sheets": [], "formulas": 0, "quote_prefixed": []}
 for sheet in book.worksheets:
     rows = []
     for row in sheet.iter_rows():
@@ -19,6 +20,8 @@ for sheet in book.worksheets:
         for cell in row:
             if cell.data_type == "f":
                 out["formulas"] += 1
+            if cell.quotePrefix:
+                out["quote_prefixed"].append(cell.value)
             cells.append(cell.value)
         rows.append(cells)
     out["sheets"].append(

@@ -61,13 +61,13 @@ public final class FileOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// A fresh, unguessable name in the folder of `path`: `.<name>.<random>.part`.
+    /// A fresh, unguessable name in the folder of `path`: `.rehabcount-<random>.part`, short whatever the final
+    /// name's length, so that any name the file system takes can be written.
     public static func temporaryPath(beside path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let random = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 36) }.joined()
-        return "\(folder).\(name).\(random).part"
+        return "\(folder).rehabcount-\(random).part"
     }
 
     /// Writes a whole text file atomically: a partial file is never left under the name.

@@ -60,4 +60,156 @@ public enum NHSNumber {
         }
         return true
     }
+
+    // MARK: - Numbers inside longer text
+
+    /// Calls `body` for every number inside `field` written as an NHS number is written: a run of exactly ten
+    /// digits, or runs of three, three and four digits joined by single separators, with no digit adjoining either
+    /// end; whatever the check digit. Digits are any Unicode decimal digits (full-width `９４３`, Arabic-Indic …), and
+    /// separators any space or dash character, so `NHS:9434765919`, `pt 943 476 5919`, `(943-476-5919)` and
+    /// full-width digits are all found.
+    ///
+    /// - Parameter body: the byte range of the number in `field`, and its ten digits as ASCII.
+    public static func forEachWritten(
+        in field: UnsafeBufferPointer<UInt8>,
+        _ body: (_ range: Range<Int>, _ digits: UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        // Ten digits take ten bytes: most fields are shorter, and most longer ones have too few ASCII digits.
+        guard field.count >= 10 else { return }
+        var asciiDigits = 0
+        var wide = false
+        for byte in field {
+            if byte &- 48 < 10 { asciiDigits += 1 } else if byte >= 0x80 { wide = true }
+        }
+        guard asciiDigits >= 10 || wide else { return }
+
+        // The current group of digits, and the two before it when each was followed by a single separator.
+        var groupStart = -1
+        var groupCount = 0
+        var previous: (start: Int, count: Int)?
+        var beforePrevious: (start: Int, count: Int)?
+        var afterSeparator = false
+
+        func endGroup(at end: Int) {
+            guard groupStart >= 0 else { return }
+            if groupCount == 10 {
+                emit(groupStart..<end)
+            } else if groupCount == 4, let p = previous, p.count == 3, let b = beforePrevious, b.count == 3 {
+                emit(b.start..<end)
+            }
+        }
+        func emit(_ range: Range<Int>) {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
+                var n = 0
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let (kind, value, length) = classify(field, at: i)
+                    if kind == .digit, n < 10 {
+                        digits[n] = 48 + value
+                        n += 1
+                    }
+                    i += length
+                }
+                if n == 10 { body(range, UnsafeBufferPointer(digits)) }
+            }
+        }
+
+        var i = 0
+        while i < field.count {
+            let (kind, _, length) = classify(field, at: i)
+            switch kind {
+            case .digit:
+                if groupStart < 0 {
+                    groupStart = i
+                    groupCount = 0
+                }
+                groupCount += 1
+                afterSeparator = false
+            case .separator:
+                if groupStart >= 0 {
+                    endGroup(at: i)
+                    beforePrevious = previous
+                    previous = (groupStart, groupCount)
+                    groupStart = -1
+                    afterSeparator = true
+                } else if afterSeparator {
+                    // Two separators in a row break the chain.
+                    previous = nil
+                    beforePrevious = nil
+                    afterSeparator = false
+                }
+            case .other:
+                endGroup(at: i)
+                groupStart = -1
+                previous = nil
+                beforePrevious = nil
+                afterSeparator = false
+            }
+            i += length
+        }
+        endGroup(at: field.count)
+    }
+
+    /// Whether `field` holds, anywhere, a number written like an NHS number with a valid check digit.
+    public static func containsValid(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        var found = false
+        forEachWritten(in: field) { _, digits in
+            if !found, hasValidCheckDigit(digits) { found = true }
+        }
+        return found
+    }
+
+    /// Whether `field` holds, anywhere, a number written like an NHS number, whatever its check digit.
+    public static func containsAny(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        var found = false
+        forEachWritten(in: field) { _, _ in found = true }
+        return found
+    }
+
+    /// Appends `field` with every number written like an NHS number replaced by what `replace` appends for its
+    /// ten ASCII digits; the rest of the text as it was.
+    public static func appendMasked(
+        _ field: UnsafeBufferPointer<UInt8>,
+        to out: inout [UInt8],
+        replace: (_ digits: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) -> Void
+    ) {
+        var copied = 0
+        forEachWritten(in: field) { range, digits in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: field[copied..<range.lowerBound]))
+            replace(digits, &out)
+            copied = range.upperBound
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: field[copied...]))
+    }
+
+    enum CharacterKind { case digit, separator, other }
+
+    /// The kind of the character at `i`, its digit value, and its length in bytes (1 for a byte that starts no
+    /// valid UTF-8 sequence).
+    @inline(__always)
+    static func classify(_ field: UnsafeBufferPointer<UInt8>, at i: Int) -> (CharacterKind, UInt8, Int) {
+        let byte = field[i]
+        if byte < 0x80 {
+            if byte &- 48 < 10 { return (.digit, byte &- 48, 1) }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") { return (.separator, 0, 1) }
+            return (.other, 0, 1)
+        }
+        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+        guard length > 1, i + length <= field.count else { return (.other, 0, 1) }
+        var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for k in 1..<length {
+            let next = field[i + k]
+            guard next & 0xC0 == 0x80 else { return (.other, 0, 1) }
+            value = value << 6 | UInt32(next & 0x3F)
+        }
+        guard let scalar = Unicode.Scalar(value) else { return (.other, 0, length) }
+        let properties = scalar.properties
+        if properties.numericType == .decimal, let n = properties.numericValue, n >= 0, n < 10 {
+            return (.digit, UInt8(n), length)
+        }
+        switch properties.generalCategory {
+        case .spaceSeparator, .dashPunctuation: return (.separator, 0, length)
+        default: return (.other, 0, length)
+        }
+    }
 }

@@ -37,6 +37,8 @@ struct LoadSink: RowSink {
     /// Quarantined rows as COPY text, on their way to the spill file; one row's JSON object.
     private var spill: [UInt8] = []
     private var json: [UInt8] = []
+    /// A value with the NHS numbers inside it replaced, reused from row to row.
+    private var masked: [UInt8] = []
     /// Per field, `"name":`; per set of reasons, its COPY text array literal.
     private var jsonKeys: [[UInt8]] = []
     private var reasonFields: [String: [UInt8]] = [:]
@@ -250,11 +252,19 @@ struct LoadSink: RowSink {
             if i > 0 { json.append(UInt8(ascii: ",")) }
             json += jsonKeys[i]
             let value = row[i]
-            if !value.isEmpty, nhsFields.contains(i) || NHSNumber.mightBeOne(value) {
+            if !value.isEmpty, nhsFields.contains(i) {
                 // A pseudonym is 64 hex digits: no escaping.
                 json.append(UInt8(ascii: "\""))
                 pseudonymiser.appendPseudonym(of: value, to: &json)
                 json.append(UInt8(ascii: "\""))
+            } else if NHSNumber.containsAny(value) {
+                // Each number written like an NHS number, anywhere in the value, by its pseudonym.
+                masked.removeAll(keepingCapacity: true)
+                NHSNumber.appendMasked(value, to: &masked) { digits, out in
+                    pseudonymiser.appendPseudonym(of: digits, to: &out)
+                }
+                masked.removeAll { $0 == 0 }
+                masked.withUnsafeBufferPointer { JSONText.append($0, to: &json) }
             } else if value.contains(0) {
                 // jsonb holds no NUL character: drop them.
                 value.filter { $0 != 0 }.withUnsafeBufferPointer { JSONText.append($0, to: &json) }

@@ -32,6 +32,8 @@ public enum NationalReportJob {
         outputDirectory: String,
         logger: Logger
     ) throws -> Written {
+        // Before connecting: a mistyped --out is the person's to fix, not the database's.
+        try OutputFolder.prepare(outputDirectory, option: "--out")
         let connection = try Connection(Connection.conninfo(option: database))
         return try run(
             connection: connection,

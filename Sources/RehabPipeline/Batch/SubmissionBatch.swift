@@ -100,7 +100,26 @@ struct SubmissionBatch: Sendable {
     /// `.quarantine.csv`.
     static func reportStem(_ path: String) -> String {
         let name = fileName(path)
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
-        return String(name[..<dot])
+        let stem: String
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex { stem = String(name[..<dot]) } else { stem = name }
+        return shortened(stem)
+    }
+
+    /// The longest stem whose reports' names fit the file system's 255 bytes with the longest suffix,
+    /// `.quarantine.csv`.
+    static let longestStem = 255 - ".quarantine.csv".utf8.count
+
+    /// A stem that fits: as it is, or its start cut at a character boundary with a digest of the whole, so that
+    /// two long names sharing a start keep reports of their own. (Such a name never follows the pattern: the file
+    /// is rejected under FILE-NAME-01 and its reports say so.)
+    static func shortened(_ stem: String) -> String {
+        let bytes = Array(stem.utf8)
+        guard bytes.count > longestStem else { return stem }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let digest = String(hash, radix: 16)
+        var end = longestStem - digest.count - 1
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: bytes[..<end], as: UTF8.self) + "-" + digest
     }
 }

@@ -90,7 +90,7 @@ public enum LoadJob {
             throw error
         }
         if writeReports {
-            try FileManager.default.createDirectory(atPath: options.reportDirectory, withIntermediateDirectories: true)
+            try OutputFolder.prepare(options.reportDirectory, option: "--report-dir")
         }
         var loaded: [LoadedFile] = []
         for group in SubmissionBatch(options.files).groups {

@@ -24,6 +24,10 @@ public struct ProjectLayout: Sendable {
     public var contractsDirectory: String { "\(root)/pipelines/contracts" }
     public var rulesDirectory: String { "\(root)/pipelines/rules" }
     public var referenceDirectory: String { "\(root)/sample-data/reference" }
+    /// Whether the folder has reference data of its own; validation falls back to the built-in copy if not.
+    public var hasReferenceData: Bool {
+        !isBuiltIn && FileManager.default.fileExists(atPath: referenceDirectory)
+    }
 
     public init(root: String) {
         self.root = root

@@ -1,5 +1,6 @@
 import Foundation
 import RehabCore
+import RehabValidate
 
 /// What a run is asked to do, and what it did.
 extension RunJob {
@@ -91,6 +92,8 @@ extension RunJob {
         public var nationalReports: [String] = []
         public var metricsFile: String?
         public var dryRun: Bool
+        /// The rule catalogue the files were validated with: its version and identity (source, digest, warning).
+        public var catalogue: (version: String, identity: RuleCatalogue.Identity)? = nil
 
         /// 0: every file processed (validation may have rejected some); 1: a file could not be processed.
         public var exitCode: Int32 { files.contains { $0.status == .failed } ? 1 : 0 }

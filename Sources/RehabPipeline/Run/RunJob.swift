@@ -211,6 +211,7 @@ public enum RunJob {
             today: options.today,
             quarantineShare: config.thresholds.quarantineShare
         )
+        if let warning = context.catalogue.identity.warning { logger.warning("\(warning)") }
         let files = try inboxFiles(inbox)
         // A dry run writes nothing to the archive: its copies go to a private folder in the temporary folder.
         let staging: Archive.Staging? = options.dryRun ? nil : try archive.stagingFolder()
@@ -365,7 +366,8 @@ public enum RunJob {
             nationalReport: national,
             nationalReports: nationalReports,
             metricsFile: nil,
-            dryRun: options.dryRun
+            dryRun: options.dryRun,
+            catalogue: (context.catalogue.version, context.catalogue.identity)
         )
         logger.info(
             "run finished",

@@ -76,7 +76,9 @@ public enum ValidateJob {
         let reference =
             if let referenceDirectory {
                 try ReferenceData(directory: referenceDirectory)
-            } else if layout.isBuiltIn {
+            } else if layout.isBuiltIn || !layout.hasReferenceData {
+                // A folder holding only pipelines/ (a trust's own rules, say) validates against the built-in
+                // reference data, as a validator copied on its own does.
                 ReferenceData.builtIn
             } else {
                 try ReferenceData(directory: layout.referenceDirectory)
@@ -128,7 +130,7 @@ public enum ValidateJob {
             }
             stems[stem] = file
         }
-        try FileManager.default.createDirectory(atPath: options.reportDirectory, withIntermediateDirectories: true)
+        try OutputFolder.prepare(options.reportDirectory, option: "--report-dir")
         let context = try Self.context(
             layout: options.layout,
             referenceDirectory: options.referenceDirectory,

@@ -7,6 +7,24 @@ enum CSVField {
     /// `-`, `@`, a tab or a carriage return: OWASP's CSV injection advice), and in quotes when it holds a comma, a
     /// quote or a line break.
     static func append(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        if field.contains(where: { $0 >= 0x80 || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) }) {
+            // Invalid UTF-8 and NUL or other control bytes become U+FFFD, as in the JSON and the workbook: a
+            // spreadsheet would otherwise show mojibake or cut the cell short.
+            var repaired = String(
+                String.UnicodeScalarView(
+                    String(decoding: field, as: UTF8.self).unicodeScalars.map { scalar in
+                        scalar.value < 0x20 && scalar.value != 0x09 && scalar.value != 0x0A && scalar.value != 0x0D
+                            ? "\u{FFFD}" : scalar
+                    }
+                )
+            )
+            return repaired.withUTF8 { appendChecked(UnsafeRawBufferPointer($0), to: &out) }
+        }
+        appendChecked(field, to: &out)
+    }
+
+    /// Appends a field known to be valid UTF-8 with no control bytes but tab and line breaks.
+    private static func appendChecked(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         let formula = field.first.map(startsFormula) ?? false
         let quoted = field.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
         if quoted { out.append(UInt8(ascii: "\"")) }

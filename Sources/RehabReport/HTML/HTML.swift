@@ -13,6 +13,9 @@ struct HTML {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            // NUL and the other control characters HTML forbids (a trust's file can hold any byte).
+            case "\t", "\n", "\r": out.unicodeScalars.append(c)
+            case "\u{0}"..."\u{1F}", "\u{7F}": out += "\u{FFFD}"
             default: out.unicodeScalars.append(c)
             }
         }

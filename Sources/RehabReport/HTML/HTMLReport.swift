@@ -48,6 +48,9 @@ public enum HTMLReport {
             page.value("? Rename the file and submit it again.")
             page.raw("</p>")
         }
+        if let warning = result.catalogue.warning {
+            page.element("p", warning, attributes: "class=\"status warn\"")
+        }
 
         page.raw("<dl class=\"facts\">")
         for (label, value) in [
@@ -56,6 +59,8 @@ public enum HTMLReport {
             ("Period", s.period?.description ?? "unknown (file name)"),
             ("Contract version", result.contractVersion),
             ("Rule catalogue", result.rulesetVersion),
+            ("Catalogue source", result.catalogue.source),
+            ("Catalogue SHA-256", result.catalogue.sha256),
             ("File SHA-256", s.sha256),
         ] {
             page.element("dt", label)

@@ -4,15 +4,19 @@ import RehabValidate
 
 /// Writes `X.quarantine.csv`: every rejected row with its reasons, safe to open in Excel.
 ///
-/// - NHS numbers are replaced by their keyed pseudonym, in the NHS number column and in any other field that
-///   holds ten digits: a number typed into the wrong column, or shifted by a ragged row, is still a number, and
-///   a mistyped one is still somebody's.
+/// - NHS numbers are replaced by their keyed pseudonym, in the NHS number column and wherever one is written inside
+///   any other field (`NHSNumber.forEachWritten`): a number typed into the wrong column, or shifted by a ragged
+///   row, is still a number, and a mistyped one is still somebody's.
+/// - Values of the contract's other identifying columns (`patient_id`) are "(withheld)", as in every report; the
+///   row and line numbers find the row in the trust's own file.
 /// - A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`, so that a
 ///   spreadsheet shows it as text instead of running it as a formula (OWASP's CSV injection advice).
 public struct QuarantineWriter: RowSink {
     private let out: FileOutput
     private let pseudonymiser: Pseudonymiser
     private var nhsFields: Set<Int> = []
+    /// Fields of the contract's other identifying columns (`patient_id`): shown as "(withheld)", as in every report.
+    private var withheldFields: Set<Int> = []
     private var line: [UInt8] = []
     /// `reasons,reason_messages,` as bytes, by the reasons' ids: a few distinct sets recur on many rows.
     private var reasonFields: [String: [UInt8]] = [:]
@@ -28,6 +32,13 @@ public struct QuarantineWriter: RowSink {
 
     public mutating func begin(_ layout: RowLayout) throws {
         nhsFields = layout.nhsNumberFields
+        if let contract = layout.contract {
+            withheldFields = Set(
+                contract.columns.indices.compactMap { c in
+                    contract.columns[c].identifying ? layout.fieldOfColumn[c] : nil
+                }
+            ).subtracting(nhsFields)
+        }
         var header = ["row", "line", "reasons", "reason_messages"]
         header += layout.header.map { $0 == "nhs_number" ? "nhs_number_pseudonym" : $0 }
         for (i, title) in header.enumerated() {
@@ -59,8 +70,17 @@ public struct QuarantineWriter: RowSink {
         for i in 0..<row.count {
             line.append(UInt8(ascii: ","))
             let field = row[i]
-            if !field.isEmpty, nhsFields.contains(i) || NHSNumber.mightBeOne(field) {
+            if !field.isEmpty, nhsFields.contains(i) {
                 pseudonymiser.appendPseudonym(of: field, to: &line)
+            } else if !field.isEmpty, withheldFields.contains(i) {
+                line.append(contentsOf: Self.withheld)
+            } else if NHSNumber.containsAny(field) {
+                // Each number written like an NHS number, anywhere in the value, by its pseudonym.
+                var masked: [UInt8] = []
+                NHSNumber.appendMasked(field, to: &masked) { digits, out in
+                    pseudonymiser.appendPseudonym(of: digits, to: &out)
+                }
+                masked.withUnsafeBytes { CSVField.append($0, to: &line) }
             } else {
                 CSVField.append(UnsafeRawBufferPointer(field), to: &line)
             }
@@ -78,6 +98,8 @@ public struct QuarantineWriter: RowSink {
         line.removeAll()
         try out.commit()
     }
+
+    private static let withheld = Array("(withheld)".utf8)
 
     /// A field with a leading `'` when a spreadsheet would treat it as a formula.
     static func neutralised(_ field: [UInt8]) -> [UInt8] {

@@ -100,6 +100,9 @@ public enum ErrorWorkbook {
         try text("File SHA-256", s.sha256)
         try text("Contract version", result.contractVersion)
         try text("Rule catalogue version", result.rulesetVersion)
+        try text("Rule catalogue source", result.catalogue.source)
+        try text("Rule catalogue SHA-256", result.catalogue.sha256)
+        if let warning = result.catalogue.warning { try text("Rule catalogue warning", warning) }
         try text("rehabcount_version", RehabCountVersion.tool)
         try text("validated_at", JSONReport.timestamp(result.validatedAt))
         try text("Pseudonym key", result.pseudonymKeySource.rawValue)

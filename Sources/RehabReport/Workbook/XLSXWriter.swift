@@ -106,7 +106,13 @@ public final class XLSXWriter {
     func text(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return append(Self.emptyCell) }
         let spaced = bytes.first == 0x20 || bytes.last == 0x20
-        append(spaced ? Self.preservedTextStart : Self.textStart)
+        if CSVField.startsFormula(bytes[0]) {
+            // Inline text is never a formula, but Excel would make it one if a person edited the cell: the
+            // quotePrefix style keeps it text.
+            append(spaced ? Self.preservedQuotedTextStart : Self.quotedTextStart)
+        } else {
+            append(spaced ? Self.preservedTextStart : Self.textStart)
+        }
         Self.appendEscaped(bytes, to: &line)
         append(Self.textEnd)
     }
@@ -257,10 +263,11 @@ public final class XLSXWriter {
         + "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"3\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
+        + "<cellXfs count=\"4\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyAlignment=\"1\">"
-        + "<alignment horizontal=\"left\"/></xf></cellXfs>"
+        + "<alignment horizontal=\"left\"/></xf>"
+        + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" quotePrefix=\"1\"/></cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"
 
@@ -269,6 +276,9 @@ public final class XLSXWriter {
     private static let emptyCell: StaticString = "<c/>"
     private static let textStart: StaticString = "<c t=\"inlineStr\"><is><t>"
     private static let preservedTextStart: StaticString = "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">"
+    private static let quotedTextStart: StaticString = "<c t=\"inlineStr\" s=\"3\"><is><t>"
+    private static let preservedQuotedTextStart: StaticString =
+        "<c t=\"inlineStr\" s=\"3\"><is><t xml:space=\"preserve\">"
     private static let textEnd: StaticString = "</t></is></c>"
     private static let numberStart: StaticString = "<c><v>"
     private static let sharedStart: StaticString = "<c t=\"s\"><v>"

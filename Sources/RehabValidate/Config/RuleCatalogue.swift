@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RehabCore
 
@@ -126,6 +127,43 @@ public struct RuleCatalogue: Sendable {
     public let contractVersion: String
     /// Every rule, in file order (`file.yaml` first, then the others by name).
     public let rules: [Rule]
+    /// Which catalogue this is, for every report: where it was read from and a digest of its content.
+    public let identity: Identity
+
+    /// Which catalogue a report was made with. Two catalogues with the same version can differ (a folder edited
+    /// by hand); the digest cannot.
+    public struct Identity: Sendable, Hashable {
+        /// "built in", or the folder the catalogue was read from.
+        public var source: String
+        /// SHA-256, lower-case hex, of every file of the catalogue: its name, a line feed, its text and a NUL, in
+        /// name order.
+        public var sha256: String
+        /// Set when a folder's catalogue claims the version built into this rehabcount but its content differs.
+        public var warning: String?
+
+        public init(source: String, sha256: String, warning: String? = nil) {
+            self.source = source
+            self.sha256 = sha256
+            self.warning = warning
+        }
+    }
+
+    /// The digest of a catalogue's files (`Identity.sha256`).
+    static func digest(of source: ConfigSource) -> String {
+        var hash = SHA256()
+        for name in source.yamlNames.sorted() {
+            hash.update(data: Array(name.utf8) + [0x0A])
+            hash.update(data: Array((source.text(of: name) ?? "").utf8) + [0x00])
+        }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The catalogue version and digest built into this executable.
+    public static let builtIn: (version: String, sha256: String) = {
+        let source = ConfigSource.builtIn("rules")
+        let header = try? YAMLFile.decode(Header.self, "catalogue.yaml", in: source)
+        return (header?.version ?? "", digest(of: source))
+    }()
 
     struct Header: Decodable {
         var catalogue: String
@@ -181,6 +219,23 @@ public struct RuleCatalogue: Sendable {
         self.version = header.version
         self.contractVersion = header.contract_version
         self.rules = rules
+        let sha256 = Self.digest(of: source)
+        switch source {
+        case .builtIn:
+            identity = Identity(source: "built in", sha256: sha256)
+        case .directory(let directory):
+            let builtIn = Self.builtIn
+            let differs = header.version == builtIn.version && sha256 != builtIn.sha256
+            identity = Identity(
+                source: directory,
+                sha256: sha256,
+                warning: differs
+                    ? "The rule catalogue in \(directory) says it is version \(header.version), the version built into "
+                        + "this rehabcount, but its rules differ from the built-in ones (SHA-256 "
+                        + "\(sha256.prefix(12))…, built in \(builtIn.sha256.prefix(12))…): findings and scores made with it "
+                        + "are not comparable with other trusts'." : nil
+            )
+        }
     }
 
     /// The rules that apply to one extract kind.

@@ -156,7 +156,7 @@ columns:
 # The rule catalogue header. See docs/rule-catalogue.md.
 # Change a rule's meaning only with a new catalogue version.
 catalogue: rehabcount-rules
-version: "2026.11.1"
+version: "2026.12.1"
 contract_version: "1"
 description: Data-quality rules for NHS community rehabilitation extracts (referrals, contacts, workforce) under extract contract v1.
 
@@ -735,12 +735,15 @@ rules:
     applies_to: any
     check: nhs_number_elsewhere
     severity: record
-    message: A column other than nhs_number holds what is a valid NHS number, so the row was not loaded.
+    message: A column other than nhs_number holds a valid NHS number, alone or inside longer text, so the row was not loaded.
     guidance: >-
       NHS numbers belong in the nhs_number column only, where RehabCount replaces them with a pseudonym before
-      anything is stored. A valid NHS number (ten digits, or written 3-3-4 with spaces or hyphens) in an
-      identifier such as patient_id or referral_id would otherwise be kept in the clear. Use the trust's local
-      identifier in those columns, put the NHS number in nhs_number, and submit again.
+      anything is stored. What is matched, in every other column, dates included: a run of exactly ten digits,
+      or runs of three, three and four digits joined by single spaces or dashes, with no digit adjoining
+      either end, whose check digit is valid (Modulus 11), wherever it stands in the value ("NHS:NNNNNNNNNN",
+      "pt NNN NNN NNNN", "(NNNNNNNNNN)"). Any Unicode decimal digits count, full-width ones included. Use the
+      trust's local identifier in identifier columns, put the NHS number in nhs_number, keep it out of any
+      other text, and submit again. In every report the number is shown only as the start of its pseudonym.
     basis:
       kind: contract
       ref: "Contract v1, referrals: nhs_number"

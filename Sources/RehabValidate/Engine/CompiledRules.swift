@@ -93,12 +93,10 @@ struct CompiledRules {
             case .nhs_number_check:
                 check = .nhsCheck(column: try column(rule.column))
             case .nhs_number_elsewhere:
-                // Every column a value could be loaded from as written: not the NHS number's own (pseudonymised),
-                // nor a date's (ten digits are no date, and load as NULL).
+                // Every column but the NHS number's own (pseudonymised): a number inside any value, a date's
+                // included, would otherwise reach a report, the quarantine or core as written.
                 let start = builder.ints.count
-                builder.ints += contract.columns.indices.filter {
-                    contract.columns[$0].type != .nhs_number && contract.columns[$0].type != .date
-                }
+                builder.ints += contract.columns.indices.filter { contract.columns[$0].type != .nhs_number }
                 check = .nhsElsewhere(columns: start..<builder.ints.count)
             case .known_trust:
                 check = .knownTrust(column: try column(rule.column))

@@ -93,23 +93,48 @@ public final class FindingLog: @unchecked Sendable {
         Self.appendShown(value, pseudonymise: pseudonymise, by: pseudonymiser, to: &buffer)
     }
 
-    /// A value as every report shows it (the finding log, the CSV, the workbook, the top values): an NHS number,
-    /// or anything written like one, as "pseudonym " and the first 12 hex digits of its keyed pseudonym; anything
-    /// else as written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
+    /// A value as every report shows it (the finding log, the CSV, the workbook, the top values): a value of an
+    /// identifying column as "pseudonym " and the first 12 hex digits of its keyed pseudonym; a number written like
+    /// an NHS number anywhere in any other value (`NHSNumber.forEachWritten`) replaced in the same way; the rest as
+    /// written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
     static func appendShown(
         _ value: UnsafeBufferPointer<UInt8>,
         pseudonymise: Bool,
         by pseudonymiser: Pseudonymiser,
         to out: inout [UInt8]
     ) {
-        if pseudonymise || NHSNumber.mightBeOne(value) {
-            out.append(contentsOf: "pseudonym ".utf8)
-            var hex: [UInt8] = []
-            pseudonymiser.appendPseudonym(of: value, to: &hex)
-            out.append(contentsOf: hex.prefix(12))
-            out.append(contentsOf: ellipsis)
+        if pseudonymise {
+            appendPseudonymStart(of: value, by: pseudonymiser, to: &out)
             return
         }
+        if NHSNumber.containsAny(value) {
+            // Each number written like an NHS number, anywhere in the value, by the start of its pseudonym (of its
+            // ten digits, so that it matches the nhs_number column's); the rest as written.
+            var masked: [UInt8] = []
+            NHSNumber.appendMasked(value, to: &masked) { digits, out in
+                appendPseudonymStart(of: digits, by: pseudonymiser, to: &out)
+            }
+            masked.withUnsafeBufferPointer { appendCut($0, to: &out) }
+            return
+        }
+        appendCut(value, to: &out)
+    }
+
+    /// "pseudonym " and the first 12 hex digits of the value's keyed pseudonym, then "…".
+    private static func appendPseudonymStart(
+        of value: UnsafeBufferPointer<UInt8>,
+        by pseudonymiser: Pseudonymiser,
+        to out: inout [UInt8]
+    ) {
+        out.append(contentsOf: "pseudonym ".utf8)
+        var hex: [UInt8] = []
+        pseudonymiser.appendPseudonym(of: value, to: &hex)
+        out.append(contentsOf: hex.prefix(12))
+        out.append(contentsOf: ellipsis)
+    }
+
+    /// The value as written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
+    private static func appendCut(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard value.count > valueLimit else {
             out.append(contentsOf: value)
             return

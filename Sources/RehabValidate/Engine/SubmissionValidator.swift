@@ -539,7 +539,7 @@ struct ValidationRun {
                 for i in indices {
                     let c = plan.ints[i]
                     let value = row[columns[c].field]
-                    if value.count == 10 || value.count == 12, NHSNumber.isValidInAnyForm(value) { find(rule, c) }
+                    if value.count >= 10, NHSNumber.containsValid(value) { find(rule, c) }
                 }
             case .equalsFileOrg(let c):
                 if cells[c].state != .empty, !row[columns[c].field].elementsEqual(plan.orgCode) { find(rule, c) }
@@ -644,7 +644,7 @@ struct ValidationRun {
                 evaluated: !notEvaluated.contains(i),
                 failures: failures[i],
                 examples: examples[i],
-                topValues: tallies[i].top(5),
+                topValues: tallies[i].top(5, by: context.pseudonymiser),
                 valuesWithheld: withheld[i]
             )
         }
@@ -663,6 +663,7 @@ struct ValidationRun {
             ),
             contractVersion: context.contracts.version,
             rulesetVersion: context.catalogue.version,
+            catalogue: context.catalogue.identity,
             status: rejected
                 ? .rejected
                 : Double(counts.quarantined) > context.quarantineShare * Double(counts.read)

@@ -54,6 +54,8 @@ public struct ValidationResult: Sendable {
     public var submission: SubmissionInfo
     public var contractVersion: String
     public var rulesetVersion: String
+    /// Where the rule catalogue came from and its digest, with a warning when it differs from the built-in one.
+    public var catalogue: RuleCatalogue.Identity
     public var status: SubmissionStatus
     public var rows: RowCounts
     public var score: QualityScore

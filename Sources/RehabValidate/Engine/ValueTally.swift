@@ -8,37 +8,74 @@ public struct ValueCount: Sendable, Hashable {
     public var count: Int
 }
 
-/// The values one rule found wrong, counted in bounded memory: at most `limit` distinct values are kept, each made
-/// a `String` once, the first time it is seen; a finding with a value seen before costs a hash and a lookup.
+/// The values one rule found wrong, and the most frequent of them, counted in bounded memory with the
+/// space-saving algorithm (Metwally, Agrawal and El Abbadi, "Efficient computation of frequent and top-k elements
+/// in data streams", ICDT 2005).
+///
+/// At most `limit` values are counted at once. A value not among them replaces the one counted least, taking over
+/// its count plus one, so that a value that truly occurs more than n/`limit` times in n findings is never lost,
+/// however late it first appears; its count is at most the least count too high. A value is made a `String` only
+/// when a report asks for the top values: a finding costs a hash and a lookup, and, for a value not counted yet,
+/// a scan of the counts.
 struct ValueTally {
     static let limit = 64
+    /// The bytes of a value kept for showing it: more than a report shows (64 bytes after NHS numbers are masked).
+    static let keptBytes = 256
+
     private var index: [UInt64: Int] = [:]
-    private var entries: [ValueCount] = []
-    /// Findings whose value was not among the first `limit` distinct ones.
-    private(set) var others = 0
+    private var hashes: [UInt64] = []
+    private var counts: [Int] = []
+    /// How much each count may overstate its value's true count: the count it took over.
+    private var errors: [Int] = []
+    private var values: [[UInt8]] = []
+    private var pseudonymise: [Bool] = []
 
     /// Counts one value. Empty values are not counted: the rule's message says the value is missing.
-    mutating func add(_ value: UnsafeBufferPointer<UInt8>, pseudonymise: Bool, pseudonymiser: Pseudonymiser) {
+    mutating func add(_ value: UnsafeBufferPointer<UInt8>, pseudonymise withheld: Bool, pseudonymiser: Pseudonymiser) {
         guard !value.isEmpty else { return }
         let key = IdentifierTable.hash(value)
         if let i = index[key] {
-            entries[i].count += 1
+            counts[i] += 1
             return
         }
-        guard entries.count < Self.limit else {
-            others += 1
+        let kept = Array(UnsafeBufferPointer(rebasing: value.prefix(Self.keptBytes)))
+        guard counts.count == Self.limit else {
+            index[key] = counts.count
+            hashes.append(key)
+            counts.append(1)
+            errors.append(0)
+            values.append(kept)
+            pseudonymise.append(withheld)
             return
         }
-        index[key] = entries.count
-        entries.append(ValueCount(value: Self.shown(value, pseudonymise: pseudonymise, by: pseudonymiser), count: 1))
+        // Full: the least counted value gives its place to this one (the last of equals, so that the first seen
+        // keep theirs).
+        var least = 0
+        counts.withUnsafeBufferPointer { c in
+            for i in 1..<c.count where c[i] <= c[least] { least = i }
+        }
+        index[hashes[least]] = nil
+        index[key] = least
+        hashes[least] = key
+        errors[least] = counts[least]
+        counts[least] += 1
+        values[least] = kept
+        pseudonymise[least] = withheld
     }
 
-    /// The most frequent values, most frequent first (first seen first among equals).
-    func top(_ n: Int) -> [ValueCount] {
-        Array(
-            entries.enumerated().sorted { ($0.element.count, -$0.offset) > ($1.element.count, -$1.offset) }
-                .prefix(n).map(\.element)
-        )
+    /// The most frequent values, most frequent first, each with the count it is sure to have: exact while no more
+    /// than `limit` distinct values were found, and never more than the true count after that.
+    func top(_ n: Int, by pseudonymiser: Pseudonymiser) -> [ValueCount] {
+        counts.indices.sorted { a, b in
+            (counts[a] - errors[a], counts[a], -a) > (counts[b] - errors[b], counts[b], -b)
+        }.prefix(n).map { i in
+            ValueCount(
+                value: values[i].withUnsafeBufferPointer {
+                    Self.shown($0, pseudonymise: pseudonymise[i], by: pseudonymiser)
+                },
+                count: counts[i] - errors[i]
+            )
+        }
     }
 
     /// A value as a report may show it (`FindingLog.appendShown`).

@@ -1,0 +1,125 @@
+import Foundation
+import RehabCore
+import RehabValidate
+import Testing
+
+@testable import RehabPipeline
+
+@Suite("Names, folders and the catalogue named")
+struct ConfigurationTests {
+    /// A folder holding a copy of `pipelines/` and nothing else, as a trust with its own rules would have.
+    static func pipelinesOnly(editing edit: ((String) -> String)? = nil) throws -> String {
+        let home = try PipelineFixtures.folder()
+        try FileManager.default.copyItem(atPath: "\(PipelineFixtures.root)/pipelines", toPath: "\(home)/pipelines")
+        if let edit {
+            let file = "\(home)/pipelines/rules/file.yaml"
+            try edit(try String(contentsOfFile: file, encoding: .utf8)).write(
+                toFile: file,
+                atomically: true,
+                encoding: .utf8
+            )
+        }
+        return home
+    }
+
+    static func validate(_ files: [String], home: String) throws -> (ValidateOutcome, String) {
+        let out = try PipelineFixtures.folder()
+        let outcome = try ValidateJob.run(
+            ValidateOptions(
+                files: files,
+                reportDirectory: out,
+                layout: ProjectLayout(root: home),
+                pseudonymKeyFile: PipelineFixtures.keyFile
+            ),
+            logger: PipelineFixtures.logger
+        )
+        return (outcome, out)
+    }
+
+    static let workforce = "\(PipelineFixtures.root)/sample-data/inbox/RY2_workforce_2025-09.csv"
+
+    @Test("A folder with only pipelines/ validates against the built-in reference data, and names its catalogue")
+    func pipelinesOnlyFolder() throws {
+        let home = try Self.pipelinesOnly()
+        let (outcome, out) = try Self.validate([Self.workforce], home: home)
+        let result = try #require(outcome.files.first?.result)
+        #expect(result.status != .rejected)
+        #expect(result.catalogue.source == "\(home)/pipelines/rules")
+        #expect(result.catalogue.sha256 == RuleCatalogue.builtIn.sha256)
+        #expect(result.catalogue.warning == nil)
+        let json = try String(contentsOfFile: "\(out)/RY2_workforce_2025-09.json", encoding: .utf8)
+        #expect(json.contains("\"ruleset_source\": \"\(home)/pipelines/rules\""))
+        #expect(json.contains("\"ruleset_sha256\": \"\(RuleCatalogue.builtIn.sha256)\""))
+        #expect(json.contains("\"ruleset_warning\": null"))
+        let html = try String(contentsOfFile: "\(out)/RY2_workforce_2025-09.html", encoding: .utf8)
+        #expect(html.contains(RuleCatalogue.builtIn.sha256))
+    }
+
+    @Test("A folder catalogue claiming the built-in version with other rules is a warning on every report")
+    func editedCatalogueWarned() throws {
+        let home = try Self.pipelinesOnly(editing: {
+            $0.replacingOccurrences(
+                of: "The row is longer than the largest row the validator reads",
+                with: "This row is longer than the largest row the validator reads"
+            )
+        })
+        let (outcome, out) = try Self.validate([Self.workforce], home: home)
+        let result = try #require(outcome.files.first?.result)
+        #expect(result.rulesetVersion == RuleCatalogue.builtIn.version)
+        #expect(result.catalogue.sha256 != RuleCatalogue.builtIn.sha256)
+        let warning = try #require(result.catalogue.warning)
+        #expect(warning.contains("differ from the built-in ones"))
+        for report in ["json", "html"] {
+            let text = try String(contentsOfFile: "\(out)/RY2_workforce_2025-09.\(report)", encoding: .utf8)
+            #expect(text.contains("differ from the built-in ones"), "\(report)")
+        }
+        // The workbook: its Summary sheet's XML holds the warning.
+        let unzip = Process()
+        unzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        unzip.arguments = ["python3", "-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())", "\(out)/RY2_workforce_2025-09.xlsx"]
+        let pipe = Pipe()
+        unzip.standardOutput = pipe
+        try unzip.run()
+        let sheet = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        unzip.waitUntilExit()
+        #expect(sheet.contains("Rule catalogue warning"))
+        // And the command's own summary.
+        let run = try rehabcount(
+            ["validate", "--config-dir", home, "--report-dir", try PipelineFixtures.folder(), Self.workforce]
+        )
+        #expect(run.stdout.contains("Rule catalogue \(RuleCatalogue.builtIn.version) (\(home)/pipelines/rules)"))
+        #expect(run.stdout.contains("warning: The rule catalogue in"))
+    }
+
+    @Test("--report-dir or --out naming a file exits 2 with what to do, before anything is written")
+    func reportDirIsAFile() throws {
+        let file = "\(try PipelineFixtures.folder())/reports"
+        try "not a folder".write(toFile: file, atomically: true, encoding: .utf8)
+        let validate = try rehabcount(["validate", "--report-dir", file, Self.workforce])
+        #expect(validate.status == 2)
+        #expect(validate.stderr.contains("--report-dir \(file) is a file, not a folder"))
+        let report = try rehabcount(["report", "national", "--out", file, "--database", "postgresql://nobody@/none"])
+        #expect(report.status == 2)
+        #expect(report.stderr.contains("--out \(file) is a file, not a folder"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a folder")
+    }
+
+    @Test("A file name as long as the file system allows is rejected under FILE-NAME-01, with its reports written")
+    func longestName() throws {
+        let folder = try PipelineFixtures.folder()
+        let name = "RY2_referrals_2025-09" + String(repeating: "x", count: 255 - 25) + ".csv"
+        #expect(name.utf8.count == 255)
+        try FileManager.default.copyItem(
+            atPath: "\(PipelineFixtures.root)/sample-data/inbox/RY2_referrals_2025-09.csv",
+            toPath: "\(folder)/\(name)"
+        )
+        let (outcome, out) = try Self.validate(["\(folder)/\(name)"], home: PipelineFixtures.root)
+        let result = try #require(outcome.files.first?.result)
+        #expect(result.status == .rejected)
+        #expect(result.rules.contains { $0.rule.id == "FILE-NAME-01" && $0.failures == 1 })
+        let written = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(written.count == 5)
+        #expect(written.allSatisfy { $0.utf8.count <= 255 && $0.hasPrefix("RY2_referrals_2025-09xxx") })
+        #expect(written.contains { $0.hasSuffix(".quarantine.csv") })
+    }
+}

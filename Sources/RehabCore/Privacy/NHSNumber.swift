@@ -74,14 +74,7 @@ public enum NHSNumber {
         in field: UnsafeBufferPointer<UInt8>,
         _ body: (_ range: Range<Int>, _ digits: UnsafeBufferPointer<UInt8>) -> Void
     ) {
-        // Ten digits take ten bytes: most fields are shorter, and most longer ones have too few ASCII digits.
-        guard field.count >= 10 else { return }
-        var asciiDigits = 0
-        var wide = false
-        for byte in field {
-            if byte &- 48 < 10 { asciiDigits += 1 } else if byte >= 0x80 { wide = true }
-        }
-        guard asciiDigits >= 10 || wide else { return }
+        guard mayHoldOne(field) else { return }
 
         // The current group of digits, and the two before it when each was followed by a single separator.
         var groupStart = -1
@@ -150,8 +143,35 @@ public enum NHSNumber {
         endGroup(at: field.count)
     }
 
+    /// A quick test that rules out almost every value: ten ASCII digits in a run of digits, spaces and hyphens, or
+    /// any non-ASCII character (which the full scan decodes). Ten digits take ten bytes, so shorter values are out
+    /// at once, and a date's eight digits never reach ten.
+    @inlinable
+    public static func mayHoldOne(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard field.count >= 10 else { return false }
+        var digits = 0
+        for byte in field {
+            if byte &- 48 < 10 {
+                digits += 1
+                if digits == 10 { return true }
+            } else if byte >= 0x80 {
+                return true
+            } else if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
+                digits = 0
+            }
+        }
+        return false
+    }
+
     /// Whether `field` holds, anywhere, a number written like an NHS number with a valid check digit.
+    @inlinable
     public static func containsValid(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard mayHoldOne(field) else { return false }
+        return containsValidAfterCheck(field)
+    }
+
+    @usableFromInline
+    static func containsValidAfterCheck(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
         forEachWritten(in: field) { _, digits in
             if !found, hasValidCheckDigit(digits) { found = true }
@@ -160,7 +180,14 @@ public enum NHSNumber {
     }
 
     /// Whether `field` holds, anywhere, a number written like an NHS number, whatever its check digit.
+    @inlinable
     public static func containsAny(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard mayHoldOne(field) else { return false }
+        return containsAnyAfterCheck(field)
+    }
+
+    @usableFromInline
+    static func containsAnyAfterCheck(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
         forEachWritten(in: field) { _, _ in found = true }
         return found

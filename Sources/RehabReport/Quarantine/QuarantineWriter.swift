@@ -14,9 +14,17 @@ import RehabValidate
 public struct QuarantineWriter: RowSink {
     private let out: FileOutput
     private let pseudonymiser: Pseudonymiser
-    private var nhsFields: Set<Int> = []
-    /// Fields of the contract's other identifying columns (`patient_id`): shown as "(withheld)", as in every report.
-    private var withheldFields: Set<Int> = []
+    /// Per field of the file: what to write instead of its value (looked up for every field of every row, so an
+    /// array, not a set).
+    private var treatment: [Treatment] = []
+
+    private enum Treatment {
+        case asWritten
+        /// The NHS number column: the value's pseudonym.
+        case pseudonym
+        /// Another identifying column (`patient_id`): "(withheld)", as in every report.
+        case withheld
+    }
     private var line: [UInt8] = []
     /// `reasons,reason_messages,` as bytes, by the reasons' ids: a few distinct sets recur on many rows.
     private var reasonFields: [String: [UInt8]] = [:]
@@ -31,13 +39,15 @@ public struct QuarantineWriter: RowSink {
     }
 
     public mutating func begin(_ layout: RowLayout) throws {
-        nhsFields = layout.nhsNumberFields
+        treatment = Array(repeating: .asWritten, count: layout.header.count)
         if let contract = layout.contract {
-            withheldFields = Set(
-                contract.columns.indices.compactMap { c in
-                    contract.columns[c].identifying ? layout.fieldOfColumn[c] : nil
-                }
-            ).subtracting(nhsFields)
+            for c in contract.columns.indices where contract.columns[c].identifying {
+                if let f = layout.fieldOfColumn[c], f < treatment.count { treatment[f] = .withheld }
+            }
+        }
+        for f in layout.nhsNumberFields {
+            if f >= treatment.count { treatment += Array(repeating: .asWritten, count: f - treatment.count + 1) }
+            treatment[f] = .pseudonym
         }
         var header = ["row", "line", "reasons", "reason_messages"]
         header += layout.header.map { $0 == "nhs_number" ? "nhs_number_pseudonym" : $0 }
@@ -70,9 +80,10 @@ public struct QuarantineWriter: RowSink {
         for i in 0..<row.count {
             line.append(UInt8(ascii: ","))
             let field = row[i]
-            if !field.isEmpty, nhsFields.contains(i) {
+            let treated = i < treatment.count ? treatment[i] : .asWritten
+            if !field.isEmpty, treated == .pseudonym {
                 pseudonymiser.appendPseudonym(of: field, to: &line)
-            } else if !field.isEmpty, withheldFields.contains(i) {
+            } else if !field.isEmpty, treated == .withheld {
                 line.append(contentsOf: Self.withheld)
             } else if NHSNumber.containsAny(field) {
                 // Each number written like an NHS number, anywhere in the value, by its pseudonym.

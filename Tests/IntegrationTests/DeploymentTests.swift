@@ -159,6 +159,30 @@ struct DeploymentTests {
         #expect(everything.contains("NHS:\(pseudonym)"))
     }
 
+    @Test("A file rejected for every row costs the database its first rows, not every one")
+    func rejectedFileBounded() throws {
+        let db = try LoadFixtures.database()
+        let folder = try LoadFixtures.folder()
+        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        let header = try String(contentsOfFile: source, encoding: .utf8).prefix { $0 != "\n" }
+        let rows = (1...2500).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,," }
+        let path = "\(folder)/RY2_referrals_2025-09.csv"
+        try ([String(header)] + rows).joined(separator: "\n").appending("\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let loaded = try LoadFixtures.load([path], into: db)
+        #expect(loaded.first?.outcome?.action == .rejected)
+        let c = try db.connect()
+        #expect(try c.query("SELECT rows_quarantined FROM audit.submissions").scalar == "2500")
+        #expect(try c.query("SELECT count(*) FROM audit.quarantine").scalar == "1000")
+        let rule = try c.query(
+            """
+            SELECT failures, cardinality(row_numbers), cardinality(lines) FROM audit.rule_results
+            WHERE rule_id = 'REF-SERVICE-REQ-01'
+            """
+        ).rows
+        #expect(rule == [["2500", "1000", "1000"]])
+    }
+
     @Test("A run whose lock is taken from it stops: nothing more archived, its audit row closed with the reason")
     func lockLost() throws {
         let db = try LoadFixtures.database()

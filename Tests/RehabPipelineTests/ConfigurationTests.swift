@@ -123,3 +123,41 @@ struct ConfigurationTests {
         #expect(written.contains { $0.hasSuffix(".quarantine.csv") })
     }
 }
+
+@Suite("The worst case: a file rejected for every row")
+struct RejectedFileCostTests {
+    /// 3,000 referrals, every one quarantined (no service line, an unknown sex code), so the file is rejected.
+    static func rejectedFile() throws -> String {
+        let folder = try PipelineFixtures.folder()
+        let header = try String(
+            contentsOfFile: "\(PipelineFixtures.root)/sample-data/inbox/RY2_referrals_2025-09.csv",
+            encoding: .utf8
+        ).prefix { $0 != "\n" }
+        let rows = (1...3000).map { "RY2,R\($0),,P\($0),67,Q\($0 % 7),A,E01012367,2025-08-20,gp,,routine,,,open,,," }
+        let path = "\(folder)/RY2_referrals_2025-09.csv"
+        try ([String(header)] + rows).joined(separator: "\n").appending("\n").write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
+        return path
+    }
+
+    @Test("Its quarantine CSV, findings CSV and workbook list the first rows and findings; the counts stay whole")
+    func boundedOutbox() throws {
+        let (outcome, out) = try ConfigurationTests.validate([try Self.rejectedFile()], home: PipelineFixtures.root)
+        let result = try #require(outcome.files.first?.result)
+        #expect(result.status == .rejected)
+        #expect(result.rows.quarantined == 3000)
+        let quarantine = try String(contentsOfFile: "\(out)/RY2_referrals_2025-09.quarantine.csv", encoding: .utf8)
+        #expect(quarantine.split(separator: "\n").count == 1 + 1000)
+        let findings = try String(contentsOfFile: "\(out)/RY2_referrals_2025-09.findings.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst()
+        let perRule = Dictionary(grouping: findings, by: { $0.prefix { $0 != "," } }).mapValues(\.count)
+        #expect(perRule["REF-SERVICE-REQ-01"] == 1000)
+        #expect(perRule["REF-SEX-CODE-01"] == 1000)
+        let json = try String(contentsOfFile: "\(out)/RY2_referrals_2025-09.json", encoding: .utf8)
+        #expect(json.contains("\"findings_total\": \(result.findings.count)"))
+        #expect(result.findings.count > 6000)
+    }
+}

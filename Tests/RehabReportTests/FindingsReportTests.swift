@@ -201,4 +201,26 @@ struct FindingsReportTests {
         bytes.withUnsafeBytes { XLSXWriter.appendEscaped($0, to: &out) }
         #expect(String(decoding: out, as: UTF8.self) == "&lt;a&amp;&quot;b&quot;&gt;\u{FFFD}\u{FFFD}\t")
     }
+
+    @Test(
+        "Valid UTF-8 is escaped as it stands; anything else is repaired as Swift decodes it",
+        arguments: [
+            Array("café … 😀 \u{FF19}".utf8), [0xEF, 0xBF, 0xBE], [0xEF, 0xBF, 0xBF, 0x41], [0xC0, 0x80],
+            [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x80], [0x41, 0xE2, 0x80, 0xA6], [0xF0, 0x9F, 0x98],
+        ] as [[UInt8]]
+    )
+    func utf8Repair(_ bytes: [UInt8]) {
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { XLSXWriter.appendEscaped($0, to: &out) }
+        // What the text is once decoded, with the two non-characters XML forbids replaced.
+        let expected = String(
+            String.UnicodeScalarView(
+                String(decoding: bytes, as: UTF8.self).unicodeScalars.map {
+                    $0.value == 0xFFFE || $0.value == 0xFFFF ? "\u{FFFD}" : $0
+                }
+            )
+        )
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+        #expect(String(validatingUTF8: out.map { CChar(bitPattern: $0) } + [0]) != nil)
+    }
 }

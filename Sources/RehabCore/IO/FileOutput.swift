@@ -17,6 +17,10 @@ public final class FileOutput {
     private var file: NewFile?
     private var buffer: [UInt8] = []
     private let capacity: Int
+    private var flushed = 0
+
+    /// The bytes written so far.
+    public var count: Int { flushed + buffer.count }
 
     /// Creates the temporary file, readable and writable by the owner only.
     ///
@@ -58,6 +62,7 @@ public final class FileOutput {
     private func flush() throws {
         guard file != nil else { throw RehabError(.output, "\(path) was already published.") }
         try buffer.withUnsafeBytes { try file!.write($0) }
+        flushed += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -79,8 +84,13 @@ public final class FileOutput {
 
     /// Flushes, syncs and renames the file into place. On failure the temporary file is removed and `path` keeps
     /// what it had.
-    public func commit() throws {
+    ///
+    /// - Parameter length: when given, only the first `length` bytes are published.
+    public func commit(keepingFirst length: Int? = nil) throws {
         try flush()
+        if let length, length < flushed, let fd = file?.fd, ftruncate(fd, off_t(length)) != 0 {
+            throw RehabError(.output, "Cannot shorten \(path): \(String(cString: strerror(errno))).")
+        }
         guard var done = file.take() else { return }
         try done.keep()
         guard rename(done.path, path) == 0 else {

@@ -305,7 +305,21 @@ public struct SubmissionLoader: Sendable {
         if let quarantine {
             try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
                 stream in
-                try forEachChunk(of: quarantine) { try stream.write($0) }
+                // A rejected file's first rows only: the archived original holds them all.
+                var lines = rejected ? Self.rejectedRowsPerRule : Int.max
+                try forEachChunk(of: quarantine) { chunk in
+                    guard lines > 0 else { return }
+                    var end = chunk.startIndex
+                    while end < chunk.endIndex, lines > 0 {
+                        if let newline = chunk[end...].firstIndex(of: 0x0A) {
+                            end = newline + 1
+                            lines -= 1
+                        } else {
+                            end = chunk.endIndex
+                        }
+                    }
+                    try stream.write(UnsafeBufferPointer(rebasing: chunk[chunk.startIndex..<end]))
+                }
             }
         }
         return LoadOutcome(
@@ -322,8 +336,11 @@ public struct SubmissionLoader: Sendable {
     func writeRuleResults(_ result: ValidationResult, submissionID: Int64, to stream: CopyStream) throws {
         var rows = Array(repeating: [Int32](), count: result.rules.count)
         var lines = Array(repeating: [Int32](), count: result.rules.count)
+        // A rejected file loads nothing and is archived whole: its first rows per rule are kept, so that its cost
+        // in the database is bounded however many findings it has.
+        let limit = result.status == .rejected ? Self.rejectedRowsPerRule : Int.max
         try result.findings.visit { f in
-            guard let row = f.row, let line = f.line else { return }
+            guard let row = f.row, let line = f.line, rows[f.ruleIndex].count < limit else { return }
             rows[f.ruleIndex].append(Int32(clamping: row))
             lines[f.ruleIndex].append(Int32(clamping: line))
         }
@@ -349,6 +366,9 @@ public struct SubmissionLoader: Sendable {
         }
         try stream.write(out)
     }
+
+    /// The rows of each rule, and the quarantined rows, kept in `audit` for a rejected submission.
+    public static let rejectedRowsPerRule = 1_000
 
     /// An integer array literal, `{1,2,3}`, or NULL when empty.
     static func appendArray(_ values: [Int32], to out: inout [UInt8]) {

@@ -120,7 +120,7 @@ public enum LoadJob {
                     referrals.keep(index)
                     file.outcome = outcome
                     if writeReports, let result = outcome.result {
-                        try quarantine?.commit()
+                        try quarantine?.commit(rejected: result.status == .rejected)
                         try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
                     }
                 } catch let error as DatabaseError {

@@ -159,7 +159,7 @@ extension RunJob {
                         periods: thresholds.trendPeriods,
                         connection: connection
                     )
-                    try quarantine.commit()
+                    try quarantine.commit(rejected: result.status == .rejected)
                     try SubmissionBatch.writeReports(result, trend: trend, folder: folder, file: fileName)
                 }
                 if !dryRun {

@@ -156,7 +156,7 @@ public enum ValidateJob {
                     logger: logger
                 )
                 referrals.keep(index)
-                try quarantine.commit()
+                try quarantine.commit(rejected: result.status == .rejected)
                 try SubmissionBatch.writeReports(
                     result,
                     findingsPerRule: options.findingsPerRule,

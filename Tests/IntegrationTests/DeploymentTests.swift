@@ -238,3 +238,101 @@ final class Once: Sendable {
     func first() -> Bool { done.withLock { was in defer { was = true }; return !was } }
     var happened: Bool { done.withLock { $0 } }
 }
+
+/// PgBouncer in transaction mode in front of the test cluster, for as long as the value lives; nil when the
+/// machine has no `pgbouncer` (`.ci/run` installs it).
+final class TransactionPooler {
+    static let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    let port: Int
+    private let folder: String
+    private let process: Process
+
+    init?(users: [String]) throws {
+        guard let binary = Self.binary, let base = TestDatabase.url, let url = URLComponents(string: base) else {
+            return nil
+        }
+        let items = Dictionary(uniqueKeysWithValues: (url.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        guard let socket = items["host"], let serverPort = items["port"] else { return nil }
+        folder = "/tmp/rehabcount-pgbouncer-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        port = Int.random(in: 40_000..<50_000)
+        try """
+        [databases]
+        * = host=\(socket) port=\(serverPort)
+        [pgbouncer]
+        listen_addr = 127.0.0.1
+        listen_port = \(port)
+        unix_socket_dir =
+        auth_type = trust
+        auth_file = \(folder)/users.txt
+        pool_mode = transaction
+        default_pool_size = 4
+        ignore_startup_parameters = extra_float_digits,options
+        logfile = \(folder)/pgbouncer.log
+        """.write(toFile: "\(folder)/pgbouncer.ini", atomically: true, encoding: .utf8)
+        try users.map { "\"\($0)\" \"\"" }.joined(separator: "\n").write(
+            toFile: "\(folder)/users.txt", atomically: true, encoding: .utf8)
+        // As root, PgBouncer runs as the server's user, which must read its files.
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
+        for file in ["pgbouncer.ini", "users.txt"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(folder)/\(file)")
+        }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        let asRoot = getuid() == 0
+        // The user the server runs as owns its socket's folder, and can reach it.
+        let serverUser = try FileManager.default.attributesOfItem(atPath: socket)[.ownerAccountName] as? String
+        process.arguments = (asRoot ? ["-u", serverUser ?? "postgres"] : []) + ["\(folder)/pgbouncer.ini"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Ready when it accepts a connection.
+        for _ in 0..<50 {
+            if (try? Connection("postgresql://\(users[0])@127.0.0.1:\(port)/postgres")) != nil { return }
+            usleep(100_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        return nil
+    }
+
+    /// A URL for `database` as `user`, through the pooler.
+    func url(user: String, database: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
+
+    deinit {
+        // PgBouncer waits for its clients on SIGTERM; the test is done with it.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+@Suite(
+    "Behind a transaction-pooling pooler",
+    .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"),
+    .enabled(if: TransactionPooler.binary != nil, "needs pgbouncer: apt-get install pgbouncer")
+)
+struct PoolerTests {
+    @Test("The whole night runs through PgBouncer in transaction mode, its lock held by one server session")
+    func nightThroughPooler() throws {
+        let db = try LoadFixtures.database()
+        let login = try LoaderLogin(db)
+        let pooler = try #require(try TransactionPooler(users: [login.name]))
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        let outcome = try pipeline.run(database: pooler.url(user: login.name, database: db.name))
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.analysed)
+        #expect(outcome.files.filter { $0.status == .loaded }.count == 9)
+        // A second run through the pooler while the first's lock is held is refused.
+        let holder = try Connection(pooler.url(user: login.name, database: db.name))
+        try holder.query("BEGIN")
+        try holder.query("SELECT pg_advisory_xact_lock(1380142676, 3)")
+        #expect(throws: RunJob.Locked.self) { try pipeline.run(database: pooler.url(user: login.name, database: db.name)) }
+        try holder.query("COMMIT")
+        let c = try db.connect()
+        #expect(try c.query("SELECT status FROM audit.runs ORDER BY run_id").rows == [["succeeded"]])
+    }
+}

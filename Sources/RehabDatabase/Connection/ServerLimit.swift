@@ -1,4 +1,5 @@
 import Foundation
+import RehabCore
 
 /// A time limit the server puts on a session or a statement, as a RehabCount session found it before lifting it.
 ///
@@ -66,6 +67,30 @@ public struct ServerLimit: Sendable, Equatable {
         _ = try query(
             "SELECT set_config(name, '0', $2::boolean) FROM pg_settings WHERE name = ANY ($1::text[])",
             [Connection.arrayLiteral(lifted), local ? "true" : "false"]
+        )
+    }
+
+    /// Checks, in a statement of its own, that the session still has every limit lifted: a pooler in transaction
+    /// mode hands each statement outside a transaction to whichever server session is free, where a limit the
+    /// login role sets applies again.
+    ///
+    /// - Throws: `RehabError.Code.configuration` naming the limit, its value and where it was set.
+    public static func requireLifted(on connection: borrowing Connection) throws {
+        let active = try connection.query(
+            """
+            SELECT name, setting || coalesce(unit, ''), source FROM pg_settings
+            WHERE name = ANY ($1::text[]) AND setting <> '0' ORDER BY name
+            """,
+            [Connection.arrayLiteral(lifted)]
+        ).rows.map { ServerLimit(name: $0[0] ?? "", value: $0[1] ?? "", source: $0[2] ?? "") }
+        guard let limit = active.first else { return }
+        throw RehabError(
+            .configuration,
+            "The database connection does not keep its session settings: \(limit.name) is \(limit.value) again in the "
+                + "next statement (from \(limit.origin)), although RehabCount set it to 0. A connection pooler in "
+                + "transaction mode does this, and would let the limit cancel the run's statements; nothing was done.",
+            hint: "Reset it for the login role (ALTER ROLE … RESET \(limit.name)), or connect directly or through a "
+                + "session-mode pool."
         )
     }
 

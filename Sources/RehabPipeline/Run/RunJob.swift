@@ -57,7 +57,11 @@ public enum RunJob {
             }
         }
         let conninfo = Connection.conninfo(option: options.database ?? config.database)
-        let connection = try recording { try Connection(conninfo) }
+        let connection = try recording {
+            let connection = try Connection(conninfo)
+            try ServerLimit.requireLifted(on: connection)
+            return connection
+        }
         // The lock has a session of its own, which does nothing else while the run lasts (`RunLock`).
         let lock = try recording {
             guard let lock = try RunLock.take(conninfo: conninfo) else { throw Locked() }

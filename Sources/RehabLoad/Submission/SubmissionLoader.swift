@@ -331,58 +331,81 @@ public struct SubmissionLoader: Sendable {
         )
     }
 
-    /// Every rule's outcome as COPY text, with the rows and lines of its findings as two integer arrays: a finding
-    /// costs a few bytes, gathered in one pass over the finding log (8 bytes a finding in memory until sent).
+    /// Every rule's outcome as COPY text, with the rows and lines of its findings as two integer arrays.
+    ///
+    /// Memory stays bounded whatever the findings: one pass over the finding log spills each rule's (row, line)
+    /// pairs to a scratch file of its own (8 bytes a finding), and each rule's arrays are then streamed from it.
     func writeRuleResults(_ result: ValidationResult, submissionID: Int64, to stream: CopyStream) throws {
-        var rows = Array(repeating: [Int32](), count: result.rules.count)
-        var lines = Array(repeating: [Int32](), count: result.rules.count)
         // A rejected file loads nothing and is archived whole: its first rows per rule are kept, so that its cost
         // in the database is bounded however many findings it has.
         let limit = result.status == .rejected ? Self.rejectedRowsPerRule : Int.max
+        var spills = [ScratchFile?](repeating: nil, count: result.rules.count)
+        var counts = Array(repeating: 0, count: result.rules.count)
+        var pair = [UInt8](repeating: 0, count: 8)
         try result.findings.visit { f in
-            guard let row = f.row, let line = f.line, rows[f.ruleIndex].count < limit else { return }
-            rows[f.ruleIndex].append(Int32(clamping: row))
-            lines[f.ruleIndex].append(Int32(clamping: line))
+            guard let row = f.row, let line = f.line, counts[f.ruleIndex] < limit else { return }
+            counts[f.ruleIndex] += 1
+            if spills[f.ruleIndex] == nil { spills[f.ruleIndex] = try ScratchFile(kind: .findings, capacity: 1 << 15) }
+            pair.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: Int32(clamping: row).littleEndian, toByteOffset: 0, as: Int32.self)
+                raw.storeBytes(of: Int32(clamping: line).littleEndian, toByteOffset: 4, as: Int32.self)
+            }
+            try spills[f.ruleIndex]!.append(pair)
         }
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
         let id = Array("\(submissionID)\t".utf8)
+        func send() throws {
+            if out.count >= 1 << 16 {
+                try stream.write(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
         for (i, rule) in result.rules.enumerated() {
             out += id
             CopyText.append(rule.rule.id, to: &out)
             out.append(0x09)
             out += rule.rule.severity.rawValue.utf8
             out += "\t\(rule.failures)\t\(rule.evaluated ? "t" : "f")\t".utf8
-            Self.appendArray(rows[i], to: &out)
-            out.append(0x09)
-            Self.appendArray(lines[i], to: &out)
-            out.append(0x0A)
-            rows[i] = []
-            lines[i] = []
-            if out.count >= 1 << 16 {
-                try stream.write(out)
-                out.removeAll(keepingCapacity: true)
+            if let spill = spills[i] {
+                try spill.flush()
+                // The rows, then the lines: the first and second Int32 of each pair.
+                for field in 0..<2 {
+                    out.append(UInt8(ascii: "{"))
+                    var offset = 0
+                    var first = true
+                    while offset < spill.size {
+                        let chunk = try spill.read(at: offset, count: min(1 << 20, spill.size - offset))
+                        offset += chunk.count
+                        chunk.withUnsafeBytes { raw in
+                            var at = field * 4
+                            while at + 4 <= raw.count {
+                                if !first { out.append(UInt8(ascii: ",")) }
+                                first = false
+                                let value = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self))
+                                DecimalText.append(Int(value), to: &out)
+                                at += 8
+                            }
+                        }
+                        try send()
+                    }
+                    out.append(UInt8(ascii: "}"))
+                    out.append(field == 0 ? 0x09 : 0x0A)
+                }
+                spills[i] = nil
+            } else {
+                out += CopyText.null
+                out.append(0x09)
+                out += CopyText.null
+                out.append(0x0A)
             }
+            try send()
         }
         try stream.write(out)
     }
 
     /// The rows of each rule, and the quarantined rows, kept in `audit` for a rejected submission.
     public static let rejectedRowsPerRule = 1_000
-
-    /// An integer array literal, `{1,2,3}`, or NULL when empty.
-    static func appendArray(_ values: [Int32], to out: inout [UInt8]) {
-        guard !values.isEmpty else {
-            out += CopyText.null
-            return
-        }
-        out.append(UInt8(ascii: "{"))
-        for (i, value) in values.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            DecimalText.append(Int(value), to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-    }
 
     /// The advisory lock key of one trust, kind and period.
     static func lockKey(org: String, kind: ExtractKind, period: Period) -> Int64 {

@@ -42,7 +42,8 @@ struct LoadSink: RowSink {
     /// Per field, `"name":`; per set of reasons, its COPY text array literal.
     private var jsonKeys: [[UInt8]] = []
     private var reasonFields: [String: [UInt8]] = [:]
-    private var nhsFields: Set<Int> = []
+    /// Per field of the file, whether it holds the NHS number (an array: it is looked up for every field).
+    private var nhsFields: [Bool] = []
 
     /// One contract column: where it is in the file (-1 when absent), its type in the contract and its encoding.
     struct Slot {
@@ -91,7 +92,8 @@ struct LoadSink: RowSink {
             )
         }
         self.layout = layout
-        nhsFields = layout.nhsNumberFields
+        nhsFields = Array(repeating: false, count: (layout.nhsNumberFields.max() ?? -1) + 1)
+        for f in layout.nhsNumberFields { nhsFields[f] = true }
         let fields = contract.columns.indices.map { c in
             c < layout.fieldOfColumn.count ? layout.fieldOfColumn[c] ?? -1 : -1
         }
@@ -252,7 +254,7 @@ struct LoadSink: RowSink {
             if i > 0 { json.append(UInt8(ascii: ",")) }
             json += jsonKeys[i]
             let value = row[i]
-            if !value.isEmpty, nhsFields.contains(i) {
+            if !value.isEmpty, i < nhsFields.count, nhsFields[i] {
                 // A pseudonym is 64 hex digits: no escaping.
                 json.append(UInt8(ascii: "\""))
                 pseudonymiser.appendPseudonym(of: value, to: &json)

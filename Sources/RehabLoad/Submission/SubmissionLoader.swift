@@ -308,6 +308,7 @@ public struct SubmissionLoader: Sendable {
                 // A rejected file's first rows only: the archived original holds them all.
                 var lines = rejected ? Self.rejectedRowsPerRule : Int.max
                 try forEachChunk(of: quarantine) { chunk in
+                    guard rejected else { return try stream.write(chunk) }
                     guard lines > 0 else { return }
                     var end = chunk.startIndex
                     while end < chunk.endIndex, lines > 0 {

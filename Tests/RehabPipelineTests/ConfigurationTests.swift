@@ -53,6 +53,13 @@ struct ConfigurationTests {
         #expect(json.contains("\"ruleset_warning\": null"))
         let html = try String(contentsOfFile: "\(out)/RY2_workforce_2025-09.html", encoding: .utf8)
         #expect(html.contains(RuleCatalogue.builtIn.sha256))
+        // Named by REHABCOUNT_HOME, as a cron job would.
+        let run = try rehabcount(
+            ["validate", "--report-dir", try PipelineFixtures.folder(), Self.workforce],
+            environment: ["REHABCOUNT_HOME": home]
+        )
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Rule catalogue \(RuleCatalogue.builtIn.version) (\(home)/pipelines/rules)"))
     }
 
     @Test("A folder catalogue claiming the built-in version with other rules is a warning on every report")

@@ -64,7 +64,7 @@ public struct Connection: ~Copyable {
         let found: [ServerLimit]
         do {
             found = try ServerLimit.read(run)
-            try ServerLimit.lift(run, local: false)
+            try ServerLimit.lift(run)
         } catch {
             PQfinish(raw)
             throw error
@@ -136,11 +136,12 @@ public struct Connection: ~Copyable {
         isolation: Isolation = .readCommitted,
         _ body: (borrowing Connection) throws -> T
     ) throws -> T {
-        try query("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        // The limits again, for the transaction alone: behind a transaction-pooling pooler the session's settings
+        // may belong to another server session, but a transaction keeps one server session to its end. SET takes
+        // no snapshot, so a REPEATABLE READ transaction's snapshot is still its body's first query's (the refresh
+        // takes its lock before it).
+        try executeScript("BEGIN ISOLATION LEVEL \(isolation.rawValue);" + ServerLimit.setLocal(limits))
         do {
-            // Again for the transaction alone: behind a transaction-pooling pooler the session's settings may
-            // belong to another server session, but a transaction keeps one server session to its end.
-            try ServerLimit.lift({ try query($0, $1) }, local: true)
             let value = try body(self)
             try query("COMMIT")
             return value

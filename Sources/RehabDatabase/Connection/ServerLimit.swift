@@ -6,7 +6,7 @@ import RehabCore
 /// A nightly run waits: its lock's session sits idle while the workers load, a COPY of a million rows or the
 /// analysis refresh can take minutes. A role's `idle_session_timeout` would end the lock's session (and the lock
 /// with it), and a `statement_timeout` would cancel the load. So every RehabCount session sets the limits in
-/// `lifted` to 0, for the session and again inside each transaction (a transaction-pooling pooler keeps one server
+/// `lifted` to 0, for the session and again inside each transaction (`SET LOCAL`) (a transaction-pooling pooler keeps one server
 /// session for a transaction, not for a client's session). `lock_timeout` is left as configured: a wait for a
 /// lock that ends in an error fails one file safely and is the operator's to set.
 ///
@@ -62,11 +62,17 @@ public struct ServerLimit: Sendable, Equatable {
         ).rows.map { ServerLimit(name: $0[0] ?? "", value: $0[1] ?? "", source: $0[2] ?? "") }
     }
 
-    /// Sets every limit in `lifted` that the server has to 0, for the session or for the current transaction.
-    static func lift(_ query: (String, [String?]) throws -> QueryResult, local: Bool) throws {
+    /// `SET LOCAL` statements that lift, for the current transaction, every limit in `lifted` the server has (as
+    /// `read` found them): utility statements, which take no snapshot.
+    static func setLocal(_ found: [ServerLimit]) -> String {
+        found.filter { lifted.contains($0.name) }.map { "SET LOCAL \($0.name) = 0;" }.joined()
+    }
+
+    /// Sets every limit in `lifted` that the server has to 0 for the session.
+    static func lift(_ query: (String, [String?]) throws -> QueryResult) throws {
         _ = try query(
-            "SELECT set_config(name, '0', $2::boolean) FROM pg_settings WHERE name = ANY ($1::text[])",
-            [Connection.arrayLiteral(lifted), local ? "true" : "false"]
+            "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = ANY ($1::text[])",
+            [Connection.arrayLiteral(lifted)]
         )
     }
 

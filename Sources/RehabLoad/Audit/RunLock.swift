@@ -57,9 +57,9 @@ public struct RunLock: ~Copyable {
     ///   connection goes through a pooler that sends this session's statements to different server sessions.
     public static func take(conninfo: String?) throws -> RunLock? {
         let connection = try Connection(conninfo, applicationName: "rehabcount run lock")
-        try connection.query("BEGIN")
         // The session's own limits are lifted already; again for the transaction, as a pooler may have given the
         // session's SET to another server session.
+        try connection.query("BEGIN")
         try connection.query(
             "SELECT set_config(name, '0', true) FROM pg_settings WHERE name = ANY ($1::text[])",
             [Connection.arrayLiteral(ServerLimit.lifted)]

@@ -35,7 +35,10 @@ struct LoaderLogin: ~Copyable {
     }
 }
 
-@Suite("Deployed as docs/operations.md says", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
+@Suite(
+    "Deployed as docs/operations.md says",
+    .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh")
+)
 struct DeploymentTests {
     @Test("The whole night runs as a login granted only rehab_loader: loads, archives, analyses and reports")
     func nightAsLoaderLogin() throws {
@@ -127,7 +130,10 @@ struct DeploymentTests {
         let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
         var lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n").map(String.init)
         // referral_id is the second column, a free identifier shown as written in reports.
-        let written = ["NHS:9434765919", "pt 943 476 5919", "(4010232137)", "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}"]
+        let written = [
+            "NHS:9434765919", "pt 943 476 5919", "(4010232137)",
+            "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}",
+        ]
         for (i, text) in written.enumerated() {
             var fields = lines[i + 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             fields[1] = "\"\(text)\""
@@ -144,13 +150,14 @@ struct DeploymentTests {
                 "SELECT count(*) FROM audit.quarantine WHERE 'ROW-NHS-ELSEWHERE-01' = ANY (reasons)"
             ).scalar == "4"
         )
-        let everything = try c.query(
-            """
-            SELECT (SELECT coalesce(string_agg(row_data::text, ' '), '') FROM audit.quarantine)
-                || (SELECT coalesce(string_agg(r::text, ' '), '') FROM core.referrals r)
-                || (SELECT coalesce(string_agg(x::text, ' '), '') FROM audit.rule_results x)
-            """
-        ).scalar ?? ""
+        let everything =
+            try c.query(
+                """
+                SELECT (SELECT coalesce(string_agg(row_data::text, ' '), '') FROM audit.quarantine)
+                    || (SELECT coalesce(string_agg(r::text, ' '), '') FROM core.referrals r)
+                    || (SELECT coalesce(string_agg(x::text, ' '), '') FROM audit.rule_results x)
+                """
+            ).scalar ?? ""
         for clear in ["9434765919", "943 476 5919", "4010232137", written[3]] {
             #expect(!everything.contains(clear), "\(clear) is in the database")
         }
@@ -168,7 +175,10 @@ struct DeploymentTests {
         let rows = (1...2500).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,," }
         let path = "\(folder)/RY2_referrals_2025-09.csv"
         try ([String(header)] + rows).joined(separator: "\n").appending("\n").write(
-            toFile: path, atomically: true, encoding: .utf8)
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         let loaded = try LoadFixtures.load([path], into: db)
         #expect(loaded.first?.outcome?.action == .rejected)
         let c = try db.connect()
@@ -207,8 +217,12 @@ struct DeploymentTests {
         }
         let lost = try #require(throws: RunLock.Lost.self) {
             try RunJob.run(
-                .init(pipeline: pipeline.file, database: url, pseudonymKeyFile: LoadFixtures.keyFile,
-                    layout: LoadFixtures.layout),
+                .init(
+                    pipeline: pipeline.file,
+                    database: url,
+                    pseudonymKeyFile: LoadFixtures.keyFile,
+                    layout: LoadFixtures.layout
+                ),
                 logger: LoadFixtures.logger,
                 progress: progress
             )
@@ -235,7 +249,12 @@ struct DeploymentTests {
 /// True the first time it is asked, from any thread.
 final class Once: Sendable {
     private let done = Mutex(false)
-    func first() -> Bool { done.withLock { was in defer { was = true }; return !was } }
+    func first() -> Bool {
+        done.withLock { was in
+            defer { was = true }
+            return !was
+        }
+    }
     var happened: Bool { done.withLock { $0 } }
 }
 
@@ -274,7 +293,10 @@ final class TransactionPooler {
         logfile = \(folder)/pgbouncer.log
         """.write(toFile: "\(folder)/pgbouncer.ini", atomically: true, encoding: .utf8)
         try users.map { "\"\($0)\" \"\"" }.joined(separator: "\n").write(
-            toFile: "\(folder)/users.txt", atomically: true, encoding: .utf8)
+            toFile: "\(folder)/users.txt",
+            atomically: true,
+            encoding: .utf8
+        )
         // As root, PgBouncer runs as the server's user, which must read its files.
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
         for file in ["pgbouncer.ini", "users.txt"] {
@@ -330,7 +352,9 @@ struct PoolerTests {
         let holder = try Connection(pooler.url(user: login.name, database: db.name))
         try holder.query("BEGIN")
         try holder.query("SELECT pg_advisory_xact_lock(1380142676, 3)")
-        #expect(throws: RunJob.Locked.self) { try pipeline.run(database: pooler.url(user: login.name, database: db.name)) }
+        #expect(throws: RunJob.Locked.self) {
+            try pipeline.run(database: pooler.url(user: login.name, database: db.name))
+        }
         try holder.query("COMMIT")
         let c = try db.connect()
         #expect(try c.query("SELECT status FROM audit.runs ORDER BY run_id").rows == [["succeeded"]])

@@ -83,7 +83,11 @@ struct ConfigurationTests {
         // The workbook: its Summary sheet's XML holds the warning.
         let unzip = Process()
         unzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        unzip.arguments = ["python3", "-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())", "\(out)/RY2_workforce_2025-09.xlsx"]
+        unzip.arguments = [
+            "python3", "-c",
+            "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())",
+            "\(out)/RY2_workforce_2025-09.xlsx",
+        ]
         let pipe = Pipe()
         unzip.standardOutput = pipe
         try unzip.run()

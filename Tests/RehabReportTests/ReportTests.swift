@@ -220,16 +220,18 @@ struct ReportTests {
     func embeddedNHSNumbers() throws {
         // 9434765919 and 4010232137 pass the Modulus 11 check.
         let written = [
-            "NHS:9434765919", "pt 943 476 5919", "(4010232137)", "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}",
+            "NHS:9434765919", "pt 943 476 5919", "(4010232137)",
+            "\u{FF19}\u{FF14}\u{FF13}\u{FF14}\u{FF17}\u{FF16}\u{FF15}\u{FF19}\u{FF11}\u{FF19}",
             "943-476-5919 seen",
         ]
-        let rows = written.enumerated().map { i, text in
-            "RY2,\"\(text)\",,P\(i),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"
-        } + [
-            // Inside an identifier; and a mistyped number (bad check digit), which is loaded but never shown.
-            "RY2,REF-9434765919,,P8,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
-            "RY2,id 9434765918,,P9,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
-        ] + (10..<20).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
+        let rows =
+            written.enumerated().map { i, text in
+                "RY2,\"\(text)\",,P\(i),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,"
+            } + [
+                // Inside an identifier; and a mistyped number (bad check digit), which is loaded but never shown.
+                "RY2,REF-9434765919,,P8,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+                "RY2,id 9434765918,,P9,67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,",
+            ] + (10..<20).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
         let r = try ReportFixtures.allReports(
             ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
             name: "RY2_referrals_2025-09.csv"
@@ -257,7 +259,8 @@ struct ReportTests {
     @Test("The most frequent wrong values are listed, however late they first appear")
     func heavyHitters() throws {
         // 100 different wrong codes once each, then one wrong code 50 times: the first 64 seen are not the top.
-        let rows = (0..<100).map { "RY2,R\($0),,P\($0),67,X\($0),A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
+        let rows =
+            (0..<100).map { "RY2,R\($0),,P\($0),67,X\($0),A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
             + (100..<150).map { "RY2,R\($0),,P\($0),67,Male,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,," }
         let r = try ReportFixtures.allReports(
             ([ReportFixtures.header] + rows).joined(separator: "\n") + "\n",
@@ -276,7 +279,9 @@ struct ReportTests {
         var bytes = Data((ReportFixtures.header + "\n").utf8)
         // A file that is not UTF-8 is refused whole, so invalid UTF-8 reaches a value only through a workbook's
         // text or a Windows-1252 file read as such: the CSV writer's own repair is checked below.
-        bytes += Data("RY2,R\u{1}".utf8) + Data([0x00, 0x00]) + Data("x,,P1,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,\n".utf8)
+        bytes +=
+            Data("RY2,R\u{1}".utf8) + Data([0x00, 0x00])
+            + Data("x,,P1,67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,,\n".utf8)
         for i in 2..<10 {
             bytes += Data("RY2,R\(i),,P\(i),67,2,A,E01012367,2025-08-20,gp,stroke,routine,,,open,,,\n".utf8)
         }

@@ -166,30 +166,22 @@ public enum NHSNumber {
     /// Whether `field` holds, anywhere, a number written like an NHS number with a valid check digit.
     @inlinable
     public static func containsValid(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard mayHoldOne(field) else { return false }
-        return containsValidAfterCheck(field)
-    }
-
-    @usableFromInline
-    static func containsValidAfterCheck(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        var found = false
-        forEachWritten(in: field) { _, digits in
-            if !found, hasValidCheckDigit(digits) { found = true }
-        }
-        return found
+        mayHoldOne(field) && containsWritten(field, validOnly: true)
     }
 
     /// Whether `field` holds, anywhere, a number written like an NHS number, whatever its check digit.
     @inlinable
     public static func containsAny(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard mayHoldOne(field) else { return false }
-        return containsAnyAfterCheck(field)
+        mayHoldOne(field) && containsWritten(field, validOnly: false)
     }
 
+    /// The full scan behind `containsValid` and `containsAny`, once `mayHoldOne` has let the value through.
     @usableFromInline
-    static func containsAnyAfterCheck(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func containsWritten(_ field: UnsafeBufferPointer<UInt8>, validOnly: Bool) -> Bool {
         var found = false
-        forEachWritten(in: field) { _, _ in found = true }
+        forEachWritten(in: field) { _, digits in
+            if !found, !validOnly || hasValidCheckDigit(digits) { found = true }
+        }
         return found
     }
 

@@ -101,7 +101,11 @@ struct SubmissionBatch: Sendable {
     static func reportStem(_ path: String) -> String {
         let name = fileName(path)
         let stem: String
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex { stem = String(name[..<dot]) } else { stem = name }
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            stem = String(name[..<dot])
+        } else {
+            stem = name
+        }
         return shortened(stem)
     }
 

@@ -85,12 +85,7 @@ public struct RunLock: ~Copyable {
         return lock
     }
 
-    /// Whether the lock is still held, checked on its own connection.
-    public func verify() throws {
-        try holder.verify(on: connection)
-    }
-
-    /// Ends the lock's transaction, releasing the lock, and closes its connection.
+    /// Ends the lock's transaction, releasing the lock; the connection closes when the value goes.
     public func release() {
         _ = try? connection.query("COMMIT")
     }

@@ -193,6 +193,25 @@ struct DeploymentTests {
         #expect(rule == [["2500", "1000", "1000"]])
     }
 
+    @Test("A file named as long as the file system allows is rejected under FILE-NAME-01; the night goes on")
+    func longestNameInTheInbox() throws {
+        let db = try LoadFixtures.database()
+        let pipeline = try PipelineFolder()
+        try pipeline.drop(LoadFixtures.inbox)
+        let name = "RY2_referrals_2025-09" + String(repeating: "x", count: 255 - 25) + ".csv"
+        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        try FileManager.default.copyItem(atPath: source, toPath: "\(pipeline.inbox)/\(name)")
+        let outcome = try pipeline.run(db)
+        #expect(outcome.exitCode == 0)
+        let long = try #require(outcome.files.first { $0.file == name })
+        #expect(long.status == .rejected)
+        #expect(outcome.files.filter { $0.status == .loaded }.count == 9)
+        let reports = pipeline.contents("\(pipeline.outbox)/_unplaced")
+        #expect(reports.count == 5)
+        #expect(reports.allSatisfy { $0.utf8.count <= 255 })
+        #expect(pipeline.contents(pipeline.inbox).isEmpty)
+    }
+
     @Test("A run whose lock is taken from it stops: nothing more archived, its audit row closed with the reason")
     func lockLost() throws {
         let db = try LoadFixtures.database()

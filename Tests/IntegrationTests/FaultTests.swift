@@ -147,7 +147,11 @@ struct FaultTests {
         let c = try Connection(url)
         try recovered(pipeline, next, c)
         consistent(pipeline, next)
-        // The crashed run was marked failed.
+        // The crashed run was marked failed, with a reason.
         #expect(try c.query("SELECT count(*) FROM audit.runs WHERE status = 'failed'").scalar != "0")
+        #expect(
+            try c.query("SELECT count(*) FROM audit.runs WHERE status = 'failed' AND failure_reason IS NULL").scalar
+                == "0"
+        )
     }
 }

@@ -86,7 +86,7 @@ public enum LoadJob {
         do {
             try AuditStore.requireKey(loader.validator.context.pseudonymiser, runID: runID, connection: connection)
         } catch {
-            try? AuditStore.finishRun(runID, succeeded: false, connection: connection)
+            try? AuditStore.finishRun(runID, succeeded: false, reason: "\(error)", connection: connection)
             throw error
         }
         if writeReports {
@@ -141,8 +141,15 @@ public enum LoadJob {
                 return file
             }
         }
-        let failed = loaded.contains { $0.failure != nil }
-        try AuditStore.finishRun(runID, succeeded: !failed, connection: connection)
+        let failed = loaded.filter { $0.failure != nil }
+        try AuditStore.finishRun(
+            runID,
+            succeeded: failed.isEmpty,
+            reason: failed.first.map {
+                "\(failed.count) file(s) could not be loaded; \(SubmissionBatch.fileName($0.path)): \($0.failure ?? "failed")"
+            },
+            connection: connection
+        )
         return loaded
     }
 }

@@ -7,7 +7,8 @@ enum CSVField {
     /// `-`, `@`, a tab or a carriage return: OWASP's CSV injection advice), and in quotes when it holds a comma, a
     /// quote or a line break.
     static func append(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        if field.contains(where: { $0 >= 0x80 || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) }) {
+        let control = field.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        if control || (field.contains { $0 >= 0x80 } && !UTF8Check.isValid(field)) {
             // Invalid UTF-8 and NUL or other control bytes become U+FFFD, as in the JSON and the workbook: a
             // spreadsheet would otherwise show mojibake or cut the cell short.
             var repaired = String(

@@ -298,7 +298,8 @@ public final class XLSXWriter {
         if !bytes.contains(where: { $0 < 0x20 || $0 >= 0x80 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) {
             return bytes.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
         }
-        if bytes.contains(where: { $0 >= 0x80 }), !isXMLSafeUTF8(bytes) {
+        // Valid UTF-8 (the "…" of every cut value, most names) is escaped byte by byte as it stands.
+        if bytes.contains(where: { $0 >= 0x80 }), !UTF8Check.isValid(bytes, forbiddingNonCharacters: true) {
             // Repair invalid UTF-8 (and drop the two non-characters XML forbids), then escape as ASCII would.
             let text = String(decoding: bytes, as: UTF8.self)
             var cleaned = String.UnicodeScalarView()
@@ -309,53 +310,6 @@ public final class XLSXWriter {
             return repaired.withUTF8 { appendEscapedUTF8(UnsafeRawBufferPointer($0), to: &out) }
         }
         appendEscapedUTF8(bytes, to: &out)
-    }
-
-    /// Whether non-ASCII bytes are valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF)
-    /// without U+FFFE or U+FFFF, which XML forbids: such text is escaped byte by byte as it stands, never decoded
-    /// and rebuilt (the "…" of every cut value, and most names, take this path).
-    static func isXMLSafeUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        let n = bytes.count
-        @inline(__always) func continuation(_ k: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
-            k < n && bytes[k] >= low && bytes[k] <= high
-        }
-        while i < n {
-            let b = bytes[i]
-            switch b {
-            case 0x00..<0x80:
-                i += 1
-            case 0xC2...0xDF:
-                guard continuation(i + 1) else { return false }
-                i += 2
-            case 0xE0:
-                guard continuation(i + 1, 0xA0), continuation(i + 2) else { return false }
-                i += 3
-            case 0xE1...0xEC, 0xEE:
-                guard continuation(i + 1), continuation(i + 2) else { return false }
-                i += 3
-            case 0xED:
-                guard continuation(i + 1, 0x80, 0x9F), continuation(i + 2) else { return false }
-                i += 3
-            case 0xEF:
-                guard continuation(i + 1), continuation(i + 2) else { return false }
-                // EF BF BE and EF BF BF are U+FFFE and U+FFFF.
-                if bytes[i + 1] == 0xBF, bytes[i + 2] >= 0xBE { return false }
-                i += 3
-            case 0xF0:
-                guard continuation(i + 1, 0x90), continuation(i + 2), continuation(i + 3) else { return false }
-                i += 4
-            case 0xF1...0xF3:
-                guard continuation(i + 1), continuation(i + 2), continuation(i + 3) else { return false }
-                i += 4
-            case 0xF4:
-                guard continuation(i + 1, 0x80, 0x8F), continuation(i + 2), continuation(i + 3) else { return false }
-                i += 4
-            default:
-                return false
-            }
-        }
-        return true
     }
 
     private static func appendEscapedUTF8(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {

@@ -27,7 +27,10 @@ struct ValueTally {
     private var counts: [Int] = []
     /// How much each count may overstate its value's true count: the count it took over.
     private var errors: [Int] = []
-    private var values: [[UInt8]] = []
+    /// Each counted value's first `keptBytes` bytes, in slot order, `keptBytes` apart: one allocation, reused
+    /// when a value gives its place to another.
+    private var kept: [UInt8] = []
+    private var keptLengths: [Int] = []
     private var pseudonymise: [Bool] = []
 
     /// Counts one value. Empty values are not counted: the rule's message says the value is missing.
@@ -38,13 +41,15 @@ struct ValueTally {
             counts[i] += 1
             return
         }
-        let kept = Array(UnsafeBufferPointer(rebasing: value.prefix(Self.keptBytes)))
+        let length = min(value.count, Self.keptBytes)
         guard counts.count == Self.limit else {
             index[key] = counts.count
             hashes.append(key)
             counts.append(1)
             errors.append(0)
-            values.append(kept)
+            kept.append(contentsOf: UnsafeBufferPointer(rebasing: value.prefix(length)))
+            kept.append(contentsOf: repeatElement(0, count: Self.keptBytes - length))
+            keptLengths.append(length)
             pseudonymise.append(withheld)
             return
         }
@@ -59,7 +64,11 @@ struct ValueTally {
         hashes[least] = key
         errors[least] = counts[least]
         counts[least] += 1
-        values[least] = kept
+        kept.withUnsafeMutableBufferPointer { slots in
+            let start = least * Self.keptBytes
+            for k in 0..<length { slots[start + k] = value[k] }
+        }
+        keptLengths[least] = length
         pseudonymise[least] = withheld
     }
 
@@ -70,8 +79,12 @@ struct ValueTally {
             (counts[a] - errors[a], counts[a], -a) > (counts[b] - errors[b], counts[b], -b)
         }.prefix(n).map { i in
             ValueCount(
-                value: values[i].withUnsafeBufferPointer {
-                    Self.shown($0, pseudonymise: pseudonymise[i], by: pseudonymiser)
+                value: kept.withUnsafeBufferPointer {
+                    Self.shown(
+                        UnsafeBufferPointer(rebasing: $0[(i * Self.keptBytes)..<(i * Self.keptBytes + keptLengths[i])]),
+                        pseudonymise: pseudonymise[i],
+                        by: pseudonymiser
+                    )
                 },
                 count: counts[i] - errors[i]
             )

@@ -6,9 +6,9 @@ import RehabCore
 /// A nightly run waits: its lock's session sits idle while the workers load, a COPY of a million rows or the
 /// analysis refresh can take minutes. A role's `idle_session_timeout` would end the lock's session (and the lock
 /// with it), and a `statement_timeout` would cancel the load. So every RehabCount session sets the limits in
-/// `lifted` to 0, for the session and again inside each transaction (`SET LOCAL`) (a transaction-pooling pooler keeps one server
-/// session for a transaction, not for a client's session). `lock_timeout` is left as configured: a wait for a
-/// lock that ends in an error fails one file safely and is the operator's to set.
+/// `lifted` to 0, for the session and again inside each transaction with `SET LOCAL` (a transaction-pooling pooler
+/// keeps one server session for a transaction, not for a client's session). `lock_timeout` is left as configured:
+/// a wait for a lock that ends in an error fails one file safely and is the operator's to set.
 ///
 /// When a limit still ends a statement (a pooler that sends statements to other sessions, or a limit set inside
 /// a function), the error names the setting, its value and where it was set.
@@ -35,7 +35,7 @@ public struct ServerLimit: Sendable, Equatable {
     static let known = lifted + ["lock_timeout"]
 
     /// Whether the limit is on.
-    public var isSet: Bool { value != "0" && !value.hasPrefix("0") }
+    public var isSet: Bool { !value.isEmpty && !value.hasPrefix("0") }
 
     /// Where the value came from, in words an operator can act on.
     public var origin: String {

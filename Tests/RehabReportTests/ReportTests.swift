@@ -177,6 +177,9 @@ struct ReportTests {
         #expect(lines[0].hasPrefix("row,line,reasons,reason_messages,org_code,referral_id,nhs_number_pseudonym"))
         #expect(lines[1].hasPrefix("2,3,REF-SERVICE-REQ-01,"))
         #expect(lines[1].contains(",'=cmd|' /C calc'!A0,"))
+        // patient_id is an identifying column: withheld here as in every report.
+        #expect(lines[1].contains(",(withheld),"))
+        #expect(!lines[1].contains(",P2,"))
     }
 
     @Test("No clear NHS number appears in any output, wherever the trust put it")

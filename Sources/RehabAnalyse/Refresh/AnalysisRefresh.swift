@@ -220,10 +220,8 @@ public enum AnalysisRefresh {
 
     /// FNV-1a of the key, stable across runs and platforms (unlike `Hasher`).
     static func stableHash(_ parts: String?...) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in parts {
-            for byte in (part ?? "").utf8 + [0] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
-        return hash
+        var hash = StableHash()
+        for part in parts { hash.combine((part ?? "").utf8 + [0]) }
+        return hash.value
     }
 }

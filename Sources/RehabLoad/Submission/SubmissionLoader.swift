@@ -410,9 +410,7 @@ public struct SubmissionLoader: Sendable {
 
     /// The advisory lock key of one trust, kind and period.
     static func lockKey(org: String, kind: ExtractKind, period: Period) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(org)|\(kind.rawValue)|\(period)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return Int64(bitPattern: hash)
+        Int64(bitPattern: StableHash.of("\(org)|\(kind.rawValue)|\(period)"))
     }
 
     static func int(_ result: QueryResult) throws -> Int64 {

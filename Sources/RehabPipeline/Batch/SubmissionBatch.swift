@@ -119,9 +119,7 @@ struct SubmissionBatch: Sendable {
     static func shortened(_ stem: String) -> String {
         let bytes = Array(stem.utf8)
         guard bytes.count > longestStem else { return stem }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let digest = String(hash, radix: 16)
+        let digest = String(StableHash.of(stem), radix: 16)
         var end = longestStem - digest.count - 1
         while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
         return String(decoding: bytes[..<end], as: UTF8.self) + "-" + digest

@@ -131,16 +131,23 @@ public struct Connection: ~Copyable {
         case repeatableRead = "REPEATABLE READ"
     }
 
+    /// Starts a transaction that the caller ends with `COMMIT` or `ROLLBACK`: for one that outlives a closure (the
+    /// run lock's); `transaction(isolation:_:)` is the usual way.
+    ///
+    /// The time limits are lifted again for the transaction alone: behind a transaction-pooling pooler the
+    /// session's settings may belong to another server session, but a transaction keeps one server session to its
+    /// end. `SET LOCAL` takes no snapshot, so a REPEATABLE READ transaction's snapshot is still its first query's
+    /// (the refresh takes its lock before it).
+    public func begin(isolation: Isolation = .readCommitted) throws {
+        try executeScript("BEGIN ISOLATION LEVEL \(isolation.rawValue);" + ServerLimit.setLocal(limits))
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<T>(
         isolation: Isolation = .readCommitted,
         _ body: (borrowing Connection) throws -> T
     ) throws -> T {
-        // The limits again, for the transaction alone: behind a transaction-pooling pooler the session's settings
-        // may belong to another server session, but a transaction keeps one server session to its end. SET takes
-        // no snapshot, so a REPEATABLE READ transaction's snapshot is still its body's first query's (the refresh
-        // takes its lock before it).
-        try executeScript("BEGIN ISOLATION LEVEL \(isolation.rawValue);" + ServerLimit.setLocal(limits))
+        try begin(isolation: isolation)
         do {
             let value = try body(self)
             try query("COMMIT")

@@ -28,7 +28,7 @@ public struct ServerLimit: Sendable, Equatable {
 
     /// The limits RehabCount sets to 0 on its sessions (those the server has: `idle_session_timeout` is from
     /// PostgreSQL 14, `transaction_timeout` from 17).
-    public static let lifted = [
+    static let lifted = [
         "statement_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout", "transaction_timeout",
     ]
     /// Every limit an error may be explained by.
@@ -82,13 +82,7 @@ public struct ServerLimit: Sendable, Equatable {
     ///
     /// - Throws: `RehabError.Code.configuration` naming the limit, its value and where it was set.
     public static func requireLifted(on connection: borrowing Connection) throws {
-        let active = try connection.query(
-            """
-            SELECT name, setting || coalesce(unit, ''), source FROM pg_settings
-            WHERE name = ANY ($1::text[]) AND setting <> '0' ORDER BY name
-            """,
-            [Connection.arrayLiteral(lifted)]
-        ).rows.map { ServerLimit(name: $0[0] ?? "", value: $0[1] ?? "", source: $0[2] ?? "") }
+        let active = try read { try connection.query($0, $1) }.filter { lifted.contains($0.name) && $0.isSet }
         guard let limit = active.first else { return }
         throw RehabError(
             .configuration,

@@ -57,13 +57,7 @@ public struct RunLock: ~Copyable {
     ///   connection goes through a pooler that sends this session's statements to different server sessions.
     public static func take(conninfo: String?) throws -> RunLock? {
         let connection = try Connection(conninfo, applicationName: "rehabcount run lock")
-        // The session's own limits are lifted already; again for the transaction, as a pooler may have given the
-        // session's SET to another server session.
-        try connection.query("BEGIN")
-        try connection.query(
-            "SELECT set_config(name, '0', true) FROM pg_settings WHERE name = ANY ($1::text[])",
-            [Connection.arrayLiteral(ServerLimit.lifted)]
-        )
+        try connection.begin()
         let row = try connection.query(
             "SELECT pg_try_advisory_xact_lock($1::integer, $2::integer), pg_backend_pid()",
             [String(AuditStore.runLock.0), String(AuditStore.runLock.1)]

@@ -306,7 +306,7 @@ public struct SubmissionLoader: Sendable {
             try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
                 stream in
                 // A rejected file's first rows only: the archived original holds them all.
-                var lines = rejected ? Self.rejectedRowsPerRule : Int.max
+                var lines = result.keptPerRule
                 try forEachChunk(of: quarantine) { chunk in
                     guard rejected else { return try stream.write(chunk) }
                     guard lines > 0 else { return }
@@ -337,9 +337,8 @@ public struct SubmissionLoader: Sendable {
     /// Memory stays bounded whatever the findings: one pass over the finding log spills each rule's (row, line)
     /// pairs to a scratch file of its own (8 bytes a finding), and each rule's arrays are then streamed from it.
     func writeRuleResults(_ result: ValidationResult, submissionID: Int64, to stream: CopyStream) throws {
-        // A rejected file loads nothing and is archived whole: its first rows per rule are kept, so that its cost
-        // in the database is bounded however many findings it has.
-        let limit = result.status == .rejected ? Self.rejectedRowsPerRule : Int.max
+        // A rejected file's first rows per rule only (`ValidationResult.rejectedSample`).
+        let limit = result.keptPerRule
         var spills = [ScratchFile?](repeating: nil, count: result.rules.count)
         var counts = Array(repeating: 0, count: result.rules.count)
         var pair = [UInt8](repeating: 0, count: 8)
@@ -404,9 +403,6 @@ public struct SubmissionLoader: Sendable {
         }
         try stream.write(out)
     }
-
-    /// The rows of each rule, and the quarantined rows, kept in `audit` for a rejected submission.
-    public static let rejectedRowsPerRule = 1_000
 
     /// The advisory lock key of one trust, kind and period.
     static func lockKey(org: String, kind: ExtractKind, period: Period) -> Int64 {

@@ -10,13 +10,9 @@ protocol FindingConsumer {
 /// The reports of one submission, `<base>.json`, `.html`, `.findings.csv` and `.xlsx`, written with one read of
 /// its finding log.
 public enum SubmissionReports {
-    /// The findings of each rule that the CSV and the workbook list for a rejected submission (every finding is
-    /// counted in the JSON, HTML and workbook summaries all the same).
-    public static let rejectedFindingsPerRule = 1_000
-
     /// Writes the four reports. `trend`, when given, is the score of this kind over recent periods; the JSON lists
     /// `findingsPerRule` findings of each rule, the CSV and the workbook all of them (the first
-    /// `rejectedFindingsPerRule` of each for a rejected submission).
+    /// `ValidationResult.rejectedSample` of each for a rejected submission).
     public static func write(
         _ result: ValidationResult,
         trend: [ScorePoint]? = nil,
@@ -29,7 +25,7 @@ public enum SubmissionReports {
         var book = try ErrorWorkbook.Writer(result, path: "\(base).xlsx")
         // A rejected file loads nothing and its original is archived: the CSV and the workbook list the first
         // findings of each rule, enough to see and fix what is wrong, and its outbox cost stays bounded.
-        let limit = result.status == .rejected ? rejectedFindingsPerRule : Int.max
+        let limit = result.keptPerRule
         var listed = Array(repeating: 0, count: result.rules.count)
         try result.findings.visit { f in
             try list.add(f)

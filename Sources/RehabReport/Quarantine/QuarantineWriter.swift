@@ -30,13 +30,8 @@ public struct QuarantineWriter: RowSink {
     private var reasonFields: [String: [UInt8]] = [:]
     /// Rows written.
     public private(set) var rows = 0
-    /// The file's length after `rejectedRowLimit` rows, where a rejected submission's file ends.
+    /// The file's length after `ValidationResult.rejectedSample` rows, where a rejected submission's file ends.
     private var lengthAtLimit: Int?
-
-    /// The rows a rejected submission's quarantine file keeps: its whole file is refused, so the first rows show
-    /// what is wrong, and the original is archived for the rest. It keeps the outbox cost of a file rejected for
-    /// every row bounded (docs/operations.md, "The worst case").
-    public static let rejectedRowLimit = 1_000
 
     /// Opens `path` for writing; the file appears only when `commit()` is called.
     public init(path: String, pseudonymiser: Pseudonymiser) throws {
@@ -104,14 +99,14 @@ public struct QuarantineWriter: RowSink {
             }
         }
         line.append(UInt8(ascii: "\n"))
-        if rows == Self.rejectedRowLimit { lengthAtLimit = out.count + line.count }
+        if rows == ValidationResult.rejectedSample { lengthAtLimit = out.count + line.count }
         if line.count >= 1 << 16 {
             try out.write(line)
             line.removeAll(keepingCapacity: true)
         }
     }
 
-    /// Publishes the file: for a rejected submission, its header and first `rejectedRowLimit` rows.
+    /// Publishes the file: for a rejected submission, its header and first `ValidationResult.rejectedSample` rows.
     public mutating func commit(rejected: Bool = false) throws {
         try out.write(line)
         line.removeAll()

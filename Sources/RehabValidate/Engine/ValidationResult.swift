@@ -71,3 +71,15 @@ public struct ValidationResult: Sendable {
     public var lines: Int
     public var blankLines: Int
 }
+
+extension ValidationResult {
+    /// How many rows, and findings of each rule, the outputs of a rejected submission keep: its quarantine CSV,
+    /// findings CSV and workbook, and its rows in `audit`. A rejected file loads nothing and its original is
+    /// archived, so the first rows show what to fix while the cost of a file wrong in every field stays bounded
+    /// (docs/operations.md, "The worst case"). Every count is kept whole.
+    public static let rejectedSample = 1_000
+
+    /// How many rows, or findings of one rule, this submission's outputs keep: `rejectedSample` when it was
+    /// rejected, every one otherwise.
+    public var keptPerRule: Int { status == .rejected ? Self.rejectedSample : Int.max }
+}

@@ -296,7 +296,8 @@ final class TransactionPooler {
         guard let socket = items["host"], let serverPort = items["port"] else { return nil }
         folder = "/tmp/rehabcount-pgbouncer-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        port = Int.random(in: 40_000..<50_000)
+        guard let free = Self.freePort() else { return nil }
+        port = free
         try """
         [databases]
         * = host=\(socket) port=\(serverPort)
@@ -337,6 +338,24 @@ final class TransactionPooler {
         }
         kill(process.processIdentifier, SIGKILL)
         return nil
+    }
+
+    /// A loopback port nobody listens on now: the kernel's choice for a socket bound to port 0.
+    static func freePort() -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
     /// A URL for `database` as `user`, through the pooler.

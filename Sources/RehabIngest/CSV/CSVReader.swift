@@ -382,7 +382,7 @@ struct CSVParser {
 
 extension Digest {
     /// Lower-case hex.
-    var hexString: String {
+    public var hexString: String {
         var hex = ""
         hex.reserveCapacity(64)
         for byte in self {

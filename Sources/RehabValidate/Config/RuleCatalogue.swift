@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RehabCore
+import RehabIngest
 
 /// The kinds of check a rule can make. Their meaning is documented in `docs/rule-catalogue.md`.
 public enum CheckKind: String, Sendable, Codable, CaseIterable {
@@ -155,7 +156,7 @@ public struct RuleCatalogue: Sendable {
             hash.update(data: Array(name.utf8) + [0x0A])
             hash.update(data: Array((source.text(of: name) ?? "").utf8) + [0x00])
         }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.finalize().hexString
     }
 
     /// The catalogue version and digest built into this executable.

@@ -78,7 +78,10 @@ private enum Analysis {
     static let countColumns: [(table: String, key: String, columns: [String])] = [
         (
             "access", "period, icb_ods, imd_quintile, service_line",
-            ["referrals", "seen", "waiting", "waiting_over_18w", "discharges", "outcome_recorded"]
+            ["new_referrals", "open_caseload", "seen", "waiting", "waiting_over_18w", "discharges", "outcome_recorded"]
+        ),
+        (
+            "new_referrals_by_age", "period, icb_ods, imd_quintile, service_line, esp_age_band", ["new_referrals"]
         ),
         ("outcome_change", "period, icb_ods, imd_quintile, service_line, outcome_tool", ["discharges"]),
         ("inequality", "period, icb_ods, service_line", ["referrals", "q1_referrals", "q5_referrals"]),
@@ -136,7 +139,7 @@ private enum Analysis {
                 "published crude rates are stats.rate_ci of the published count",
                 """
                 SELECT count(*) FROM \(access)
-                CROSS JOIN LATERAL stats.rate_ci(p.referrals, NULLIF(p.population, 0)) r
+                CROSS JOIN LATERAL stats.rate_ci(p.new_referrals, NULLIF(p.population, 0)) r
                 WHERE (p.crude_rate, p.crude_rate_lower, p.crude_rate_upper)
                       IS DISTINCT FROM (r.value, r.lower, r.upper)
                 """
@@ -146,7 +149,7 @@ private enum Analysis {
                 """
                 SELECT count(*) FROM \(access)
                 WHERE (p.dsr, p.dsr_lower, p.dsr_upper) IS DISTINCT FROM
-                      (CASE WHEN a.referrals NOT BETWEEN 1 AND 7
+                      (CASE WHEN a.new_referrals NOT BETWEEN 1 AND 7
                             THEN (round(a.dsr, 1), round(a.dsr_lower, 1), round(a.dsr_upper, 1))
                             ELSE (NULL::numeric, NULL::numeric, NULL::numeric) END)
                    OR p.dsr <> round(p.dsr, 1)
@@ -248,21 +251,41 @@ struct AnalysisTests {
             #expect(summary["published.\(table)"] == summary["analysis.\(table)"], "published.\(table)")
         }
 
-        // The headline identity: over the quintiles, service line 'all', every referral with a known residence.
+        // The headline identities: over the quintiles, service line 'all', the open caseload is every referral
+        // with a known residence, and new referrals those of them received in the month.
         let known = try Analysis.count(c, "SELECT count(*) FROM core.referrals WHERE imd_quintile IS NOT NULL")
-        #expect(known > 1000)
-        #expect(
-            try Analysis.count(
-                c,
-                "SELECT sum(referrals) FROM analysis.access WHERE service_line = 'all' AND icb_ods <> 'E92000001'"
-            ) == known
+        let new = try Analysis.count(
+            c,
+            """
+            SELECT count(*) FROM core.referrals
+            WHERE imd_quintile IS NOT NULL AND date_trunc('month', referral_received_date) = period
+            """
         )
+        #expect(known > 1000 && new > 100)
+        // The extract is mostly referrals received earlier and still open: the two must not be confused.
+        #expect(new * 2 < known)
         // England's rows count every referral of known residence, over every ICB's population.
+        for area in ["<> 'E92000001'", "= 'E92000001'"] {
+            let sums = try c.query(
+                """
+                SELECT sum(new_referrals), sum(open_caseload) FROM analysis.access
+                WHERE service_line = 'all' AND icb_ods \(area)
+                """
+            ).rows[0]
+            #expect(sums == [String(new), String(known)], "\(area)")
+        }
+        // The counts by age band are the DSR's: they never exceed the new referrals of their cell.
         #expect(
             try Analysis.count(
                 c,
-                "SELECT sum(referrals) FROM analysis.access WHERE service_line = 'all' AND icb_ods = 'E92000001'"
-            ) == known
+                """
+                SELECT count(*) FROM analysis.access a
+                JOIN (SELECT period, icb_ods, imd_quintile, service_line, sum(new_referrals) AS n
+                      FROM analysis.new_referrals_by_age GROUP BY 1, 2, 3, 4) b
+                  USING (period, icb_ods, imd_quintile, service_line)
+                WHERE b.n > a.new_referrals
+                """
+            ) == 0
         )
         #expect(
             try Analysis.count(c, "SELECT count(*) FROM analysis.inequality WHERE icb_ods = 'E92000001'")
@@ -301,11 +324,12 @@ struct AnalysisTests {
             c,
             [
                 (
-                    "each cell counts the referrals of its ICB, quintile and service line",
+                    "each cell counts the new referrals and open caseload of its ICB, quintile and service line",
                     """
                     SELECT count(*) FROM (
                         SELECT period, icb_ods, imd_quintile, coalesce(service_line, 'all') AS service_line,
-                               count(*) AS n, count(*) FILTER (WHERE \(seen)) AS seen,
+                               count(*) FILTER (WHERE date_trunc('month', referral_received_date) = period) AS n,
+                               count(*) AS caseload, count(*) FILTER (WHERE \(seen)) AS seen,
                                count(*) FILTER (WHERE \(waiting)) AS waiting,
                                count(*) FILTER (WHERE \(waiting)
                                    AND (period + interval '1 month' - interval '1 day')::date
@@ -319,10 +343,10 @@ struct AnalysisTests {
                                                 (period, icb_ods, imd_quintile))
                     ) r
                     FULL JOIN analysis.access a USING (period, icb_ods, imd_quintile, service_line)
-                    WHERE (coalesce(r.n, 0), coalesce(r.seen, 0), coalesce(r.waiting, 0), coalesce(r.over, 0),
-                           coalesce(r.discharges, 0), coalesce(r.recorded, 0))
-                          IS DISTINCT FROM (a.referrals, a.seen, a.waiting, a.waiting_over_18w, a.discharges,
-                                            a.outcome_recorded)
+                    WHERE (coalesce(r.n, 0), coalesce(r.caseload, 0), coalesce(r.seen, 0), coalesce(r.waiting, 0),
+                           coalesce(r.over, 0), coalesce(r.discharges, 0), coalesce(r.recorded, 0))
+                          IS DISTINCT FROM (a.new_referrals, a.open_caseload, a.seen, a.waiting, a.waiting_over_18w,
+                                            a.discharges, a.outcome_recorded)
                     """
                 ),
                 (
@@ -344,7 +368,7 @@ struct AnalysisTests {
                 (
                     "crude rates are stats.rate_ci of the row's own count and population",
                     """
-                    SELECT count(*) FROM analysis.access a, stats.rate_ci(a.referrals, a.population) r
+                    SELECT count(*) FROM analysis.access a, stats.rate_ci(a.new_referrals, a.population) r
                     WHERE (r.value, r.lower, r.upper)
                           IS DISTINCT FROM (a.crude_rate, a.crude_rate_lower, a.crude_rate_upper)
                     """
@@ -358,6 +382,7 @@ struct AnalysisTests {
                                (SELECT count(*) FROM pg_temp.area_referrals r
                                 WHERE r.period = a.period AND r.icb_ods = a.icb_ods
                                   AND r.imd_quintile = a.imd_quintile AND r.esp_age_band = e.age_band
+                                  AND date_trunc('month', r.referral_received_date) = r.period
                                   AND (a.service_line = 'all' OR r.service_line = a.service_line))::numeric AS x
                         FROM analysis.access a CROSS JOIN reference.esp2013 e
                         JOIN \(population) p ON p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
@@ -432,7 +457,7 @@ struct AnalysisTests {
                     SELECT count(*) FROM analysis.inequality i
                     JOIN (SELECT period, icb_ods, service_line, array_agg(dsr ORDER BY imd_quintile) AS dsrs,
                                  array_agg(population::numeric ORDER BY imd_quintile) AS pops,
-                                 sum(referrals) AS referrals, min(referrals) AS smallest,
+                                 sum(new_referrals) AS referrals, min(new_referrals) AS smallest,
                                  min(dsr) FILTER (WHERE imd_quintile = 1) AS q1,
                                  min(dsr) FILTER (WHERE imd_quintile = 5) AS q5
                           FROM analysis.access GROUP BY 1, 2, 3) a USING (period, icb_ods, service_line)
@@ -447,15 +472,15 @@ struct AnalysisTests {
                     "Core20 compares quintile 1's share of referrals with its share of the population",
                     """
                     SELECT count(*) FROM analysis.core20 c
-                    JOIN (SELECT period, icb_ods, service_line, sum(referrals) AS n,
-                                 sum(referrals) FILTER (WHERE imd_quintile = 1) AS q1, sum(population) AS pop,
+                    JOIN (SELECT period, icb_ods, service_line, sum(new_referrals) AS n,
+                                 sum(new_referrals) FILTER (WHERE imd_quintile = 1) AS q1, sum(population) AS pop,
                                  sum(population) FILTER (WHERE imd_quintile = 1) AS pop_q1
                           FROM analysis.access GROUP BY 1, 2, 3) a USING (period, icb_ods, service_line)
-                    CROSS JOIN LATERAL stats.wilson_ci(a.q1, a.n) w
+                    CROSS JOIN LATERAL stats.wilson_ci(a.q1, NULLIF(a.n, 0)) w
                     WHERE (c.referrals, c.referrals_q1, c.population, c.population_q1) <> (a.n, a.q1, a.pop, a.pop_q1)
                        OR (c.referral_share_q1, c.referral_share_q1_lower, c.referral_share_q1_upper)
-                          IS DISTINCT FROM (a.q1 / a.n, w.lower, w.upper)
-                       OR abs(c.representation_ratio - (a.q1 / a.n) / (a.pop_q1 / a.pop)) > 1e-12
+                          IS DISTINCT FROM (a.q1 / NULLIF(a.n, 0), w.lower, w.upper)
+                       OR abs(c.representation_ratio - (a.q1 / NULLIF(a.n, 0)) / (a.pop_q1 / a.pop)) > 1e-12
                     """
                 ),
                 (
@@ -540,11 +565,20 @@ struct AnalysisTests {
             ) == 0
         )
 
-        // Every expected referrals extract of the sample was loaded: full coverage everywhere, England included.
+        // Every expected referrals extract of the sample was loaded: full coverage everywhere, England included;
+        // an ICB that hosts no trust (its residents were referred across a border) has no coverage to give.
         #expect(
             try Analysis.count(
                 c,
-                "SELECT count(*) FROM analysis.access WHERE referral_coverage IS DISTINCT FROM 1"
+                """
+                SELECT count(*) FROM analysis.access a
+                WHERE referral_coverage IS DISTINCT FROM
+                      CASE WHEN a.icb_ods = 'E92000001'
+                             OR EXISTS (SELECT FROM reference.trust t
+                                        JOIN audit.submissions s ON s.org_code = t.trust_ods
+                                        WHERE t.icb_ods = a.icb_ods)
+                           THEN 1 END
+                """
             ) == 0
         )
         #expect(
@@ -585,8 +619,8 @@ struct AnalysisTests {
         )
 
         // Disclosure control, on a month with both small and large cells.
-        #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals IS NULL") > 0)
-        #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE referrals >= 10") > 0)
+        #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE new_referrals IS NULL") > 0)
+        #expect(try Analysis.count(c, "SELECT count(*) FROM published.access WHERE new_referrals >= 10") > 0)
         try Analysis.expectNoViolations(c, Analysis.disclosureRules())
     }
 
@@ -598,9 +632,13 @@ struct AnalysisTests {
     //       still waiting since 1 May (152 days at 30 September). MSK: one waiting since 1 May, one since 27 May
     //       (exactly 126 days: not over 18 weeks), and four discharged: Barthel 10 -> 15 and 12 -> 20, mRS 4 -> 2,
     //       and one with tool none.
+    //       Those 12 are the open caseload; only the first was received in September. Eleven more were received
+    //       on 1 September and withdrawn the next day, unseen: 5 stroke aged 72, 2 MSK aged 72, 4 MSK aged 81. So
+    //       Q1 has 12 new referrals (8 aged 72, 4 aged 81) and a caseload of 23.
+    //   New referrals, all received on 1 September and withdrawn unseen the next day, all MSK:
     //   Q2  16: 8 aged 72, 8 aged 81;  Q3 20: 12 + 8 (one of the 12 in the 2021-only LSOA);  Q4 24: 16 + 8;
-    //   Q5  29: 16 + 12, and one of unknown age. All MSK, open, first seen in August.
-    //   One more with no LSOA. Ethnicity: 99 twice, Z once, empty once, otherwise A.
+    //   Q5  29: 16 + 12, and one of unknown age.
+    //   One more with no LSOA. 113 rows in all. Ethnicity: 99 twice, Z once, empty once, otherwise A.
     // So, for service line 'all':
     //   crude rates per 100k: 12, 16, 20, 24, 29 / 3,000 = 400, 533.3, 666.7, 800, 966.7;
     //   DSRs: Q1 (8 x 5000/2000 + 4 x 2500/1000) / 100000 x 100000 = 20 + 10 = 30, then 40, 50, 60 and 70 (the
@@ -611,7 +649,7 @@ struct AnalysisTests {
     //   Q1/Q5 30 / 70 = 3/7, difference -40; Core20 12 of 101 referrals against 3,000 of 15,000 residents.
     // Workforce: physiotherapists 1.0 and 0.8 FTE in post (registered) and a 1.0 FTE vacancy, one support worker
     // 0.5 FTE: in post 2.3, vacancy 1.0 / 3.3, registered share 1.8 / 2.3, per 100k 2.3 / 15,000 x 100,000, per
-    // 1,000 referrals 2.3 / 102 x 1,000. Submission scores: referrals 90, contacts 100, workforce 80.
+    // 1,000 referrals of the caseload 2.3 / 113 x 1,000. Submission scores: referrals 90, contacts 100, workforce 80.
     static let handBuilt: [String] = [
         """
         INSERT INTO reference.esp2013 (age_band, standard_population)
@@ -683,16 +721,19 @@ struct AnalysisTests {
                  'none', NULL, NULL),
                 ('Q1-12', 'E01000001', 81, 'A', 'msk', '2025-06-01', '2025-06-15', '2025-09-05', 'discharged',
                  'mrs', 4, 2),
-                ('Q3-21', 'E01099999', 72, 'A', 'msk', '2025-08-01', '2025-08-10', NULL, 'open', NULL, NULL, NULL),
-                ('Q5-NA', 'E01000005', NULL, NULL, 'msk', '2025-08-01', '2025-08-10', NULL, 'open', NULL, NULL,
+                ('Q3-21', 'E01099999', 72, 'A', 'msk', '2025-09-01', NULL, '2025-09-02', 'withdrawn', NULL, NULL,
                  NULL),
-                ('NONE', NULL, 72, 'Z', 'msk', '2025-08-01', '2025-08-10', NULL, 'open', NULL, NULL, NULL)
+                ('Q5-NA', 'E01000005', NULL, NULL, 'msk', '2025-09-01', NULL, '2025-09-02', 'withdrawn', NULL, NULL,
+                 NULL),
+                ('NONE', NULL, 72, 'Z', 'msk', '2025-09-01', NULL, '2025-09-02', 'withdrawn', NULL, NULL, NULL)
             UNION ALL
-            SELECT format('Q%s-%s-%s', q.q, a.age, i), 'E0100000' || q.q, a.age,
+            SELECT format('Q%s-%s-%s-%s', q.q, a.line, a.age, i), 'E0100000' || q.q, a.age,
                    CASE WHEN q.q = 2 AND a.age = 72 AND i = 1 THEN '99' ELSE 'A' END,
-                   'msk', '2025-08-01', '2025-08-10', NULL, 'open', NULL, NULL, NULL
-            FROM (VALUES (2, 8, 8), (3, 11, 8), (4, 16, 8), (5, 16, 12)) AS q(q, n72, n81)
-            CROSS JOIN LATERAL (VALUES (72, q.n72), (81, q.n81)) AS a(age, n)
+                   a.line, '2025-09-01', NULL, '2025-09-02', 'withdrawn', NULL, NULL, NULL
+            FROM (VALUES (1, 5, 2, 4), (2, 0, 8, 8), (3, 0, 11, 8), (4, 0, 16, 8), (5, 0, 16, 12))
+                AS q(q, stroke72, n72, n81)
+            CROSS JOIN LATERAL (VALUES ('stroke', 72, q.stroke72), ('msk', 72, q.n72), ('msk', 81, q.n81))
+                AS a(line, age, n)
             CROSS JOIN LATERAL generate_series(1, a.n) AS i
         ) AS r(id, lsoa, age, ethnic, line, received, seen, discharged, outcome, tool, score_start, score_end)
         LEFT JOIN reference.lsoa_lookup l ON l.lsoa_code = r.lsoa
@@ -718,7 +759,7 @@ struct AnalysisTests {
         try c.transaction { c in
             for statement in Self.handBuilt { try c.query(statement) }
         }
-        #expect(try Analysis.count(c, "SELECT count(*) FROM core.referrals") == 102)
+        #expect(try Analysis.count(c, "SELECT count(*) FROM core.referrals") == 113)
         let summary = try Analysis.refresh(c)
         #expect(summary["analysis.access"] == 30)  // 5 quintiles x (msk, stroke, all), for the ICB and England
         #expect(summary["analysis.outcome_change"] == 8)  // (msk, all) x (barthel, mrs), quintile 1, twice
@@ -758,7 +799,7 @@ struct AnalysisTests {
         }
 
         let cell = "FROM analysis.access WHERE service_line = 'all' AND imd_quintile ="
-        let rates = "referrals, population, crude_rate, dsr"
+        let rates = "new_referrals, population, crude_rate, dsr"
         try Analysis.check(c, "SELECT \(rates) \(cell) 1", [12, 3000, 400, 30])
         try Analysis.check(c, "SELECT \(rates) \(cell) 2", [16, 3000, 1600.0 / 3, 40])
         try Analysis.check(c, "SELECT \(rates) \(cell) 3", [20, 3000, 2000.0 / 3, 50])
@@ -790,7 +831,7 @@ struct AnalysisTests {
         try Analysis.check(
             c,
             """
-            SELECT sum(referrals), count(*), count(dsr), sum(crude_rate) FILTER (WHERE imd_quintile > 1),
+            SELECT sum(new_referrals), count(*), count(dsr), sum(crude_rate) FILTER (WHERE imd_quintile > 1),
                    max(wait_median_days), max(waiting_over_18w)
             FROM analysis.access WHERE service_line = 'stroke'
             """,
@@ -848,8 +889,8 @@ struct AnalysisTests {
             referrals, fte_per_1000_referrals
             """
         let wholeTrust: [Double?] = [
-            3, 1, 2.3, 1, 3.3, 1 / 3.3, 2, 1, 1.8, 0.5, 1.8 / 2.3, 1, 15000, 2.3 / 15000 * 100_000, 102,
-            2.3 / 102 * 1000,
+            3, 1, 2.3, 1, 3.3, 1 / 3.3, 2, 1, 1.8, 0.5, 1.8 / 2.3, 1, 15000, 2.3 / 15000 * 100_000, 113,
+            2.3 / 113 * 1000,
         ]
         try Analysis.check(c, "SELECT \(workforce) FROM analysis.workforce_trust WHERE profession = 'all'", wholeTrust)
         try Analysis.check(c, "SELECT \(workforce) FROM analysis.workforce_icb WHERE profession = 'all'", wholeTrust)
@@ -864,7 +905,7 @@ struct AnalysisTests {
             ethnicity_recorded_share, discharges, outcome_recorded, outcome_recorded_share
             """
         let trustCompleteness: [Double?] = [
-            3, 3, 0, 1, 90, 90, 100, 80, 102, 101, 101.0 / 102, 98, 98.0 / 102, 4, 3, 0.75,
+            3, 3, 0, 1, 90, 90, 100, 80, 113, 112, 112.0 / 113, 109, 109.0 / 113, 4, 3, 0.75,
         ]
         try Analysis.check(c, "SELECT \(completeness) FROM analysis.completeness_trust", trustCompleteness)
         try Analysis.check(c, "SELECT \(completeness) FROM analysis.completeness_icb", trustCompleteness)
@@ -876,12 +917,16 @@ struct AnalysisTests {
         try Analysis.check(
             c,
             """
-            SELECT referrals, population, crude_rate, dsr, seen, wait_median_days, waiting, waiting_over_18w_share,
+            SELECT new_referrals, population, crude_rate, dsr, seen, wait_median_days, waiting, waiting_over_18w_share,
                    discharges, outcome_recorded_share \(published) 1
             """,
             [10, 3000, 1000.0 / 3, 30, nil, nil, nil, nil, nil, nil]
         )
-        try Analysis.check(c, "SELECT referrals, crude_rate, dsr, seen, waiting \(published) 5", [30, 1000, 70, 0, 0])
+        try Analysis.check(
+            c,
+            "SELECT new_referrals, crude_rate, dsr, seen, waiting \(published) 5",
+            [30, 1000, 70, 0, 0]
+        )
         try Analysis.check(
             c,
             "SELECT count(*) FROM published.access p, stats.rate_ci(10, 3000) r WHERE p.crude_rate_lower = r.lower",
@@ -891,7 +936,7 @@ struct AnalysisTests {
         let strokeCell = "FROM published.access WHERE service_line = 'stroke' AND imd_quintile ="
         try Analysis.check(
             c,
-            "SELECT referrals, crude_rate, dsr, wait_median_days \(strokeCell) 1",
+            "SELECT new_referrals, crude_rate, dsr, wait_median_days \(strokeCell) 1",
             [nil, nil, nil, nil]
         )
         try Analysis.check(
@@ -924,19 +969,19 @@ struct AnalysisTests {
             "SELECT discharges, mean_change, sd_change FROM published.outcome_change WHERE service_line = 'all' LIMIT 1",
             [nil, nil, nil]
         )
-        // 3 posts filled and 1 vacant: every FTE figure goes; the population (public) and referrals (102 -> 100)
+        // 3 posts filled and 1 vacant: every FTE figure goes; the population (public) and the caseload (113 -> 115)
         // stay.
         try Analysis.check(
             c,
             "SELECT \(workforce) FROM published.workforce_trust WHERE profession = 'all'",
-            [nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, 15000, nil, 100, nil]
+            [nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, 15000, nil, 115, nil]
         )
-        // 102 -> 100 referrals and 101 -> 100 with an LSOA: the published share is 100 / 100. Scores and
-        // submission counts are not about people and stay as they are.
+        // 113 -> 115 referral rows, 112 -> 110 with an LSOA and 109 -> 110 with an ethnicity: the published shares
+        // are 110 / 115. Scores and submission counts are not about people and stay as they are.
         try Analysis.check(
             c,
             "SELECT \(completeness) FROM published.completeness_trust",
-            [3, 3, 0, 1, 90, 90, 100, 80, 100, 100, 1, 100, 1, nil, nil, nil]
+            [3, 3, 0, 1, 90, 90, 100, 80, 115, 110, 110.0 / 115, 110, 110.0 / 115, nil, nil, nil]
         )
 
         // The simulation stage (as rehab_loader) fills the SII limits; published.inequality shows them at once, and
@@ -1041,7 +1086,7 @@ struct AnalysisTests {
         ).rows.compactMap { $0[0] }
         // With analysis.spc, its published view and the ICB charts behind it (published.spc_icb), and the
         // missing_submissions views of both schemas.
-        #expect(tables.count == 21)
+        #expect(tables.count == 23)
         #expect(
             try c.query(
                 """
@@ -1110,7 +1155,7 @@ struct AnalysisTests {
         let published = try c.query(
             "SELECT relname FROM pg_class WHERE relnamespace = 'published'::regnamespace AND relkind IN ('r', 'v')"
         ).rows.compactMap { $0[0] }
-        #expect(published.count == 11)  // the eight tables of figures, missing_submissions, spc and spc_icb
+        #expect(published.count == 12)  // the nine tables of figures, missing_submissions, spc and spc_icb
         for table in published { try c.query("SELECT * FROM published.\(table)") }
         for denied in [
             "SELECT 1 FROM analysis.access", "SELECT 1 FROM analysis.inequality", "SELECT 1 FROM core.referrals",

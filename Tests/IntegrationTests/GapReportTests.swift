@@ -153,7 +153,7 @@ struct GapReportTests {
         )
         // Names are quoted where they hold commas: split as CSV.
         let header = FunnelTests.fields(String(lines[0]))
-        let referrals = try #require(header.firstIndex(of: "referrals"))
+        let referrals = try #require(header.firstIndex(of: "new_referrals"))
         for line in lines.dropFirst() {
             let value = FunnelTests.fields(String(line))[referrals]
             #expect(value.isEmpty || Int(value).map { $0 % 5 == 0 } == true, "\(value)")
@@ -163,13 +163,13 @@ struct GapReportTests {
         let englandReferrals = try #require(
             try c.query(
                 """
-                SELECT to_char(sum(referrals), 'FM999,999,999') FROM published.access
+                SELECT to_char(sum(new_referrals), 'FM999,999,999') FROM published.access
                 WHERE period = '2025-09-01' AND icb_ods = 'E92000001' AND service_line = 'all'
                 """
             ).scalar
         )
         #expect(html.contains("<h2>England this month</h2>"))
-        #expect(html.contains("<dt>Referrals</dt><dd>\(englandReferrals)</dd>"))
+        #expect(html.contains("<dt>New referrals (received in the month)</dt><dd>\(englandReferrals)</dd>"))
         #expect(html.range(of: "England this month")!.lowerBound < html.range(of: "for each ICB")!.lowerBound)
 
         // A page per ICB, linked from the index, with its quintiles beside England's and its trusts by name.

@@ -106,12 +106,12 @@ struct RunTests {
                 .map { "\(folder)/\($0)" }
         }
         // Night 1: September. Night 2: August arrives late; September's report is the latest, and August gets one.
-        try pipeline.drop(try month("2025-09", seed: 1, rows: 300))
+        try pipeline.drop(try month("2025-09", seed: 1, rows: 1200))
         let first = try pipeline.run(db)
         #expect(
             first.nationalReports.map { ($0 as NSString).lastPathComponent } == ["national-gap-report-2025-09.html"]
         )
-        try pipeline.drop(try month("2025-08", seed: 2, rows: 300))
+        try pipeline.drop(try month("2025-08", seed: 2, rows: 1200))
         let second = try pipeline.run(db)
         #expect(
             second.nationalReports.map { ($0 as NSString).lastPathComponent }
@@ -154,20 +154,20 @@ struct RunTests {
         }
         let september = try versions("2025-09-01")
         let augustBefore = try versions("2025-08-01")
-        try pipeline.drop(try month("2025-08", seed: 3, rows: 250))
+        try pipeline.drop(try month("2025-08", seed: 3, rows: 1000))
         let third = try pipeline.run(db)
         #expect(try versions("2025-09-01") == september)
         #expect(try versions("2025-08-01") != augustBefore)
         #expect(third.files.first?.status == .superseded)
         #expect(third.nationalReports.contains { $0.hasSuffix("national-gap-report-2025-08.html") })
         let rewritten = try String(contentsOfFile: "\(reports)/national-gap-report-2025-08.html", encoding: .utf8)
-        #expect(rewritten != august)  // August's figures changed (250 referrals instead of 300)
+        #expect(rewritten != august)  // August's figures changed (1,000 referrals instead of 1,200)
 
         // What the night's partial refresh left is what a refresh of every month gives, to the last digit.
         let partial = try AnalysisSnapshot.take(c)
         _ = try AnalyseJob.run(database: try db.url(), repetitions: 1000, seed: 20_191_001, logger: LoadFixtures.logger)
         let whole = try AnalysisSnapshot.take(c)
-        #expect(partial.count == 19 && whole.count == 19)
+        #expect(partial.count == 21 && whole.count == 21)
         for (table, digest) in whole { #expect(partial[table] == digest, "\(table)") }
         #expect(try c.query("SELECT count(*) FROM analysis.inequality WHERE sii_lower IS NOT NULL").scalar != "0")
         // Two refreshes at once both succeed, the second after the first (not a serialization failure).

@@ -212,7 +212,7 @@ struct SPCTableTests {
             """
             WITH rates AS (
                 SELECT icb_ods, period,
-                       sum(referrals)::float8 / sum(population) * 100000 AS rate
+                       sum(new_referrals)::float8 / sum(population) * 100000 AS rate
                 FROM analysis.access WHERE service_line = 'all' GROUP BY 1, 2
             ), series AS (
                 SELECT icb_ods, array_agg(rate ORDER BY period) AS vals, array_agg(period ORDER BY period) AS periods
@@ -261,7 +261,7 @@ struct SPCTableTests {
         let months = try c.query(
             """
             SELECT count(*) FILTER (WHERE r IS NULL), count(*) FILTER (WHERE r IS NOT NULL) FROM (
-                SELECT published.sdc_count(sum(referrals)::bigint) AS r FROM analysis.access
+                SELECT published.sdc_count(sum(new_referrals)::bigint) AS r FROM analysis.access
                 WHERE service_line = 'all' AND icb_ods <> 'E92000001' GROUP BY icb_ods, period) m
             """
         ).rows[0]
@@ -270,7 +270,7 @@ struct SPCTableTests {
             try c.query(
                 """
                 WITH m AS (
-                    SELECT icb_ods, period, published.sdc_count(sum(referrals)::bigint) AS r, sum(population) AS p
+                    SELECT icb_ods, period, published.sdc_count(sum(new_referrals)::bigint) AS r, sum(population) AS p
                     FROM analysis.access WHERE service_line = 'all' AND icb_ods <> 'E92000001' GROUP BY 1, 2
                 ), s AS (SELECT * FROM published.spc_icb WHERE series = 'referral_rate')
                 SELECT count(*) FROM m FULL JOIN s USING (icb_ods, period)

@@ -85,8 +85,13 @@ enum Fixtures {
         var layout: RowLayout?
         var accepted: [Int] = []
         var quarantined: [(row: Int, reasons: [String])] = []
+        /// The accepted rows with values kept out of statistics, by record number.
+        var withheld: [Int: WithheldColumns] = [:]
         mutating func begin(_ layout: RowLayout) throws { self.layout = layout }
-        mutating func accepted(_ row: TableRow) throws { accepted.append(row.recordNumber) }
+        mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {
+            accepted.append(row.recordNumber)
+            if withheld != .none { self.withheld[row.recordNumber] = withheld }
+        }
         mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
             quarantined.append((row.recordNumber, reasons.map(\.id)))
         }

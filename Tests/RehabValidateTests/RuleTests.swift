@@ -310,6 +310,28 @@ struct FileRuleTests {
         #expect(!nhs.topValues[0].value.contains("9434765918"))
     }
 
+    @Test("A value that failed a format, code list or range warning is loaded but kept out of every statistic")
+    func outOfRangeValuesAreWithheld() throws {
+        let rows = [
+            Fixtures.referral,
+            // A Barthel score of 25 (the tool runs 0-20): a warning, the row loads, the score must not be averaged.
+            Fixtures.referral.merging(["referral_id": "R2", "outcome_score_end": "25"]) { $1 },
+            // An age of 130 and an unknown sex code: both kept out, the rest of the row kept.
+            Fixtures.referral.merging(["referral_id": "R3", "age_at_referral": "130", "sex": "7"]) { $1 },
+        ]
+        let (result, failed, sink) = try Fixtures.validate(.referrals, rows)
+        #expect(failed.isSuperset(of: ["REF-SCORE-END-RANGE-01", "REF-AGE-RANGE-01", "REF-SEX-CODE-01"]))
+        #expect(result.rows.quarantined == 0 && sink.accepted == [1, 2, 3])
+        let columns = Fixtures.contracts[.referrals].columns.map(\.name)
+        func withheld(_ record: Int) -> Set<String> {
+            let mask = sink.withheld[record] ?? .none
+            return Set(columns.indices.filter { mask.contains($0) }.map { columns[$0] })
+        }
+        #expect(withheld(1).isEmpty)
+        #expect(withheld(2) == ["outcome_score_end"])
+        #expect(withheld(3) == ["age_at_referral", "sex"])
+    }
+
     @Test("A period that has not started is rejected")
     func futurePeriod() throws {
         let row = Fixtures.referral.merging(["referral_received_date": "2025-08-20"]) { $1 }

@@ -32,6 +32,7 @@ BEGIN
         service_line       text     NOT NULL,
         esp_age_band       text,
         referrals          bigint   NOT NULL,
+        open_caseload      bigint   NOT NULL,
         lsoa_known         bigint   NOT NULL,
         ethnicity_recorded bigint   NOT NULL,
         seen               bigint   NOT NULL,
@@ -69,13 +70,16 @@ BEGIN
     CREATE TEMP TABLE trusts (trust_ods text NOT NULL, icb_ods text NOT NULL) ON COMMIT DROP;
 
     -- All in ONE statement, so that every input is read from the same snapshot whatever the isolation level.
-    -- Definitions (see the column comments of analysis.access): seen = first contact inside the period with a wait
+    -- Definitions (see the column comments of analysis.access): referrals = new referrals, received in the month
+    -- (the rates' numerator); open_caseload = every row of the extract, open at any time in the month; seen = first contact inside the period with a wait
     -- of 0 days or more; waiting = no first contact, no discharge date, outcome open (or not given) at the end of the
     -- period; over 18 weeks = more than 126 days from referral received to the last day of the period; outcome
     -- recorded = a tool other than none and both scores; ethnicity recorded = a code of the list other than Z, 99.
     WITH referral_cells AS (
         INSERT INTO pg_temp.cells
         SELECT r.period, r.org_code, r.icb_ods, r.imd_quintile, r.service_line, r.esp_age_band,
+               count(*) FILTER (WHERE r.referral_received_date >= r.period
+                                  AND r.referral_received_date < (r.period + interval '1 month')::date),
                count(*),
                count(*) FILTER (WHERE r.lsoa_vintage IS NOT NULL),
                count(*) FILTER (WHERE r.ethnic_category IN ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J', 'K', 'L',
@@ -156,7 +160,8 @@ BEGIN
     -- E92000001, and the population summed over ICBs, so that access, inequality, core20 and outcome_change have
     -- England rows beside their ICBs, computed the same way. Trust-level sums below leave these rows out.
     INSERT INTO pg_temp.cells
-    SELECT period, org_code, 'E92000001', imd_quintile, service_line, esp_age_band, referrals, lsoa_known,
+    SELECT period, org_code, 'E92000001', imd_quintile, service_line, esp_age_band, referrals, open_caseload,
+           lsoa_known,
            ethnicity_recorded, seen, waiting, waiting_over_18w, discharges, outcome_recorded
     FROM pg_temp.cells
     WHERE icb_ods IS NOT NULL AND imd_quintile IS NOT NULL;

@@ -11,6 +11,7 @@ AS $fn$
 BEGIN
     -- DELETE, not TRUNCATE: readers keep the old rows until the refresh commits.
     DELETE FROM analysis.access WHERE (touched IS NULL OR period = ANY (touched));
+    DELETE FROM analysis.new_referrals_by_age WHERE (touched IS NULL OR period = ANY (touched));
 
     WITH by_band AS (
         -- Cells of known residence, summed over trusts, for each service line and for 'all'; one row per age band
@@ -18,7 +19,7 @@ BEGIN
         SELECT period, icb_ods, imd_quintile,
                CASE WHEN GROUPING(service_line) = 1 THEN 'all' ELSE service_line END AS service_line,
                esp_age_band,
-               sum(referrals) AS referrals, sum(seen) AS seen, sum(waiting) AS waiting,
+               sum(referrals) AS referrals, sum(open_caseload) AS open_caseload, sum(seen) AS seen, sum(waiting) AS waiting,
                sum(waiting_over_18w) AS waiting_over_18w, sum(discharges) AS discharges,
                sum(outcome_recorded) AS outcome_recorded
         FROM pg_temp.cells
@@ -27,7 +28,8 @@ BEGIN
                                 (period, icb_ods, imd_quintile, esp_age_band))
     ), counts AS (
         SELECT period, icb_ods, imd_quintile, service_line,
-               sum(referrals)::bigint AS referrals, sum(seen)::bigint AS seen, sum(waiting)::bigint AS waiting,
+               sum(referrals)::bigint AS referrals, sum(open_caseload)::bigint AS open_caseload,
+               sum(seen)::bigint AS seen, sum(waiting)::bigint AS waiting,
                sum(waiting_over_18w)::bigint AS waiting_over_18w, sum(discharges)::bigint AS discharges,
                sum(outcome_recorded)::bigint AS outcome_recorded
         FROM by_band
@@ -90,7 +92,22 @@ BEGIN
                                AND hi.upto - hi.n <= ceil(a.h) AND ceil(a.h) < hi.upto
         GROUP BY a.period, a.icb_ods, a.imd_quintile, a.service_line
     )
-    INSERT INTO analysis.access
+    , age_rows AS (
+        -- The counts behind the DSR, kept for rates over several months (analysis.access_over).
+        INSERT INTO analysis.new_referrals_by_age
+        SELECT s.period, s.icb_ods, s.imd_quintile, s.service_line, e.age_band,
+               s.counts[e.band_order], coalesce(p.population, 0)
+        FROM strata s
+        CROSS JOIN pg_temp.esp e
+        LEFT JOIN pg_temp.pop p ON p.icb_ods = s.icb_ods AND p.imd_quintile = s.imd_quintile
+                               AND p.age_band = e.age_band
+    )
+    INSERT INTO analysis.access (
+        period, icb_ods, imd_quintile, service_line, new_referrals, population, crude_rate, crude_rate_lower,
+        crude_rate_upper, dsr, dsr_lower, dsr_upper, seen, wait_median_days, wait_p90_days, waiting,
+        waiting_over_18w, waiting_over_18w_share, waiting_over_18w_share_lower, waiting_over_18w_share_upper,
+        discharges, outcome_recorded, outcome_recorded_share, outcome_recorded_share_lower,
+        outcome_recorded_share_upper, open_caseload)
     SELECT s.period, s.icb_ods, s.imd_quintile, s.service_line,
            coalesce(c.referrals, 0), s.population,
            cr.value, cr.lower, cr.upper,
@@ -99,7 +116,8 @@ BEGIN
            coalesce(c.waiting, 0), coalesce(c.waiting_over_18w, 0),
            c.waiting_over_18w::numeric / NULLIF(c.waiting, 0), w.lower, w.upper,
            coalesce(c.discharges, 0), coalesce(c.outcome_recorded, 0),
-           c.outcome_recorded::numeric / NULLIF(c.discharges, 0), o.lower, o.upper
+           c.outcome_recorded::numeric / NULLIF(c.discharges, 0), o.lower, o.upper,
+           coalesce(c.open_caseload, 0)
     FROM strata s
     LEFT JOIN counts c USING (period, icb_ods, imd_quintile, service_line)
     LEFT JOIN wait_centiles wc USING (period, icb_ods, imd_quintile, service_line)
@@ -155,3 +173,76 @@ COMMENT ON COLUMN analysis.access.icb_ods IS
     'codes, ICB 2024 for codes only in the LSOA 2021 lookup. Not the ICB of the treating trust. E92000001 (the ONS '
     'code for England) marks England''s rows: every referral of known residence over the population of every ICB, '
     'computed as an ICB''s. To add ICBs up, leave them out (icb_ods <> ''E92000001'').';
+
+-- Rates over several months: a quarter, a rolling year. New referrals are received once, so the months' counts add
+-- up; each age band's residents count for each month the cell has figures (person-years = population x months /
+-- 12), so the rate is per 100,000 residents per YEAR, age-standardised to the ESP 2013 as Fingertips publishes.
+CREATE OR REPLACE FUNCTION analysis.access_over(first_month date, last_month date)
+    RETURNS TABLE (first_period date, last_period date, months integer, icb_ods text, icb_name text,
+                   imd_quintile smallint, service_line text, new_referrals bigint, population bigint,
+                   crude_rate numeric, crude_rate_lower numeric, crude_rate_upper numeric,
+                   dsr numeric, dsr_lower numeric, dsr_upper numeric)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH bands AS (
+        SELECT b.icb_ods, b.imd_quintile, b.service_line, b.esp_age_band,
+               sum(b.new_referrals) AS n, max(b.population) AS population, count(DISTINCT b.period) AS months
+        FROM analysis.new_referrals_by_age b
+        WHERE b.period BETWEEN date_trunc('month', first_month)::date AND date_trunc('month', last_month)::date
+        GROUP BY b.icb_ods, b.imd_quintile, b.service_line, b.esp_age_band
+    ), cells AS (
+        SELECT b.icb_ods, b.imd_quintile, b.service_line, max(b.months)::integer AS months,
+               sum(b.n)::bigint AS n, sum(b.population)::bigint AS population,
+               array_agg(b.n::numeric ORDER BY e.band_order) AS counts,
+               array_agg(greatest(b.population, 1)::numeric * b.months / 12 ORDER BY e.band_order) AS person_years,
+               array_agg(e.standard_population::numeric ORDER BY e.band_order) AS standard,
+               bool_or(b.n > 0 AND b.population = 0) AS unstandardisable
+        FROM bands b
+        JOIN reference.esp2013 e ON e.age_band = b.esp_age_band
+        GROUP BY b.icb_ods, b.imd_quintile, b.service_line
+    )
+    SELECT date_trunc('month', first_month)::date, date_trunc('month', last_month)::date, c.months, c.icb_ods,
+           coalesce(i.icb_name, CASE WHEN c.icb_ods = 'E92000001' THEN 'England' END), c.imd_quintile,
+           c.service_line, c.n, c.population,
+           cr.value, cr.lower, cr.upper, d.value, d.lower, d.upper
+    FROM cells c
+    LEFT JOIN reference.icb i ON i.icb_ods = c.icb_ods
+    CROSS JOIN LATERAL stats.rate_ci(c.n, NULLIF(c.population::numeric * c.months / 12, 0)) cr
+    CROSS JOIN LATERAL stats.dsr(CASE WHEN NOT c.unstandardisable THEN c.counts END, c.person_years, c.standard) d
+    ORDER BY c.icb_ods <> 'E92000001', c.icb_ods, c.service_line, c.imd_quintile
+$fn$;
+COMMENT ON FUNCTION analysis.access_over(date, date) IS
+    'New referrals over the months first_month..last_month (a quarter, a rolling year) by ICB of residence, IMD '
+    'quintile and service line, from analysis.new_referrals_by_age: the count, the crude rate and the '
+    'age-standardised rate (ESP 2013, stats.dsr) per 100,000 residents per YEAR, with 95% limits. Each cell''s '
+    'person-years are its population x the months it has figures (months) / 12, so a year with a month missing is '
+    'still a rate per year. E.g. SELECT * FROM analysis.access_over(''2025-01-01'', ''2025-12-01'') WHERE '
+    'service_line = ''all''.';
+GRANT EXECUTE ON FUNCTION analysis.access_over(date, date) TO rehab_analyst;
+REVOKE ALL ON FUNCTION analysis.access_over(date, date) FROM PUBLIC;
+
+-- The same under disclosure control, for a role that may read only the published schema: rates are computed from
+-- the unrounded counts and withheld where the count is suppressed, as the monthly published.access.
+CREATE OR REPLACE FUNCTION published.access_over(first_month date, last_month date)
+    RETURNS TABLE (first_period date, last_period date, months integer, icb_ods text, icb_name text,
+                   imd_quintile smallint, service_line text, new_referrals bigint, population bigint,
+                   dsr numeric, dsr_lower numeric, dsr_upper numeric, value_note text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT a.first_period, a.last_period, a.months, a.icb_ods, a.icb_name, a.imd_quintile, a.service_line,
+           published.sdc_count(a.new_referrals), a.population,
+           CASE WHEN NOT published.sdc_suppressed(a.new_referrals) THEN round(a.dsr, 1) END,
+           CASE WHEN NOT published.sdc_suppressed(a.new_referrals) THEN round(a.dsr_lower, 1) END,
+           CASE WHEN NOT published.sdc_suppressed(a.new_referrals) THEN round(a.dsr_upper, 1) END,
+           CASE WHEN published.sdc_suppressed(a.new_referrals) THEN 'suppressed'
+                WHEN a.dsr IS NULL THEN 'not computed' END
+    FROM analysis.access_over(first_month, last_month) a
+$fn$;
+COMMENT ON FUNCTION published.access_over(date, date) IS
+    'analysis.access_over under disclosure control: new_referrals of 1-7 suppressed (NULL) and others rounded to 5; '
+    'the DSR and its limits, rounded to 1 decimal place, withheld where the count is suppressed. value_note says why '
+    'a DSR is NULL: suppressed (a count of 1-7) or not computed (fewer than 10 new referrals of known age).';
+REVOKE ALL ON FUNCTION published.access_over(date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION published.access_over(date, date) TO rehab_public, rehab_analyst;

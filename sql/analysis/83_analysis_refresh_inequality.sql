@@ -19,10 +19,10 @@ BEGIN
            s.sii, s.rii, NULL, NULL, NULL, NULL
     FROM (
         SELECT period, icb_ods, service_line,
-               sum(referrals)::bigint AS referrals, sum(population)::bigint AS population,
-               sum(referrals) FILTER (WHERE imd_quintile = 1)::bigint AS q1_referrals,
-               sum(referrals) FILTER (WHERE imd_quintile = 5)::bigint AS q5_referrals,
-               min(referrals) AS min_quintile_referrals,
+               sum(new_referrals)::bigint AS referrals, sum(population)::bigint AS population,
+               sum(new_referrals) FILTER (WHERE imd_quintile = 1)::bigint AS q1_referrals,
+               sum(new_referrals) FILTER (WHERE imd_quintile = 5)::bigint AS q5_referrals,
+               min(new_referrals) AS min_quintile_referrals,
                min(dsr) FILTER (WHERE imd_quintile = 1) AS q1_dsr,
                min(dsr) FILTER (WHERE imd_quintile = 5) AS q5_dsr,
                array_agg(dsr ORDER BY imd_quintile) AS dsrs,

@@ -19,8 +19,8 @@ BEGIN
                / NULLIF(g.population_q1::numeric / NULLIF(g.population, 0), 0)
     FROM (
         SELECT period, icb_ods, service_line,
-               sum(referrals)::bigint AS referrals,
-               sum(referrals) FILTER (WHERE imd_quintile = 1)::bigint AS referrals_q1,
+               sum(new_referrals)::bigint AS referrals,
+               sum(new_referrals) FILTER (WHERE imd_quintile = 1)::bigint AS referrals_q1,
                sum(population)::bigint AS population,
                sum(population) FILTER (WHERE imd_quintile = 1)::bigint AS population_q1
         FROM analysis.access

@@ -15,8 +15,9 @@ BEGIN
     WITH icb_population AS (
         SELECT icb_ods, sum(population)::bigint AS population FROM pg_temp.pop GROUP BY icb_ods
     ), trust_referrals AS (
-        -- Referrals of each trust's current referrals submission; 0 for a current submission with no row.
-        SELECT s.period, s.org_code, coalesce(sum(c.referrals), 0)::bigint AS referrals
+        -- The open caseload of each trust's current referrals submission (every row, not only new referrals); 0
+        -- for a current submission with no row.
+        SELECT s.period, s.org_code, coalesce(sum(c.open_caseload), 0)::bigint AS referrals
         FROM (SELECT DISTINCT period, org_code FROM pg_temp.sub WHERE kind = 'referrals' AND is_current) s
         LEFT JOIN pg_temp.cells c ON c.period = s.period AND c.org_code = s.org_code AND c.icb_ods IS DISTINCT FROM 'E92000001'
         GROUP BY s.period, s.org_code

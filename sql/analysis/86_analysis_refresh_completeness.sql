@@ -54,7 +54,8 @@ BEGIN
         WHERE is_current
         GROUP BY period, org_code
     ), recording AS (
-        SELECT s.period, s.org_code, coalesce(sum(c.referrals), 0)::bigint AS referrals,
+        -- Recording is of every referral row sent (the open caseload), not only of new referrals.
+        SELECT s.period, s.org_code, coalesce(sum(c.open_caseload), 0)::bigint AS referrals,
                coalesce(sum(c.lsoa_known), 0)::bigint AS lsoa_known,
                coalesce(sum(c.ethnicity_recorded), 0)::bigint AS ethnicity_recorded,
                coalesce(sum(c.discharges), 0)::bigint AS discharges,

@@ -19,7 +19,18 @@ BEGIN
     DELETE FROM published.completeness_trust WHERE (touched IS NULL OR period = ANY (touched));
     DELETE FROM published.completeness_icb WHERE (touched IS NULL OR period = ANY (touched));
 
-    INSERT INTO published.access
+    DELETE FROM published.new_referrals_by_age WHERE (touched IS NULL OR period = ANY (touched));
+    INSERT INTO published.new_referrals_by_age
+    SELECT period, icb_ods, imd_quintile, service_line, esp_age_band, published.sdc_count(new_referrals), population
+    FROM analysis.new_referrals_by_age
+    WHERE (touched IS NULL OR period = ANY (touched));
+
+    INSERT INTO published.access (
+        period, icb_ods, imd_quintile, service_line, new_referrals, population, crude_rate, crude_rate_lower,
+        crude_rate_upper, dsr, dsr_lower, dsr_upper, seen, wait_median_days, wait_p90_days, waiting,
+        waiting_over_18w, waiting_over_18w_share, waiting_over_18w_share_lower, waiting_over_18w_share_upper,
+        discharges, outcome_recorded, outcome_recorded_share, outcome_recorded_share_lower,
+        outcome_recorded_share_upper, open_caseload)
     SELECT a.period, a.icb_ods, a.imd_quintile, a.service_line,
            p.referrals, a.population,
            cr.value, cr.lower, cr.upper,
@@ -32,10 +43,11 @@ BEGIN
            p.waiting, p.waiting_over_18w,
            p.waiting_over_18w::numeric / NULLIF(p.waiting, 0), w.lower, w.upper,
            p.discharges, p.outcome_recorded,
-           p.outcome_recorded::numeric / NULLIF(p.discharges, 0), o.lower, o.upper
+           p.outcome_recorded::numeric / NULLIF(p.discharges, 0), o.lower, o.upper,
+           published.sdc_count(a.open_caseload)
     FROM analysis.access a
     CROSS JOIN LATERAL (
-        SELECT published.sdc_count(a.referrals) AS referrals, published.sdc_count(a.seen) AS seen,
+        SELECT published.sdc_count(a.new_referrals) AS referrals, published.sdc_count(a.seen) AS seen,
                published.sdc_count(a.waiting) AS waiting, published.sdc_count(a.waiting_over_18w) AS waiting_over_18w,
                published.sdc_count(a.discharges) AS discharges,
                published.sdc_count(a.outcome_recorded) AS outcome_recorded

@@ -16,7 +16,7 @@ BEGIN
     CREATE TEMP TABLE spc_points ON COMMIT DROP AS
     WITH area AS (
         SELECT period, icb_ods,
-               sum(referrals)::double precision / NULLIF(sum(population), 0) * 100000 AS referral_rate,
+               sum(new_referrals)::double precision / NULLIF(sum(population), 0) * 100000 AS referral_rate,
                sum(waiting_over_18w)::double precision / NULLIF(sum(waiting), 0) AS waiting_over_18w_share,
                sum(outcome_recorded)::double precision / NULLIF(sum(discharges), 0) AS outcome_recorded_share
         FROM analysis.access
@@ -74,7 +74,7 @@ BEGIN
     DELETE FROM published.spc_icb;
     WITH icb_month AS (
         SELECT period, icb_ods, sum(population) AS population,
-               published.sdc_count(sum(referrals)::bigint) AS referrals,
+               published.sdc_count(sum(new_referrals)::bigint) AS referrals,
                published.sdc_count(sum(seen)::bigint) AS seen,
                published.sdc_count(sum(waiting)::bigint) AS waiting,
                published.sdc_count(sum(waiting_over_18w)::bigint) AS waiting_over_18w,

@@ -119,7 +119,7 @@ struct LoadSink: RowSink {
         }
     }
 
-    mutating func accepted(_ row: TableRow) throws {
+    mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {
         accepted += 1
         out.append(constants.prefix)
         let slots = self.slots
@@ -128,7 +128,9 @@ struct LoadSink: RowSink {
             for c in slots.indices {
                 let slot = slots[c]
                 days[c] = Self.unparsed
-                guard slot.field >= 0 else {
+                // A value that failed a format, code list or range rule is loaded as NULL: not recorded.
+                guard slot.field >= 0, !withheld.contains(c) else {
+                    days[c] = Self.null
                     CopyBinary.appendNull(to: &out)
                     continue
                 }
@@ -189,7 +191,8 @@ struct LoadSink: RowSink {
                         CopyBinary.appendNull(to: &out)
                     }
                 case .espAgeBand(let age):
-                    if age >= 0, slots[age].field >= 0, let years = LoadValue.integer(row[slots[age].field]),
+                    if age >= 0, slots[age].field >= 0, !withheld.contains(age),
+                        let years = LoadValue.integer(row[slots[age].field]),
                         let band = lookup.ageBandIndex(of: years)
                     {
                         out.append(constants.ageBand(band))

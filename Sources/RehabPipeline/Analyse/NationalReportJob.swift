@@ -182,11 +182,11 @@ public enum NationalReportJob {
         if let funnel = try? connection.query(
             """
             WITH icb AS (
-                SELECT icb_ods, sum(referrals)::numeric AS referrals, sum(population)::numeric AS population
+                SELECT icb_ods, sum(new_referrals)::numeric AS referrals, sum(population)::numeric AS population
                 FROM \(source).access
                 WHERE period = $1::date AND service_line = 'all' AND icb_ods <> 'E92000001'
                 GROUP BY icb_ods
-                HAVING count(referrals) = 5 AND sum(referrals) > 0 AND sum(population) > 0
+                HAVING count(new_referrals) = 5 AND sum(new_referrals) > 0 AND sum(population) > 0
             ), t AS (
                 SELECT array_agg(referrals ORDER BY icb_ods) AS referrals,
                        array_agg(referrals / population * 100000 ORDER BY icb_ods) AS rates,

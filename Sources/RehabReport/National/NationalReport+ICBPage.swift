@@ -46,7 +46,7 @@ extension NationalReport {
             page.raw(SVGChart.lines(lines, labels: months.map { String($0.prefix(7)) }, title: "Rate by quintile"))
             page.element(
                 "p",
-                "Age-standardised referrals per 100,000 residents a month, Q1 (most deprived) to Q5 (least), one line "
+                "Age-standardised new referrals per 100,000 residents a month, Q1 (most deprived) to Q5 (least), one line "
                     + "each; a gap is a suppressed month.",
                 attributes: "class=\"note\""
             )
@@ -81,7 +81,8 @@ extension NationalReport {
         page.element("h2", "This month by deprivation quintile")
         page.raw("<table class=\"data\"><thead><tr>")
         for heading in [
-            "Quintile", "Referrals", "Rate per 100,000 (95% CI)", "England", "Against England", "Median wait (days)",
+            "Quintile", "New referrals", "Rate per 100,000 (95% CI)", "England", "Against England",
+            "Median wait (days)",
             "Waiting over 18 weeks", "Outcome recorded",
         ] {
             page.element("th", heading)
@@ -92,7 +93,7 @@ extension NationalReport {
             let england = nation.first { $0["imd_quintile"] == String(q) }
             page.raw("<tr>")
             page.element("th", "Q\(q)" + (q == 1 ? " (most deprived)" : q == 5 ? " (least deprived)" : ""))
-            page.element("td", row?["referrals"] ?? "s")
+            page.element("td", row?["new_referrals"] ?? "s")
             page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"]))
             page.element("td", number(england?["dsr"]).map { SVGChart.format($0) } ?? "–")
             page.element("td", row?["compared_with_england"] ?? "–")

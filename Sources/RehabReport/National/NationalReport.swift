@@ -107,7 +107,7 @@ public enum NationalReport {
             )
         }
         page.value(
-            " Rates are referrals per 100,000 residents in the month, age-standardised to the European Standard "
+            " Rates are new referrals (received in the month) per 100,000 residents, age-standardised to the European Standard "
                 + "Population 2013, by the national IMD quintile of the patient's area (Q1 most deprived)."
         )
         page.raw("</p>")
@@ -161,9 +161,14 @@ public enum NationalReport {
             $0["icb_ods"] == england && $0["series"] == "median_wait_days" && $0["period"] == f.period
         }
         var facts: [(String, String)] = []
-        if let referrals = total("referrals"), let population = total("population"), population > 0 {
-            facts.append(("Referrals", Int(referrals).formatted(.number.locale(Locale(identifier: "en_GB")))))
-            facts.append(("Referrals per 100,000 residents", SVGChart.format(referrals / population * 100_000)))
+        if let referrals = total("new_referrals"), let population = total("population"), population > 0 {
+            facts.append(("New referrals (received in the month)", grouped(referrals)))
+            facts.append(
+                ("New referrals per 100,000 residents", "\(SVGChart.format(referrals / population * 100_000)) a month")
+            )
+        }
+        if let caseload = total("open_caseload") {
+            facts.append(("Open caseload (referrals open at any time in the month)", grouped(caseload)))
         }
         facts.append(
             ("Most deprived fifth (Q1), age-standardised", interval(q1?["dsr"], q1?["dsr_lower"], q1?["dsr_upper"]))
@@ -293,7 +298,7 @@ public enum NationalReport {
             SVGChart.forest(
                 rows.map { Whisker(label: name($0.0, f), value: $0.1, lower: $0.2, upper: $0.3) },
                 title: "Slope index of inequality by ICB",
-                axisTitle: "SII, referrals per 100,000"
+                axisTitle: "SII, new referrals per 100,000"
             )
         )
     }
@@ -418,7 +423,7 @@ public enum NationalReport {
 
     /// The series of the Making Data Count charts, in the order they are shown, with their titles.
     static let spcSeries: [(series: String, title: String)] = [
-        ("referral_rate", "Referrals per 100,000"),
+        ("referral_rate", "New referrals per 100,000"),
         ("median_wait_days", "Median wait to first contact, days"),
         ("waiting_over_18w_share", "Share of those waiting who have waited over 18 weeks"),
         ("outcome_recorded_share", "Share of discharges with an outcome recorded"),
@@ -582,7 +587,7 @@ public enum NationalReport {
             grouping: f.table("access").filter { $0["service_line"] == "all" && $0["icb_ods"] != england }
         ) { $0["icb_ods"] ?? "" }
         let points = byICB.compactMap { icb, rows -> (label: String, x: Double, y: Double)? in
-            let referrals = rows.compactMap { number($0["referrals"]) }
+            let referrals = rows.compactMap { number($0["new_referrals"]) }
             let population = rows.compactMap { number($0["population"]) }.reduce(0, +)
             guard referrals.count == 5, population > 0, referrals.reduce(0, +) > 0 else { return nil }
             return (name(icb, f), population, referrals.reduce(0, +) / population * 100_000)
@@ -591,7 +596,7 @@ public enum NationalReport {
         page.element("h2", "Referral rates by ICB: funnel plot")
         page.element(
             "p",
-            "Each dot is an ICB: its referrals per 100,000 residents in the month (crude, all ages), against its "
+            "Each dot is an ICB: its new referrals per 100,000 residents in the month (crude, all ages), against its "
                 + "population. The solid line is the rate over every ICB shown; the dashed lines are the 95% limits "
                 + "and the dotted lines the 99.8% limits around it (PHE's funnel method, exact Poisson limits). An ICB "
                 + "outside the dotted lines differs from the rest by more than chance; its dot is orange. ICBs with a "
@@ -602,9 +607,9 @@ public enum NationalReport {
             SVGChart.funnel(
                 points,
                 curves: curves,
-                title: "Referrals per 100,000 residents, by ICB",
+                title: "New referrals per 100,000 residents, by ICB",
                 xTitle: "Residents",
-                yTitle: "Referrals per 100,000",
+                yTitle: "New referrals per 100,000",
                 yRange: nil,
                 describe: { "\($0): \(SVGChart.format($2)) per 100,000 of \(Int($1)) residents" }
             )
@@ -665,6 +670,11 @@ public enum NationalReport {
     }
 
     static func number(_ text: String?) -> Double? { text.flatMap(Double.init) }
+
+    /// A whole number with thousands separators, as a board paper prints it: 130,915; 3,300.
+    static func grouped(_ value: Double) -> String {
+        Int(value.rounded()).formatted(.number.locale(Locale(identifier: "en_GB")))
+    }
 
     /// Red (0) through amber to green (1), as an HSL colour light enough for black text.
     static func heat(_ fraction: Double) -> String {

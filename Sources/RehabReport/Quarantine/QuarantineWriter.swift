@@ -60,7 +60,7 @@ public struct QuarantineWriter: RowSink {
         line.append(UInt8(ascii: "\n"))
     }
 
-    public mutating func accepted(_ row: TableRow) throws {}
+    public mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {}
 
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         rows += 1

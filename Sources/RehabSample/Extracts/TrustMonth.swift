@@ -41,6 +41,11 @@ struct TrustMonth {
     static let didNotAttend: [Double] = [0, 0.08, 0.07, 0.06, 0.05, 0.04]
     /// Referrals are received up to this many days before the period end.
     static let receivedSpan = 120
+    /// Chance that a referral is on the long-wait path, by quintile (index 1–5): received up to
+    /// `longReceivedSpan` days before the period end and waiting over 18 weeks (127–296 days) for its first
+    /// contact, so that the 18-week measures have something to count, more often in deprived areas.
+    static let longWait: [Double] = [0, 0.07, 0.06, 0.05, 0.04, 0.03]
+    static let longReceivedSpan = 300
 
     // MARK: - Timeline
 
@@ -61,10 +66,14 @@ struct TrustMonth {
     func timeline(quintile: Int, urgent: Bool, _ rng: inout SampleRandom) -> Timeline {
         let start = period.start
         let end = period.end
-        let received = end.adding(days: -rng.below(Self.receivedSpan))
+        let long = !urgent && rng.chance(Self.longWait[quintile])
+        let received = end.adding(days: -rng.below(long ? Self.longReceivedSpan : Self.receivedSpan))
         var median = Self.medianWait[quintile] * character.waitFactor
         if urgent { median *= 0.35 }
-        let wait = min(240, max(0, Int(rng.logNormal(median: median, sigma: Self.waitSigma).rounded())))
+        let wait =
+            long
+            ? 127 + rng.below(170)
+            : min(240, max(0, Int(rng.logNormal(median: median, sigma: Self.waitSigma).rounded())))
         let first = received.adding(days: wait)
         let notBefore = { (day: Day) in day < start ? start : day }
         guard first <= end else {

@@ -82,6 +82,9 @@ final class Plan {
     /// cache meanwhile: tables of a million ids are far larger than the cache.
     let uniqueProbes: [(column: Int, table: Int)]
     let referralColumns: [Int]
+    /// For each rule, whether a row it finds keeps its value out of every statistic: a format, code list or range
+    /// failure. Read only for rows with findings.
+    let withholdsValue: [Bool]
 
     init(_ builder: PlanBuilder, severities: [Severity], orgCode: String?) {
         func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -110,6 +113,14 @@ final class Plan {
             }
         }
         self.referralColumns = referralColumns
+        var withholds = Array(repeating: false, count: severities.count)
+        for planned in builder.checks {
+            switch planned.check {
+            case .format, .codeList, .range, .scoreRange: withholds[planned.rule] = true
+            default: continue
+            }
+        }
+        withholdsValue = withholds
     }
 
     deinit {

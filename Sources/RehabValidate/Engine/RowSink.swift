@@ -13,6 +13,21 @@ public struct RowLayout: Sendable {
     public let nhsNumberFields: Set<Int>
 }
 
+/// The contract columns of an accepted row whose values failed a format, code list or range rule of warning
+/// severity: the row is loaded, but those values are kept out of every statistic (the load writes them as NULL,
+/// so they count as not recorded). The original is in the archive and the finding in the trust's report.
+public struct WithheldColumns: Sendable, Equatable {
+    /// Bit c is contract column c.
+    public var bits: UInt64
+
+    public static let none = WithheldColumns(bits: 0)
+
+    public init(bits: UInt64) { self.bits = bits }
+
+    @inline(__always)
+    public func contains(_ column: Int) -> Bool { column < 64 && bits & (1 << UInt64(column)) != 0 }
+}
+
 /// Receives every row as the validator decides its fate: the one code path that both the trust-side report and
 /// the central load go through.
 ///
@@ -21,8 +36,8 @@ public struct RowLayout: Sendable {
 public protocol RowSink {
     /// Called once, after the header, before any row.
     mutating func begin(_ layout: RowLayout) throws
-    /// A row that passed every record-level rule.
-    mutating func accepted(_ row: TableRow) throws
+    /// A row that passed every record-level rule; `withheld` names its values that must not enter a statistic.
+    mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws
     /// A row a record-level (or file-level) rule rejected, with every such rule that failed on it.
     mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws
 }
@@ -31,7 +46,7 @@ public protocol RowSink {
 public struct DiscardingRowSink: RowSink {
     public init() {}
     public mutating func begin(_ layout: RowLayout) throws {}
-    public mutating func accepted(_ row: TableRow) throws {}
+    public mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {}
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {}
 }
 
@@ -51,9 +66,9 @@ public struct PairedRowSink<First: RowSink, Second: RowSink>: RowSink {
         try second.begin(layout)
     }
 
-    public mutating func accepted(_ row: TableRow) throws {
-        try first.accepted(row)
-        try second.accepted(row)
+    public mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {
+        try first.accepted(row, withheld: withheld)
+        try second.accepted(row, withheld: withheld)
     }
 
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
@@ -69,7 +84,9 @@ public struct OptionalRowSink<Wrapped: RowSink>: RowSink {
     public init(_ sink: Wrapped?) { self.sink = sink }
 
     public mutating func begin(_ layout: RowLayout) throws { try sink?.begin(layout) }
-    public mutating func accepted(_ row: TableRow) throws { try sink?.accepted(row) }
+    public mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {
+        try sink?.accepted(row, withheld: withheld)
+    }
     public mutating func quarantined(_ row: TableRow, reasons: [Rule]) throws {
         try sink?.quarantined(row, reasons: reasons)
     }

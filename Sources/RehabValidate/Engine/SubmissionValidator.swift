@@ -398,7 +398,7 @@ struct ValidationRun {
 
         guard !rowFindings.isEmpty else {
             counts.passedRowChecks += 1
-            if !rejectedBeforeRows { try sink.accepted(row) }
+            if !rejectedBeforeRows { try sink.accepted(row, withheld: .none) }
             return
         }
         var quarantine = false
@@ -447,7 +447,11 @@ struct ValidationRun {
             if !rejectedBeforeRows { try sink.quarantined(row, reasons: reasons) }
         } else {
             counts.passedRowChecks += 1
-            if !rejectedBeforeRows { try sink.accepted(row) }
+            var withheld = WithheldColumns.none
+            for (rule, column) in rowFindings where column >= 0 && plan.withholdsValue[rule] {
+                withheld.bits |= 1 << UInt64(column)
+            }
+            if !rejectedBeforeRows { try sink.accepted(row, withheld: withheld) }
         }
     }
 

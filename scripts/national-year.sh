@@ -12,7 +12,8 @@
 #   - missing files: about one trust in 40 sends no referrals in a given month, and in the last month two trusts
 #     of NHS Cheshire and Merseyside (QYG) send nothing at all (the ICB is then under-covered);
 #   - changes in quality: the first three trusts (R1D, RDR, RY2) send cleaner files month by month for six months
-#     and then their defect rate doubles each month, while every other trust stays at the default rate.
+#     and then their defect rate doubles each month, while every other trust stays at the default rate; R1D's
+#     score is rebased from the seventh month, with a reason, and the pipeline sets targets for four series.
 #
 # It leaves the national report of each month in DIR/reports, the trusts' reports in DIR/outbox, and prints the
 # report of the last month. Look at it in a browser, or render it headless:
@@ -70,6 +71,11 @@ last=${months[11]}
     echo "workers: 2"
     echo "stages: [validate, load, analyse, report]"
     echo "thresholds: {sii_repetitions: 1000}"
+    echo "analysis:"
+    echo "  coverage_threshold: 0.95"
+    echo "  targets: {waiting_over_18w_share: 0.05, outcome_recorded_share: 0.85, median_wait_days: 28, data_quality_score: 95}"
+    echo "  rebase:"
+    echo "    - {series: data_quality_score, area: R1D, from: ${months[6]}, reason: \"the trust changed its patient record system (planted in this sample)\"}"
     echo "expected:"
     for f in "$out/months/${months[0]}"/*_referrals_*.csv; do
         org=$(basename "$f"); org=${org%%_*}

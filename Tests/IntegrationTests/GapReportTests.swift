@@ -125,7 +125,9 @@ struct GapReportTests {
         // England's four series of one month first, then each ICB's from its published counts.
         #expect(spc.dropFirst().prefix(4).allSatisfy { $0.hasPrefix("E92000001,England,") })
         #expect(spc.dropFirst(5).allSatisfy { !$0.hasPrefix("E92000001") } && spc.count > 5)
-        #expect(html.contains("England month by month") && html.contains("Latest month: common-cause variation"))
+        #expect(
+            html.contains("England month by month") && html.contains("Latest complete month: common-cause variation")
+        )
         let funnel = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/funnel_outcome_recorded.csv") }),
             encoding: .utf8

@@ -149,6 +149,66 @@ struct SPCTests {
         )
     }
 
+    @Test("Rebasing charts each phase from its own points, as NHSRplotthedots' rebase groups; assurance from the last")
+    func rebase() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        // NHSRplotthedots' rebase: rebase_group = cumsum(rebase); limits and run rules within each group. A step
+        // change at point 11 of rnorm(20) + 5 after it.
+        let values = Array(Self.rnorm20[0..<10]) + Self.rnorm20[10..<20].map { $0 + 5 }
+        let first = try Self.limits(c, Array(values[0..<10]))
+        let second = try Self.limits(c, Array(values[10..<20]))
+        let rows = try c.query(
+            """
+            SELECT phase, mean, lpl, upl, point_type FROM stats.spc(\(Self.array(values)), 'increase', true, ARRAY[11])
+            ORDER BY point
+            """
+        ).rows
+        #expect(rows.count == 20)
+        for (i, row) in rows.enumerated() {
+            let expected = i < 10 ? first : second
+            #expect(row[0] == (i < 10 ? "1" : "2"), "point \(i + 1)")
+            #expect(Self.matches(row[1...3].compactMap { $0.flatMap(Double.init) }, expected), "point \(i + 1)")
+        }
+        // Each phase's point types are those of the phase charted alone: the step is no longer a run of 7 above.
+        #expect(
+            rows.map { $0[4] ?? "" }
+                == (try Self.types(c, Array(values[0..<10])) + Self.types(c, Array(values[10..<20])))
+        )
+        #expect(try Self.types(c, values).contains("special_cause_improvement"))
+        // No rebase, or points outside 2...n, chart the series whole.
+        #expect(
+            try c.query(
+                """
+                SELECT count(*) FROM stats.spc(\(Self.array(values)), 'increase', true, ARRAY[1, 0, 21, 99]) r
+                JOIN stats.spc(\(Self.array(values)), 'increase') w USING (point)
+                WHERE (r.mean, r.lpl, r.upl, r.point_type) IS DISTINCT FROM (w.mean, w.lpl, w.upl, w.point_type)
+                   OR r.phase <> 1
+                """
+            ).scalar == "0"
+        )
+        // Assurance (ptd_calculate_assurance_type) against the latest phase's limits: the target of 4 lies above
+        // the first phase's limits and within the second's.
+        let series = Self.array(values)
+        let assurance = try c.query(
+            """
+            SELECT stats.spc_assurance(\(series), 4, 'increase', true, ARRAY[11]),
+                   stats.spc_assurance(\(Self.array(Array(values[0..<10]))), 4),
+                   stats.spc_assurance(\(series), 9, 'increase', true, ARRAY[11]),
+                   stats.spc_assurance(\(series), 9, 'decrease', true, ARRAY[11]),
+                   stats.spc_assurance(\(series), 4, 'neutral', true, ARRAY[11]),
+                   stats.spc_variation(\(series), 'increase', true, ARRAY[11])
+            """
+        ).rows[0]
+        #expect(second[1] < 4 && 4 < second[2] && first[2] < 4 && second[2] < 9)
+        #expect(
+            assurance == [
+                "inconsistent", "consistent_fail", "consistent_fail", "consistent_pass", nil,
+                try Self.types(c, Array(values[10..<20])).last,
+            ]
+        )
+    }
+
     @Test("Edge cases: one point has no limits, no points no rows, a NULL or an unknown direction is an error")
     func edges() throws {
         let db = try LoadFixtures.database()
@@ -301,5 +361,84 @@ struct SPCTableTests {
             ).scalar == "t"
         )
         try c.query("RESET ROLE")
+
+        // A trust expected in July that did not send: its ICB's July is incomplete, drawn but left out of the
+        // limits and signals; a rebase in August charts England afresh; a target gives an assurance.
+        let trust = try #require(
+            try c.query(
+                "SELECT org_code FROM audit.submissions WHERE kind = 'referrals' ORDER BY org_code LIMIT 1"
+            ).scalar
+        )
+        let icb = try #require(
+            try c.query("SELECT icb_ods FROM reference.trust WHERE trust_ods = $1", [trust]).scalar
+        )
+        try c.query("INSERT INTO reference.expected_submissions VALUES ($1, 'referrals', '2025-05-01', NULL)", [trust])
+        try c.query(
+            """
+            INSERT INTO reference.trust
+            SELECT 'ZZZ', 'A TRUST THAT SENT NOTHING', nhs_region_ods, $2, postcode, open_date, NULL
+            FROM reference.trust WHERE trust_ods = $1
+            """,
+            [trust, icb]
+        )
+        try c.query(
+            "INSERT INTO reference.expected_submissions VALUES ('ZZZ', 'referrals', '2025-07-01', '2025-07-01')"
+        )
+        try c.query("INSERT INTO reference.spc_rebase VALUES ('referral_rate', 'E92000001', '2025-08-01', 'a test')")
+        try c.query("INSERT INTO reference.spc_targets VALUES ('outcome_recorded_share', 0.5)")
+        _ = try c.refreshAnalysis()
+        #expect(
+            try c.query(
+                """
+                SELECT string_agg(DISTINCT to_char(period, 'YYYY-MM') || ' ' || point_type || ' ' || round(coverage, 2),
+                                  ', ')
+                FROM analysis.spc WHERE icb_ods = $1 AND org_code = '' AND series = 'referral_rate' AND incomplete
+                """,
+                [icb]
+            ).scalar == "2025-07 incomplete 0.50"
+        )
+        // The ICB's limits are those of its four complete months; July carries them.
+        let charted = try c.query(
+            """
+            WITH s AS (SELECT array_agg(value ORDER BY period) FILTER (WHERE NOT incomplete) AS vals
+                       FROM analysis.spc WHERE icb_ods = $1 AND org_code = '' AND series = 'referral_rate')
+            SELECT count(*) FILTER (WHERE t.mean IS DISTINCT FROM c.mean OR t.upl IS DISTINCT FROM c.upl),
+                   count(DISTINCT t.mean)
+            FROM s CROSS JOIN LATERAL (SELECT DISTINCT mean, upl FROM stats.spc(s.vals, 'neutral')) c
+            CROSS JOIN analysis.spc t
+            WHERE t.icb_ods = $1 AND t.org_code = '' AND t.series = 'referral_rate'
+            """,
+            [icb]
+        ).rows[0]
+        #expect(charted == ["0", "1"])
+        // England: two phases, May-July and August-September, each charted alone; July is incomplete for
+        // England too (one of its expected extracts is missing), so the first phase rests on May and June.
+        let england = try c.query(
+            """
+            SELECT string_agg(to_char(period, 'MM') || ':' || phase || ':' || point_type, ' ' ORDER BY period)
+            FROM analysis.spc WHERE icb_ods = 'E92000001' AND series = 'referral_rate'
+            """
+        ).scalar
+        #expect(england?.contains("07:1:incomplete") == true && england?.contains("08:2:") == true, "\(england ?? "")")
+        #expect(
+            try c.query(
+                """
+                WITH s AS (SELECT array_agg(value ORDER BY period) FILTER (WHERE period >= '2025-08-01') AS late
+                           FROM analysis.spc WHERE icb_ods = 'E92000001' AND series = 'referral_rate')
+                SELECT count(*) FROM analysis.spc t, s, LATERAL (SELECT DISTINCT mean FROM stats.spc(s.late, 'neutral')) c
+                WHERE t.icb_ods = 'E92000001' AND t.series = 'referral_rate' AND t.period >= '2025-08-01'
+                  AND t.mean IS DISTINCT FROM c.mean
+                """
+            ).scalar == "0"
+        )
+        // The target and the assurance, on every row of the series, and in published.spc.
+        #expect(
+            try c.query(
+                """
+                SELECT count(*) FROM published.spc WHERE series = 'outcome_recorded_share'
+                  AND (target IS DISTINCT FROM 0.5 OR assurance IS NULL)
+                """
+            ).scalar == "0"
+        )
     }
 }

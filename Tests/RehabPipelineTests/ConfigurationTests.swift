@@ -172,3 +172,54 @@ struct RejectedFileCostTests {
         #expect(result.findings.count > 6000)
     }
 }
+
+@Suite("The pipeline file's analysis section")
+struct AnalysisSettingsTests {
+    static func load(_ analysis: String) throws -> PipelineConfig {
+        let file = "\(try PipelineFixtures.folder())/pipeline.yaml"
+        try """
+        name: t
+        inbox: i
+        archive: a
+        outbox: o
+        reports: r
+        \(analysis)
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        return try PipelineConfig.load(path: file)
+    }
+
+    @Test("The shipped pipeline sets the coverage threshold and targets; without the section, full coverage and none")
+    func shipped() throws {
+        let shipped = try PipelineConfig.load(path: "\(PipelineFixtures.root)/pipelines/nightly.yaml")
+        #expect(shipped.analysis.coverageThreshold == 1)
+        #expect(shipped.analysis.targets["outcome_recorded_share"] == 0.85)
+        let bare = try Self.load("")
+        #expect(bare.analysis.coverageThreshold == 1 && bare.analysis.targets.isEmpty && bare.analysis.rebase.isEmpty)
+        let set = try Self.load(
+            """
+            analysis:
+              coverage_threshold: 0.9
+              rebase:
+                - {series: referral_rate, area: QYG, from: 2025-07, reason: a new referral route}
+            """
+        )
+        #expect(set.analysis.coverageThreshold == 0.9)
+        #expect(set.analysis.rebase.map(\.area) == ["QYG"] && set.analysis.rebase[0].from == Period("2025-07"))
+    }
+
+    @Test(
+        "A wrong analysis section is a configuration error that says what to write",
+        arguments: [
+            ("analysis: {coverage_threshold: 0}", "above 0 and at most 1"),
+            ("analysis: {targets: {referrals: 5}}", "`referrals` is not a series"),
+            ("analysis: {rebase: [{series: referral_rate, from: 2025-07}]}", "reason"),
+            ("analysis: {rebase: [{series: referral_rate, from: July, reason: x}]}", "YYYY-MM"),
+            ("analysis: {rebase: [{series: referral_rate, from: 2025-07, reason: \" \"}]}", "say why"),
+            ("analysis: {threshold: 1}", "threshold"),
+        ]
+    )
+    func errors(text: String, says: String) throws {
+        let error = try #require(throws: RehabError.self) { try Self.load(text) }
+        #expect("\(error.message) \(error.hint ?? "")".contains(says), "\(error.message)")
+    }
+}

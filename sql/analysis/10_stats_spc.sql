@@ -245,7 +245,96 @@ COMMENT ON FUNCTION stats.spc_variation(double precision[], text, boolean) IS
     'The variation icon of a series: the point_type of its latest point in stats.spc() (NHSRplotthedots'' '
     'variation_type).';
 
+-- Rebasing: the chart in phases, each charted alone from its own points (as NHSRplotthedots does with a rebase
+-- column: limits and run rules within each rebase group).
+CREATE OR REPLACE FUNCTION stats.spc(
+    value double precision[],
+    improvement text,
+    screen_outliers boolean,
+    rebase_at integer[]
+)
+RETURNS TABLE (point integer, value double precision, mean double precision, lpl double precision,
+               upl double precision, point_type text, phase integer)
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH starts AS (
+        SELECT 1 AS first
+        UNION
+        SELECT b FROM unnest($4) AS b WHERE b > 1 AND b <= cardinality($1)
+    ), phases AS (
+        SELECT row_number() OVER (ORDER BY first)::integer AS phase, first,
+               coalesce(lead(first) OVER (ORDER BY first) - 1, cardinality($1)) AS last
+        FROM starts
+    )
+    SELECT p.first - 1 + s.point, s.value, s.mean, s.lpl, s.upl, s.point_type, p.phase
+    FROM phases p
+    CROSS JOIN LATERAL stats.spc_points($1[p.first:p.last], $2, $3) s
+    ORDER BY 1
+$fn$;
+COMMENT ON FUNCTION stats.spc(double precision[], text, boolean, integer[]) IS
+    'stats.spc() rebased: rebase_at lists the points (1-based) from which the series is charted afresh, each phase '
+    'with its own mean, limits and special causes, computed from its points alone (NHSRplotthedots'' rebase). phase '
+    'numbers the phases from 1. Points outside 2..cardinality(value) are ignored. '
+    'Example: SELECT * FROM stats.spc(ARRAY[5, 6, 5, 6, 9, 10, 9, 10]::float8[], ''increase'', true, ARRAY[5]).';
+
+CREATE OR REPLACE FUNCTION stats.spc_assurance(
+    value double precision[],
+    target double precision,
+    improvement text,
+    screen_outliers boolean,
+    rebase_at integer[]
+)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE
+        WHEN improvement = 'neutral' OR s.lpl IS NULL THEN NULL
+        WHEN target > s.upl THEN CASE WHEN improvement = 'increase' THEN 'consistent_fail' ELSE 'consistent_pass' END
+        WHEN target < s.lpl THEN CASE WHEN improvement = 'increase' THEN 'consistent_pass' ELSE 'consistent_fail' END
+        ELSE 'inconsistent'
+    END
+    FROM stats.spc(value, improvement, screen_outliers, rebase_at) s
+    ORDER BY s.point DESC
+    LIMIT 1
+$fn$;
+COMMENT ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean, integer[]) IS
+    'stats.spc_assurance() of a rebased series: against the limits of its latest phase.';
+
+CREATE OR REPLACE FUNCTION stats.spc_variation(
+    value double precision[],
+    improvement text,
+    screen_outliers boolean,
+    rebase_at integer[]
+)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT s.point_type FROM stats.spc(value, improvement, screen_outliers, rebase_at) s ORDER BY s.point DESC LIMIT 1
+$fn$;
+COMMENT ON FUNCTION stats.spc_variation(double precision[], text, boolean, integer[]) IS
+    'stats.spc_variation() of a rebased series: the point_type of its latest point, within its latest phase.';
+
 -- As every function of the schema: the analyst and loader roles only.
+REVOKE ALL ON FUNCTION stats.spc(double precision[], text, boolean, integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean, integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION stats.spc_variation(double precision[], text, boolean, integer[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stats.spc(double precision[], text, boolean, integer[]) TO rehab_analyst, rehab_loader;
+GRANT EXECUTE ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean, integer[])
+    TO rehab_analyst, rehab_loader;
+GRANT EXECUTE ON FUNCTION stats.spc_variation(double precision[], text, boolean, integer[])
+    TO rehab_analyst, rehab_loader;
 REVOKE ALL ON FUNCTION stats.spc_points(double precision[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION stats.spc(double precision[], text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean) FROM PUBLIC;

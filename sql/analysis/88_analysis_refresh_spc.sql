@@ -8,6 +8,64 @@
 --
 -- Re-applied by `rehabcount db migrate` whenever this file changes (sql/analysis/README.md).
 
+-- One series charted as Making Data Count does, with its known data issues: the months marked incomplete are drawn
+-- but left out of the mean, limits and signals (each carries the limits of its phase: the latest complete month at
+-- or before it, else the first after it); the complete months are charted in phases from each rebase period; the
+-- variation is that of the latest complete month and the assurance that of the latest phase against the target.
+CREATE OR REPLACE FUNCTION analysis.spc_chart(
+    periods date[], vals double precision[], incomplete boolean[], improvement text, rebase_periods date[],
+    target double precision
+)
+RETURNS TABLE (period date, value double precision, mean double precision, lpl double precision,
+               upl double precision, point_type text, phase integer, latest_variation text, assurance text)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH pts AS (
+        SELECT u.period, u.value, u.incomplete
+        FROM unnest(periods, vals, incomplete) AS u(period, value, incomplete)
+    ), complete AS (
+        SELECT p.period, p.value, row_number() OVER (ORDER BY p.period)::integer AS k FROM pts p WHERE NOT p.incomplete
+    ), arrays AS (
+        SELECT array_agg(c.value ORDER BY c.k) AS vals, array_agg(c.period ORDER BY c.k) AS periods FROM complete c
+    ), rebase AS (
+        -- Each rebase period as the position of the first complete month at or after it.
+        SELECT coalesce(array_agg((SELECT min(c.k) FROM complete c WHERE c.period >= r.period)), '{}'::integer[])
+                   AS at
+        FROM unnest(rebase_periods) AS r(period)
+    ), charted AS (
+        SELECT a.periods[s.point] AS period, s.mean, s.lpl, s.upl, s.point_type, s.phase
+        FROM arrays a CROSS JOIN rebase b CROSS JOIN LATERAL stats.spc(a.vals, improvement, true, b.at) s
+    ), summary AS (
+        SELECT stats.spc_variation(a.vals, improvement, true, b.at) AS variation,
+               stats.spc_assurance(a.vals, target, improvement, true, b.at) AS assurance
+        FROM arrays a CROSS JOIN rebase b
+    )
+    SELECT p.period, p.value, coalesce(c.mean, near.mean), coalesce(c.lpl, near.lpl), coalesce(c.upl, near.upl),
+           CASE WHEN p.incomplete THEN 'incomplete' ELSE c.point_type END,
+           coalesce(c.phase, near.phase, 1), coalesce(s.variation, 'incomplete'), s.assurance
+    FROM pts p
+    LEFT JOIN charted c ON c.period = p.period AND NOT p.incomplete
+    LEFT JOIN LATERAL (
+        SELECT n.mean, n.lpl, n.upl, n.phase FROM charted n
+        ORDER BY n.period > p.period, abs(n.period - p.period)
+        LIMIT 1
+    ) near ON p.incomplete
+    LEFT JOIN summary s ON true
+    ORDER BY p.period
+$fn$;
+REVOKE ALL ON FUNCTION analysis.spc_chart(date[], double precision[], boolean[], text, date[], double precision)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analysis.spc_chart(date[], double precision[], boolean[], text, date[], double precision)
+    TO rehab_analyst;
+COMMENT ON FUNCTION analysis.spc_chart(date[], double precision[], boolean[], text, date[], double precision) IS
+    'One monthly series charted as analysis.spc is: periods and vals in time order, incomplete marking the months '
+    'kept out of the limits and signals (point_type incomplete, drawn with their phase''s limits), rebased at '
+    'rebase_periods (stats.spc with rebase_at), its latest_variation from the latest complete month and its '
+    'assurance against target (NULL target: none). E.g. SELECT * FROM analysis.spc_chart(ARRAY[...]::date[], '
+    'ARRAY[...]::float8[], ARRAY[false, ...], ''decrease'', ''{}'', 0.05).';
+
 CREATE OR REPLACE FUNCTION analysis.refresh_spc(touched date[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -52,21 +110,40 @@ BEGIN
     SELECT 'data_quality_score', coalesce(icb_ods, ''), org_code, period, score_mean::double precision, 'increase'
     FROM analysis.completeness_trust WHERE score_mean IS NOT NULL;
 
+    -- Each area's coverage in each month, against the threshold of the pipeline file (0026).
+    CREATE TEMP TABLE spc_coverage ON COMMIT DROP AS
+    SELECT a.period, a.icb_ods, max(a.referral_coverage) AS coverage,
+           coalesce(max(a.referral_coverage) < (SELECT coverage_threshold FROM reference.analysis_settings), false)
+               AS incomplete
+    FROM analysis.access a
+    GROUP BY a.period, a.icb_ods;
+
     DELETE FROM analysis.spc;
     WITH series AS (
-        SELECT series, icb_ods, org_code, improvement,
-               array_agg(period ORDER BY period) AS periods, array_agg(value ORDER BY period) AS vals
-        FROM pg_temp.spc_points
-        GROUP BY series, icb_ods, org_code, improvement
+        SELECT p.series, p.icb_ods, p.org_code, p.improvement,
+               array_agg(p.period ORDER BY p.period) AS periods, array_agg(p.value ORDER BY p.period) AS vals,
+               array_agg(coalesce(v.incomplete AND p.org_code = '', false) ORDER BY p.period) AS incomplete
+        FROM pg_temp.spc_points p
+        LEFT JOIN pg_temp.spc_coverage v ON v.period = p.period AND v.icb_ods = p.icb_ods
+        GROUP BY p.series, p.icb_ods, p.org_code, p.improvement
     )
-    INSERT INTO analysis.spc
-    SELECT s.series, s.icb_ods, s.org_code, s.periods[c.point], c.value, c.mean, c.lpl, c.upl, c.point_type,
-           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement),
-           CASE WHEN s.icb_ods = 'E92000001' THEN 'England' ELSE i.icb_name END, t.trust_name
+    INSERT INTO analysis.spc (
+        series, icb_ods, org_code, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation,
+        icb_name, trust_name, coverage, incomplete, phase, target, assurance)
+    SELECT s.series, s.icb_ods, s.org_code, c.period, c.value, c.mean, c.lpl, c.upl, c.point_type,
+           s.improvement, cardinality(s.periods), c.latest_variation,
+           CASE WHEN s.icb_ods = 'E92000001' THEN 'England' ELSE i.icb_name END, t.trust_name,
+           CASE WHEN s.org_code = '' THEN v.coverage END, c.point_type = 'incomplete', c.phase, g.target, c.assurance
     FROM series s
     LEFT JOIN reference.icb i ON i.icb_ods = s.icb_ods
     LEFT JOIN reference.trust t ON t.trust_ods = NULLIF(s.org_code, '')
-    CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c;
+    LEFT JOIN reference.spc_targets g ON g.series = s.series
+    CROSS JOIN LATERAL analysis.spc_chart(
+        s.periods, s.vals, s.incomplete, s.improvement,
+        (SELECT coalesce(array_agg(r.period), '{}'::date[]) FROM reference.spc_rebase r
+         WHERE r.series = s.series AND r.area IN ('', CASE WHEN s.org_code = '' THEN s.icb_ods ELSE s.org_code END)),
+        g.target) c
+    LEFT JOIN pg_temp.spc_coverage v ON v.period = c.period AND v.icb_ods = s.icb_ods;
     DROP TABLE pg_temp.spc_points;
 
     -- Each ICB's charts again, for publication (0020): from each month's counts summed over the quintiles, then
@@ -99,17 +176,29 @@ BEGIN
         JOIN icb_month m ON m.period = s.period AND m.icb_ods = s.icb_ods
         WHERE s.series = 'median_wait_days' AND s.org_code = '' AND m.seen > 0
     ), series AS (
-        SELECT series, icb_ods, improvement,
-               array_agg(period ORDER BY period) AS periods, array_agg(value ORDER BY period) AS vals
-        FROM points
-        GROUP BY series, icb_ods, improvement
+        SELECT p.series, p.icb_ods, p.improvement,
+               array_agg(p.period ORDER BY p.period) AS periods, array_agg(p.value ORDER BY p.period) AS vals,
+               array_agg(coalesce(v.incomplete, false) ORDER BY p.period) AS incomplete
+        FROM points p
+        LEFT JOIN pg_temp.spc_coverage v ON v.period = p.period AND v.icb_ods = p.icb_ods
+        GROUP BY p.series, p.icb_ods, p.improvement
     )
-    INSERT INTO published.spc_icb
-    SELECT s.series, s.icb_ods, '', s.periods[c.point], c.value, c.mean, c.lpl, c.upl, c.point_type,
-           s.improvement, cardinality(s.periods), stats.spc_variation(s.vals, s.improvement), i.icb_name
+    INSERT INTO published.spc_icb (
+        series, icb_ods, org_code, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation,
+        icb_name, coverage, incomplete, phase, target, assurance)
+    SELECT s.series, s.icb_ods, '', c.period, c.value, c.mean, c.lpl, c.upl, c.point_type,
+           s.improvement, cardinality(s.periods), c.latest_variation, i.icb_name,
+           v.coverage, c.point_type = 'incomplete', c.phase, g.target, c.assurance
     FROM series s
     LEFT JOIN reference.icb i ON i.icb_ods = s.icb_ods
-    CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c;
+    LEFT JOIN reference.spc_targets g ON g.series = s.series
+    CROSS JOIN LATERAL analysis.spc_chart(
+        s.periods, s.vals, s.incomplete, s.improvement,
+        (SELECT coalesce(array_agg(r.period), '{}'::date[]) FROM reference.spc_rebase r
+         WHERE r.series = s.series AND r.area IN ('', s.icb_ods)),
+        g.target) c
+    LEFT JOIN pg_temp.spc_coverage v ON v.period = c.period AND v.icb_ods = s.icb_ods;
+    DROP TABLE pg_temp.spc_coverage;
 END
 $fn$;
 REVOKE ALL ON FUNCTION analysis.refresh_spc(date[]) FROM PUBLIC;

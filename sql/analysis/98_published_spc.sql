@@ -7,13 +7,15 @@
 CREATE OR REPLACE VIEW published.spc WITH (security_barrier = true) AS
 SELECT series, icb_ods, org_code, period,
        round(value::numeric, 3) AS value, round(mean::numeric, 3) AS mean, round(lpl::numeric, 3) AS lpl,
-       round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation, icb_name, trust_name
+       round(upl::numeric, 3) AS upl, point_type, improvement, points, latest_variation, icb_name, trust_name,
+       round(coverage, 3) AS coverage, incomplete, phase, target, assurance
 FROM analysis.spc
 WHERE icb_ods = 'E92000001' OR series = 'data_quality_score'
 UNION ALL
 SELECT series, icb_ods, org_code, period,
        round(value::numeric, 3), round(mean::numeric, 3), round(lpl::numeric, 3), round(upl::numeric, 3),
-       point_type, improvement, points, latest_variation, icb_name, NULL
+       point_type, improvement, points, latest_variation, icb_name, NULL, round(coverage, 3), incomplete, phase,
+       target, assurance
 FROM published.spc_icb;
 COMMENT ON VIEW published.spc IS
     'Making Data Count charts for release, values and limits to 3 decimal places: England''s series and each '
@@ -34,5 +36,10 @@ COMMENT ON COLUMN published.spc.points IS 'As analysis.spc.points.';
 COMMENT ON COLUMN published.spc.latest_variation IS 'As analysis.spc.latest_variation.';
 COMMENT ON COLUMN published.spc.icb_name IS 'Name of the ICB, or England.';
 COMMENT ON COLUMN published.spc.trust_name IS 'Name of the trust, for data_quality_score; NULL otherwise.';
+COMMENT ON COLUMN published.spc.coverage IS 'As analysis.spc.coverage, to 3 decimal places.';
+COMMENT ON COLUMN published.spc.incomplete IS 'As analysis.spc.incomplete.';
+COMMENT ON COLUMN published.spc.phase IS 'As analysis.spc.phase.';
+COMMENT ON COLUMN published.spc.target IS 'As analysis.spc.target.';
+COMMENT ON COLUMN published.spc.assurance IS 'As analysis.spc.assurance.';
 REVOKE ALL ON published.spc FROM PUBLIC;
 GRANT SELECT ON published.spc TO rehab_public, rehab_analyst, rehab_loader;

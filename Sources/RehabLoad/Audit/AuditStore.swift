@@ -109,6 +109,58 @@ public enum AuditStore {
         }
     }
 
+    /// A series charted afresh from a month (`reference.spc_rebase`).
+    public struct Rebase: Sendable {
+        public var series: String
+        public var area: String
+        public var from: Period
+        public var reason: String
+
+        public init(series: String, area: String, from: Period, reason: String) {
+            self.series = series
+            self.area = area
+            self.from = from
+            self.reason = reason
+        }
+    }
+
+    /// Makes the analysis settings, SPC targets and rebase points of the database those of the pipeline file.
+    public static func replaceAnalysisSettings(
+        coverageThreshold: Double,
+        targets: [String: Double],
+        rebase: [Rebase],
+        connection: borrowing Connection
+    ) throws {
+        try connection.transaction { tx in
+            try tx.query(
+                "UPDATE reference.analysis_settings SET coverage_threshold = $1::numeric",
+                [String(coverageThreshold)]
+            )
+            try tx.query("DELETE FROM reference.spc_targets")
+            let series = targets.keys.sorted()
+            if !series.isEmpty {
+                try tx.query(
+                    "INSERT INTO reference.spc_targets SELECT * FROM unnest($1::text[], $2::float8[])",
+                    [
+                        Connection.arrayLiteral(series),
+                        Connection.arrayLiteral(series.map { targets[$0].map { String($0) } }),
+                    ]
+                )
+            }
+            try tx.query("DELETE FROM reference.spc_rebase")
+            if !rebase.isEmpty {
+                try tx.query(
+                    "INSERT INTO reference.spc_rebase SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[])",
+                    [
+                        Connection.arrayLiteral(rebase.map(\.series)), Connection.arrayLiteral(rebase.map(\.area)),
+                        Connection.arrayLiteral(rebase.map { $0.from.start.description }),
+                        Connection.arrayLiteral(rebase.map(\.reason)),
+                    ]
+                )
+            }
+        }
+    }
+
     /// Every (trust, kind, period) with a submission on record, rejected or not, as `ORG|kind|YYYY-MM`.
     public static func received(connection: borrowing Connection) throws -> Set<String> {
         Set(

@@ -119,28 +119,46 @@ public enum NationalReportJob {
         // signals as they stood then, not as later months moved them. A role without the stats schema gets the
         // stored charts up to the month.
         let stored = """
-            SELECT icb_ods, series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation
+            SELECT icb_ods, series, period, value, mean, lpl, upl, point_type, improvement, points, latest_variation,
+                   coverage, incomplete, phase, target, assurance
             FROM \(source).spc WHERE org_code = '' AND period <= $1::date
             ORDER BY icb_ods <> 'E92000001', icb_ods, series, period
             """
+        // As they stood then: the same months, incomplete as stored, rebased and targeted as now.
         let asThen = """
             WITH s AS (
-                SELECT icb_ods, series, improvement, array_agg(period ORDER BY period) AS periods,
-                       array_agg(value::double precision ORDER BY period) AS vals
+                SELECT icb_ods, series, improvement, max(target) AS target,
+                       array_agg(period ORDER BY period) AS periods,
+                       array_agg(value::double precision ORDER BY period) AS vals,
+                       array_agg(incomplete ORDER BY period) AS incomplete,
+                       array_agg(coverage ORDER BY period) AS coverage
                 FROM \(source).spc WHERE org_code = '' AND period <= $1::date
                 GROUP BY icb_ods, series, improvement
             )
-            SELECT s.icb_ods, s.series, s.periods[c.point] AS period, round(c.value::numeric, 3) AS value,
+            SELECT s.icb_ods, s.series, c.period, round(c.value::numeric, 3) AS value,
                    round(c.mean::numeric, 3) AS mean, round(c.lpl::numeric, 3) AS lpl, round(c.upl::numeric, 3) AS upl,
-                   c.point_type, s.improvement, cardinality(s.periods) AS points,
-                   stats.spc_variation(s.vals, s.improvement) AS latest_variation
-            FROM s CROSS JOIN LATERAL stats.spc(s.vals, s.improvement) c
+                   c.point_type, s.improvement, cardinality(s.periods) AS points, c.latest_variation,
+                   s.coverage[array_position(s.periods, c.period)] AS coverage, c.point_type = 'incomplete' AS incomplete,
+                   c.phase, s.target, c.assurance
+            FROM s CROSS JOIN LATERAL analysis.spc_chart(
+                s.periods, s.vals, s.incomplete, s.improvement,
+                (SELECT coalesce(array_agg(r.period), '{}'::date[]) FROM reference.spc_rebase r
+                 WHERE r.series = s.series AND r.area IN ('', s.icb_ods)),
+                s.target) c
             ORDER BY s.icb_ods <> 'E92000001', s.icb_ods, s.series, 3
             """
         var spc = chosen == latest ? nil : try? connection.query(asThen, [chosen])
         if spc == nil { spc = try? connection.query(stored, [chosen]) }
         if let spc, !spc.rows.isEmpty {
             figures.append(.init(name: "spc", columns: spc.columns, rows: spc.rows))
+        }
+        // The rebase points and their reasons, for the notes under the charts (reference data: a role that may read
+        // only the published schema gets the charts without the notes).
+        if let rebases = try? connection.query(
+            "SELECT series, area, period, reason FROM reference.spc_rebase WHERE period <= $1::date ORDER BY 1, 2, 3",
+            [chosen]
+        ), !rebases.rows.isEmpty {
+            figures.append(.init(name: "spc_rebase", columns: rebases.columns, rows: rebases.rows))
         }
         // Each trust's data-quality score as a Making Data Count series up to the month: the variation of its
         // latest point, as it stood then.

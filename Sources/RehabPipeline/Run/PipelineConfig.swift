@@ -99,6 +99,96 @@ public struct PipelineConfig: Sendable, Decodable {
         public func covers(_ period: Period) -> Bool { from <= period && (to.map { period <= $0 } ?? true) }
     }
 
+    /// How the analysis reads the months (`analysis:`): when an area's month is complete enough to chart, the
+    /// targets of the SPC series, and the months from which a series is charted afresh.
+    public struct Analysis: Sendable, Decodable {
+        /// The SPC series a target or a rebase may name.
+        public static let series = [
+            "referral_rate", "median_wait_days", "waiting_over_18w_share", "outcome_recorded_share",
+            "data_quality_score",
+        ]
+
+        /// A series charted afresh from a month, for a reason a board can read.
+        public struct Rebase: Sendable, Decodable {
+            public var series: String
+            /// An ICB, England (E92000001) or a trust; empty for every area.
+            public var area: String
+            public var from: Period
+            public var reason: String
+
+            enum CodingKeys: String, CodingKey { case series, area, from, reason }
+
+            public init(from decoder: any Decoder) throws {
+                try decoder.rejectUnknownKeys(["series", "area", "from", "reason"])
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                series = try c.decode(String.self, forKey: .series)
+                guard Analysis.series.contains(series) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .series,
+                        in: c,
+                        debugDescription:
+                            "`\(series)` is not a series: use one of \(Analysis.series.joined(separator: ", "))"
+                    )
+                }
+                area = try c.decodeIfPresent(String.self, forKey: .area) ?? ""
+                let month = try c.decode(String.self, forKey: .from)
+                guard let period = Period(month) else {
+                    throw DecodingError.dataCorruptedError(forKey: .from, in: c, debugDescription: "expected YYYY-MM")
+                }
+                from = period
+                reason = try c.decode(String.self, forKey: .reason)
+                guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .reason,
+                        in: c,
+                        debugDescription: "say why the series is rebased: the report shows it"
+                    )
+                }
+            }
+        }
+
+        /// The share of expected referrals extracts an area needs in a month for it to count in SPC limits.
+        public var coverageThreshold: Double
+        /// Target per series, in the series' units (shares 0–1, days, scores).
+        public var targets: [String: Double]
+        public var rebase: [Rebase]
+
+        enum CodingKeys: String, CodingKey {
+            case coverageThreshold = "coverage_threshold"
+            case targets, rebase
+        }
+
+        public static let defaults = Analysis(coverageThreshold: 1, targets: [:], rebase: [])
+
+        init(coverageThreshold: Double, targets: [String: Double], rebase: [Rebase]) {
+            self.coverageThreshold = coverageThreshold
+            self.targets = targets
+            self.rebase = rebase
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["coverage_threshold", "targets", "rebase"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            coverageThreshold = try c.decodeIfPresent(Double.self, forKey: .coverageThreshold) ?? 1
+            guard coverageThreshold > 0, coverageThreshold <= 1 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .coverageThreshold,
+                    in: c,
+                    debugDescription: "must be a share above 0 and at most 1"
+                )
+            }
+            targets = try c.decodeIfPresent([String: Double].self, forKey: .targets) ?? [:]
+            if let unknown = targets.keys.sorted().first(where: { !Self.series.contains($0) }) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .targets,
+                    in: c,
+                    debugDescription: "`\(unknown)` is not a series: use one of \(Self.series.joined(separator: ", "))"
+                )
+            }
+            rebase = try c.decodeIfPresent([Rebase].self, forKey: .rebase) ?? []
+        }
+    }
+
     public var name: String
     /// Folders; relative paths are relative to the project folder (the one holding `pipelines/`).
     public var inbox: String
@@ -113,11 +203,12 @@ public struct PipelineConfig: Sendable, Decodable {
     public var stages: [Stage]
     public var thresholds: Thresholds
     public var expected: [Expectation]
+    public var analysis: Analysis
     /// Trusts processed at a time, each on a database connection of its own.
     public var workers: Int
 
     enum CodingKeys: String, CodingKey {
-        case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected, workers
+        case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected, analysis, workers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -133,6 +224,7 @@ public struct PipelineConfig: Sendable, Decodable {
         stages = try c.decodeIfPresent([Stage].self, forKey: .stages) ?? Stage.allCases
         thresholds = try c.decodeIfPresent(Thresholds.self, forKey: .thresholds) ?? .defaults
         expected = try c.decodeIfPresent([Expectation].self, forKey: .expected) ?? []
+        analysis = try c.decodeIfPresent(Analysis.self, forKey: .analysis) ?? .defaults
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 2
         guard (1...16).contains(workers) else {
             throw DecodingError.dataCorruptedError(

@@ -192,6 +192,14 @@ public enum RunJob {
                 },
                 connection: connection
             )
+            try AuditStore.replaceAnalysisSettings(
+                coverageThreshold: config.analysis.coverageThreshold,
+                targets: config.analysis.targets,
+                rebase: config.analysis.rebase.map {
+                    AuditStore.Rebase(series: $0.series, area: $0.area, from: $0.from, reason: $0.reason)
+                },
+                connection: connection
+            )
         }
         // Copies and spill files of runs that died. Only with the lock still held; and a folder whose run is alive
         // (one that lost its lock and has not yet noticed) is never touched (`Archive.sweepIncoming`).

@@ -25,6 +25,34 @@ struct HTML {
     /// Appends trusted markup written in this module.
     mutating func raw(_ markup: String) { text += markup }
 
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
+    /// A month as a board paper writes it: "December 2025", from `2025-12`, `2025-12-01` or a longer timestamp;
+    /// the text itself when it is not a date.
+    static func longMonth(_ iso: String) -> String {
+        let parts = iso.prefix(10).split(separator: "-")
+        guard parts.count >= 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
+            return iso
+        }
+        return "\(monthNames[month - 1]) \(year)"
+    }
+
+    /// A day as a board paper writes it: "4 December 2026", from `2026-12-04` or a longer timestamp; with the time
+    /// when the timestamp has one ("4 December 2026 at 17:20 UTC").
+    static func longDate(_ iso: String) -> String {
+        let parts = iso.prefix(10).split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month)
+        else { return iso }
+        let date = "\(day) \(monthNames[month - 1]) \(year)"
+        let time = iso.dropFirst(11).prefix(5)
+        guard iso.count >= 16, time.count == 5, time.allSatisfy({ $0.isNumber || $0 == ":" }) else { return date }
+        return "\(date) at \(time)\(iso.hasSuffix("Z") ? " UTC" : "")"
+    }
+
     /// Appends a value, escaped.
     mutating func value(_ value: String) { text += Self.escape(value) }
 
@@ -40,7 +68,8 @@ enum SVGChart {
     /// screen readers and tooltips. The caller closes it with `</svg>`.
     static func open(width: Int, height: Int, title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
-            + "viewBox=\"0 0 \(width) \(height)\"><title>\(HTML.escape(title))</title>"
+            + "viewBox=\"0 0 \(width) \(height)\" style=\"max-width:100%;height:auto\">"
+            + "<title>\(HTML.escape(title))</title>"
     }
 
     struct Bar {

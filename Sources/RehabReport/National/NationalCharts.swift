@@ -12,14 +12,66 @@ struct Whisker {
     /// Against England: higher, similar or lower (analysis.access.compared_with_england), or nil.
     var comparison: String? = nil
 
-    /// Fingertips' colours for a comparison without a better or worse direction.
-    var colour: String {
+    /// Fingertips' colours for a comparison without a better or worse direction (fingertipscharts, theme.R):
+    /// light blue higher, dark blue lower, amber similar, grey not compared.
+    var colour: String { Comparison.colour(comparison) }
+
+    /// The comparison in words, as a tooltip or a table says it: "higher than England", "similar to England".
+    var verdict: String? { Comparison.words(comparison) }
+}
+
+/// Fingertips' comparison with England for measures without a better or worse direction: its colours, the
+/// marker each is drawn with (so that colour is never the only cue), its words and the legend.
+enum Comparison {
+    static func colour(_ comparison: String?) -> String {
         switch comparison {
-        case "higher": "#1d4289"
-        case "lower": "#41b6e6"
-        case "similar": "#ffb81c"
-        default: "#768692"
+        case "higher": "#BED2FF"
+        case "lower": "#5555E6"
+        case "similar": "#FFC000"
+        default: "#C9C9C9"
         }
+    }
+
+    static func words(_ comparison: String?) -> String? {
+        switch comparison {
+        case "higher": "higher than England"
+        case "lower": "lower than England"
+        case "similar": "similar to England"
+        default: nil
+        }
+    }
+
+    /// The marker at (x, y): a triangle pointing up for higher, down for lower, a circle otherwise, filled with
+    /// the comparison's colour and outlined so that the light fills show on white. `title` is its tooltip.
+    static func marker(_ comparison: String?, x: Int, y: Int, title: String) -> String {
+        let fill = colour(comparison)
+        let outline = "stroke=\"#212b32\" stroke-width=\"0.8\""
+        let tip = "<title>\(HTML.escape(title))</title>"
+        switch comparison {
+        case "higher":
+            return
+                "<path d=\"M\(x) \(y - 6)L\(x + 5) \(y + 4)L\(x - 5) \(y + 4)Z\" fill=\"\(fill)\" \(outline)>\(tip)</path>"
+        case "lower":
+            return
+                "<path d=\"M\(x) \(y + 6)L\(x + 5) \(y - 4)L\(x - 5) \(y - 4)Z\" fill=\"\(fill)\" \(outline)>\(tip)</path>"
+        default:
+            return "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"4.5\" fill=\"\(fill)\" \(outline)>\(tip)</circle>"
+        }
+    }
+
+    /// The legend: each marker beside its meaning, as HTML (a list, read in order by a screen reader).
+    static func legend(notCompared: String = "England, or not compared") -> String {
+        var html = "<ul class=\"legend\" aria-label=\"Key to the comparison with England\">"
+        for (comparison, text) in [
+            ("higher", "Higher than England (England's value below the interval)"),
+            ("similar", "Similar to England (England's value inside the interval)"),
+            ("lower", "Lower than England (England's value above the interval)"), (nil, notCompared),
+        ] {
+            html += "<li><svg width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\" "
+            html += "xmlns=\"http://www.w3.org/2000/svg\">\(marker(comparison, x: 7, y: 7, title: text))</svg>"
+            html += "\(HTML.escape(text))</li>"
+        }
+        return html + "</ul>"
     }
 }
 
@@ -66,9 +118,13 @@ extension SVGChart {
                 svg += "<line x1=\"\(x)\" y1=\"\(y(lower))\" x2=\"\(x)\" y2=\"\(y(upper))\" stroke=\"#425563\"/>"
             }
             if let value = point.value {
-                svg += "<circle cx=\"\(x)\" cy=\"\(y(value))\" r=\"4\" fill=\"\(point.colour)\">"
-                let against = point.comparison.map { ", \($0) than England" } ?? ""
-                svg += "<title>\(HTML.escape("\(point.label): \(format(value))\(against)"))</title></circle>"
+                let against = point.verdict.map { ", \($0)" } ?? ""
+                svg += Comparison.marker(
+                    point.comparison,
+                    x: x,
+                    y: y(value),
+                    title: "\(point.label): \(format(value))\(against)"
+                )
             }
         }
         return svg + "</svg>"
@@ -318,91 +374,6 @@ extension SVGChart {
             return Int(value.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_GB")))
         default: return value == value.rounded() ? String(Int(value)) : format(value)
         }
-    }
-}
-
-/// One month of an SPC chart.
-struct SPCPoint {
-    var label: String
-    var value: Double
-    var type: String
-
-    /// Making Data Count's colours.
-    var colour: String {
-        switch type {
-        case "special_cause_improvement": "#41b6e6"
-        case "special_cause_concern": "#ed8b00"
-        case "special_cause_neutral_high", "special_cause_neutral_low": "#6f2c91"
-        default: "#a6a6a6"
-        }
-    }
-}
-
-extension SVGChart {
-    /// An XmR chart: the values joined month by month, the mean, and the process limits.
-    static func spc(_ points: [SPCPoint], mean: Double?, lower: Double?, upper: Double?, title: String) -> String {
-        let width = 250
-        let height = 160
-        let left = 44
-        let right = 10
-        let top = 10
-        let bottom = 125
-        // The range of the values and limits, not from 0: the chart is about change.
-        let all = points.map(\.value) + [mean, lower, upper].compactMap { $0 }
-        var lowest = all.min() ?? 0
-        var highest = all.max() ?? 1
-        if highest - lowest < 1e-9 {
-            // A flat series: a band around it, not below 0 for values that cannot be negative.
-            let nonNegative = lowest >= 0
-            lowest -= max(abs(lowest) * 0.1, 0.5)
-            highest += max(abs(highest) * 0.1, 0.5)
-            if nonNegative { lowest = max(lowest, 0) }
-        }
-        let ticks = Self.ticks(from: lowest, to: highest)
-        let low = ticks.first ?? lowest
-        let high = ticks.last ?? highest
-        let tickStep = ticks.count > 1 ? ticks[1] - ticks[0] : 1
-        func y(_ v: Double) -> Int {
-            bottom - Int((Double(bottom - top) * (v - low) / max(high - low, 1e-12)).rounded())
-        }
-        let step = Double(width - left - right) / Double(max(points.count, 1))
-        func x(_ i: Int) -> Int { left + Int((step * (Double(i) + 0.5)).rounded()) }
-        var svg = open(width: width, height: height, title: title)
-        for tick in ticks {
-            svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" "
-            svg += "stroke=\"\(tick == 0 ? "#aeb7bd" : "#e8edee")\"/>"
-            svg += "<text x=\"\(left - 4)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"10\">"
-            svg += "\(HTML.escape(tickLabel(tick, step: tickStep)))</text>"
-        }
-        func horizontal(_ v: Double?, _ dash: String) -> String {
-            guard let v else { return "" }
-            return
-                "<line x1=\"\(left)\" y1=\"\(y(v))\" x2=\"\(width - right)\" y2=\"\(y(v))\" stroke=\"#425563\"\(dash)/>"
-        }
-        svg +=
-            horizontal(mean, "") + horizontal(lower, " stroke-dasharray=\"4 3\"")
-            + horizontal(upper, " stroke-dasharray=\"4 3\"")
-        if points.count > 1 {
-            let d = points.indices.map { "\($0 == 0 ? "M" : "L")\(x($0)),\(y(points[$0].value))" }.joined(
-                separator: " "
-            )
-            svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"#768692\"/>"
-        }
-        for (i, point) in points.enumerated() {
-            svg += "<circle cx=\"\(x(i))\" cy=\"\(y(point.value))\" r=\"3.5\" fill=\"\(point.colour)\">"
-            svg +=
-                "<title>\(HTML.escape("\(point.label): \(format(point.value)), \(point.type.replacingOccurrences(of: "_", with: " "))"))"
-            svg += "</title></circle>"
-        }
-        if let first = points.first, let last = points.last {
-            svg +=
-                "<text x=\"\(x(0))\" y=\"\(bottom + 15)\" text-anchor=\"start\" font-size=\"10\">\(HTML.escape(first.label))</text>"
-            if points.count > 1 {
-                svg += "<text x=\"\(x(points.count - 1))\" y=\"\(bottom + 15)\" text-anchor=\"end\" font-size=\"10\">"
-                svg += "\(HTML.escape(last.label))</text>"
-            }
-        }
-        return svg + "</svg>"
     }
 }
 

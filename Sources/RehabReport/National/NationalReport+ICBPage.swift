@@ -64,14 +64,14 @@ extension NationalReport {
             page.element("h2", "Month by month: statistical process control")
             page.element(
                 "p",
-                "Making Data Count charts of this ICB's figures: the solid line is the mean, the dashed lines the "
-                    + "process limits. Blue marks a special cause that is an improvement, orange a concern, purple "
-                    + "a change where neither direction is better; grey is common-cause variation."
+                "Making Data Count charts of this ICB's figures. " + spcKey
                     + (f.source == "published"
                         ? " Drawn from the published counts: a month whose count is suppressed is left out." : ""),
                 attributes: "class=\"note\""
             )
+            spcSummary(spc, into: &page)
             spcCharts(spc, into: &page)
+            rebaseNotes(f, area: icb, into: &page)
         }
 
         // This month, by quintile, beside England.
@@ -96,7 +96,16 @@ extension NationalReport {
             page.element("td", row?["new_referrals"] ?? "s")
             page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"]))
             page.element("td", number(england?["dsr"]).map { SVGChart.format($0) } ?? "–")
-            page.element("td", row?["compared_with_england"] ?? "–")
+            if let verdict = Comparison.words(row?["compared_with_england"]) {
+                page.raw("<td><svg width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\" ")
+                page.raw("xmlns=\"http://www.w3.org/2000/svg\">")
+                page.raw(Comparison.marker(row?["compared_with_england"], x: 7, y: 7, title: verdict))
+                page.raw("</svg> ")
+                page.value(verdict)
+                page.raw("</td>")
+            } else {
+                page.element("td", "not compared")
+            }
             page.element("td", number(row?["wait_median_days"]).map { SVGChart.format($0) } ?? "–")
             page.element("td", percent(row?["waiting_over_18w_share"]))
             page.element("td", percent(row?["outcome_recorded_share"]))

@@ -227,12 +227,12 @@ public enum NationalReport {
             "Dots are age-standardised rates per 100,000; lines are 95% confidence intervals. A gap in a chart is a "
                 + "suppressed or unreliable rate (fewer than 10 referrals). All charts share one scale. England, "
                 + "first, counts every referral of known residence over the population of all of England, so it "
-                + "stays low until every trust submits (see data completeness below). Each ICB's dot is coloured by "
-                + "its rate against England's in the same quintile, as Fingertips compares: dark blue higher, light "
-                + "blue lower, amber similar (England's value inside the ICB's interval), grey England or not "
-                + "compared; England's rate in each quintile is the dashed line behind the ICB's dot.",
+                + "stays low until every trust submits (see data completeness below). Each ICB's marker shows its "
+                + "rate against England's in the same quintile, as Fingertips compares: England's rate is the "
+                + "dashed line behind it.",
             attributes: "class=\"note\""
         )
+        page.raw(Comparison.legend())
         page.raw("<div class=\"grid\">")
         // England first, then the ICBs by code.
         for icb in byICB.keys.sorted(by: { ($0 == england ? 0 : 1, $0) < ($1 == england ? 0 : 1, $1) }) {
@@ -421,17 +421,31 @@ public enum NationalReport {
         }
     }
 
-    /// The series of the Making Data Count charts, in the order they are shown, with their titles.
-    static let spcSeries: [(series: String, title: String)] = [
-        ("referral_rate", "New referrals per 100,000"),
-        ("median_wait_days", "Median wait to first contact, days"),
-        ("waiting_over_18w_share", "Share of those waiting who have waited over 18 weeks"),
-        ("outcome_recorded_share", "Share of discharges with an outcome recorded"),
+    /// The series of the Making Data Count charts, in the order they are shown, with their titles and units.
+    static let spcSeries: [(series: String, title: String, unit: SPCUnit)] = [
+        ("referral_rate", "New referrals per 100,000 residents a month", .rate),
+        ("median_wait_days", "Median wait to first contact", .days),
+        ("waiting_over_18w_share", "Of those waiting, share waiting over 18 weeks", .share),
+        ("outcome_recorded_share", "Discharges with an outcome recorded", .share),
     ]
 
-    /// England's Making Data Count charts: each series month by month, its mean and process limits, each point
-    /// coloured by its type, and the variation of the latest month in words; then the ICBs whose latest month is a
-    /// special cause in any series, linked to their pages.
+    static func unit(of series: String?) -> SPCUnit {
+        spcSeries.first { $0.series == series }?.unit ?? (series == "data_quality_score" ? .score : .rate)
+    }
+
+    /// What the charts show and how to read them, under every SPC heading.
+    static let spcKey =
+        "The solid line is the mean and the dashed lines the process limits (mean -/+ 2.66 times the mean moving "
+        + "range), each month on a time axis: a month with no figure is a gap. A hollow point over a hatched band "
+        + "is a month of incomplete coverage (fewer expected extracts loaded than the pipeline's coverage "
+        + "threshold): it is drawn, but left out of the limits and signals. A vertical dashed line is a rebase: "
+        + "the series is charted afresh from there. A red dotted line is the target. The icons are Making Data "
+        + "Count's: variation (grey common cause; blue H or L an improvement, orange H or L a concern, purple H or L "
+        + "a change where neither way is better) and assurance against the target (P will meet it, F will miss it, "
+        + "? may do either)."
+
+    /// England's Making Data Count charts: the icon summary of its series, then each series month by month; then
+    /// the ICBs whose latest month is a special cause in any series, linked to their pages, with their coverage.
     static func spcSection(_ f: NationalFigures, into page: inout HTML, icbFolder: String? = nil) {
         let all = f.table("spc")
         let rows = all.filter { $0["icb_ods"] == england }
@@ -440,13 +454,12 @@ public enum NationalReport {
         page.element(
             "p",
             "NHS England's Making Data Count charts of England's figures, every month on record up to this one, "
-                + "charted as they stood then: the solid line is the mean, the dashed lines the process limits (mean "
-                + "-/+ 2.66 times the mean moving range). Blue "
-                + "marks a special cause that is an improvement, orange one that is a concern, purple one where "
-                + "neither direction is better; grey is common-cause variation. A series of one month has no limits.",
+                + "charted as they stood then. " + spcKey,
             attributes: "class=\"note\""
         )
+        spcSummary(rows, into: &page)
         spcCharts(rows, into: &page)
+        rebaseNotes(f, area: england, into: &page)
 
         // The outliers: ICBs whose latest month is a special cause.
         let latest = Dictionary(grouping: all.filter { $0["icb_ods"] != england }) {
@@ -456,81 +469,179 @@ public enum NationalReport {
         guard !latest.isEmpty else { return }
         page.element("h3", "ICBs whose latest month is a special cause")
         if special.isEmpty {
-            page.element("p", "None: every ICB's latest month of every series is common-cause variation.")
+            page.element("p", "None: every ICB's latest complete month of every series is common-cause variation.")
             return
         }
         page.raw("<table class=\"data\"><thead><tr>")
-        for heading in ["ICB", "Series", "Latest month", "Value", "Mean (process limits)"] {
-            page.element("th", heading)
+        for heading in ["ICB", "Series", "Latest complete month", "Value", "Mean (process limits)", "Coverage"] {
+            page.element("th", heading, attributes: "scope=\"col\"")
         }
         page.raw("</tr></thead><tbody>")
         let order = Dictionary(uniqueKeysWithValues: spcSeries.enumerated().map { ($1.series, $0) })
-        for row in special.sorted(by: {
+        for last in special.sorted(by: {
             (name($0["icb_ods"] ?? "", f), order[$0["series"] ?? ""] ?? 9)
                 < (name($1["icb_ods"] ?? "", f), order[$1["series"] ?? ""] ?? 9)
         }) {
-            let icb = row["icb_ods"] ?? ""
-            page.raw("<tr><th>")
+            let icb = last["icb_ods"] ?? ""
+            let series = all.filter { $0["icb_ods"] == icb && $0["series"] == last["series"] }
+            // The month the variation is about: the latest complete one.
+            let row = series.last { $0["point_type"] != "incomplete" } ?? last
+            let unit = unit(of: row["series"])
+            page.raw("<tr><th scope=\"row\">")
             areaName(icb, f, linkedFrom: icbFolder, into: &page)
             page.raw("</th>")
             page.element("td", spcSeries.first { $0.series == row["series"] }?.title ?? (row["series"] ?? ""))
+            page.raw("<td>")
+            page.raw(SPCIcon.variation(row["latest_variation"] ?? "", improvement: row["improvement"], size: 20))
+            page.value(
+                " \(HTML.longMonth(row["period"] ?? "")): \(SPCIcon.words(row["latest_variation"] ?? "", improvement: row["improvement"]))"
+            )
+            page.raw("</td>")
+            page.element("td", number(row["value"]).map(unit.text) ?? "–")
+            page.element("td", limits(row, unit: unit))
+            page.element("td", coverageNote(series))
+            page.raw("</tr>")
+        }
+        page.raw("</tbody></table>")
+        page.element(
+            "p",
+            "Coverage is the share of the expected referrals extracts of the ICB's trusts loaded in each month. A "
+                + "special cause in a month of full coverage is a change in what the ICB's data say; where earlier "
+                + "months were incomplete, the limits rest on fewer months, and the signal should be read with that.",
+            attributes: "class=\"note\""
+        )
+    }
+
+    /// "76.5% (72.0% to 81.0%)": a point's mean and process limits in the series' unit.
+    static func limits(_ row: [String: String], unit: SPCUnit) -> String {
+        guard let mean = number(row["mean"]) else { return "no limits yet" }
+        guard let lower = number(row["lpl"]), let upper = number(row["upl"]) else { return unit.text(mean) }
+        return "\(unit.text(mean)) (\(unit.text(lower)) to \(unit.text(upper)))"
+    }
+
+    /// Coverage of a series' months in words: "full", or the incomplete months with their shares.
+    static func coverageNote(_ series: [[String: String]]) -> String {
+        let incomplete = series.filter { $0["incomplete"] == "t" || $0["point_type"] == "incomplete" }
+        guard !incomplete.isEmpty else {
+            let partial = series.filter { number($0["coverage"]).map { $0 < 1 } == true }
+            return partial.isEmpty
+                ? "full"
+                : "below 100% in " + partial.map { HTML.longMonth($0["period"] ?? "") }.joined(separator: ", ")
+        }
+        return "incomplete in "
+            + incomplete.map { row in
+                let share = number(row["coverage"]).map { String(format: " (%.0f%%)", $0 * 100) } ?? ""
+                return HTML.longMonth(row["period"] ?? "") + share
+            }.joined(separator: ", ") + ": left out of the limits"
+    }
+
+    /// The board's usual summary: one row per series with its latest month, value, limits, target and icons.
+    static func spcSummary(_ rows: [[String: String]], into page: inout HTML) {
+        let present = spcSeries.filter { s in rows.contains { $0["series"] == s.series } }
+        guard !present.isEmpty else { return }
+        page.raw("<table class=\"data icons\"><caption>Summary: variation and assurance</caption><thead><tr>")
+        for heading in [
+            "Measure", "Latest month", "Value", "Mean (process limits)", "Target", "Variation", "Assurance",
+        ] {
+            page.element("th", heading, attributes: "scope=\"col\"")
+        }
+        page.raw("</tr></thead><tbody>")
+        for (series, title, unit) in present {
+            let points = rows.filter { $0["series"] == series }
+            guard let last = points.last else { continue }
+            let latest = points.last { $0["point_type"] != "incomplete" } ?? last
+            page.raw("<tr>")
+            page.element("th", title, attributes: "scope=\"row\"")
             page.element(
                 "td",
-                String((row["period"] ?? "").prefix(7)) + ": "
-                    + variation(row["latest_variation"] ?? "", row["improvement"]).replacingOccurrences(
-                        of: "Latest month: ",
-                        with: ""
-                    )
+                HTML.longMonth(last["period"] ?? "")
+                    + (last["point_type"] == "incomplete" ? " (incomplete coverage)" : "")
             )
-            page.element("td", number(row["value"]).map { SVGChart.format($0) } ?? "–")
-            page.element("td", interval(row["mean"], row["lpl"], row["upl"]))
-            page.raw("</tr>")
+            page.element("td", number(last["value"]).map(unit.text) ?? "–")
+            page.element("td", limits(latest, unit: unit))
+            page.element("td", number(last["target"]).map(unit.text) ?? "none set")
+            page.raw("<td>")
+            page.raw(SPCIcon.variation(last["latest_variation"] ?? "common_cause", improvement: last["improvement"]))
+            page.raw("<span class=\"icon-text\">")
+            page.value(SPCIcon.words(last["latest_variation"] ?? "common_cause", improvement: last["improvement"]))
+            page.raw("</span></td><td>")
+            let assurance = last["assurance"].flatMap { $0.isEmpty ? nil : $0 }
+            page.raw(SPCIcon.assurance(assurance))
+            page.raw("<span class=\"icon-text\">")
+            page.value(
+                assurance == nil && last["improvement"] == "neutral"
+                    ? "not applicable: neither direction is better" : SPCIcon.assuranceWords(assurance)
+            )
+            page.raw("</span></td></tr>")
         }
         page.raw("</tbody></table>")
     }
 
-    /// A grid of XmR charts, one per series of `rows` (one area's), each with the variation of its latest month.
+    /// Each rebase of an area's series, with its reason.
+    static func rebaseNotes(_ f: NationalFigures, area: String, into page: inout HTML) {
+        let rebases = f.table("spc_rebase").filter { ($0["area"] ?? "").isEmpty || $0["area"] == area }
+        guard !rebases.isEmpty else { return }
+        page.raw("<ul class=\"note\">")
+        for rebase in rebases {
+            let title = spcSeries.first { $0.series == rebase["series"] }?.title ?? (rebase["series"] ?? "")
+            page.element(
+                "li",
+                "\(title): rebased from \(HTML.longMonth(rebase["period"] ?? "")), because \(rebase["reason"] ?? "")"
+            )
+        }
+        page.raw("</ul>")
+    }
+
+    /// A grid of XmR charts, one per series of `rows` (one area's), each with its icons and the variation of its
+    /// latest complete month.
     static func spcCharts(_ rows: [[String: String]], into page: inout HTML) {
         page.raw("<div class=\"grid spc\">")
-        for (series, title) in spcSeries {
+        for (series, title, unit) in spcSeries {
             let points = rows.filter { $0["series"] == series }
             guard let last = points.last else { continue }
             let values = points.compactMap { row -> SPCPoint? in
-                guard let value = number(row["value"]) else { return nil }
+                guard let value = number(row["value"]), let period = row["period"] else { return nil }
                 return SPCPoint(
-                    label: String((row["period"] ?? "").prefix(7)),
+                    period: period,
                     value: value,
-                    type: row["point_type"] ?? "common_cause"
+                    type: row["point_type"] ?? "common_cause",
+                    mean: number(row["mean"]),
+                    lower: number(row["lpl"]),
+                    upper: number(row["upl"]),
+                    phase: row["phase"].flatMap { Int($0) } ?? 1
                 )
             }
             page.raw("<figure>")
-            page.raw(
-                SVGChart.spc(
-                    values,
-                    mean: number(last["mean"]),
-                    lower: number(last["lpl"]),
-                    upper: number(last["upl"]),
-                    title: title
-                )
-            )
+            page.raw(SVGChart.spc(values, unit: unit, target: number(last["target"]), title: title))
             page.raw("<figcaption>")
             page.value(title)
-            page.raw("<br><strong>")
+            page.raw("<br>")
+            page.raw(
+                SPCIcon.variation(
+                    last["latest_variation"] ?? "common_cause",
+                    improvement: last["improvement"],
+                    size: 20
+                )
+            )
+            if last["target"].map({ !$0.isEmpty }) == true {
+                page.raw(SPCIcon.assurance(last["assurance"].flatMap { $0.isEmpty ? nil : $0 }, size: 20))
+            }
+            page.raw(" <strong>")
             page.value(Self.variation(last["latest_variation"] ?? "common_cause", last["improvement"]))
-            page.raw("</strong></figcaption></figure>")
+            page.raw("</strong>")
+            if last["point_type"] == "incomplete" {
+                page.raw("<br><span class=\"partial\">")
+                page.value("\(HTML.longMonth(last["period"] ?? "")) is incomplete: left out of the limits")
+                page.raw("</span>")
+            }
+            page.raw("</figcaption></figure>")
         }
         page.raw("</div>")
     }
 
     /// A variation icon's meaning, in words.
     static func variation(_ type: String, _ improvement: String?) -> String {
-        switch type {
-        case "special_cause_improvement": "Latest month: special cause, improvement"
-        case "special_cause_concern": "Latest month: special cause, concern"
-        case "special_cause_neutral_high": "Latest month: special cause, higher"
-        case "special_cause_neutral_low": "Latest month: special cause, lower"
-        default: "Latest month: common-cause variation"
-        }
+        "Latest complete month: \(SPCIcon.words(type, improvement: improvement))"
     }
 
     /// A funnel plot of trusts' outcome recording: each trust's share of discharges with an outcome against the
@@ -760,5 +871,11 @@ public enum NationalReport {
         table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
         td.missing{background:#fff;color:#8a3b00;border:1px dashed #e65100;text-align:center;font-style:italic}
         tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}
+        .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;margin:6px 0 12px;font-size:.9em}.legend li{display:flex;align-items:center;gap:6px}
+        td svg,figcaption svg{vertical-align:middle}.icon-text{margin-left:6px}table.icons td{vertical-align:middle}
+        caption{text-align:left;font-weight:600;padding:4px 0}.scroll{overflow-x:auto;max-width:100%}
+        @media print{@page{size:A4;margin:14mm}body{background:#fff}main{max-width:none;padding:0}
+        h2,h3{break-after:avoid;page-break-after:avoid}figure,tr,.facts,table.icons{break-inside:avoid;page-break-inside:avoid}
+        .grid{grid-template-columns:repeat(3,1fr)}a{color:inherit;text-decoration:none}}
         """
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import RehabReport
+
+/// What the national report's charts and tables say, as a board reads them.
+@Suite("Board report")
+struct BoardReportTests {
+    static func point(_ period: String, _ value: Double, _ type: String = "common_cause", phase: Int = 1) -> SPCPoint {
+        SPCPoint(period: period, value: value, type: type, mean: 0.5, lower: 0.4, upper: 0.6, phase: phase)
+    }
+
+    @Test("An SPC chart's axis is months: a month with no figure is a gap in the line, not squeezed out")
+    func timeAxis() {
+        let points = [
+            Self.point("2025-09-01", 0.50), Self.point("2025-10-01", 0.52),
+            // November missing.
+            Self.point("2025-12-01", 0.49),
+        ]
+        let svg = SVGChart.spc(points, unit: .share, target: nil, title: "t")
+        let path = try! #require(svg.components(separatedBy: "<path d=\"").dropFirst().first)
+        let moves = path.prefix { $0 != "\"" }.split(separator: " ")
+        // Two runs: September-October joined, December alone.
+        #expect(moves.map(\.first) == ["M", "L", "M"])
+        // Every month of the axis has a tick and its initial, November included; the year under the first.
+        #expect(svg.components(separatedBy: "stroke=\"#768692\"/>").count - 1 == 4)
+        for initial in ["S", "O", "N", "D"] { #expect(svg.contains(">\(initial)</text>")) }
+        #expect(svg.contains(">2025</text>"))
+        // December is drawn 3 months after September: the gap is the width of a month.
+        let xs = moves.map { Int($0.dropFirst().split(separator: ",")[0])! }
+        #expect(xs[2] - xs[1] == 2 * (xs[1] - xs[0]))
+        // Shares are percentages, in the tooltip and on the axis.
+        #expect(svg.contains("October 2025: 52.0%, common-cause variation"))
+        #expect(svg.contains(">%</text>"))
+    }
+
+    @Test("A month of incomplete coverage is hollow over a hatched band; a rebase and a target are drawn")
+    func incompleteRebaseTarget() {
+        let points = [
+            Self.point("2025-09-01", 0.50), Self.point("2025-10-01", 0.52, "incomplete"),
+            Self.point("2025-11-01", 0.70, phase: 2),
+        ]
+        let svg = SVGChart.spc(points, unit: .share, target: 0.8, title: "t")
+        #expect(svg.components(separatedBy: "fill=\"url(#incomplete)\"").count - 1 == 1)
+        #expect(
+            svg.contains(
+                "fill=\"#ffffff\" stroke=\"#425563\" stroke-width=\"1.2\"><title>October 2025: 52.0%, incomplete"
+            )
+        )
+        #expect(svg.contains("<title>Rebased</title>"))
+        #expect(svg.contains("<title>Target: 80.0%</title>"))
+    }
+
+    @Test("Variation and assurance icons carry a letter and words, not colour alone")
+    func icons() {
+        let improvementDown = SPCIcon.variation("special_cause_improvement", improvement: "decrease")
+        #expect(improvementDown.contains(">L</text>") && improvementDown.contains("#00B0F0"))
+        #expect(improvementDown.contains("<title>Variation: special cause, improvement (lower)</title>"))
+        let concernDown = SPCIcon.variation("special_cause_concern", improvement: "increase")
+        #expect(concernDown.contains(">L</text>") && concernDown.contains("#E46C0A"))
+        #expect(SPCIcon.variation("special_cause_neutral_high", improvement: "neutral").contains(">H</text>"))
+        #expect(SPCIcon.assurance("consistent_pass").contains(">P</text>"))
+        #expect(SPCIcon.assurance("consistent_fail").contains(">F</text>"))
+        #expect(SPCIcon.assurance("inconsistent").contains(">?</text>"))
+        #expect(SPCIcon.assurance(nil).contains("Assurance: no target"))
+    }
+
+    @Test("Comparisons with England use Fingertips' colours, a shape each, and say “similar to”")
+    func fingertips() {
+        #expect(Comparison.colour("higher") == "#BED2FF" && Comparison.colour("lower") == "#5555E6")
+        #expect(Comparison.colour("similar") == "#FFC000" && Comparison.colour(nil) == "#C9C9C9")
+        #expect(Comparison.words("similar") == "similar to England")
+        #expect(Comparison.marker("higher", x: 10, y: 10, title: "t").hasPrefix("<path d=\"M10 4"))
+        #expect(Comparison.marker("lower", x: 10, y: 10, title: "t").hasPrefix("<path d=\"M10 16"))
+        let legend = Comparison.legend()
+        for text in ["Higher than England", "Similar to England", "Lower than England"] {
+            #expect(legend.contains(text))
+        }
+        let whiskers = SVGChart.whiskers(
+            [Whisker(label: "Q1", value: 10, lower: 8, upper: 12, comparison: "similar")],
+            maximum: 20,
+            title: "t"
+        )
+        #expect(whiskers.contains("Q1: 10.0, similar to England") && !whiskers.contains("than England"))
+    }
+
+    @Test("Dates and months are written as a board paper writes them")
+    func longDates() {
+        #expect(HTML.longMonth("2025-12-01") == "December 2025" && HTML.longMonth("2025-01") == "January 2025")
+        #expect(HTML.longDate("2026-12-04") == "4 December 2026")
+        #expect(HTML.longDate("2026-12-04T17:20:59Z") == "4 December 2026 at 17:20 UTC")
+        #expect(HTML.longMonth("not a date") == "not a date")
+    }
+}

@@ -752,6 +752,74 @@ struct AnalysisTests {
         "SELECT core.attach_load_table('workforce', '2025-09-01', 'RZZ', 3)",
     ]
 
+    @Test("Item quality as the DQMI measures it, beside national and peer figures; rule failures by trust and rule")
+    func itemQualityAndRuleFailures() throws {
+        let db = try Analysis.migrated()
+        _ = try LoadJob.loadReference(
+            layout: LoadFixtures.layout,
+            referenceDirectory: nil,
+            database: try db.url(),
+            logger: LoadFixtures.logger
+        )
+        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let c = try db.connect()
+        // Every current submission's items are there, and a trust's org_code is 100% valid however many of its
+        // rows were quarantined for other reasons (the score's validity used to be capped by them).
+        let orgCode = try c.query(
+            """
+            SELECT count(*), min(validity), sum(s.rows_quarantined)
+            FROM analysis.item_quality q JOIN audit.submissions s USING (period, org_code, kind)
+            WHERE q.column_name = 'org_code' AND s.is_current
+            """
+        ).rows[0]
+        #expect(orgCode[0] == "9" && orgCode[1] == "1.00000000000000000000" && orgCode[2] != "0", "\(orgCode)")
+        // National figures are the items summed over every trust; peer over the trusts of the same ICB; the sample's
+        // three trusts are in three ICBs, so each peer figure is the trust's own.
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM analysis.item_quality q
+                JOIN (SELECT period, kind, column_name, sum(valid_present)::numeric / NULLIF(sum(complete), 0) AS v,
+                             sum(complete)::numeric / NULLIF(sum(applicable), 0) AS c
+                      FROM analysis.item_quality GROUP BY 1, 2, 3) n USING (period, kind, column_name)
+                WHERE q.national_validity IS DISTINCT FROM n.v OR q.national_completeness IS DISTINCT FROM n.c
+                   OR q.peer_validity IS DISTINCT FROM q.validity OR q.national_trusts <> 3 OR q.peer_trusts <> 1
+                """
+            ) == 0
+        )
+        // An item with invalid values reads below 100%: the planted malformed LSOAs.
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT count(*) FROM analysis.item_quality WHERE column_name = 'lsoa_code' AND validity < 1"
+            ) > 0
+        )
+        // Rule failures: exactly the failing rules of each current submission, readable by an analyst, who cannot
+        // read audit itself.
+        #expect(
+            try Analysis.count(
+                c,
+                """
+                SELECT count(*) FROM (
+                    SELECT s.org_code, s.kind, r.rule_id, r.failures FROM audit.rule_results r
+                    JOIN audit.submissions s USING (submission_id) WHERE s.is_current AND r.failures > 0
+                    EXCEPT SELECT org_code, kind, rule_id, failures FROM analysis.rule_failures) x
+                """
+            ) == 0
+        )
+        try c.query("SET ROLE rehab_analyst")
+        #expect(
+            try Analysis.count(
+                c,
+                "SELECT count(*) FROM analysis.rule_failures WHERE rule_id = 'REF-SCORE-END-RANGE-01' OR rule_id LIKE 'REF-%'"
+            ) > 0
+        )
+        #expect(try Analysis.count(c, "SELECT count(*) FROM analysis.item_quality") > 0)
+        #expect(throws: DatabaseError.self) { try c.query("SELECT count(*) FROM audit.rule_results") }
+        try c.query("RESET ROLE")
+    }
+
     @Test("A month built by hand gives the figures worked out by hand, before and after disclosure control")
     func handBuiltMonth() throws {
         let db = try Analysis.migrated()
@@ -1086,7 +1154,7 @@ struct AnalysisTests {
         ).rows.compactMap { $0[0] }
         // With analysis.spc, its published view and the ICB charts behind it (published.spc_icb), and the
         // missing_submissions views of both schemas.
-        #expect(tables.count == 23)
+        #expect(tables.count == 25)
         #expect(
             try c.query(
                 """

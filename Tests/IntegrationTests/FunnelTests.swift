@@ -125,4 +125,100 @@ struct FunnelTests {
         ).rows
         Self.compare(zero, try Self.table("testdata_funnel_rate_outputs_3"), columns: columns)
     }
+
+    /// Spiegelhalter's overdispersion, computed here from the formulas (as FunnelPlotR's od_adjustment.R), for
+    /// the SQL to agree with: R's quantile type 7 for the winsorising, phi the mean squared winsorised z, tau2 of
+    /// the additive random-effects model.
+    static func dispersion(_ x: [Double], _ n: [Double], kind: String) -> (phi: Double, tau2: Double, target: Double) {
+        let target = x.reduce(0, +) / n.reduce(0, +)
+        var z: [Double] = []
+        var s: [Double] = []
+        for (xi, ni) in zip(x, n) {
+            if kind == "proportion" {
+                s.append(1 / (2 * ni.squareRoot()))
+                z.append((asin((xi / ni).squareRoot()) - asin(target.squareRoot())) / s.last!)
+            } else if xi > 0 {
+                let expected = target * ni
+                s.append(1 / expected.squareRoot())
+                z.append(expected.squareRoot() * log(xi / expected))
+            }
+        }
+        func quantile(_ p: Double) -> Double {
+            let sorted = z.sorted()
+            let h = Double(sorted.count - 1) * p
+            let lo = Int(h.rounded(.down))
+            let hi = Int(h.rounded(.up))
+            return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+        }
+        let (lz, uz) = (quantile(0.1), quantile(0.9))
+        let count = Double(z.count)
+        let phi = z.map { pow(min(max($0, lz), uz), 2) }.reduce(0, +) / count
+        let w = s.map { 1 / ($0 * $0) }
+        let denominator = w.reduce(0, +) - w.map { $0 * $0 }.reduce(0, +) / w.reduce(0, +)
+        let tau2 = count * phi < count - 1 ? 0 : max(0, (count * phi - (count - 1)) / denominator)
+        return (phi, tau2, target)
+    }
+
+    @Test("Overdispersion: phi and tau2 from winsorised z-scores, and the limits widened only when phi > 1")
+    func overdispersion() throws {
+        let db = try LoadFixtures.database()
+        let c = try db.connect()
+        // Twelve trusts whose shares of recorded outcomes differ far more than binomial chance allows.
+        let recorded: [Double] = [40, 80, 20, 55, 70, 10, 90, 33, 61, 47, 25, 75]
+        let discharges: [Double] = [100, 120, 90, 100, 110, 95, 130, 80, 100, 105, 98, 112]
+        let array = { (v: [Double]) in Self.numbers(v.map { String(Int($0)) }) }
+        for kind in ["proportion", "rate"] {
+            let expected = Self.dispersion(recorded, discharges, kind: kind)
+            let row = try c.query(
+                "SELECT phi, tau2, target, overdispersed FROM stats.funnel_dispersion(\(array(recorded)), \(array(discharges)), '\(kind)')"
+            ).rows[0]
+            let got = row[0...2].compactMap { $0.flatMap(Double.init) }
+            #expect(abs(got[0] - expected.phi) < 1e-9 * expected.phi, "\(kind) phi \(got[0]) \(expected.phi)")
+            #expect(abs(got[1] - expected.tau2) < 1e-9 * max(expected.tau2, 1e-12), "\(kind) tau2")
+            #expect(abs(got[2] - expected.target) < 1e-12 && row[3] == "t" && expected.phi > 1)
+        }
+        // The additive limit at 100 discharges: sin(asin(sqrt(p)) + 3.090232 sqrt(1 / 400 + tau2))^2; the
+        // multiplicative: sqrt(phi) times the binomial spread; both wider than without adjustment.
+        let d = Self.dispersion(recorded, discharges, kind: "proportion")
+        let limits = try c.query(
+            """
+            SELECT stats.funnel_od_limit('proportion', \(d.target), 100, 3.090232, 'additive', \(d.phi), \(d.tau2)),
+                   stats.funnel_od_limit('proportion', \(d.target), 100, 3.090232, 'multiplicative', \(d.phi), \(d.tau2)),
+                   stats.funnel_od_limit('proportion', \(d.target), 100, 3.090232, 'none', \(d.phi), \(d.tau2))
+            """
+        ).rows[0].compactMap { $0.flatMap(Double.init) }
+        let additive = pow(
+            sin(min(Double.pi / 2, asin(d.target.squareRoot()) + 3.090232 * (0.0025 + d.tau2).squareRoot())),
+            2
+        )
+        let multiplicative = pow(
+            sin(min(Double.pi / 2, asin(d.target.squareRoot()) + 3.090232 * d.phi.squareRoot() / 20)),
+            2
+        )
+        #expect(abs(limits[0] - additive) < 1e-12 && abs(limits[1] - multiplicative) < 1e-12)
+        #expect(limits[2] < limits[0] && limits[2] < limits[1])
+        // The curve of these trusts is drawn with the additive adjustment, at 100 denominators.
+        let curve = try c.query(
+            """
+            SELECT count(*), min(method_used), max(method_used)
+            FROM stats.funnel_overdispersed(\(array(recorded)), \(array(discharges)), 'proportion')
+            """
+        ).rows[0]
+        #expect(curve == ["100", "additive", "additive"])
+        // Units spread as chance would spread them are not adjusted: the method used is none.
+        let even: [Double] = [50, 52, 48, 51, 49, 50, 53, 47, 50, 51]
+        let hundreds = Array(repeating: 100.0, count: 10)
+        #expect(
+            try c.query(
+                """
+                SELECT DISTINCT method_used, phi <= 1
+                FROM stats.funnel_overdispersed(\(array(even)), \(array(hundreds)), 'proportion', 'multiplicative')
+                """
+            ).rows == [["none", "t"]]
+        )
+        let error = try #require(throws: DatabaseError.self) {
+            try c.query("SELECT * FROM stats.funnel_dispersion(ARRAY[1]::numeric[], ARRAY[2]::numeric[], 'share')")
+        }
+        #expect(error.sqlState == "22023")
+    }
 }

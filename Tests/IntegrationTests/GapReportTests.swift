@@ -115,9 +115,9 @@ struct GapReportTests {
         }
         #expect(html.contains("cleared for sharing"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
-        // Every table, each month's rates for the ICB pages, the SPC series, each trust's score variation, and the
-        // two funnels' limits (100 points along the axis of discharges, and of referrals).
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 5)
+        // Every table, each month's rates for the ICB pages, the SPC series, each trust's score variation, its items
+        // beside the national and peer figures and its rule failures, and the two funnels' limits.
+        #expect(written.csvFiles.count == NationalReportJob.tables.count + 7)
         let spc = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc.csv") }),
             encoding: .utf8
@@ -140,7 +140,7 @@ struct GapReportTests {
             encoding: .utf8
         )
         #expect(rateFunnel.split(separator: "\r\n").count == 101)
-        #expect(html.contains("Referral rates by ICB: funnel plot") && html.contains("per 100,000 of "))
+        #expect(html.contains("New referral rates by ICB: funnel plot") && html.contains("per 100,000 of "))
 
         // The CSV is the published table: every count suppressed or a multiple of 5.
         let c = try db.connect()
@@ -186,9 +186,12 @@ struct GapReportTests {
             contentsOfFile: try #require(written.icbPages.first { $0.hasSuffix("/QYG.html") }),
             encoding: .utf8
         )
-        #expect(qyg.contains("Cheshire and Merseyside (QYG): community rehabilitation, 2025-09"))
+        #expect(qyg.contains("Cheshire and Merseyside (QYG): community rehabilitation, September 2025"))
         #expect(qyg.contains("This month by deprivation quintile") && qyg.contains("Q1 (most deprived)"))
         #expect(qyg.contains("The gap between the most and least deprived fifths"))
+        // Its trusts' data quality: items against England and the rules behind the scores, by name.
+        #expect(qyg.contains("Data items below the national figure") && qyg.contains("The rules behind the scores"))
+        #expect(qyg.contains("<th scope=\"row\">Bridgewater Community Healthcare NHS Foundation Trust (RY2)</th>"))
         // Its own SPC charts, from its published counts: one per series it has.
         let qygSeries = try c.query(
             "SELECT count(DISTINCT series) FROM published.spc WHERE icb_ods = 'QYG' AND org_code = ''"
@@ -293,6 +296,13 @@ struct GapReportTests {
                 "SELECT DISTINCT round(referral_coverage, 3)::text FROM analysis.inequality WHERE icb_ods = 'E92000001'"
             )
             .rows == [["0.667"]]
+        )
+        // The published row says so: its recording figures were not sent, not suppressed.
+        let note = try c.query("SELECT value_note FROM published.completeness_trust WHERE org_code = 'RY2'").scalar
+        #expect(
+            note?.hasPrefix("not sent: discharges, ethnicity_recorded") == true
+                && note?.contains("suppressed") == false,
+            "\(note ?? "")"
         )
         // Its CSV lists what is missing, by name.
         let csv = try String(

@@ -92,3 +92,72 @@ struct BoardReportTests {
         #expect(HTML.longMonth("not a date") == "not a date")
     }
 }
+
+@Suite("Board report funnels")
+struct BoardFunnelTests {
+    /// Trusts' outcome recording with limits of 40% to 60% at any number of discharges, read as overdispersed.
+    static func figures(method: String) -> NationalFigures {
+        let limits = (1...3).map { i -> [String?] in
+            [String(i * 100), "42", "58", "40", "60", "50", "4.2", "0.01", method]
+        }
+        let trusts: [(String, String?, String?)] = [
+            ("RAA", "100", "70"), ("RBB", "100", "20"), ("RCC", "100", "50"), ("RDD", nil, nil), ("REE", "0", "0"),
+        ]
+        return NationalFigures(
+            source: "published",
+            period: "2025-12-01",
+            tables: [
+                .init(
+                    name: "funnel_outcome_recorded",
+                    columns: [
+                        "discharges", "lower_2s", "upper_2s", "lower_3s", "upper_3s", "baseline", "phi", "tau2",
+                        "method",
+                    ],
+                    rows: limits
+                ),
+                .init(
+                    name: "completeness_trust",
+                    columns: ["org_code", "discharges", "outcome_recorded", "submissions_received"],
+                    rows: trusts.map { [$0.0, $0.1, $0.2, $0.0 == "RDD" ? "0" : "3"] }
+                ),
+            ],
+            icbNames: [:],
+            trustNames: ["RAA": "ALPHA COMMUNITY HEALTHCARE NHS TRUST", "RBB": "BETA NHS FOUNDATION TRUST"],
+            generatedAt: "2026-12-04T00:00:00Z"
+        )
+    }
+
+    @Test("Outliers are coloured by direction, named in a table with their limits, and every trust is accounted for")
+    func outliersNamed() {
+        var page = HTML()
+        NationalReport.funnelSection(Self.figures(method: "additive"), into: &page)
+        let html = page.text
+        // Better above (green, up), worse below (red, down), within amber circles.
+        #expect(html.contains("fill=\"#92D050\"") && html.contains("fill=\"#C00000\"") && html.contains("#FFC000"))
+        #expect(html.contains("Outside the 99.8% limits: 2 of 3"))
+        #expect(html.contains("<th scope=\"row\">Alpha Community Healthcare NHS Trust (RAA)</th><td>70.0%</td>"))
+        #expect(html.contains("better than the rest (above the 99.8% limit)"))
+        #expect(html.contains("<th scope=\"row\">Beta NHS Foundation Trust (RBB)</th><td>20.0%</td>"))
+        #expect(html.contains("worse than the rest (below the 99.8% limit)"))
+        #expect(html.contains("Not shown: RDD (nothing sent); REE (no discharges)."))
+        // The method is named, with phi.
+        #expect(html.contains("overdispersed (phi = 4.20") && html.contains("additive random-effects adjustment"))
+        var plain = HTML()
+        NationalReport.funnelSection(Self.figures(method: "none"), into: &plain)
+        #expect(plain.text.contains("not overdispersed (phi = 4.20, at most 1), so the limits are PHE&#39;s"))
+    }
+
+    @Test("Trust names in capitals are written in their proper case")
+    func properCase() {
+        #expect(
+            NationalReport.properCase("BRIDGEWATER COMMUNITY HEALTHCARE NHS FOUNDATION TRUST")
+                == "Bridgewater Community Healthcare NHS Foundation Trust"
+        )
+        #expect(
+            NationalReport.properCase("UNIVERSITY HOSPITALS OF NORTH MIDLANDS NHS TRUST")
+                == "University Hospitals of North Midlands NHS Trust"
+        )
+        #expect(NationalReport.properCase("STOKE-ON-TRENT CARE") == "Stoke-on-Trent Care")
+        #expect(NationalReport.properCase("Already Mixed Case") == "Already Mixed Case")
+    }
+}

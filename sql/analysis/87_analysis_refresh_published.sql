@@ -191,6 +191,82 @@ BEGIN
     FROM analysis.access a
     WHERE p.period = a.period AND p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
       AND p.service_line = a.service_line AND p.dsr IS NOT NULL AND (touched IS NULL OR p.period = ANY (touched));
+
+    -- Why each empty figure is empty (0027), against the analysis row: the count each figure rests on decides
+    -- between not sent, not applicable and not computed.
+    UPDATE published.access p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"crude_rate": "population", "crude_rate_lower": "population", "crude_rate_upper": "population",
+          "wait_median_days": "seen", "wait_p90_days": "seen", "waiting_over_18w_share": "waiting",
+          "waiting_over_18w_share_lower": "waiting", "waiting_over_18w_share_upper": "waiting",
+          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
+          "outcome_recorded_share_upper": "discharges"}',
+        a.referral_coverage < (SELECT coverage_threshold FROM reference.analysis_settings))
+    FROM analysis.access a
+    WHERE p.period = a.period AND p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
+      AND p.service_line = a.service_line AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.new_referrals_by_age p
+    SET value_note = published.value_note(to_jsonb(p), to_jsonb(a), '{}')
+    FROM analysis.new_referrals_by_age a
+    WHERE (p.period, p.icb_ods, p.imd_quintile, p.service_line, p.esp_age_band)
+          = (a.period, a.icb_ods, a.imd_quintile, a.service_line, a.esp_age_band)
+      AND p.new_referrals IS NULL AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.outcome_change p
+    SET value_note = published.value_note(to_jsonb(p), to_jsonb(a), '{"sd_change": "discharges"}')
+    FROM analysis.outcome_change a
+    WHERE (p.period, p.icb_ods, p.imd_quintile, p.service_line, p.outcome_tool)
+          = (a.period, a.icb_ods, a.imd_quintile, a.service_line, a.outcome_tool)
+      AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.core20 p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"referral_share_q1": "referrals", "referral_share_q1_lower": "referrals",
+          "referral_share_q1_upper": "referrals", "representation_ratio": "referrals"}')
+    FROM analysis.core20 a
+    WHERE (p.period, p.icb_ods, p.service_line) = (a.period, a.icb_ods, a.service_line)
+      AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.workforce_trust p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"vacancy_rate": "fte_establishment", "registered_share": "posts_filled", "skill_mix_share": "posts_filled",
+          "fte_per_100k": "population", "fte_per_1000_referrals": "referrals"}')
+    FROM analysis.workforce_trust a
+    WHERE (p.period, p.org_code, p.profession) = (a.period, a.org_code, a.profession)
+      AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.workforce_icb p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"vacancy_rate": "fte_establishment", "registered_share": "posts_filled", "skill_mix_share": "posts_filled",
+          "fte_per_100k": "population", "fte_per_1000_referrals": "referrals"}')
+    FROM analysis.workforce_icb a
+    WHERE (p.period, p.icb_ods, p.profession) = (a.period, a.icb_ods, a.profession)
+      AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.completeness_trust p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"referrals": "referrals", "lsoa_known": "referrals", "lsoa_known_share": "referrals",
+          "lsoa_known_share_lower": "referrals", "lsoa_known_share_upper": "referrals",
+          "ethnicity_recorded": "referrals", "ethnicity_recorded_share": "referrals",
+          "ethnicity_recorded_share_lower": "referrals", "ethnicity_recorded_share_upper": "referrals",
+          "discharges": "referrals", "outcome_recorded": "referrals",
+          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
+          "outcome_recorded_share_upper": "discharges", "score_referrals": "referrals",
+          "rows_quarantined_share": "rows_read", "rows_quarantined": "rows_read"}')
+    FROM analysis.completeness_trust a
+    WHERE (p.period, p.org_code) = (a.period, a.org_code) AND (touched IS NULL OR p.period = ANY (touched));
+    UPDATE published.completeness_icb p
+    SET value_note = published.value_note(
+        to_jsonb(p), to_jsonb(a),
+        '{"referrals": "referrals", "lsoa_known": "referrals", "lsoa_known_share": "referrals",
+          "lsoa_known_share_lower": "referrals", "lsoa_known_share_upper": "referrals",
+          "ethnicity_recorded": "referrals", "ethnicity_recorded_share": "referrals",
+          "ethnicity_recorded_share_lower": "referrals", "ethnicity_recorded_share_upper": "referrals",
+          "discharges": "referrals", "outcome_recorded": "referrals",
+          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
+          "outcome_recorded_share_upper": "discharges", "score_referrals": "referrals"}')
+    FROM analysis.completeness_icb a
+    WHERE (p.period, p.icb_ods) = (a.period, a.icb_ods) AND (touched IS NULL OR p.period = ANY (touched));
 END
 $fn$;
 REVOKE ALL ON FUNCTION analysis.refresh_published(date[]) FROM PUBLIC;
@@ -198,3 +274,39 @@ REVOKE ALL ON FUNCTION analysis.refresh_published(date[]) FROM rehab_loader;
 COMMENT ON FUNCTION analysis.refresh_published(date[]) IS
     'A unit of analysis.refresh(): replaces the published tables for the touched periods (all when NULL) from the '
     'analysis tables, under disclosure control. Not to be called alone: EXECUTE for its owner only.';
+
+-- Why a published row's figures are empty (0027): each empty figure of p (the published row as jsonb) against a
+-- (the analysis row): suppressed when the analysis has it, otherwise not sent when the count it rests on (bases:
+-- figure -> count column) is missing, not applicable when that count is 0, and not computed otherwise.
+CREATE OR REPLACE FUNCTION published.value_note(p jsonb, a jsonb, bases jsonb, incomplete boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH figures AS (
+        SELECT f.key AS figure,
+               CASE WHEN jsonb_typeof(a -> f.key) IS DISTINCT FROM 'null' AND a ? f.key THEN 'suppressed'
+                    WHEN bases ? f.key AND jsonb_typeof(a -> (bases ->> f.key)) = 'null' THEN 'not sent'
+                    WHEN bases ? f.key AND (a ->> (bases ->> f.key))::numeric = 0 THEN 'not applicable'
+                    ELSE 'not computed' END AS note
+        FROM jsonb_each(p) AS f(key, value)
+        WHERE jsonb_typeof(f.value) = 'null'
+          AND f.key NOT IN ('period', 'icb_ods', 'icb_name', 'org_code', 'trust_name', 'imd_quintile', 'service_line',
+                            'profession', 'outcome_tool', 'esp_age_band', 'higher_is_better', 'expected_source',
+                            'compared_with_england', 'value_note')
+    ), grouped AS (
+        SELECT note, string_agg(figure, ', ' ORDER BY figure) AS figures FROM figures GROUP BY note
+    )
+    SELECT NULLIF(concat_ws('; ',
+        CASE WHEN incomplete THEN 'incomplete coverage' END,
+        (SELECT string_agg(note || ': ' || figures, '; '
+                           ORDER BY array_position(ARRAY['suppressed', 'not sent', 'not applicable', 'not computed'],
+                                                   note))
+         FROM grouped)), '')
+$fn$;
+COMMENT ON FUNCTION published.value_note(jsonb, jsonb, jsonb, boolean) IS
+    'The value_note of a published row (migration 0027): p is the published row and a its analysis row, as jsonb; '
+    'bases maps a figure to the count it rests on (e.g. {"dsr": "new_referrals"}); incomplete adds "incomplete '
+    'coverage". NULL when no figure of the row is empty.';
+REVOKE ALL ON FUNCTION published.value_note(jsonb, jsonb, jsonb, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION published.value_note(jsonb, jsonb, jsonb, boolean) TO rehab_analyst, rehab_loader;

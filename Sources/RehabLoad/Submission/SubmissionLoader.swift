@@ -302,6 +302,28 @@ public struct SubmissionLoader: Sendable {
         ) { stream in
             try writeRuleResults(result, submissionID: submissionID, to: stream)
         }
+        // Each data item's completeness and validity (0028), for the national and peer figures of
+        // analysis.item_quality.
+        let items = result.score.items.filter { $0.applicable > 0 }
+        if !items.isEmpty {
+            try tx.query(
+                """
+                INSERT INTO audit.item_quality (submission_id, column_name, status, applicable, complete, valid_present,
+                                                valid_loaded, defaulted)
+                SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                                                 $7::bigint[], $8::bigint[])
+                """,
+                [
+                    String(submissionID), Connection.arrayLiteral(items.map(\.column)),
+                    Connection.arrayLiteral(items.map(\.status.rawValue)),
+                    Connection.arrayLiteral(items.map { String($0.applicable) }),
+                    Connection.arrayLiteral(items.map { String($0.complete) }),
+                    Connection.arrayLiteral(items.map { String($0.validPresent) }),
+                    Connection.arrayLiteral(items.map { String($0.valid) }),
+                    Connection.arrayLiteral(items.map { String($0.defaulted) }),
+                ]
+            )
+        }
         if let quarantine {
             try tx.copy("COPY audit.quarantine (submission_id, row_number, line, reasons, row_data) FROM STDIN") {
                 stream in

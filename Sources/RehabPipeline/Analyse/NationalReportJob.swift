@@ -88,22 +88,23 @@ public enum NationalReportJob {
         }
         // ICB names are reference data; a role that may read only the published schema gets codes instead.
         var names: [String: String] = [:]
-        if let rows = try? connection.query("SELECT icb_ods, icb_name FROM reference.icb").rows {
+        if let rows = try permitted(connection, "SELECT icb_ods, icb_name FROM reference.icb")?.rows {
             for row in rows { if let code = row[0], let name = row[1] { names[code] = name } }
         }
         var trustNames: [String: String] = [:]
-        if let rows = try? connection.query("SELECT trust_ods, trust_name FROM reference.trust").rows {
+        if let rows = try permitted(connection, "SELECT trust_ods, trust_name FROM reference.trust")?.rows {
             for row in rows { if let code = row[0], let name = row[1] { trustNames[code] = name } }
         }
         // When the latest submission of the period was loaded: the audit schema, which a role that may read only
         // the published schema cannot see.
-        let asAt = try? connection.query(
+        let asAt = try permitted(
+            connection,
             """
             SELECT to_char(max(received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM audit.submissions WHERE period = $1::date AND is_current
             """,
             [chosen]
-        ).scalar
+        )?.scalar
         // Every month up to this one, for each ICB's page: its quintiles over time.
         let history = try connection.query(
             """
@@ -147,22 +148,47 @@ public enum NationalReportJob {
                 s.target) c
             ORDER BY s.icb_ods <> 'E92000001', s.icb_ods, s.series, 3
             """
-        var spc = chosen == latest ? nil : try? connection.query(asThen, [chosen])
-        if spc == nil { spc = try? connection.query(stored, [chosen]) }
+        var spc = chosen == latest ? nil : try permitted(connection, asThen, [chosen])
+        if spc == nil { spc = try permitted(connection, stored, [chosen]) }
         if let spc, !spc.rows.isEmpty {
             figures.append(.init(name: "spc", columns: spc.columns, rows: spc.rows))
         }
         // The rebase points and their reasons, for the notes under the charts (reference data: a role that may read
         // only the published schema gets the charts without the notes).
-        if let rebases = try? connection.query(
+        if let rebases = try permitted(
+            connection,
             "SELECT series, area, period, reason FROM reference.spc_rebase WHERE period <= $1::date ORDER BY 1, 2, 3",
             [chosen]
         ), !rebases.rows.isEmpty {
             figures.append(.init(name: "spc_rebase", columns: rebases.columns, rows: rebases.rows))
         }
+        // Each trust's data items beside the national and peer figures, and the rules its submissions failed:
+        // about records, not people (audit, through analysis views that a published-only role cannot read).
+        if let items = try permitted(
+            connection,
+            """
+            SELECT org_code, icb_ods, kind, column_name, status, completeness, validity, peer_completeness,
+                   peer_validity, national_completeness, national_validity, peer_trusts, national_trusts
+            FROM analysis.item_quality WHERE period = $1::date ORDER BY org_code, kind, column_name
+            """,
+            [chosen]
+        ), !items.rows.isEmpty {
+            figures.append(.init(name: "item_quality", columns: items.columns, rows: items.rows))
+        }
+        if let failures = try permitted(
+            connection,
+            """
+            SELECT org_code, icb_ods, kind, rule_id, severity, failures, rows_read, failures_per_row
+            FROM analysis.rule_failures WHERE period = $1::date ORDER BY org_code, failures DESC, rule_id
+            """,
+            [chosen]
+        ), !failures.rows.isEmpty {
+            figures.append(.init(name: "rule_failures", columns: failures.columns, rows: failures.rows))
+        }
         // Each trust's data-quality score as a Making Data Count series up to the month: the variation of its
         // latest point, as it stood then.
-        if let trend = try? connection.query(
+        if let trend = try permitted(
+            connection,
             """
             SELECT org_code, stats.spc_variation(array_agg(value::double precision ORDER BY period), 'increase')
                        AS variation,
@@ -177,27 +203,41 @@ public enum NationalReportJob {
         ), !trend.rows.isEmpty {
             figures.append(.init(name: "score_variation", columns: trend.columns, rows: trend.rows))
         }
-        // The funnel of trusts' outcome recording: PHE's limits around the overall share, from the same (published)
-        // counts. A role without the stats schema gets the report without it.
-        if let funnel = try? connection.query(
+        // The funnel of trusts' outcome recording, from the same (published) counts: PHE's limits around the overall
+        // share, or, when the trusts are overdispersed (phi > 1), the additive random-effects limits FunnelPlotR
+        // draws. A role without the stats schema gets the report without it.
+        if let funnel = try permitted(
+            connection,
             """
             WITH t AS (
                 SELECT array_agg(outcome_recorded::numeric ORDER BY org_code) AS recorded,
                        array_agg(discharges::numeric ORDER BY org_code) AS discharges
                 FROM \(source).completeness_trust
                 WHERE period = $1::date AND discharges > 0 AND outcome_recorded IS NOT NULL
+            ), d AS (
+                SELECT t.*, x.phi, x.tau2, x.overdispersed
+                FROM t CROSS JOIN LATERAL stats.funnel_dispersion(t.recorded, t.discharges, 'proportion') x
+                WHERE t.recorded IS NOT NULL
             )
-            SELECT f.population AS discharges, f.lower_2s, f.upper_2s, f.lower_3s, f.upper_3s, f.baseline
-            FROM t CROSS JOIN LATERAL stats.funnel_proportion(t.recorded, t.discharges, 100) f
-            WHERE t.recorded IS NOT NULL
+            SELECT f.denominator AS discharges, f.lower_2s, f.upper_2s, f.lower_3s, f.upper_3s, f.baseline,
+                   d.phi, d.tau2, f.method_used AS method
+            FROM d CROSS JOIN LATERAL stats.funnel_overdispersed(d.recorded, d.discharges, 'proportion', 'additive', 100) f
+            WHERE d.overdispersed
+            UNION ALL
+            SELECT f.population, f.lower_2s, f.upper_2s, f.lower_3s, f.upper_3s, f.baseline, d.phi, d.tau2, 'none'
+            FROM d CROSS JOIN LATERAL stats.funnel_proportion(d.recorded, d.discharges, 100) f
+            WHERE NOT d.overdispersed
+            ORDER BY 1
             """,
             [chosen]
         ), !funnel.rows.isEmpty {
             figures.append(.init(name: "funnel_outcome_recorded", columns: funnel.columns, rows: funnel.rows))
         }
-        // The funnel of ICBs' crude referral rates: PHE's exact Poisson limits around the rate over every ICB, from
-        // the counts of ICBs whose five quintiles are all published.
-        if let funnel = try? connection.query(
+        // The funnel of ICBs' crude rates of new referrals: PHE's exact Poisson limits around the rate over every
+        // ICB, or the additive random-effects limits when the ICBs are overdispersed, from the counts of ICBs whose
+        // five quintiles are all published.
+        if let funnel = try permitted(
+            connection,
             """
             WITH icb AS (
                 SELECT icb_ods, sum(new_referrals)::numeric AS referrals, sum(population)::numeric AS population
@@ -210,13 +250,24 @@ public enum NationalReportJob {
                        array_agg(referrals / population * 100000 ORDER BY icb_ods) AS rates,
                        array_agg(population ORDER BY icb_ods) AS populations
                 FROM icb
+            ), d AS (
+                SELECT t.*, x.phi, x.tau2, x.overdispersed
+                FROM t CROSS JOIN LATERAL stats.funnel_dispersion(t.referrals, t.populations, 'rate') x
+                WHERE t.referrals IS NOT NULL
             )
-            SELECT f.events, f.lower_2s_population_1_year AS lower_2s_population, f.lower_2s,
-                   f.upper_2s_population_1_year AS upper_2s_population, f.upper_2s,
-                   f.lower_3s_population_1_year AS lower_3s_population, f.lower_3s,
-                   f.upper_3s_population_1_year AS upper_3s_population, f.upper_3s, f.baseline
-            FROM t CROSS JOIN LATERAL stats.funnel_rate(t.referrals, t.rates, 100000, 1, 'crude', t.populations) f
-            WHERE t.referrals IS NOT NULL
+            SELECT NULL::double precision AS events, f.denominator AS lower_2s_population, f.lower_2s,
+                   f.denominator AS upper_2s_population, f.upper_2s, f.denominator AS lower_3s_population, f.lower_3s,
+                   f.denominator AS upper_3s_population, f.upper_3s, f.baseline, d.phi, d.tau2,
+                   f.method_used AS method
+            FROM d CROSS JOIN LATERAL stats.funnel_overdispersed(d.referrals, d.populations, 'rate', 'additive', 100000) f
+            WHERE d.overdispersed
+            UNION ALL
+            SELECT f.events, f.lower_2s_population_1_year, f.lower_2s,
+                   f.upper_2s_population_1_year, f.upper_2s,
+                   f.lower_3s_population_1_year, f.lower_3s,
+                   f.upper_3s_population_1_year, f.upper_3s, f.baseline, d.phi, d.tau2, 'none'
+            FROM d CROSS JOIN LATERAL stats.funnel_rate(d.referrals, d.rates, 100000, 1, 'crude', d.populations) f
+            WHERE NOT d.overdispersed
             """,
             [chosen]
         ), !funnel.rows.isEmpty {
@@ -260,6 +311,21 @@ public enum NationalReportJob {
             metadata: ["page": "\(page)", "source": "\(source)", "icb_pages": .stringConvertible(icbPages.count)]
         )
         return Written(page: page, csvFiles: csvFiles, icbPages: icbPages, period: chosen)
+    }
+
+    /// A query that a role may not be allowed to run: nil when the role lacks the privilege (SQLSTATE 42501), so
+    /// that a role that may read only the published schema still gets the report, without what it cannot see. Any
+    /// other error is the report's failure, not a missing section.
+    static func permitted(
+        _ connection: borrowing Connection,
+        _ sql: String,
+        _ parameters: [String?] = []
+    ) throws -> QueryResult? {
+        do {
+            return try connection.query(sql, parameters)
+        } catch let error as DatabaseError where error.sqlState == "42501" {
+            return nil
+        }
     }
 
     /// Every period with access figures in `source` (`published` or `analysis`), earliest first: none when only

@@ -40,6 +40,13 @@ struct HTML {
         return "\(monthNames[month - 1]) \(year)"
     }
 
+    /// A month for an axis: "Dec 2025".
+    static func shortMonth(_ iso: String) -> String {
+        let long = longMonth(iso)
+        guard long != iso, let space = long.firstIndex(of: " ") else { return iso }
+        return String(long[..<space].prefix(3)) + long[space...]
+    }
+
     /// A day as a board paper writes it: "4 December 2026", from `2026-12-04` or a longer timestamp; with the time
     /// when the timestamp has one ("4 December 2026 at 17:20 UTC").
     static func longDate(_ iso: String) -> String {

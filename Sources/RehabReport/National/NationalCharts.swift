@@ -263,10 +263,57 @@ struct FunnelCurves {
     }
 
     /// Whether a point lies outside the 99.8% limits at its own x.
-    func outside(x: Double, y: Double) -> Bool {
-        if let low = Self.value(lower3, at: x), y < low { return true }
-        if let high = Self.value(upper3, at: x), y > high { return true }
-        return false
+    func outside(x: Double, y: Double) -> Bool { side(x: x, y: y) != nil }
+
+    /// "higher" above the 99.8% limits at the point's own x, "lower" below them, nil within.
+    func side(x: Double, y: Double) -> String? {
+        if let low = Self.value(lower3, at: x), y < low { return "lower" }
+        if let high = Self.value(upper3, at: x), y > high { return "higher" }
+        return nil
+    }
+}
+
+/// How a funnel's outliers are read: by Fingertips' neutral higher and lower, or as better and worse.
+enum FunnelReading {
+    case neutral, higherIsBetter
+
+    /// The marker of a point: a triangle up above the limits, down below, a circle within; in Fingertips'
+    /// colours (higher #BED2FF and lower #5555E6, or better #92D050 and worse #C00000; similar #FFC000).
+    func marker(_ side: String?, x: Int, y: Int, title: String) -> String {
+        guard self == .higherIsBetter, let side else {
+            return Comparison.marker(side ?? "similar", x: x, y: y, title: title)
+        }
+        let fill = side == "higher" ? "#92D050" : "#C00000"
+        let tip = "<title>\(HTML.escape(title))</title>"
+        let d =
+            side == "higher"
+            ? "M\(x) \(y - 6)L\(x + 5) \(y + 4)L\(x - 5) \(y + 4)Z"
+            : "M\(x) \(y + 6)L\(x + 5) \(y - 4)L\(x - 5) \(y - 4)Z"
+        return "<path d=\"\(d)\" fill=\"\(fill)\" stroke=\"#212b32\" stroke-width=\"0.8\">\(tip)</path>"
+    }
+
+    /// The verdict of a side, in words.
+    func words(_ side: String?) -> String {
+        switch (self, side) {
+        case (.higherIsBetter, "higher"): "better than the rest (above the 99.8% limit)"
+        case (.higherIsBetter, "lower"): "worse than the rest (below the 99.8% limit)"
+        case (.neutral, "higher"): "higher than the rest (above the 99.8% limit)"
+        case (.neutral, "lower"): "lower than the rest (below the 99.8% limit)"
+        default: "within the limits"
+        }
+    }
+
+    /// The key under the chart, as HTML.
+    var legend: String {
+        var html = "<ul class=\"legend\" aria-label=\"Key to the funnel plot\">"
+        for side in ["higher", nil, "lower"] as [String?] {
+            let text = words(side).prefix(1).uppercased() + words(side).dropFirst()
+            html += "<li><svg width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\" "
+            html += "xmlns=\"http://www.w3.org/2000/svg\">\(marker(side, x: 7, y: 7, title: text))</svg>"
+            html += "\(HTML.escape(text))</li>"
+        }
+        html += "<li>Dashed: 95% limits; dotted: 99.8% limits; solid: the average</li>"
+        return html + "</ul>"
     }
 }
 
@@ -280,6 +327,7 @@ extension SVGChart {
             xTitle: "Discharges in the month",
             yTitle: "Outcome recorded, %",
             yRange: (0, 100),
+            reading: .higherIsBetter,
             describe: { "\($0): \(format($2))% of \(Int($1)) discharges" }
         )
     }
@@ -295,6 +343,7 @@ extension SVGChart {
         xTitle: String,
         yTitle: String,
         yRange: (Double, Double)?,
+        reading: FunnelReading = .neutral,
         describe: (String, Double, Double) -> String
     ) -> String {
         let width = 640
@@ -352,10 +401,13 @@ extension SVGChart {
         svg += path(curves.lower2, " stroke-dasharray=\"5 3\"") + path(curves.upper2, " stroke-dasharray=\"5 3\"")
         svg += path(curves.lower3, " stroke-dasharray=\"1 2\"") + path(curves.upper3, " stroke-dasharray=\"1 2\"")
         for point in points {
-            let outside = curves.outside(x: point.x, y: point.y)
-            svg +=
-                "<circle cx=\"\(x(point.x))\" cy=\"\(y(point.y))\" r=\"4\" fill=\"\(outside ? "#ed8b00" : "#005eb8")\">"
-            svg += "<title>\(HTML.escape(describe(point.label, point.x, point.y)))</title></circle>"
+            let side = curves.side(x: point.x, y: point.y)
+            svg += reading.marker(
+                side,
+                x: x(point.x),
+                y: y(point.y),
+                title: "\(describe(point.label, point.x, point.y)), \(reading.words(side))"
+            )
         }
         return svg + "</svg>"
     }

@@ -7,13 +7,12 @@ extension NationalReport {
     /// One page per ICB with figures, keyed by its code: its quintiles over time and this month, its gap with
     /// limits, its trusts' data, and its workforce. `index` is the national page's address from there.
     public static func icbPages(_ f: NationalFigures, index: String) -> [(code: String, html: String)] {
-        let icbs = Set(f.table("access").compactMap { $0["icb_ods"] }).subtracting([england]).sorted()
-        return icbs.map { ($0, icbPage($0, f, index: index)) }
+        icbsOnRecord(f).map { ($0, icbPage($0, f, index: index)) }
     }
 
     static func icbPage(_ icb: String, _ f: NationalFigures, index: String) -> String {
         var page = HTML()
-        let month = String(f.period.prefix(7))
+        let month = HTML.longMonth(f.period)
         let title = "\(name(icb, f)): community rehabilitation, \(month)"
         page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         page.element("title", title)
@@ -24,15 +23,23 @@ extension NationalReport {
         page.element("h1", title)
         page.raw("<p class=\"asat\">")
         page.value(
-            (f.dataAsAt.map { "Data as at \($0). " } ?? "") + "Generated \(f.generatedAt)."
+            (f.dataAsAt.map { "Data as at \(HTML.longDate($0)). " } ?? "")
+                + "Generated \(HTML.longDate(f.generatedAt))."
                 + (f.source == "published"
                     ? " Published figures: small numbers suppressed." : " NOT cleared for publication.")
         )
         page.raw("</p>")
+        page.element("p", "Key: " + marksKey, attributes: "class=\"note key\"")
+        if !f.table("access").contains(where: { $0["icb_ods"] == icb }) {
+            page.element("h2", "Data not available for \(month)")
+            page.element("p", notAvailable(icb, f))
+        }
 
         // Over time: each quintile's rate, month by month.
+        // Every month from the ICB's first on record to this one, so that a month without figures is a gap in the
+        // lines, not squeezed out of the axis.
         let history = f.table("access_history").filter { $0["icb_ods"] == icb }
-        let months = Array(Set(history.compactMap { $0["period"] })).sorted()
+        let months = monthsBetween(history.compactMap { $0["period"] }.min() ?? f.period, f.period)
         page.element("h2", "Referral rates by deprivation quintile, month by month")
         if months.count > 1 {
             let lines = (1...5).map { q in
@@ -43,11 +50,11 @@ extension NationalReport {
                     }
                 )
             }
-            page.raw(SVGChart.lines(lines, labels: months.map { String($0.prefix(7)) }, title: "Rate by quintile"))
+            page.raw(SVGChart.lines(lines, labels: months.map(HTML.shortMonth), title: "Rate by quintile"))
             page.element(
                 "p",
                 "Age-standardised new referrals per 100,000 residents a month, Q1 (most deprived) to Q5 (least), one line "
-                    + "each; a gap is a suppressed month.",
+                    + "each; a gap is a month with no published rate (suppressed, too few, or no data).",
                 attributes: "class=\"note\""
             )
         } else {
@@ -93,8 +100,8 @@ extension NationalReport {
             let england = nation.first { $0["imd_quintile"] == String(q) }
             page.raw("<tr>")
             page.element("th", "Q\(q)" + (q == 1 ? " (most deprived)" : q == 5 ? " (least deprived)" : ""))
-            page.element("td", row?["new_referrals"] ?? "s")
-            page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"]))
+            page.element("td", row?["new_referrals"].flatMap(number).map(grouped) ?? mark(row, "new_referrals"))
+            page.element("td", interval(row?["dsr"], row?["dsr_lower"], row?["dsr_upper"], mark: mark(row, "dsr")))
             page.element("td", number(england?["dsr"]).map { SVGChart.format($0) } ?? "–")
             if let verdict = Comparison.words(row?["compared_with_england"]) {
                 page.raw("<td><svg width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\" ")
@@ -107,8 +114,11 @@ extension NationalReport {
                 page.element("td", "not compared")
             }
             page.element("td", number(row?["wait_median_days"]).map { SVGChart.format($0) } ?? "–")
-            page.element("td", percent(row?["waiting_over_18w_share"]))
-            page.element("td", percent(row?["outcome_recorded_share"]))
+            page.element(
+                "td",
+                percent(row?["waiting_over_18w_share"], mark: mark(row, "waiting_over_18w_share"))
+            )
+            page.element("td", percent(row?["outcome_recorded_share"], mark: mark(row, "outcome_recorded_share")))
             page.raw("</tr>")
         }
         page.raw("</tbody></table>")
@@ -144,11 +154,7 @@ extension NationalReport {
         var scoreTrend: [String: String] = [:]
         for row in f.table("score_variation") {
             guard let org = row["org_code"], let variation = row["variation"] else { continue }
-            scoreTrend[org] =
-                row["points"] == "1"
-                ? "first month"
-                : variation == "common_cause"
-                    ? "common-cause variation" : variation.replacingOccurrences(of: "_", with: " ")
+            scoreTrend[org] = row["points"] == "1" ? "first month" : SPCIcon.words(variation, improvement: "increase")
         }
         page.element("h2", "Trusts hosted by this ICB")
         if trusts.isEmpty {
@@ -165,16 +171,21 @@ extension NationalReport {
             for row in trusts {
                 let org = row["org_code"] ?? ""
                 page.raw("<tr>")
-                page.element("th", f.trustNames[org].map { "\($0) (\(org))" } ?? org)
-                page.element("td", percent(row["coverage"]))
+                page.element("th", trustName(org, f))
+                page.element("td", percent(row["coverage"], mark: mark(row, "coverage")))
                 page.element("td", number(row["score_mean"]).map { SVGChart.format($0) } ?? "–")
                 page.element("td", scoreTrend[org] ?? "–")
-                page.element("td", percent(row["rows_quarantined_share"]))
-                page.element("td", percent(row["ethnicity_recorded_share"]))
+                page.element("td", percent(row["rows_quarantined_share"], mark: mark(row, "rows_quarantined_share")))
+                page.element(
+                    "td",
+                    percent(row["ethnicity_recorded_share"], mark: mark(row, "ethnicity_recorded_share"))
+                )
                 page.raw("</tr>")
             }
             page.raw("</tbody></table>")
         }
+
+        trustQuality(icb, f, into: &page)
 
         // Its workforce.
         let workforce = f.table("workforce_icb").filter { $0["profession"] == "all" }
@@ -191,9 +202,91 @@ extension NationalReport {
             )
         }
         page.raw(
-            "<p class=\"note\">Made by RehabCount \(HTML.escape(RehabCountVersion.tool)) at \(HTML.escape(f.generatedAt)).</p>"
+            "<p class=\"note\">Made by RehabCount \(HTML.escape(RehabCountVersion.tool)) on \(HTML.escape(HTML.longDate(f.generatedAt))).</p>"
         )
         page.raw("</main></body></html>")
         return page.text
+    }
+
+    /// The data items of this ICB's trusts that fall below the national figure (DQMI validity and completeness,
+    /// beside the peer figure of the ICB's trusts), and the rules behind each trust's score.
+    static func trustQuality(_ icb: String, _ f: NationalFigures, into page: inout HTML) {
+        let items = f.table("item_quality").filter { $0["icb_ods"] == icb }
+        let failures = f.table("rule_failures").filter { $0["icb_ods"] == icb }
+        guard !items.isEmpty || !failures.isEmpty else { return }
+        page.element("h3", "Data items below the national figure")
+        // An item 2 percentage points or more below England in validity or completeness.
+        let below = items.filter { row in
+            [("validity", "national_validity"), ("completeness", "national_completeness")].contains { own, nation in
+                guard let value = number(row[own]), let national = number(row[nation]) else { return false }
+                return value < national - 0.02
+            }
+        }
+        if below.isEmpty {
+            page.element(
+                "p",
+                "None: every data item of this ICB's trusts is within 2 percentage points of England's validity and "
+                    + "completeness.",
+                attributes: "class=\"note\""
+            )
+        } else {
+            page.raw("<div class=\"scroll\"><table class=\"data\"><thead><tr>")
+            for heading in [
+                "Trust", "Extract", "Item", "Validity", "Peer validity", "England validity", "Completeness",
+                "Peer completeness", "England completeness",
+            ] {
+                page.element("th", heading, attributes: "scope=\"col\"")
+            }
+            page.raw("</tr></thead><tbody>")
+            for row in below {
+                page.raw("<tr>")
+                page.element("th", trustName(row["org_code"] ?? "", f), attributes: "scope=\"row\"")
+                page.element("td", row["kind"] ?? "")
+                page.element("td", row["column_name"] ?? "")
+                for column in [
+                    "validity", "peer_validity", "national_validity", "completeness", "peer_completeness",
+                    "national_completeness",
+                ] {
+                    page.element("td", percent(row[column]))
+                }
+                page.raw("</tr>")
+            }
+            page.raw("</tbody></table></div>")
+        }
+        page.element(
+            "p",
+            "Validity is the share of the values present that are valid, and completeness the share of the rows an "
+                + "item applies to that have a value, as NHS England's Data Quality Maturity Index measures them; "
+                + "peer is the trusts hosted by this ICB.",
+            attributes: "class=\"note\""
+        )
+        guard !failures.isEmpty else { return }
+        page.element("h3", "The rules behind the scores")
+        page.raw("<div class=\"scroll\"><table class=\"data\"><thead><tr>")
+        for heading in ["Trust", "Extract", "Rule", "Severity", "Rows failing", "Share of rows"] {
+            page.element("th", heading, attributes: "scope=\"col\"")
+        }
+        page.raw("</tr></thead><tbody>")
+        // Each trust's five rules with the most failures.
+        for (org, rows) in Dictionary(grouping: failures, by: { $0["org_code"] ?? "" }).sorted(by: { $0.key < $1.key })
+        {
+            for row in rows.prefix(5) {
+                page.raw("<tr>")
+                page.element("th", trustName(org, f), attributes: "scope=\"row\"")
+                page.element("td", row["kind"] ?? "")
+                page.element("td", row["rule_id"] ?? "")
+                page.element("td", row["severity"] ?? "")
+                page.element("td", number(row["failures"]).map(grouped) ?? "")
+                page.element("td", percent(row["failures_per_row"]))
+                page.raw("</tr>")
+            }
+        }
+        page.raw("</tbody></table></div>")
+        page.element(
+            "p",
+            "Each trust's five rules that failed most often this month; every rule is in analysis.rule_failures, and "
+                + "its message and guidance in the rule catalogue (docs/rule-catalogue.md).",
+            attributes: "class=\"note\""
+        )
     }
 }

@@ -81,17 +81,18 @@ public enum NationalReport {
 
     static func page(_ f: NationalFigures, csvFolder: String, icbFolder: String? = nil) -> String {
         var page = HTML()
-        let title = "Community rehabilitation: national gap report, \(String(f.period.prefix(7)))"
+        let title = "Community rehabilitation: national gap report, \(HTML.longMonth(f.period))"
         page.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         page.element("title", title)
         page.raw("<style>\(style)</style></head><body><main>")
         page.element("h1", title)
         page.raw("<p class=\"asat\">")
         page.value(
-            (f.dataAsAt.map { "Data as at \($0), the latest load of this period included. " } ?? "")
-                + "Generated \(f.generatedAt)."
+            (f.dataAsAt.map { "Data as at \(HTML.longDate($0)), the latest load of this period included. " } ?? "")
+                + "Generated \(HTML.longDate(f.generatedAt))."
         )
         page.raw("</p>")
+        page.element("p", "Key: " + marksKey, attributes: "class=\"note key\"")
         page.raw("<p class=\"note\">")
         if f.source == "published" {
             page.value(
@@ -133,7 +134,7 @@ public enum NationalReport {
         page.raw("</ul>")
         page.raw(
             "<p class=\"note\">Column meanings: docs/data-dictionary.md. Made by RehabCount "
-                + "\(HTML.escape(RehabCountVersion.tool)) at \(HTML.escape(f.generatedAt)).</p></main></body></html>"
+                + "\(HTML.escape(RehabCountVersion.tool)) on \(HTML.escape(HTML.longDate(f.generatedAt))).</p></main></body></html>"
         )
         return page.text
     }
@@ -151,7 +152,9 @@ public enum NationalReport {
             return values.contains(nil) ? nil : values.compactMap { $0 }.reduce(0, +)
         }
         func share(_ part: String, _ whole: String) -> String {
-            guard let p = total(part), let w = total(whole), w > 0 else { return "s" }
+            guard let p = total(part), let w = total(whole), w > 0 else {
+                return rows.map { mark($0, part) }.contains("s") ? "s" : "–"
+            }
             return String(format: "%.1f%%", 100 * p / w)
         }
         let q1 = rows.first { $0["imd_quintile"] == "1" }
@@ -171,10 +174,16 @@ public enum NationalReport {
             facts.append(("Open caseload (referrals open at any time in the month)", grouped(caseload)))
         }
         facts.append(
-            ("Most deprived fifth (Q1), age-standardised", interval(q1?["dsr"], q1?["dsr_lower"], q1?["dsr_upper"]))
+            (
+                "Most deprived fifth (Q1), new referrals per 100,000 a month, age-standardised",
+                interval(q1?["dsr"], q1?["dsr_lower"], q1?["dsr_upper"], mark: mark(q1, "dsr"))
+            )
         )
         facts.append(
-            ("Least deprived fifth (Q5), age-standardised", interval(q5?["dsr"], q5?["dsr_lower"], q5?["dsr_upper"]))
+            (
+                "Least deprived fifth (Q5), new referrals per 100,000 a month, age-standardised",
+                interval(q5?["dsr"], q5?["dsr_lower"], q5?["dsr_upper"], mark: mark(q5, "dsr"))
+            )
         )
         if let gap {
             facts.append(
@@ -234,6 +243,8 @@ public enum NationalReport {
         )
         page.raw(Comparison.legend())
         page.raw("<div class=\"grid\">")
+        // ICBs on record with no figures this month keep their place, saying why.
+        let absent = icbsOnRecord(f).filter { byICB[$0] == nil }
         // England first, then the ICBs by code.
         for icb in byICB.keys.sorted(by: { ($0 == england ? 0 : 1, $0) < ($1 == england ? 0 : 1, $1) }) {
             let points = (1...5).map { q -> Whisker in
@@ -268,6 +279,13 @@ public enum NationalReport {
                 page.value(partial)
                 page.raw("</span>")
             }
+            page.raw("</figcaption></figure>")
+        }
+        for icb in absent {
+            page.raw("<figure class=\"partial absent\"><p class=\"absent\">")
+            page.value(notAvailable(icb, f))
+            page.raw("</p><figcaption>")
+            areaName(icb, f, linkedFrom: icbFolder, into: &page)
             page.raw("</figcaption></figure>")
         }
         page.raw("</div>")
@@ -309,7 +327,7 @@ public enum NationalReport {
             .compactMap { row -> (String, Double, String)? in
                 guard let fte = number(row["fte_per_100k"]) else { return nil }
                 let vacancy = number(row["vacancy_rate"]).map { String(format: ", %.0f%% vacant", $0 * 100) } ?? ""
-                return (row["icb_ods"] ?? "", fte, String(format: "%.1f FTE", fte) + vacancy)
+                return (row["icb_ods"] ?? "", fte, String(format: "%.1f FTE per 100,000", fte) + vacancy)
             }
             .sorted { $0.1 > $1.1 }
         guard !rows.isEmpty else {
@@ -329,7 +347,7 @@ public enum NationalReport {
                 maximum: maximum,
                 title: "FTE per 100,000 by ICB",
                 width: 760,
-                captionWidth: 150
+                captionWidth: 210
             )
         )
     }
@@ -383,7 +401,7 @@ public enum NationalReport {
             page.raw(attention ? "<tr class=\"attention\">" : "<tr>")
             let org = row["org_code"] ?? ""
             page.raw("<th>")
-            page.value(f.trustNames[org].map { "\($0) (\(org))" } ?? org)
+            page.value(trustName(org, f))
             if attention { page.raw(" <span class=\"flag\">needs attention</span>") }
             page.raw("</th>")
             page.element("td", row["icb_ods"].map { name($0, f) } ?? "")
@@ -404,7 +422,14 @@ public enum NationalReport {
                         attributes: "class=\"missing\" title=\"expected, and no submission loaded\""
                     )
                 } else {
-                    page.element("td", "s", attributes: "class=\"none\" title=\"suppressed, or too few to show\"")
+                    let shown = mark(row, measure.column)
+                    page.element(
+                        "td",
+                        shown,
+                        attributes: shown == "s"
+                            ? "class=\"none\" title=\"suppressed: a count of 1 to 7\""
+                            : "class=\"none\" title=\"not applicable or not computed\""
+                    )
                 }
             }
             page.raw("</tr>")
@@ -414,8 +439,7 @@ public enum NationalReport {
             page.raw("<p class=\"explain\"><strong>Not sent:</strong> ")
             page.value(
                 missing.keys.sorted().map { "\($0) \(missing[$0]!.joined(separator: ", "))" }.joined(separator: "; ")
-                    + ". Figures that need them read “not sent”; “s” marks a figure suppressed to protect "
-                    + "small numbers."
+                    + ". Figures that need them read “not sent”."
             )
             page.raw("</p>")
         }
@@ -644,10 +668,70 @@ public enum NationalReport {
         "Latest complete month: \(SPCIcon.words(type, improvement: improvement))"
     }
 
+    /// Which limits a funnel drew, in words: PHE's, or the overdispersion-adjusted ones, with phi and tau2.
+    static func funnelMethod(_ rows: [[String: String]], exact: String) -> String {
+        let first = rows.first
+        let phi = number(first?["phi"])
+        let phiText = phi.map { String(format: "%.2f", $0) } ?? "not estimated"
+        if first?["method"] == "additive" || first?["method"] == "multiplicative" {
+            let tau = number(first?["tau2"]).map { String(format: "%.4g", $0) } ?? "0"
+            return "The units are overdispersed (phi = \(phiText), the mean squared z-score after winsorising the "
+                + "most extreme 10% at each end, is above 1): they differ more than chance alone would make them, "
+                + "so the limits are widened by Spiegelhalter's \(first?["method"] ?? "additive") random-effects "
+                + "adjustment (tau² = \(tau)), as NHS-R's FunnelPlotR draws them by default. A unit outside these "
+                + "limits differs by more than the usual spread between units."
+        }
+        return "The units are not overdispersed (phi = \(phiText), at most 1), so the limits are \(exact)."
+    }
+
+    /// The units outside a funnel's 99.8% limits, named in a table under the chart.
+    static func funnelOutliers(
+        _ points: [(label: String, x: Double, y: Double)],
+        curves: FunnelCurves,
+        reading: FunnelReading,
+        value: (Double) -> String,
+        denominator: String,
+        into page: inout HTML
+    ) {
+        let outside = points.compactMap { p in curves.side(x: p.x, y: p.y).map { (p, $0) } }
+            .sorted { ($0.1, $1.0.y) < ($1.1, $0.0.y) }
+        guard !outside.isEmpty else {
+            page.element("p", "Every unit lies within the 99.8% limits.", attributes: "class=\"note\"")
+            return
+        }
+        page.raw("<div class=\"scroll\"><table class=\"data\"><caption>")
+        page.value("Outside the 99.8% limits: \(outside.count) of \(points.count)")
+        page.raw("</caption><thead><tr>")
+        for heading in ["Area", "Value", denominator, "99.8% limits there", "Reading"] {
+            page.element("th", heading, attributes: "scope=\"col\"")
+        }
+        page.raw("</tr></thead><tbody>")
+        for (point, side) in outside {
+            page.raw("<tr>")
+            page.element("th", point.label, attributes: "scope=\"row\"")
+            page.element("td", value(point.y))
+            page.element("td", grouped(point.x))
+            let low = FunnelCurves.value(curves.lower3, at: point.x).map(value) ?? "–"
+            let high = FunnelCurves.value(curves.upper3, at: point.x).map(value) ?? "–"
+            page.element("td", "\(low) to \(high)")
+            page.raw("<td>")
+            page.raw("<svg width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\" ")
+            page.raw(
+                "xmlns=\"http://www.w3.org/2000/svg\">\(reading.marker(side, x: 7, y: 7, title: reading.words(side)))"
+            )
+            page.raw("</svg> ")
+            page.value(reading.words(side))
+            page.raw("</td></tr>")
+        }
+        page.raw("</tbody></table></div>")
+    }
+
     /// A funnel plot of trusts' outcome recording: each trust's share of discharges with an outcome against the
-    /// 95% and 99.8% limits around the overall share at its number of discharges (stats.funnel_proportion).
+    /// 95% and 99.8% limits around the overall share at its number of discharges: PHE's, or adjusted for
+    /// overdispersion when the trusts are overdispersed. Outliers are coloured by direction and named below.
     static func funnelSection(_ f: NationalFigures, into page: inout HTML) {
-        let curve = f.table("funnel_outcome_recorded").compactMap { row -> FunnelLimit? in
+        let rows = f.table("funnel_outcome_recorded")
+        let curve = rows.compactMap { row -> FunnelLimit? in
             guard let x = number(row["discharges"]), let l2 = number(row["lower_2s"]), let u2 = number(row["upper_2s"]),
                 let l3 = number(row["lower_3s"]), let u3 = number(row["upper_3s"]),
                 let baseline = number(row["baseline"])
@@ -658,23 +742,46 @@ public enum NationalReport {
         page.element("h2", "Outcome recording by trust: funnel plot")
         page.element(
             "p",
-            "Each dot is a trust: the share of its discharges with an outcome recorded, against its number of "
-                + "discharges. The solid line is the share over all trusts; the dashed lines are the 95% limits and "
-                + "the dotted lines the 99.8% limits around it (PHE's funnel method). A trust outside the dotted "
-                + "lines differs from the rest by more than chance; its dot is orange.",
+            "Each marker is a trust: the share of its discharges with an outcome recorded, against its number of "
+                + "discharges, around the share over all trusts. "
+                + funnelMethod(rows, exact: "PHE's Wilson-score limits for proportions"),
             attributes: "class=\"note\""
         )
-        let points = f.table("completeness_trust").compactMap { row -> (String, Double, Double)? in
+        page.raw(FunnelReading.higherIsBetter.legend)
+        let trusts = f.table("completeness_trust")
+        let points = trusts.compactMap { row -> (String, Double, Double)? in
             guard let org = row["org_code"], let discharges = number(row["discharges"]), discharges > 0,
                 let recorded = number(row["outcome_recorded"])
             else { return nil }
-            return (org, discharges, 100 * recorded / discharges)
+            return (trustName(org, f), discharges, 100 * recorded / discharges)
         }
         page.raw(SVGChart.funnel(points, curve: curve, title: "Outcome recorded, % of discharges, by trust"))
+        funnelOutliers(
+            points.map { (label: $0.0, x: $0.1, y: $0.2) },
+            curves: FunnelCurves(curve),
+            reading: .higherIsBetter,
+            value: { String(format: "%.1f%%", $0) },
+            denominator: "Discharges",
+            into: &page
+        )
+        // Every trust is accounted for: those that cannot be shown, and why.
+        let notShown = trusts.compactMap { row -> String? in
+            guard let org = row["org_code"] else { return nil }
+            if number(row["discharges"]) == 0 { return "\(trustName(org, f)) (no discharges)" }
+            if row["discharges"] == nil || row["outcome_recorded"] == nil {
+                return
+                    "\(trustName(org, f)) (\(number(row["submissions_received"]) == 0 ? "nothing sent" : "a count suppressed (1 to 7)"))"
+            }
+            return nil
+        }
+        if !notShown.isEmpty {
+            page.element("p", "Not shown: " + notShown.joined(separator: "; ") + ".", attributes: "class=\"note\"")
+        }
     }
 
-    /// A funnel plot of ICBs' crude referral rates in the month: each ICB's referrals per 100,000 residents
-    /// against its population, with PHE's exact Poisson limits around the rate over every ICB (stats.funnel_rate).
+    /// A funnel plot of ICBs' crude rates of new referrals in the month: each ICB's rate per 100,000 residents
+    /// against its population, with PHE's exact Poisson limits, or limits adjusted for overdispersion when the ICBs
+    /// are overdispersed. Outliers are coloured by direction and named below; ICBs that cannot be shown are listed.
     static func rateFunnelSection(_ f: NationalFigures, into page: inout HTML) {
         let rows = f.table("funnel_icb_referral_rate")
         guard let first = rows.first, let baseline = number(first["baseline"]) else { return }
@@ -697,23 +804,28 @@ public enum NationalReport {
         let byICB = Dictionary(
             grouping: f.table("access").filter { $0["service_line"] == "all" && $0["icb_ods"] != england }
         ) { $0["icb_ods"] ?? "" }
+        var notShown: [String] = []
         let points = byICB.compactMap { icb, rows -> (label: String, x: Double, y: Double)? in
             let referrals = rows.compactMap { number($0["new_referrals"]) }
             let population = rows.compactMap { number($0["population"]) }.reduce(0, +)
-            guard referrals.count == 5, population > 0, referrals.reduce(0, +) > 0 else { return nil }
+            guard referrals.count == 5, population > 0, referrals.reduce(0, +) > 0 else {
+                notShown.append(
+                    "\(name(icb, f)) (\(referrals.count < 5 ? "a quintile's count is suppressed" : "no new referrals"))"
+                )
+                return nil
+            }
             return (name(icb, f), population, referrals.reduce(0, +) / population * 100_000)
         }.sorted { $0.label < $1.label }
         guard !points.isEmpty else { return }
-        page.element("h2", "Referral rates by ICB: funnel plot")
+        page.element("h2", "New referral rates by ICB: funnel plot")
         page.element(
             "p",
-            "Each dot is an ICB: its new referrals per 100,000 residents in the month (crude, all ages), against its "
-                + "population. The solid line is the rate over every ICB shown; the dashed lines are the 95% limits "
-                + "and the dotted lines the 99.8% limits around it (PHE's funnel method, exact Poisson limits). An ICB "
-                + "outside the dotted lines differs from the rest by more than chance; its dot is orange. ICBs with a "
-                + "suppressed quintile are left out.",
+            "Each marker is an ICB: its new referrals per 100,000 residents in the month (crude, all ages), against "
+                + "its population, around the rate over every ICB shown. "
+                + funnelMethod(rows, exact: "PHE's exact Poisson limits"),
             attributes: "class=\"note\""
         )
+        page.raw(FunnelReading.neutral.legend)
         page.raw(
             SVGChart.funnel(
                 points,
@@ -722,39 +834,99 @@ public enum NationalReport {
                 xTitle: "Residents",
                 yTitle: "New referrals per 100,000",
                 yRange: nil,
-                describe: { "\($0): \(SVGChart.format($2)) per 100,000 of \(Int($1)) residents" }
+                describe: { "\($0): \(SVGChart.format($2)) per 100,000 of \(grouped($1)) residents" }
             )
         )
-        let outside = points.filter { curves.outside(x: $0.x, y: $0.y) }
-        let above = outside.filter { $0.y > baseline }
-        let below = outside.filter { $0.y <= baseline }
-        var summary =
-            outside.isEmpty
-            ? "Every ICB lies within the 99.8% limits."
-            : "\(outside.count) of \(points.count) ICBs lie outside the 99.8% limits."
-        if outside.count * 2 > points.count {
-            summary +=
-                " With populations this large the limits are narrow, and a difference can lie outside them because "
-                + "services are organised or record differently, not only because access differs: read the outliers "
-                + "with the coverage and completeness below."
+        funnelOutliers(
+            points,
+            curves: curves,
+            reading: .neutral,
+            value: { "\(SVGChart.format($0)) per 100,000" },
+            denominator: "Residents",
+            into: &page
+        )
+        if !notShown.isEmpty {
+            page.element(
+                "p",
+                "Not shown: " + notShown.sorted().joined(separator: "; ") + ".",
+                attributes: "class=\"note\""
+            )
         }
-        for (list, words) in [(above, "Above"), (below, "Below")] where !list.isEmpty {
-            summary += " \(words): " + list.map { "\($0.label) \(SVGChart.format($0.y))" }.joined(separator: "; ") + "."
-        }
-        page.element("p", summary, attributes: "class=\"note\"")
     }
 
-    /// "12.3 (10.1 to 14.8)", or the value alone, or "s" when suppressed.
-    static func interval(_ value: String?, _ lower: String?, _ upper: String?, places: Int? = nil) -> String {
+    /// What an empty figure shows, from its row's value_note (published.value_note): "s" only where a count was
+    /// suppressed, "not sent" where the extract it needs did not arrive, and "–" where nothing applies or could be
+    /// computed. Without a note (the analysis schema, or no row at all), "–".
+    static func mark(_ row: [String: String]?, _ column: String) -> String {
+        guard let note = row?["value_note"] else { return "–" }
+        for part in note.components(separatedBy: "; ") {
+            let pieces = part.components(separatedBy: ": ")
+            guard pieces.count == 2, pieces[1].components(separatedBy: ", ").contains(column) else { continue }
+            switch pieces[0] {
+            case "suppressed": return "s"
+            case "not sent": return "not sent"
+            default: return "–"
+            }
+        }
+        return "–"
+    }
+
+    /// Every ICB with figures this month or in an earlier one, or hosting a trust expected this month: an ICB with
+    /// no data this month still has its page and its place, saying why.
+    static func icbsOnRecord(_ f: NationalFigures) -> [String] {
+        Set(
+            f.table("access").compactMap { $0["icb_ods"] } + f.table("access_history").compactMap { $0["icb_ods"] }
+                + f.table("missing_submissions").compactMap { $0["icb_ods"] }
+        ).subtracting([england, ""]).sorted()
+    }
+
+    /// Why an ICB has no figures this month, in words: its trusts' referrals extracts that were expected and not
+    /// received, or, when none was expected, that no referral of its residents was loaded.
+    static func notAvailable(_ icb: String, _ f: NationalFigures) -> String {
+        let missing = f.table("missing_submissions").filter { $0["icb_ods"] == icb && $0["kind"] == "referrals" }
+        let month = HTML.longMonth(f.period)
+        guard !missing.isEmpty else {
+            return "Data not available: no referral of its residents was loaded for \(month)."
+        }
+        let trusts = missing.compactMap { $0["org_code"] }.sorted().map { trustName($0, f) }
+        return "Data not available: the referrals extract of \(trusts.joined(separator: ", ")) was expected for "
+            + "\(month) and not received, so no figure for its residents could be made."
+    }
+
+    /// Every month from `first` to `last` (`YYYY-MM-DD`, first days), in order, as `YYYY-MM-01`.
+    static func monthsBetween(_ first: String, _ last: String) -> [String] {
+        func index(_ text: String) -> Int? {
+            let parts = text.split(separator: "-")
+            guard parts.count >= 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+            return y * 12 + m - 1
+        }
+        guard let a = index(first), let b = index(last), a <= b else { return [last] }
+        return (a...b).map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
+    }
+
+    /// The key to the marks, on every page.
+    static let marksKey =
+        "s: suppressed, a count of 1 to 7 (or a figure resting on one) withheld to protect small numbers; "
+        + "not sent: the extract it needs was expected and not received; –: not applicable (nothing to measure) or "
+        + "not computed (too few, such as a rate of fewer than 10 new referrals)."
+
+    /// "12.3 (10.1 to 14.8)", or the value alone, or `mark` when the value is empty.
+    static func interval(
+        _ value: String?,
+        _ lower: String?,
+        _ upper: String?,
+        places: Int? = nil,
+        mark: String = "–"
+    ) -> String {
         func text(_ x: Double) -> String { places.map { String(format: "%.\($0)f", x) } ?? SVGChart.format(x) }
-        guard let v = number(value) else { return "s" }
+        guard let v = number(value) else { return mark }
         guard let l = number(lower), let u = number(upper) else { return text(v) }
         return "\(text(v)) (\(text(l)) to \(text(u)))"
     }
 
-    /// A 0-1 share as a percentage, or "s".
-    static func percent(_ share: String?) -> String {
-        number(share).map { String(format: "%.1f%%", $0 * 100) } ?? "s"
+    /// A 0-1 share as a percentage to one decimal place, or `mark` when empty.
+    static func percent(_ share: String?, mark: String = "–") -> String {
+        number(share).map { String(format: "%.1f%%", $0 * 100) } ?? mark
     }
 
     // MARK: - Helpers
@@ -781,6 +953,45 @@ public enum NationalReport {
     }
 
     static func number(_ text: String?) -> Double? { text.flatMap(Double.init) }
+
+    /// "Bridgewater Community Healthcare NHS Foundation Trust (RY2)": the trust's name in its proper case, and its
+    /// code; the code alone when the name is not known.
+    static func trustName(_ org: String, _ f: NationalFigures) -> String {
+        f.trustNames[org].map { "\(properCase($0)) (\(org))" } ?? org
+    }
+
+    /// A name the reference data gives in capitals, as it is written: "BRIDGEWATER COMMUNITY HEALTHCARE NHS
+    /// FOUNDATION TRUST" → "Bridgewater Community Healthcare NHS Foundation Trust". Acronyms stay in capitals, and
+    /// small words after the first in lower case. A name already in mixed case is left as it is.
+    static func properCase(_ name: String) -> String {
+        guard name == name.uppercased() else { return name }
+        let acronyms: Set<String> = ["NHS", "UK", "ICB", "CIC", "LLP", "PLC", "II", "III", "2GETHER", "BMI"]
+        let small: Set<String> = ["AND", "OF", "THE", "FOR", "IN", "ON", "AT", "BY", "UPON"]
+        var words: [String] = []
+        for (i, word) in name.split(separator: " ").enumerated() {
+            let upper = String(word)
+            if acronyms.contains(upper) {
+                words.append(upper)
+            } else if i > 0, small.contains(upper) {
+                words.append(upper.lowercased())
+            } else {
+                // Each part of a hyphenated or apostrophed word capitalised: Stoke-on-Trent, King's.
+                var out = ""
+                var start = true
+                for ch in upper {
+                    out += start ? String(ch) : String(ch).lowercased()
+                    start = ch == "-" || ch == "(" || ch == "/"
+                }
+                words.append(
+                    out.replacingOccurrences(of: "-On-", with: "-on-").replacingOccurrences(
+                        of: "-Upon-",
+                        with: "-upon-"
+                    )
+                )
+            }
+        }
+        return words.joined(separator: " ")
+    }
 
     /// A whole number with thousands separators, as a board paper prints it: 130,915; 3,300.
     static func grouped(_ value: Double) -> String {
@@ -873,7 +1084,7 @@ public enum NationalReport {
         tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}
         .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;margin:6px 0 12px;font-size:.9em}.legend li{display:flex;align-items:center;gap:6px}
         td svg,figcaption svg{vertical-align:middle}.icon-text{margin-left:6px}table.icons td{vertical-align:middle}
-        caption{text-align:left;font-weight:600;padding:4px 0}.scroll{overflow-x:auto;max-width:100%}
+        caption{text-align:left;font-weight:600;padding:4px 0}p.absent{font-size:.85em;color:#8a3b00;padding:8px}.scroll{overflow-x:auto;max-width:100%}
         @media print{@page{size:A4;margin:14mm}body{background:#fff}main{max-width:none;padding:0}
         h2,h3{break-after:avoid;page-break-after:avoid}figure,tr,.facts,table.icons{break-inside:avoid;page-break-inside:avoid}
         .grid{grid-template-columns:repeat(3,1fr)}a{color:inherit;text-decoration:none}}

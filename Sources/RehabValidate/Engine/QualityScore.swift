@@ -5,7 +5,9 @@ import RehabCore
 /// For each data item (contract column) over the rows where it applies (all rows, or those meeting the
 /// contract's `required_when`):
 /// - completeness = non-empty values / applicable rows;
-/// - validity = valid values / non-empty values (valid: right type, in the code list, in range);
+/// - validity = valid values / non-empty values (valid: right type, in the code list, in range), over every row
+///   including those quarantined for other reasons, as the DQMI measures it: an item is not less valid because
+///   another item of its row failed;
 /// - default use = valid values that are a "not recorded" code (`Z`, `99`, `X`, …) / valid values.
 ///
 /// The item score is `100 × (valid − default) / applicable`: the share of applicable rows that carry a valid,
@@ -21,11 +23,33 @@ public struct QualityScore: Sendable, Hashable {
         public var status: ColumnStatus
         public var applicable: Int
         public var complete: Int
+        /// Valid values of the rows loaded: a quarantined row's values count as not valid, for the score.
         public var valid: Int
         public var defaulted: Int
+        /// Valid values over every row, quarantined or not: the numerator of `validity`.
+        public var validPresent: Int
+
+        public init(
+            column: String,
+            status: ColumnStatus,
+            applicable: Int,
+            complete: Int,
+            valid: Int,
+            defaulted: Int,
+            validPresent: Int? = nil
+        ) {
+            self.column = column
+            self.status = status
+            self.applicable = applicable
+            self.complete = complete
+            self.valid = valid
+            self.defaulted = defaulted
+            self.validPresent = validPresent ?? valid
+        }
 
         public var completeness: Double? { applicable == 0 ? nil : Double(complete) / Double(applicable) }
-        public var validity: Double? { complete == 0 ? nil : Double(valid) / Double(complete) }
+        /// DQMI validity: valid values over the values present, whatever else the row got wrong.
+        public var validity: Double? { complete == 0 ? nil : Double(validPresent) / Double(complete) }
         public var defaultRate: Double? { valid == 0 ? nil : Double(defaulted) / Double(valid) }
         /// `100 × (valid − default) / applicable`, or nil when the item applied to no row.
         public var score: Double? {

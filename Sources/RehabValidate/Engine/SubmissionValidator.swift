@@ -683,7 +683,8 @@ struct ValidationRun {
                         applicable: items[c].applicable,
                         complete: items[c].complete,
                         valid: items[c].valid - items[c].quarantinedValid,
-                        defaulted: items[c].defaulted - items[c].quarantinedDefaulted
+                        defaulted: items[c].defaulted - items[c].quarantinedDefaulted,
+                        validPresent: items[c].valid
                     )
                 }
             ),

@@ -14,6 +14,9 @@ enum WorkbookReader {
         let frozen: String?
         /// The auto-filter's range, e.g. `A1:G31`.
         let filter: String?
+        /// How it prints, as openpyxl reads the page setup: fit_to_page, fit_to_width, fit_to_height,
+        /// orientation, paper, title_rows.
+        let print: [String: Any]
     }
 
     static func read(_ path: String) throws -> (sheets: [Sheet], formulas: Int, quotePrefixed: [String]) {
@@ -42,7 +45,8 @@ enum WorkbookReader {
                 name: sheet["name"] as? String ?? "",
                 rows: (sheet["rows"] as? [[Any]] ?? []).map { $0.map { $0 is NSNull ? nil : $0 } },
                 frozen: sheet["frozen"] as? String,
-                filter: sheet["filter"] as? String
+                filter: sheet["filter"] as? String,
+                print: sheet["print"] as? [String: Any] ?? [:]
             )
         }
         return (sheets, object["formulas"] as? Int ?? -1, object["quote_prefixed"] as? [String] ?? [])
@@ -168,8 +172,15 @@ struct FindingsReportTests {
         #expect(findings[0] as? [String] == ErrorWorkbook.findingsHeader)
         #expect(findings.count - 1 == r.result.findings.count)
         #expect(book.sheets[2].frozen == "A2")
-        // Filters on every column of the header and every finding: six columns, A to F.
-        #expect(ErrorWorkbook.findingsHeader.count == 6 && book.sheets[2].filter == "A1:F\(findings.count)")
+        // Filters on every column of the header and every finding: seven columns, A to G.
+        #expect(ErrorWorkbook.findingsHeader.count == 7 && book.sheets[2].filter == "A1:G\(findings.count)")
+        // Every sheet prints on A4 landscape, one page wide, its header row repeated on every page.
+        for sheet in book.sheets {
+            #expect(sheet.print["fit_to_page"] as? Bool == true, "\(sheet.name)")
+            #expect(sheet.print["fit_to_width"] as? Int == 1 && sheet.print["fit_to_height"] as? Int == 0)
+            #expect(sheet.print["orientation"] as? String == "landscape" && sheet.print["paper"] as? Int == 9)
+            #expect(sheet.print["title_rows"] as? String == "$1:$1", "\(sheet.name)")
+        }
         // The line is the row a spreadsheet shows for the record: header on line 1.
         let first = findings[1]
         #expect(first[0] as? Int == 2)
@@ -178,6 +189,8 @@ struct FindingsReportTests {
         #expect(first[3] as? String == "REF-SEX-CODE-01")
         #expect(first[4] as? String == "warning")
         #expect(first[5] as? String == "Male")
+        // The rule's message beside each finding, so that a printed page says what is wrong.
+        #expect(first[6] as? String == r.result.rules.first { $0.rule.id == "REF-SEX-CODE-01" }?.rule.message)
         // A value that starts with "=" is text, shown as written.
         #expect(findings.contains { $0[1] as? String == "=HYPERLINK(\"x\")" })
     }

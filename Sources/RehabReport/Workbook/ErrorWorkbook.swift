@@ -35,6 +35,7 @@ public enum ErrorWorkbook {
         /// Shared-string indexes: per rule its id and its severity; per column its name.
         private let ruleIDs: [Int]
         private let severities: [Int]
+        private let messages: [Int]
         private let columns: [Int]
         private let withheld: Int
 
@@ -46,6 +47,7 @@ public enum ErrorWorkbook {
             try ErrorWorkbook.rules(result, book)
             ruleIDs = result.rules.map { book.share($0.rule.id) }
             severities = result.rules.map { book.share($0.rule.severity.rawValue) }
+            messages = result.rules.map { book.share($0.rule.message) }
             columns = result.findings.columns.map { book.share($0) }
             withheld = book.share("(withheld)")
             try book.addSheet("Findings", header: findingsHeader, widths: findingsWidths)
@@ -63,6 +65,7 @@ public enum ErrorWorkbook {
             book.shared(ruleIDs[f.ruleIndex])
             book.shared(severities[f.ruleIndex])
             if f.withheld { book.shared(withheld) } else { book.text(f.value) }
+            book.shared(messages[f.ruleIndex])
             try book.endRow()
         }
 
@@ -136,8 +139,8 @@ public enum ErrorWorkbook {
         }
     }
 
-    static let findingsHeader = ["Line", "Record id", "Column", "Rule", "Severity", "Value found"]
-    static let findingsWidths: [Double] = [10, 20, 24, 26, 10, 40]
+    static let findingsHeader = ["Line", "Record id", "Column", "Rule", "Severity", "Value found", "Message"]
+    static let findingsWidths: [Double] = [8, 18, 22, 26, 10, 30, 70]
 
     static func statusText(_ result: ValidationResult) -> String {
         switch result.status {

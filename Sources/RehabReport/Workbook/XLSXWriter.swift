@@ -43,6 +43,8 @@ public final class XLSXWriter {
         rows = 0
         var start = Self.xmlDeclaration
         start += "<worksheet xmlns=\"\(Self.mainNamespace)\">"
+        // Printed fitted to the page's width (as many pages down as it takes): see finishSheet.
+        start += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>"
         start += "<sheetViews><sheetView workbookViewId=\"0\">"
         start += "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"
         start += "</sheetView></sheetViews><cols>"
@@ -146,6 +148,9 @@ public final class XLSXWriter {
         if rows > 1 {
             line.append(contentsOf: "<autoFilter ref=\"A1:\(SpreadsheetColumn.letters(columns - 1))\(rows)\"/>".utf8)
         }
+        // A4 landscape, every column on the page's width, the sheet's name and page numbers in the footer; the
+        // header row repeats on every page (the workbook's Print_Titles).
+        line.append(contentsOf: Self.printSetup.utf8)
         line.append(contentsOf: "</worksheet>".utf8)
         try zip.write(line)
         line.removeAll(keepingCapacity: true)
@@ -196,16 +201,29 @@ public final class XLSXWriter {
         return xml + "</Types>"
     }
 
+    /// Page margins, A4 landscape fitted to one page wide, and a footer with the sheet's name and the page.
+    static let printSetup =
+        "<pageMargins left=\"0.4\" right=\"0.4\" top=\"0.5\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>"
+        + "<pageSetup paperSize=\"9\" orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/>"
+        + "<headerFooter><oddFooter>&amp;L&amp;A&amp;RPage &amp;P of &amp;N</oddFooter></headerFooter>"
+
     private func workbook() -> String {
         var xml = Self.xmlDeclaration
         xml += "<workbook xmlns=\"\(Self.mainNamespace)\" xmlns:r=\"\(Self.relationshipNamespace)\"><sheets>"
+        var names: [String] = []
         for (i, sheet) in sheets.enumerated() {
             var name: [UInt8] = []
             Self.appendEscaped(sheet, to: &name)
-            xml +=
-                "<sheet name=\"\(String(decoding: name, as: UTF8.self))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
+            names.append(String(decoding: name, as: UTF8.self))
+            xml += "<sheet name=\"\(names[i])\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
-        return xml + "</sheets></workbook>"
+        xml += "</sheets><definedNames>"
+        // Each sheet's header row printed at the top of every page. A sheet name is quoted, its ' doubled.
+        for (i, name) in names.enumerated() {
+            let quoted = name.replacingOccurrences(of: "'", with: "''")
+            xml += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">'\(quoted)'!$1:$1</definedName>"
+        }
+        return xml + "</definedNames></workbook>"
     }
 
     private func workbookRelationships() -> String {

@@ -11,6 +11,12 @@ export REHABCOUNT_TEST_PYTHONPATH="$PWD/.build/python"
 if ! PYTHONPATH="$REHABCOUNT_TEST_PYTHONPATH" python3 -c 'import openpyxl' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'openpyxl==3.1.5'
 fi
+# The accessibility test runs axe-core in headless Chromium on the reports: PyPI's axe-playwright-python carries a
+# current axe.min.js (only the script is used, so its dependencies are not installed).
+if [ ! -f "$REHABCOUNT_TEST_PYTHONPATH/axe_playwright_python/axe.min.js" ]; then
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$REHABCOUNT_TEST_PYTHONPATH" \
+        'axe-playwright-python==0.1.8' || echo "test.sh: axe-core not installed; the accessibility test will say so" >&2
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT

@@ -328,7 +328,7 @@ public enum HTMLReport {
         th,td{border-bottom:1px solid #d8dde0;padding:6px 8px;text-align:left;vertical-align:top}
         td.num{text-align:right;white-space:nowrap}
         .sev{padding:2px 6px;border-radius:3px;font-size:.8rem;font-weight:600}
-        .sev.file{background:#ffebee;color:#b71c1c}.sev.record{background:#fff3e0;color:#e65100}
+        .sev.file{background:#ffebee;color:#b71c1c}.sev.record{background:#fff3e0;color:#9a3400}
         .sev.warning{background:#fffde7;color:#7a4f01}
         footer{margin-top:2rem;font-size:.8rem;color:#4c6272}.explain{max-width:60rem}
         table.rules td:first-child{white-space:nowrap}

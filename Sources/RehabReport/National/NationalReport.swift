@@ -381,7 +381,7 @@ public enum NationalReport {
         // 70 to 100, where trusts differ (below 70 is as red as it gets); a quarantined share from 20% or more (red)
         // down to 0 (green).
         func share(_ v: Double) -> Double { min(max(v, 0), 1) }
-        func percent(_ v: Double) -> String { String(format: "%.0f%%", v * 100) }
+        func percent(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
         let measures: [(column: String, label: String, colour: (Double) -> Double, text: (Double) -> String)] = [
             ("coverage", "Submissions received", share, percent),
             ("lsoa_known_share", "LSOA known", share, percent),
@@ -1071,14 +1071,15 @@ public enum NationalReport {
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#212b32;margin:0;background:#f0f4f5}
         table.data{border-collapse:collapse;font-size:.9em;margin:8px 0}table.data th,table.data td{padding:4px 8px;border-bottom:1px solid #d8dde0;text-align:left}
-        .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}.facts dt{font-weight:600}.facts dd{margin:0}
+        .facts{display:grid;grid-template-columns:fit-content(55%) 1fr;gap:2px 16px}.facts dt{font-weight:600}.facts dd{margin:0}
         .asat{font-weight:600}main{max-width:1100px;margin:0 auto;padding:24px;background:#fff}
         h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #005eb8;padding-bottom:4px}
         .note{color:#4c6272;font-size:.95em}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
         figure{margin:0;border:1px solid #d8dde0;padding:6px}figcaption{font-size:.8em;text-align:center}
         figure.partial{border:1px dashed #e65100}span.partial{color:#8a3b00;font-style:italic}
-        table.heat{border-collapse:collapse;font-size:.9em}table.heat td,table.heat th{padding:4px 8px;border:1px solid #fff}
+        table.heat{border-collapse:collapse;font-size:.85em;width:100%;table-layout:fixed}table.heat td,table.heat th{padding:3px 5px;border:1px solid #fff;overflow-wrap:anywhere}
+        table.heat thead th:first-child{width:22%}table.heat thead th:nth-child(2){width:16%}
         table.heat td{text-align:right}td.none{background:#e8edee;color:#768692;text-align:center}
         td.missing{background:#fff;color:#8a3b00;border:1px dashed #e65100;text-align:center;font-style:italic}
         tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}

@@ -189,6 +189,14 @@ struct GapReportTests {
         #expect(qyg.contains("Cheshire and Merseyside (QYG): community rehabilitation, September 2025"))
         #expect(qyg.contains("This month by deprivation quintile") && qyg.contains("Q1 (most deprived)"))
         #expect(qyg.contains("The gap between the most and least deprived fifths"))
+        // Each measure beside England's with its comparison and spine, and England's waits, outcomes and Core20 by
+        // quintile on the index.
+        #expect(qyg.contains("<h2>Against England</h2>") && qyg.contains("<table class=\"data spine\">"))
+        #expect(qyg.contains("Discharges with an outcome recorded") && qyg.contains("to England"))
+        #expect(html.contains("Waits, outcomes and Core20 by deprivation quintile, England"))
+        #expect(
+            html.contains("Core20: ") && html.contains("of England&#39;s new referrals come from the most deprived")
+        )
         // Its trusts' data quality: items against England and the rules behind the scores, by name.
         #expect(qyg.contains("Data items below the national figure") && qyg.contains("The rules behind the scores"))
         #expect(qyg.contains("<th scope=\"row\">Bridgewater Community Healthcare NHS Foundation Trust (RY2)</th>"))

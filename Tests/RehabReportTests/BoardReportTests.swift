@@ -161,3 +161,36 @@ struct BoardFunnelTests {
         #expect(NationalReport.properCase("Already Mixed Case") == "Already Mixed Case")
     }
 }
+
+@Suite("Board report: against England")
+struct AgainstEnglandTests {
+    @Test("Wilson's and Byar's intervals, and Fingertips' reading of England's value against them")
+    func intervals() throws {
+        // Wilson's 95% interval of 3 of 4, as stats.wilson_ci(3, 4) gives it.
+        let w = try #require(NationalReport.wilson(3, 4))
+        #expect(abs(w.0 - 0.3006418) < 1e-6 && abs(w.1 - 0.9544127) < 1e-6)
+        // Byar's interval of 100 events brackets 100; none for fewer than 10.
+        let b = try #require(NationalReport.byar(100))
+        #expect(b.0 < 100 && 100 < b.1 && abs(b.0 - 81.36) < 0.01 && abs(b.1 - 121.63) < 0.01)
+        #expect(NationalReport.byar(9) == nil)
+        let measure = { (england: Double) in
+            AreaMeasure(
+                title: "t",
+                unit: "%",
+                value: 0.5,
+                lower: 0.4,
+                upper: 0.6,
+                england: england,
+                spread: [0.3, 0.5, 0.7],
+                format: { "\($0)" }
+            )
+        }
+        #expect(measure(0.45).comparison == "similar")
+        #expect(measure(0.3).comparison == "higher")
+        #expect(measure(0.7).comparison == "lower")
+        // The spine: the ICB's marker in its comparison's shape, England's line, the range behind.
+        let spine = NationalReport.spine(measure(0.3))
+        #expect(spine.contains("fill=\"#BED2FF\"") && spine.contains("stroke=\"#000000\""))
+        #expect(spine.contains("<title>t: this ICB 0.5, England 0.3, ICBs from 0.3 to 0.7</title>"))
+    }
+}

@@ -85,6 +85,7 @@ extension NationalReport {
         let access = f.table("access").filter { $0["service_line"] == "all" }
         let own = access.filter { $0["icb_ods"] == icb }
         let nation = access.filter { $0["icb_ods"] == england }
+        againstEngland(icb, f, into: &page)
         page.element("h2", "This month by deprivation quintile")
         page.raw("<table class=\"data\"><thead><tr>")
         for heading in [

@@ -115,6 +115,7 @@ public enum NationalReport {
 
         englandSection(f, into: &page)
         rateSection(f, into: &page, icbFolder: icbFolder)
+        quintileSection(f, into: &page)
         spcSection(f, into: &page, icbFolder: icbFolder)
         rateFunnelSection(f, into: &page)
         inequalitySection(f, into: &page)

@@ -171,80 +171,6 @@ $fn$;
 COMMENT ON FUNCTION stats.spc_points(double precision[], text, boolean) IS
     'The work of stats.spc(); call that instead.';
 
-CREATE OR REPLACE FUNCTION stats.spc(
-    value double precision[],
-    improvement text DEFAULT 'increase',
-    screen_outliers boolean DEFAULT true
-)
-RETURNS TABLE (point integer, value double precision, mean double precision, lpl double precision,
-               upl double precision, point_type text)
-LANGUAGE sql
-IMMUTABLE
-STRICT
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT * FROM stats.spc_points(value, improvement, screen_outliers)
-$fn$;
-COMMENT ON FUNCTION stats.spc(double precision[], text, boolean) IS
-    'Making Data Count XmR chart of one series, in time order (NHS England; computed as NHSRplotthedots 0.2 does): '
-    'one row per point with the mean, the lower and upper process limits (mean -/+ 2.66 x the mean moving range) '
-    'and its point_type: common_cause, special_cause_improvement or special_cause_concern (improvement increase or '
-    'decrease), special_cause_neutral_high or special_cause_neutral_low (neutral). With screen_outliers (the '
-    'default, as NHSRplotthedots; NHS England''s Excel tool does not), moving ranges of 3.267 x their mean or more '
-    'are left out of the limits. Special causes, in this order: a point outside the limits; part of 7 points each '
-    'rising (or falling); 2 of 3 points beyond two-thirds of the way to a limit, all 3 on one side of the mean; '
-    'part of 7 points on one side of the mean. Limits are NULL for a single point. A NULL in the series is an error; '
-    'a NULL argument gives no rows (STRICT). '
-    'Example: SELECT * FROM stats.spc(ARRAY[12, 14, 13, 15, 19, 18, 21]::float8[], ''decrease'').';
-
-CREATE OR REPLACE FUNCTION stats.spc_assurance(
-    value double precision[],
-    target double precision,
-    improvement text DEFAULT 'increase',
-    screen_outliers boolean DEFAULT true
-)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-STRICT
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT CASE
-        WHEN improvement = 'neutral' OR target IS NULL OR s.lpl IS NULL THEN NULL
-        WHEN target > s.upl THEN CASE WHEN improvement = 'increase' THEN 'consistent_fail' ELSE 'consistent_pass' END
-        WHEN target < s.lpl THEN CASE WHEN improvement = 'increase' THEN 'consistent_pass' ELSE 'consistent_fail' END
-        ELSE 'inconsistent'
-    END
-    FROM stats.spc_points(value, improvement, screen_outliers) s
-    ORDER BY s.point DESC
-    LIMIT 1
-$fn$;
-COMMENT ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean) IS
-    'Making Data Count assurance of a series against a target, from its latest process limits (as NHSRplotthedots): '
-    'consistent_pass when every value within the limits meets the target, consistent_fail when none does, '
-    'inconsistent when the target lies between the limits; NULL for a neutral measure, no target, or too few points. '
-    'Example: SELECT stats.spc_assurance(ARRAY[12, 14, 13, 15]::float8[], 18, ''decrease'').';
-
-CREATE OR REPLACE FUNCTION stats.spc_variation(
-    value double precision[],
-    improvement text DEFAULT 'increase',
-    screen_outliers boolean DEFAULT true
-)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-STRICT
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT s.point_type FROM stats.spc_points(value, improvement, screen_outliers) s ORDER BY s.point DESC LIMIT 1
-$fn$;
-COMMENT ON FUNCTION stats.spc_variation(double precision[], text, boolean) IS
-    'The variation icon of a series: the point_type of its latest point in stats.spc() (NHSRplotthedots'' '
-    'variation_type).';
-
 -- Rebasing: the chart in phases, each charted alone from its own points (as NHSRplotthedots does with a rebase
 -- column: limits and run rules within each rebase group).
 CREATE OR REPLACE FUNCTION stats.spc(
@@ -325,6 +251,72 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION stats.spc_variation(double precision[], text, boolean, integer[]) IS
     'stats.spc_variation() of a rebased series: the point_type of its latest point, within its latest phase.';
+
+CREATE OR REPLACE FUNCTION stats.spc(
+    value double precision[],
+    improvement text DEFAULT 'increase',
+    screen_outliers boolean DEFAULT true
+)
+RETURNS TABLE (point integer, value double precision, mean double precision, lpl double precision,
+               upl double precision, point_type text)
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT * FROM stats.spc_points(value, improvement, screen_outliers)
+$fn$;
+COMMENT ON FUNCTION stats.spc(double precision[], text, boolean) IS
+    'Making Data Count XmR chart of one series, in time order (NHS England; computed as NHSRplotthedots 0.2 does): '
+    'one row per point with the mean, the lower and upper process limits (mean -/+ 2.66 x the mean moving range) '
+    'and its point_type: common_cause, special_cause_improvement or special_cause_concern (improvement increase or '
+    'decrease), special_cause_neutral_high or special_cause_neutral_low (neutral). With screen_outliers (the '
+    'default, as NHSRplotthedots; NHS England''s Excel tool does not), moving ranges of 3.267 x their mean or more '
+    'are left out of the limits. Special causes, in this order: a point outside the limits; part of 7 points each '
+    'rising (or falling); 2 of 3 points beyond two-thirds of the way to a limit, all 3 on one side of the mean; '
+    'part of 7 points on one side of the mean. Limits are NULL for a single point. A NULL in the series is an error; '
+    'a NULL argument gives no rows (STRICT). '
+    'Example: SELECT * FROM stats.spc(ARRAY[12, 14, 13, 15, 19, 18, 21]::float8[], ''decrease'').';
+
+CREATE OR REPLACE FUNCTION stats.spc_assurance(
+    value double precision[],
+    target double precision,
+    improvement text DEFAULT 'increase',
+    screen_outliers boolean DEFAULT true
+)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT stats.spc_assurance(value, target, improvement, screen_outliers, '{}'::integer[])
+$fn$;
+COMMENT ON FUNCTION stats.spc_assurance(double precision[], double precision, text, boolean) IS
+    'Making Data Count assurance of a series against a target, from its latest process limits (as NHSRplotthedots): '
+    'consistent_pass when every value within the limits meets the target, consistent_fail when none does, '
+    'inconsistent when the target lies between the limits; NULL for a neutral measure, no target, or too few points. '
+    'Example: SELECT stats.spc_assurance(ARRAY[12, 14, 13, 15]::float8[], 18, ''decrease'').';
+
+CREATE OR REPLACE FUNCTION stats.spc_variation(
+    value double precision[],
+    improvement text DEFAULT 'increase',
+    screen_outliers boolean DEFAULT true
+)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+STRICT
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT stats.spc_variation(value, improvement, screen_outliers, '{}'::integer[])
+$fn$;
+COMMENT ON FUNCTION stats.spc_variation(double precision[], text, boolean) IS
+    'The variation icon of a series: the point_type of its latest point in stats.spc() (NHSRplotthedots'' '
+    'variation_type).';
 
 -- As every function of the schema: the analyst and loader roles only.
 REVOKE ALL ON FUNCTION stats.spc(double precision[], text, boolean, integer[]) FROM PUBLIC;

@@ -10,6 +10,20 @@ CREATE OR REPLACE FUNCTION analysis.refresh_published(touched date[]) RETURNS vo
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    -- The count each empty figure rests on, for its value_note (0027): the workforce and completeness tables of
+    -- trusts and ICBs share theirs.
+    workforce_bases constant jsonb :=
+        '{"vacancy_rate": "fte_establishment", "registered_share": "posts_filled", "skill_mix_share": "posts_filled",
+          "fte_per_100k": "population", "fte_per_1000_referrals": "referrals"}';
+    completeness_bases constant jsonb :=
+        '{"referrals": "referrals", "lsoa_known": "referrals", "lsoa_known_share": "referrals",
+          "lsoa_known_share_lower": "referrals", "lsoa_known_share_upper": "referrals",
+          "ethnicity_recorded": "referrals", "ethnicity_recorded_share": "referrals",
+          "ethnicity_recorded_share_lower": "referrals", "ethnicity_recorded_share_upper": "referrals",
+          "discharges": "referrals", "outcome_recorded": "referrals",
+          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
+          "outcome_recorded_share_upper": "discharges", "score_referrals": "referrals"}';
 BEGIN
     DELETE FROM published.access WHERE (touched IS NULL OR period = ANY (touched));
     DELETE FROM published.outcome_change WHERE (touched IS NULL OR period = ANY (touched));
@@ -229,42 +243,27 @@ BEGIN
     UPDATE published.workforce_trust p
     SET value_note = published.value_note(
         to_jsonb(p), to_jsonb(a),
-        '{"vacancy_rate": "fte_establishment", "registered_share": "posts_filled", "skill_mix_share": "posts_filled",
-          "fte_per_100k": "population", "fte_per_1000_referrals": "referrals"}')
+        workforce_bases)
     FROM analysis.workforce_trust a
     WHERE (p.period, p.org_code, p.profession) = (a.period, a.org_code, a.profession)
       AND (touched IS NULL OR p.period = ANY (touched));
     UPDATE published.workforce_icb p
     SET value_note = published.value_note(
         to_jsonb(p), to_jsonb(a),
-        '{"vacancy_rate": "fte_establishment", "registered_share": "posts_filled", "skill_mix_share": "posts_filled",
-          "fte_per_100k": "population", "fte_per_1000_referrals": "referrals"}')
+        workforce_bases)
     FROM analysis.workforce_icb a
     WHERE (p.period, p.icb_ods, p.profession) = (a.period, a.icb_ods, a.profession)
       AND (touched IS NULL OR p.period = ANY (touched));
     UPDATE published.completeness_trust p
     SET value_note = published.value_note(
         to_jsonb(p), to_jsonb(a),
-        '{"referrals": "referrals", "lsoa_known": "referrals", "lsoa_known_share": "referrals",
-          "lsoa_known_share_lower": "referrals", "lsoa_known_share_upper": "referrals",
-          "ethnicity_recorded": "referrals", "ethnicity_recorded_share": "referrals",
-          "ethnicity_recorded_share_lower": "referrals", "ethnicity_recorded_share_upper": "referrals",
-          "discharges": "referrals", "outcome_recorded": "referrals",
-          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
-          "outcome_recorded_share_upper": "discharges", "score_referrals": "referrals",
-          "rows_quarantined_share": "rows_read", "rows_quarantined": "rows_read"}')
+        completeness_bases || '{"rows_quarantined_share": "rows_read", "rows_quarantined": "rows_read"}')
     FROM analysis.completeness_trust a
     WHERE (p.period, p.org_code) = (a.period, a.org_code) AND (touched IS NULL OR p.period = ANY (touched));
     UPDATE published.completeness_icb p
     SET value_note = published.value_note(
         to_jsonb(p), to_jsonb(a),
-        '{"referrals": "referrals", "lsoa_known": "referrals", "lsoa_known_share": "referrals",
-          "lsoa_known_share_lower": "referrals", "lsoa_known_share_upper": "referrals",
-          "ethnicity_recorded": "referrals", "ethnicity_recorded_share": "referrals",
-          "ethnicity_recorded_share_lower": "referrals", "ethnicity_recorded_share_upper": "referrals",
-          "discharges": "referrals", "outcome_recorded": "referrals",
-          "outcome_recorded_share": "discharges", "outcome_recorded_share_lower": "discharges",
-          "outcome_recorded_share_upper": "discharges", "score_referrals": "referrals"}')
+        completeness_bases)
     FROM analysis.completeness_icb a
     WHERE (p.period, p.icb_ods) = (a.period, a.icb_ods) AND (touched IS NULL OR p.period = ANY (touched));
 END

@@ -84,6 +84,18 @@ struct BoardReportTests {
         #expect(whiskers.contains("Q1: 10.0, similar to England") && !whiskers.contains("than England"))
     }
 
+    @Test("A month published alone between gaps is a dot, not invisible")
+    func isolatedMonth() {
+        let svg = SVGChart.lines(
+            [(label: "Q1", values: [10, 12, nil, 11, nil]), (label: "Q2", values: [nil, 9, 8, nil, nil])],
+            labels: ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025"],
+            title: "t"
+        )
+        // Q1's April stands alone; its January and February, and Q2's February and March, are joined by lines.
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 1)
+        #expect(svg.contains("<title>Q1, Apr 2025: 11.0</title>"))
+    }
+
     @Test("Dates and months are written as a board paper writes them")
     func longDates() {
         #expect(HTML.longMonth("2025-12-01") == "December 2025" && HTML.longMonth("2025-01") == "January 2025")

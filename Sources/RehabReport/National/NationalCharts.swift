@@ -478,6 +478,15 @@ extension SVGChart {
                 pen = true
             }
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            // A month with no figure on either side has no line to be part of: a dot shows it.
+            for (i, value) in line.values.enumerated() {
+                guard let value else { continue }
+                let before = i > 0 ? line.values[i - 1] : nil
+                let after = i + 1 < line.values.count ? line.values[i + 1] : nil
+                guard before == nil, after == nil else { continue }
+                svg += "<circle cx=\"\(x(i))\" cy=\"\(y(value))\" r=\"3\" fill=\"\(colour)\">"
+                svg += "<title>\(HTML.escape("\(line.label), \(labels[i]): \(format(value))"))</title></circle>"
+            }
             if let end = ends.first(where: { $0.n == n }) {
                 svg += "<text x=\"\(end.x)\" y=\"\(end.y)\" font-size=\"11\" fill=\"\(colour)\">"
                 svg += "\(HTML.escape(line.label))</text>"

@@ -327,7 +327,10 @@ public enum NationalReport {
         let rows = f.table("workforce_icb").filter { $0["profession"] == "all" }
             .compactMap { row -> (String, Double, String)? in
                 guard let fte = number(row["fte_per_100k"]) else { return nil }
-                let vacancy = number(row["vacancy_rate"]).map { String(format: ", %.0f%% vacant", $0 * 100) } ?? ""
+                // A suppressed vacancy rate says so, rather than vanishing.
+                let vacancy =
+                    number(row["vacancy_rate"]).map { String(format: ", %.1f%% vacant", $0 * 100) }
+                    ?? (mark(row, "vacancy_rate") == "s" ? ", vacancies s" : "")
                 return (row["icb_ods"] ?? "", fte, String(format: "%.1f FTE per 100,000", fte) + vacancy)
             }
             .sorted { $0.1 > $1.1 }

@@ -112,6 +112,11 @@ struct RunTests {
         #expect(
             first.nationalReports.map { ($0 as NSString).lastPathComponent } == ["national-gap-report-2025-09.html"]
         )
+        // After the analysis, the trust that sent files has its items beside its ICB's and England's.
+        let quality = try String(contentsOfFile: "\(pipeline.outbox)/R1D/R1D_2025-09.quality.html", encoding: .utf8)
+        #expect(quality.contains("Shropshire Community Health NHS Trust (R1D): data quality against England"))
+        #expect(quality.contains("<th scope=\"row\">referral_received_date</th>"))
+        #expect(quality.contains("Your ICB: 1 trust(s) including yours; England: 1 trust(s)."))
         try pipeline.drop(try month("2025-08", seed: 2, rows: 1200))
         let second = try pipeline.run(db)
         #expect(

@@ -363,6 +363,15 @@ public enum RunJob {
                     ).page
                 )
             }
+            // Each trust that sent files tonight: its items beside England and its ICB, now that all are in.
+            let trustMonths = Set(
+                outcomes.filter { [.loaded, .superseded].contains($0.status) }
+                    .compactMap { o in o.org.flatMap { org in o.period.flatMap(Period.init).map { "\(org)|\($0)" } } }
+            ).sorted().compactMap { key -> (org: String, period: Period)? in
+                let parts = key.split(separator: "|").map(String.init)
+                return Period(parts[1]).map { (parts[0], $0) }
+            }
+            _ = try TrustQualityJob.write(trustMonths, outbox: outbox, connection: connection, logger: logger)
             let now = Clock.monotonicSeconds()
             stageSeconds.append(("report", now - mark))
             mark = now

@@ -96,6 +96,13 @@ struct BoardReportTests {
         #expect(svg.contains("<title>Q1, Apr 2025: 11.0</title>"))
     }
 
+    @Test("Figures have thousands separators from 1,000")
+    func separators() {
+        #expect(SVGChart.format(3300) == "3,300" && SVGChart.format(130_915) == "130,915")
+        #expect(SVGChart.format(250) == "250" && SVGChart.format(36.94) == "36.9")
+        #expect(NationalReport.grouped(1_234_567) == "1,234,567")
+    }
+
     @Test("Dates and months are written as a board paper writes them")
     func longDates() {
         #expect(HTML.longMonth("2025-12-01") == "December 2025" && HTML.longMonth("2025-01") == "January 2025")

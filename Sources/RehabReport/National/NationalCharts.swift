@@ -206,8 +206,13 @@ extension SVGChart {
         return svg + "</svg>"
     }
 
+    /// A figure as the report prints it: one decimal place below 100, whole numbers above, with thousands
+    /// separators from 1,000 (3,300 beside 130,915, never 3300).
     static func format(_ value: Double) -> String {
-        abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+        if abs(value) >= 1_000 {
+            return Int(value.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_GB")))
+        }
+        return abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
     }
 }
 
@@ -328,7 +333,7 @@ extension SVGChart {
             yTitle: "Outcome recorded, %",
             yRange: (0, 100),
             reading: .higherIsBetter,
-            describe: { "\($0): \(format($2))% of \(Int($1)) discharges" }
+            describe: { "\($0): \(format($2))% of \(format($1)) discharges" }
         )
     }
 

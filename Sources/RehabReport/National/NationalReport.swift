@@ -351,7 +351,7 @@ public enum NationalReport {
                 maximum: maximum,
                 title: "FTE per 100,000 by ICB",
                 width: 760,
-                captionWidth: 210
+                captionWidth: 250
             )
         )
     }
@@ -558,7 +558,7 @@ public enum NationalReport {
         }
         return "incomplete in "
             + incomplete.map { row in
-                let share = number(row["coverage"]).map { String(format: " (%.0f%%)", $0 * 100) } ?? ""
+                let share = number(row["coverage"]).map { String(format: " (%.1f%%)", $0 * 100) } ?? ""
                 return HTML.longMonth(row["period"] ?? "") + share
             }.joined(separator: ", ") + ": left out of the limits"
     }

@@ -254,13 +254,14 @@ struct RunTests {
         #expect(pipeline.contents(pipeline.inbox).isEmpty)
         #expect(pipeline.contents(pipeline.archive).count == 9)
         #expect(pipeline.contents(pipeline.outbox) == ["R1D", "RDR", "RY2"])
-        // Each file gets every report, the quarantine CSV among them.
+        // Each file gets every report, the quarantine CSV among them; the trust, its month's quality page.
         let reports = ["findings.csv", "html", "json", "quarantine.csv", "xlsx"]
         #expect(
             pipeline.contents("\(pipeline.outbox)/R1D")
-                == ["R1D_contacts_2025-09", "R1D_referrals_2025-09", "R1D_workforce_2025-09"].flatMap { stem in
+                == (["R1D_2025-09.quality.html"]
+                + ["R1D_contacts_2025-09", "R1D_referrals_2025-09", "R1D_workforce_2025-09"].flatMap { stem in
                     reports.map { "\(stem).\($0)" }
-                }.sorted()
+                }).sorted()
         )
         let quarantined = try #require(first.files.first { $0.file == "R1D_referrals_2025-09.csv" }).rowsQuarantined
         let quarantineCSV = try String(

@@ -34,8 +34,10 @@ BEGIN
     DELETE FROM published.completeness_icb WHERE (touched IS NULL OR period = ANY (touched));
 
     DELETE FROM published.new_referrals_by_age WHERE (touched IS NULL OR period = ANY (touched));
+    -- Its one count is the only figure that can be empty: suppressed, said at once (0027).
     INSERT INTO published.new_referrals_by_age
-    SELECT period, icb_ods, imd_quintile, service_line, esp_age_band, published.sdc_count(new_referrals), population
+    SELECT period, icb_ods, imd_quintile, service_line, esp_age_band, published.sdc_count(new_referrals), population,
+           CASE WHEN published.sdc_suppressed(new_referrals) THEN 'suppressed: new_referrals' END
     FROM analysis.new_referrals_by_age
     WHERE (touched IS NULL OR period = ANY (touched));
 
@@ -220,12 +222,6 @@ BEGIN
     FROM analysis.access a
     WHERE p.period = a.period AND p.icb_ods = a.icb_ods AND p.imd_quintile = a.imd_quintile
       AND p.service_line = a.service_line AND (touched IS NULL OR p.period = ANY (touched));
-    UPDATE published.new_referrals_by_age p
-    SET value_note = published.value_note(to_jsonb(p), to_jsonb(a), '{}')
-    FROM analysis.new_referrals_by_age a
-    WHERE (p.period, p.icb_ods, p.imd_quintile, p.service_line, p.esp_age_band)
-          = (a.period, a.icb_ods, a.imd_quintile, a.service_line, a.esp_age_band)
-      AND p.new_referrals IS NULL AND (touched IS NULL OR p.period = ANY (touched));
     UPDATE published.outcome_change p
     SET value_note = published.value_note(to_jsonb(p), to_jsonb(a), '{"sd_change": "discharges"}')
     FROM analysis.outcome_change a

@@ -364,12 +364,13 @@ public enum RunJob {
                 )
             }
             // Each trust that sent files tonight: its items beside England and its ICB, now that all are in.
-            let trustMonths = Set(
-                outcomes.filter { [.loaded, .superseded].contains($0.status) }
-                    .compactMap { o in o.org.flatMap { org in o.period.flatMap(Period.init).map { "\(org)|\($0)" } } }
-            ).sorted().compactMap { key -> (org: String, period: Period)? in
-                let parts = key.split(separator: "|").map(String.init)
-                return Period(parts[1]).map { (parts[0], $0) }
+            var trustMonths: [(org: String, period: Period)] = []
+            var seen = Set<String>()
+            for o in outcomes where [.loaded, .superseded].contains(o.status) {
+                guard let org = o.org, let period = o.period.flatMap(Period.init),
+                    seen.insert("\(org) \(period)").inserted
+                else { continue }
+                trustMonths.append((org, period))
             }
             _ = try TrustQualityJob.write(trustMonths, outbox: outbox, connection: connection, logger: logger)
             let now = Clock.monotonicSeconds()

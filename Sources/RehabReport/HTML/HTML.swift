@@ -30,6 +30,16 @@ struct HTML {
         "December",
     ]
 
+    /// Months since year 0 of `2025-12`, `2025-12-01` or a longer timestamp, so that months can be laid on an
+    /// axis and counted; nil when the text is not a month.
+    static func monthIndex(_ iso: String) -> Int? {
+        let parts = iso.prefix(10).split(separator: "-")
+        guard parts.count >= 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
+            return nil
+        }
+        return year * 12 + month - 1
+    }
+
     /// A month as a board paper writes it: "December 2025", from `2025-12`, `2025-12-01` or a longer timestamp;
     /// the text itself when it is not a date.
     static func longMonth(_ iso: String) -> String {

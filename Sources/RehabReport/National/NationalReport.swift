@@ -899,12 +899,7 @@ public enum NationalReport {
 
     /// Every month from `first` to `last` (`YYYY-MM-DD`, first days), in order, as `YYYY-MM-01`.
     static func monthsBetween(_ first: String, _ last: String) -> [String] {
-        func index(_ text: String) -> Int? {
-            let parts = text.split(separator: "-")
-            guard parts.count >= 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
-            return y * 12 + m - 1
-        }
-        guard let a = index(first), let b = index(last), a <= b else { return [last] }
+        guard let a = HTML.monthIndex(first), let b = HTML.monthIndex(last), a <= b else { return [last] }
         return (a...b).map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
     }
 

@@ -15,11 +15,7 @@ struct SPCPoint {
     var phase: Int = 1
 
     /// The months since year 0, so that points can be placed on a time axis.
-    var monthIndex: Int? {
-        let parts = period.split(separator: "-")
-        guard parts.count >= 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return nil }
-        return year * 12 + month - 1
-    }
+    var monthIndex: Int? { HTML.monthIndex(period) }
 
     /// Making Data Count's colours (NHSRplotthedots' `ptd_spc_colours`).
     var colour: String { SPCIcon.colour(type) }

@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "RehabReport",
             dependencies: [
-                "CRehabZlib", "RehabCore", "RehabValidate", "RehabDatabase",
+                "CRehabZlib", "RehabCore", "RehabValidate", "RehabDatabase", "RehabAnalyse",
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RehabReportTests",
-            dependencies: ["RehabReport", "RehabValidate", "RehabCore"],
+            dependencies: ["RehabReport", "RehabAnalyse", "RehabValidate", "RehabCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

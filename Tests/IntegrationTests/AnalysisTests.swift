@@ -241,11 +241,20 @@ struct AnalysisTests {
         #expect(loaded.count == 9)
         let c = try db.connect()
         let summary = try Analysis.refresh(c)
-        #expect(summary.count == 17)
+        // One row a table of every measure the manifest builds: its analysis table, and its published one.
+        let manifest = try c.query(
+            "SELECT measure, published_as IS NOT NULL FROM published.measures WHERE built_by IS NOT NULL"
+        ).rows.map { (name: $0[0] ?? "", published: $0[1] == "t") }
+        #expect(manifest.count == 10)
+        #expect(summary.count == manifest.count + manifest.filter(\.published).count)
+        for measure in manifest {
+            #expect(summary["analysis.\(measure.name)"] != nil, "analysis.\(measure.name)")
+            #expect((summary["published.\(measure.name)"] != nil) == measure.published, "published.\(measure.name)")
+        }
         #expect((summary["analysis.spc"] ?? 0) > 0)
         for table in [
-            "access", "outcome_change", "inequality", "core20", "workforce_trust", "workforce_icb",
-            "completeness_trust", "completeness_icb",
+            "access", "new_referrals_by_age", "outcome_change", "inequality", "core20", "workforce_trust",
+            "workforce_icb", "completeness_trust", "completeness_icb",
         ] {
             #expect((summary["analysis.\(table)"] ?? 0) > 0, "analysis.\(table)")
             #expect(summary["published.\(table)"] == summary["analysis.\(table)"], "published.\(table)")
@@ -1153,8 +1162,8 @@ struct AnalysisTests {
             """
         ).rows.compactMap { $0[0] }
         // With analysis.spc, its published view and the ICB charts behind it (published.spc_icb), and the
-        // missing_submissions views of both schemas.
-        #expect(tables.count == 25)
+        // missing_submissions views of both schemas, and the manifest of measures (published.measures).
+        #expect(tables.count == 26)
         #expect(
             try c.query(
                 """
@@ -1223,7 +1232,8 @@ struct AnalysisTests {
         let published = try c.query(
             "SELECT relname FROM pg_class WHERE relnamespace = 'published'::regnamespace AND relkind IN ('r', 'v')"
         ).rows.compactMap { $0[0] }
-        #expect(published.count == 12)  // the nine tables of figures, missing_submissions, spc and spc_icb
+        // The nine tables of figures, missing_submissions, spc, spc_icb and the manifest of measures.
+        #expect(published.count == 13)
         for table in published { try c.query("SELECT * FROM published.\(table)") }
         for denied in [
             "SELECT 1 FROM analysis.access", "SELECT 1 FROM analysis.inequality", "SELECT 1 FROM core.referrals",

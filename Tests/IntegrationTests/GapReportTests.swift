@@ -1,4 +1,5 @@
 import Foundation
+import RehabAnalyse
 import RehabCore
 import RehabDatabase
 import RehabPipeline
@@ -117,7 +118,10 @@ struct GapReportTests {
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
         // Every table, each month's rates for the ICB pages, the SPC series, each trust's score variation, its items
         // beside the national and peer figures and its rule failures, and the two funnels' limits.
-        #expect(written.csvFiles.count == NationalReportJob.tables.count + 7)
+        let offered = try NationalFiguresReader.measures(try db.connect()).filter(\.inReport)
+        #expect(offered.map(\.name).contains("access") && offered.count >= 8)
+        #expect(written.csvFiles.count == offered.count + 7)
+        #expect(offered.allSatisfy { m in written.csvFiles.contains { $0.hasSuffix("/\(m.name).csv") } })
         let spc = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc.csv") }),
             encoding: .utf8

@@ -1,4 +1,5 @@
 import Foundation
+import RehabAnalyse
 import Testing
 
 @testable import RehabReport

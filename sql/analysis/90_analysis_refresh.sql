@@ -1,6 +1,7 @@
--- analysis.refresh(touched): the one entry point that rebuilds the analysis and published tables, by calling the
--- per-measure units of files 80-89 in dependency order. Each unit replaces the rows of the periods in `touched`, or
--- of every period when it is NULL; analysis.spc is charted again whole.
+-- analysis.refresh(touched): the one entry point that rebuilds the analysis and published tables: the inputs
+-- (analysis.refresh_inputs), then each measure of published.measures in its order: its unit (built_by), its names
+-- (analysis.name_rows) and, for a published table, its publication (analysis.publish). Each unit replaces the rows
+-- of the periods in `touched`, or of every period when it is NULL; analysis.spc is charted again whole.
 --
 -- It must run in a REPEATABLE READ (or SERIALIZABLE) transaction, so that every unit reads the same snapshot: a load
 -- that commits meanwhile is wholly in the figures or wholly out. `rehabcount analyse` and `rehabcount run` open one.
@@ -16,6 +17,11 @@ CREATE OR REPLACE FUNCTION analysis.refresh(touched date[] DEFAULT NULL)
     SET jit = off
     SET work_mem = '64MB'
 AS $fn$
+DECLARE
+    unit text;
+    measure_name text;
+    published_as text;
+    counted bigint;
 BEGIN
     IF current_setting('transaction_isolation') NOT IN ('repeatable read', 'serializable') THEN
         RAISE EXCEPTION 'analysis.refresh() must run in a REPEATABLE READ transaction, not %',
@@ -27,46 +33,50 @@ BEGIN
     PERFORM pg_advisory_xact_lock(1380142676, 2);
 
     PERFORM analysis.refresh_inputs(touched);
-    PERFORM analysis.refresh_access(touched);
-    PERFORM analysis.refresh_outcome_change(touched);
-    PERFORM analysis.refresh_inequality(touched);
-    PERFORM analysis.refresh_core20(touched);
-    PERFORM analysis.refresh_workforce(touched);
-    PERFORM analysis.refresh_completeness(touched);
-    PERFORM analysis.refresh_published(touched);
-    PERFORM analysis.refresh_spc(touched);
-    PERFORM analysis.refresh_names(touched);
+    -- The measures in the order of published.measures: each unit builds its measures' analysis tables, which are
+    -- then named and published.
+    FOR unit IN
+        SELECT m.built_by FROM published.measures m WHERE m.built_by IS NOT NULL
+        GROUP BY m.built_by ORDER BY min(m.position)
+    LOOP
+        EXECUTE format('SELECT analysis.%I($1)', unit) USING touched;
+        FOR measure_name, published_as IN
+            SELECT m.measure, m.published_as FROM published.measures m WHERE m.built_by = unit ORDER BY m.position
+        LOOP
+            PERFORM analysis.name_rows(measure_name, touched);
+            IF published_as = 'table' THEN
+                PERFORM analysis.publish(measure_name, touched);
+            END IF;
+        END LOOP;
+    END LOOP;
 
-    RETURN QUERY
-    SELECT v.name, v.n
-    FROM (VALUES
-        ('analysis.access', (SELECT count(*) FROM analysis.access)),
-        ('analysis.outcome_change', (SELECT count(*) FROM analysis.outcome_change)),
-        ('analysis.inequality', (SELECT count(*) FROM analysis.inequality)),
-        ('analysis.core20', (SELECT count(*) FROM analysis.core20)),
-        ('analysis.workforce_trust', (SELECT count(*) FROM analysis.workforce_trust)),
-        ('analysis.workforce_icb', (SELECT count(*) FROM analysis.workforce_icb)),
-        ('analysis.completeness_trust', (SELECT count(*) FROM analysis.completeness_trust)),
-        ('analysis.completeness_icb', (SELECT count(*) FROM analysis.completeness_icb)),
-        ('analysis.spc', (SELECT count(*) FROM analysis.spc)),
-        ('published.access', (SELECT count(*) FROM published.access)),
-        ('published.outcome_change', (SELECT count(*) FROM published.outcome_change)),
-        ('published.inequality', (SELECT count(*) FROM published.inequality)),
-        ('published.core20', (SELECT count(*) FROM published.core20)),
-        ('published.workforce_trust', (SELECT count(*) FROM published.workforce_trust)),
-        ('published.workforce_icb', (SELECT count(*) FROM published.workforce_icb)),
-        ('published.completeness_trust', (SELECT count(*) FROM published.completeness_trust)),
-        ('published.completeness_icb', (SELECT count(*) FROM published.completeness_icb))
-    ) AS v(name, n);
+    FOR measure_name, published_as IN
+        SELECT m.measure, m.published_as FROM published.measures m WHERE m.built_by IS NOT NULL ORDER BY m.position
+    LOOP
+        EXECUTE format('SELECT count(*) FROM analysis.%I', measure_name) INTO counted;
+        table_name := 'analysis.' || measure_name;
+        rows := counted;
+        RETURN NEXT;
+    END LOOP;
+    FOR measure_name, published_as IN
+        SELECT m.measure, m.published_as FROM published.measures m
+        WHERE m.built_by IS NOT NULL AND m.published_as IS NOT NULL ORDER BY m.position
+    LOOP
+        EXECUTE format('SELECT count(*) FROM published.%I', measure_name) INTO counted;
+        table_name := 'published.' || measure_name;
+        rows := counted;
+        RETURN NEXT;
+    END LOOP;
 END
 $fn$;
 REVOKE ALL ON FUNCTION analysis.refresh(date[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analysis.refresh(date[]) TO rehab_loader;
 COMMENT ON FUNCTION analysis.refresh(date[]) IS
     'Rebuilds the analysis tables, and the published tables from them, from core, audit and reference, for the '
-    'periods in touched (every period when NULL), and returns one row per table with its row count. Calls one unit '
-    'per measure in dependency order (analysis.refresh_inputs, _access, _outcome_change, _inequality, _core20, '
-    '_workforce, _completeness, _published, _spc, _names); analysis.spc is charted again over every period. Must run in a '
+    'periods in touched (every period when NULL), and returns one row per table with its row count. After '
+    'analysis.refresh_inputs, takes the measures of published.measures in their order: each one''s unit (built_by), '
+    'then analysis.name_rows and, for a published table, analysis.publish; analysis.spc is charted again over every '
+    'period. Must run in a '
     'REPEATABLE READ transaction, so every unit reads one snapshot. Replaces rows with DELETE + INSERT, so readers '
     'see the old figures until it commits. Leaves analysis.inequality''s SII and RII confidence limits NULL for the '
     'simulation, which rehabcount runs in the same transaction. One refresh at a time (advisory lock 1380142676, 2). '

@@ -337,7 +337,7 @@ public enum RunJob {
         }
         let withFigures =
             analysed && config.stages.contains(.report)
-            ? try NationalReportJob.periodsWithFigures(source: "published", connection: connection) : []
+            ? try NationalFiguresReader.periodsWithFigures(source: "published", connection: connection) : []
         if analysed, config.stages.contains(.report), withFigures.isEmpty {
             logger.info("no referral figures yet: the national report is not written")
         } else if analysed, config.stages.contains(.report), let latest = withFigures.last {

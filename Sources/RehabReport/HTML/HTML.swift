@@ -40,6 +40,11 @@ struct HTML {
         return year * 12 + month - 1
     }
 
+    /// A share (0 to 1) as a percentage to one decimal place, "80.9%", or the mark when there is none.
+    static func percent(_ share: Double?, mark: String = "–") -> String {
+        share.map { String(format: "%.1f%%", $0 * 100) } ?? mark
+    }
+
     /// A month as a board paper writes it: "December 2025", from `2025-12`, `2025-12-01` or a longer timestamp;
     /// the text itself when it is not a date.
     static func longMonth(_ iso: String) -> String {

@@ -1,84 +1,18 @@
 import Foundation
+import RehabAnalyse
 import RehabCore
 
 /// A trust's data quality for a month beside England and the trusts of its ICB, written to its outbox after the
 /// night's analysis: what the validation report written at load time cannot say, since it is written before the
 /// other trusts' files arrive. About records, not people: no row data.
 public enum TrustQualityPage {
-    /// One data item of one extract: completeness and DQMI validity, the trust's, its ICB's trusts' and England's.
-    public struct Item: Sendable {
-        public var kind: String
-        public var column: String
-        public var status: String
-        public var completeness: Double?
-        public var validity: Double?
-        public var peerCompleteness: Double?
-        public var peerValidity: Double?
-        public var nationalCompleteness: Double?
-        public var nationalValidity: Double?
-        public var peerTrusts: Int
-        public var nationalTrusts: Int
-
-        public init(
-            kind: String,
-            column: String,
-            status: String,
-            completeness: Double?,
-            validity: Double?,
-            peerCompleteness: Double?,
-            peerValidity: Double?,
-            nationalCompleteness: Double?,
-            nationalValidity: Double?,
-            peerTrusts: Int,
-            nationalTrusts: Int
-        ) {
-            self.kind = kind
-            self.column = column
-            self.status = status
-            self.completeness = completeness
-            self.validity = validity
-            self.peerCompleteness = peerCompleteness
-            self.peerValidity = peerValidity
-            self.nationalCompleteness = nationalCompleteness
-            self.nationalValidity = nationalValidity
-            self.peerTrusts = peerTrusts
-            self.nationalTrusts = nationalTrusts
-        }
-
-        /// Below England by 2 percentage points or more, in completeness or validity.
-        public var belowEngland: Bool {
-            func below(_ own: Double?, _ nation: Double?) -> Bool {
-                guard let own, let nation else { return false }
-                return own < nation - 0.02
-            }
-            return below(completeness, nationalCompleteness) || below(validity, nationalValidity)
-        }
-    }
-
-    /// One rule the trust's submission failed.
-    public struct Failure: Sendable {
-        public var kind: String
-        public var rule: String
-        public var severity: String
-        public var failures: Int
-        public var rowsRead: Int
-
-        public init(kind: String, rule: String, severity: String, failures: Int, rowsRead: Int) {
-            self.kind = kind
-            self.rule = rule
-            self.severity = severity
-            self.failures = failures
-            self.rowsRead = rowsRead
-        }
-    }
-
     /// The page, as HTML.
     public static func render(
         org: String,
         trustName: String?,
         period: String,
-        items: [Item],
-        failures: [Failure],
+        items: [ItemQuality],
+        failures: [RuleFailures],
         generatedAt: String
     ) -> String {
         var page = HTML()
@@ -105,7 +39,6 @@ public enum TrustQualityPage {
                 ? "No item is 2 points or more below England." : "\(below) item(s) 2 points or more below England.",
             attributes: "class=\"asat\""
         )
-        func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
         for kind in ["referrals", "contacts", "workforce"] {
             let rows = items.filter { $0.kind == kind }
             guard let first = rows.first else { continue }
@@ -130,7 +63,7 @@ public enum TrustQualityPage {
                     item.completeness, item.peerCompleteness, item.nationalCompleteness, item.validity,
                     item.peerValidity, item.nationalValidity,
                 ] {
-                    page.element("td", percent(value), attributes: "class=\"num\"")
+                    page.element("td", HTML.percent(value), attributes: "class=\"num\"")
                 }
                 page.raw("<td>")
                 if item.belowEngland { page.raw("<span class=\"sev record\">below England</span>") }
@@ -155,7 +88,7 @@ public enum TrustQualityPage {
                 page.element("td", String(f.failures), attributes: "class=\"num\"")
                 page.element(
                     "td",
-                    f.rowsRead > 0 ? String(format: "%.1f%%", 100 * Double(f.failures) / Double(f.rowsRead)) : "–",
+                    HTML.percent(f.rowsRead > 0 ? Double(f.failures) / Double(f.rowsRead) : nil),
                     attributes: "class=\"num\""
                 )
                 page.raw("</tr>")

@@ -1,4 +1,5 @@
 import Foundation
+import RehabAnalyse
 
 // England beside every ICB measure, with its significance (Fingertips' comparison), and the spine chart of an ICB's
 // page; and England's waits, outcomes and Core20 share by deprivation quintile.
@@ -100,7 +101,7 @@ extension NationalReport {
                     upper: limits?.1,
                     england: ratio(nation, part, whole),
                     spread: all.values.compactMap { ratio($0, part, whole) },
-                    format: { String(format: "%.1f%%", $0 * 100) }
+                    format: { HTML.percent($0) }
                 )
             )
         }
@@ -116,7 +117,7 @@ extension NationalReport {
                 upper: number(ownCore20?["referral_share_q1_upper"]),
                 england: number(core20.first { $0["icb_ods"] == england }?["referral_share_q1"]),
                 spread: core20.filter { $0["icb_ods"] != england }.compactMap { number($0["referral_share_q1"]) },
-                format: { String(format: "%.1f%%", $0 * 100) }
+                format: { HTML.percent($0) }
             )
         )
         // Workforce per 100,000: no interval (a count of posts, not a sample), so not compared.
@@ -254,8 +255,8 @@ extension NationalReport {
         {
             page.element(
                 "p",
-                "Core20: \(String(format: "%.1f%%", share * 100)) of England's new referrals come from the most "
-                    + "deprived fifth of areas, which hold \(String(format: "%.1f%%", population * 100)) of its "
+                "Core20: \(HTML.percent(share)) of England's new referrals come from the most "
+                    + "deprived fifth of areas, which hold \(HTML.percent(population)) of its "
                     + "residents (representation ratio \(number(core20["representation_ratio"]).map { String(format: "%.2f", $0) } ?? "–"); "
                     + "below 1, the most deprived are referred less than their share). Barthel change is the mean "
                     + "change from the first to the last score (0-20, higher is better) of discharges with both.",

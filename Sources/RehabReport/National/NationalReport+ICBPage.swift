@@ -1,4 +1,5 @@
 import Foundation
+import RehabAnalyse
 import RehabCore
 
 extension NationalReport {
@@ -38,15 +39,15 @@ extension NationalReport {
         // Over time: each quintile's rate, month by month.
         // Every month from the ICB's first on record to this one, so that a month without figures is a gap in the
         // lines, not squeezed out of the axis.
-        let history = f.table("access_history").filter { $0["icb_ods"] == icb }
-        let months = monthsBetween(history.compactMap { $0["period"] }.min() ?? f.period, f.period)
+        let history = f.rateHistory.filter { $0.icb == icb }
+        let months = monthsBetween(history.map(\.period).min() ?? f.period, f.period)
         page.element("h2", "Referral rates by deprivation quintile, month by month")
         if months.count > 1 {
-            let lines = (1...5).map { q in
+            let lines = (1...5).map { (q: Int) in
                 (
                     label: "Q\(q)",
                     values: months.map { m in
-                        number(history.first { $0["period"] == m && $0["imd_quintile"] == String(q) }?["dsr"])
+                        history.first { $0.period == m && $0.quintile == q }?.dsr
                     }
                 )
             }
@@ -66,7 +67,7 @@ extension NationalReport {
         }
 
         // Its Making Data Count charts.
-        let spc = f.table("spc").filter { $0["icb_ods"] == icb }
+        let spc = f.spc.filter { $0.icb == icb }
         if !spc.isEmpty {
             page.element("h2", "Month by month: statistical process control")
             page.element(
@@ -153,9 +154,9 @@ extension NationalReport {
         // Its trusts, each with the Making Data Count reading of its score series up to this month.
         let trusts = f.table("completeness_trust").filter { $0["icb_ods"] == icb }
         var scoreTrend: [String: String] = [:]
-        for row in f.table("score_variation") {
-            guard let org = row["org_code"], let variation = row["variation"] else { continue }
-            scoreTrend[org] = row["points"] == "1" ? "first month" : SPCIcon.words(variation, improvement: "increase")
+        for row in f.scoreVariation {
+            guard let variation = row.variation else { continue }
+            scoreTrend[row.org] = row.points == 1 ? "first month" : SPCIcon.words(variation, improvement: "increase")
         }
         page.element("h2", "Trusts hosted by this ICB")
         if trusts.isEmpty {
@@ -212,17 +213,12 @@ extension NationalReport {
     /// The data items of this ICB's trusts that fall below the national figure (DQMI validity and completeness,
     /// beside the peer figure of the ICB's trusts), and the rules behind each trust's score.
     static func trustQuality(_ icb: String, _ f: NationalFigures, into page: inout HTML) {
-        let items = f.table("item_quality").filter { $0["icb_ods"] == icb }
-        let failures = f.table("rule_failures").filter { $0["icb_ods"] == icb }
+        let items = f.itemQuality.filter { $0.icb == icb }
+        let failures = f.ruleFailures.filter { $0.icb == icb }
         guard !items.isEmpty || !failures.isEmpty else { return }
         page.element("h3", "Data items below the national figure")
         // An item 2 percentage points or more below England in validity or completeness.
-        let below = items.filter { row in
-            [("validity", "national_validity"), ("completeness", "national_completeness")].contains { own, nation in
-                guard let value = number(row[own]), let national = number(row[nation]) else { return false }
-                return value < national - 0.02
-            }
-        }
+        let below = items.filter(\.belowEngland)
         if below.isEmpty {
             page.element(
                 "p",
@@ -241,14 +237,14 @@ extension NationalReport {
             page.raw("</tr></thead><tbody>")
             for row in below {
                 page.raw("<tr>")
-                page.element("th", trustName(row["org_code"] ?? "", f), attributes: "scope=\"row\"")
-                page.element("td", row["kind"] ?? "")
-                page.element("td", row["column_name"] ?? "")
-                for column in [
-                    "validity", "peer_validity", "national_validity", "completeness", "peer_completeness",
-                    "national_completeness",
+                page.element("th", trustName(row.org, f), attributes: "scope=\"row\"")
+                page.element("td", row.kind)
+                page.element("td", row.column)
+                for share in [
+                    row.validity, row.peerValidity, row.nationalValidity, row.completeness, row.peerCompleteness,
+                    row.nationalCompleteness,
                 ] {
-                    page.element("td", percent(row[column]))
+                    page.element("td", percent(share))
                 }
                 page.raw("</tr>")
             }
@@ -269,16 +265,15 @@ extension NationalReport {
         }
         page.raw("</tr></thead><tbody>")
         // Each trust's five rules with the most failures.
-        for (org, rows) in Dictionary(grouping: failures, by: { $0["org_code"] ?? "" }).sorted(by: { $0.key < $1.key })
-        {
+        for (org, rows) in Dictionary(grouping: failures, by: \.org).sorted(by: { $0.key < $1.key }) {
             for row in rows.prefix(5) {
                 page.raw("<tr>")
                 page.element("th", trustName(org, f), attributes: "scope=\"row\"")
-                page.element("td", row["kind"] ?? "")
-                page.element("td", row["rule_id"] ?? "")
-                page.element("td", row["severity"] ?? "")
-                page.element("td", number(row["failures"]).map(grouped) ?? "")
-                page.element("td", percent(row["failures_per_row"]))
+                page.element("td", row.kind)
+                page.element("td", row.rule)
+                page.element("td", row.severity)
+                page.element("td", grouped(Double(row.failures)))
+                page.element("td", percent(row.failuresPerRow))
                 page.raw("</tr>")
             }
         }

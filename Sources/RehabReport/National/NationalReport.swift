@@ -1,71 +1,6 @@
 import Foundation
+import RehabAnalyse
 import RehabCore
-
-/// The figures of one period for the national gap report, as read from the `published` (or `analysis`) schema:
-/// every table whole, so that the report can chart some columns and offer all of them as CSV.
-public struct NationalFigures: Sendable {
-    public struct Table: Sendable {
-        public var name: String
-        public var columns: [String]
-        public var rows: [[String?]]
-
-        public init(name: String, columns: [String], rows: [[String?]]) {
-            self.name = name
-            self.columns = columns
-            self.rows = rows
-        }
-
-        /// The rows as dictionaries keyed by column name.
-        var records: [[String: String]] {
-            rows.map { row in
-                var record: [String: String] = [:]
-                for (column, value) in zip(columns, row) { record[column] = value }
-                return record
-            }
-        }
-    }
-
-    /// `published` or `analysis`.
-    public var source: String
-    /// The reporting period, YYYY-MM-DD (first of the month).
-    public var period: String
-    public var tables: [Table] { didSet { records = Self.records(of: tables) } }
-    /// Each table's rows as column → value, made once: every section and ICB page reads them.
-    private var records: [String: [[String: String]]]
-    /// ICB ODS code → name, where known.
-    public var icbNames: [String: String]
-    /// Trust ODS code → name, where known.
-    public var trustNames: [String: String]
-    /// When the latest submission the figures include was loaded, ISO 8601; nil when it cannot be read.
-    public var dataAsAt: String?
-    /// When the report was written, ISO 8601.
-    public var generatedAt: String
-
-    public init(
-        source: String,
-        period: String,
-        tables: [Table],
-        icbNames: [String: String],
-        trustNames: [String: String] = [:],
-        dataAsAt: String? = nil,
-        generatedAt: String
-    ) {
-        self.source = source
-        self.period = period
-        self.tables = tables
-        self.records = Self.records(of: tables)
-        self.icbNames = icbNames
-        self.trustNames = trustNames
-        self.dataAsAt = dataAsAt
-        self.generatedAt = generatedAt
-    }
-
-    func table(_ name: String) -> [[String: String]] { records[name] ?? [] }
-
-    private static func records(of tables: [Table]) -> [String: [[String: String]]] {
-        Dictionary(tables.map { ($0.name, $0.records) }, uniquingKeysWith: { first, _ in first })
-    }
-}
 
 /// The national gap report: one self-contained HTML page (inline SVG, no script, no network) and a CSV per table.
 public enum NationalReport {
@@ -78,6 +13,15 @@ public enum NationalReport {
         let csv = figures.tables.map { (name: "\($0.name).csv", text: csvText($0, names: figures)) }
         return (page(figures, csvFolder: csvFolder, icbFolder: icbFolder), csv)
     }
+
+    /// What each of the report's own tables is, beside the measures the manifest names.
+    static let seriesTitles = [
+        "access_history": "Each ICB quintile's age-standardised rate of new referrals, every month up to this one",
+        "spc_rebase": "The months from which a chart's limits were calculated afresh, and why",
+        "score_variation": "The Making Data Count variation of each trust's latest data-quality score",
+        "funnel_outcome_recorded": "The limits of the funnel plot of trusts' outcome recording",
+        "funnel_icb_referral_rate": "The limits of the funnel plot of ICBs' rates of new referrals",
+    ]
 
     static func page(_ f: NationalFigures, csvFolder: String, icbFolder: String? = nil) -> String {
         var page = HTML()
@@ -129,7 +73,10 @@ public enum NationalReport {
             page.raw("<li><a href=\"\(HTML.escape(csvFolder))/\(HTML.escape(table.name)).csv\">")
             page.value("\(table.name).csv")
             page.raw("</a> ")
-            page.value("(\(table.rows.count) rows, \(table.columns.count) columns)")
+            // A measure's title from the manifest (published.measures), or what the report's own series is.
+            let title = f.measures.first { $0.name == table.name }?.title ?? seriesTitles[table.name]
+            let rows = table.rows.count == 1 ? "1 row" : "\(grouped(Double(table.rows.count))) rows"
+            page.value((title.map { "\($0): " } ?? "") + "\(rows), \(table.columns.count) columns")
             page.raw("</li>")
         }
         page.raw("</ul>")
@@ -156,14 +103,12 @@ public enum NationalReport {
             guard let p = total(part), let w = total(whole), w > 0 else {
                 return rows.map { mark($0, part) }.contains("s") ? "s" : "–"
             }
-            return String(format: "%.1f%%", 100 * p / w)
+            return HTML.percent(p / w)
         }
         let q1 = rows.first { $0["imd_quintile"] == "1" }
         let q5 = rows.first { $0["imd_quintile"] == "5" }
         let gap = f.table("inequality").first { $0["icb_ods"] == england && $0["service_line"] == "all" }
-        let wait = f.table("spc").first {
-            $0["icb_ods"] == england && $0["series"] == "median_wait_days" && $0["period"] == f.period
-        }
+        let wait = f.spc.first { $0.icb == england && $0.series == "median_wait_days" && $0.period == f.period }
         var facts: [(String, String)] = []
         if let referrals = total("new_referrals"), let population = total("population"), population > 0 {
             facts.append(("New referrals (received in the month)", grouped(referrals)))
@@ -195,7 +140,7 @@ public enum NationalReport {
             )
             facts.append(("Slope index of inequality", interval(gap["sii"], gap["sii_lower"], gap["sii_upper"])))
         }
-        if let days = number(wait?["value"]) {
+        if let days = wait?.value {
             facts.append(("Median wait to first contact", "\(SVGChart.format(days)) days"))
         }
         facts.append(("Of those waiting, waiting over 18 weeks", share("waiting_over_18w", "waiting")))
@@ -329,7 +274,7 @@ public enum NationalReport {
                 guard let fte = number(row["fte_per_100k"]) else { return nil }
                 // A suppressed vacancy rate says so, rather than vanishing.
                 let vacancy =
-                    number(row["vacancy_rate"]).map { String(format: ", %.1f%% vacant", $0 * 100) }
+                    number(row["vacancy_rate"]).map { ", \(HTML.percent($0)) vacant" }
                     ?? (mark(row, "vacancy_rate") == "s" ? ", vacancies s" : "")
                 return (row["icb_ods"] ?? "", fte, String(format: "%.1f FTE per 100,000", fte) + vacancy)
             }
@@ -385,12 +330,11 @@ public enum NationalReport {
         // 70 to 100, where trusts differ (below 70 is as red as it gets); a quarantined share from 20% or more (red)
         // down to 0 (green).
         func share(_ v: Double) -> Double { min(max(v, 0), 1) }
-        func percent(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
         let measures: [(column: String, label: String, colour: (Double) -> Double, text: (Double) -> String)] = [
-            ("coverage", "Submissions received", share, percent),
-            ("lsoa_known_share", "LSOA known", share, percent),
-            ("ethnicity_recorded_share", "Ethnicity recorded", share, percent),
-            ("outcome_recorded_share", "Outcome recorded (discharges)", share, percent),
+            ("coverage", "Submissions received", share, { HTML.percent($0) }),
+            ("lsoa_known_share", "LSOA known", share, { HTML.percent($0) }),
+            ("ethnicity_recorded_share", "Ethnicity recorded", share, { HTML.percent($0) }),
+            ("outcome_recorded_share", "Outcome recorded (discharges)", share, { HTML.percent($0) }),
             ("score_mean", "Data-quality score", { share(($0 - 70) / 30) }, { String(format: "%.1f", $0) }),
             (
                 "rows_quarantined_share", "Rows quarantined", { 1 - share($0 / 0.2) },
@@ -475,8 +419,8 @@ public enum NationalReport {
     /// England's Making Data Count charts: the icon summary of its series, then each series month by month; then
     /// the ICBs whose latest month is a special cause in any series, linked to their pages, with their coverage.
     static func spcSection(_ f: NationalFigures, into page: inout HTML, icbFolder: String? = nil) {
-        let all = f.table("spc")
-        let rows = all.filter { $0["icb_ods"] == england }
+        let all = f.spc
+        let rows = all.filter { $0.icb == england }
         guard !rows.isEmpty else { return }
         page.element("h2", "England month by month: statistical process control")
         page.element(
@@ -490,10 +434,9 @@ public enum NationalReport {
         rebaseNotes(f, area: england, into: &page)
 
         // The outliers: ICBs whose latest month is a special cause.
-        let latest = Dictionary(grouping: all.filter { $0["icb_ods"] != england }) {
-            "\($0["icb_ods"] ?? "")|\($0["series"] ?? "")"
-        }.compactMap { $0.value.last }
-        let special = latest.filter { ($0["latest_variation"] ?? "").hasPrefix("special_cause") }
+        let latest = Dictionary(grouping: all.filter { $0.icb != england }) { "\($0.icb)|\($0.series)" }
+            .compactMap { $0.value.last }
+        let special = latest.filter { ($0.latestVariation ?? "").hasPrefix("special_cause") }
         guard !latest.isEmpty else { return }
         page.element("h3", "ICBs whose latest month is a special cause")
         if special.isEmpty {
@@ -507,25 +450,23 @@ public enum NationalReport {
         page.raw("</tr></thead><tbody>")
         let order = Dictionary(uniqueKeysWithValues: spcSeries.enumerated().map { ($1.series, $0) })
         for last in special.sorted(by: {
-            (name($0["icb_ods"] ?? "", f), order[$0["series"] ?? ""] ?? 9)
-                < (name($1["icb_ods"] ?? "", f), order[$1["series"] ?? ""] ?? 9)
+            (name($0.icb, f), order[$0.series] ?? 9) < (name($1.icb, f), order[$1.series] ?? 9)
         }) {
-            let icb = last["icb_ods"] ?? ""
-            let series = all.filter { $0["icb_ods"] == icb && $0["series"] == last["series"] }
+            let series = all.filter { $0.icb == last.icb && $0.series == last.series }
             // The month the variation is about: the latest complete one.
-            let row = series.last { $0["point_type"] != "incomplete" } ?? last
-            let unit = unit(of: row["series"])
+            let row = series.last { $0.pointType != "incomplete" } ?? last
+            let unit = unit(of: row.series)
             page.raw("<tr><th scope=\"row\">")
-            areaName(icb, f, linkedFrom: icbFolder, into: &page)
+            areaName(last.icb, f, linkedFrom: icbFolder, into: &page)
             page.raw("</th>")
-            page.element("td", spcSeries.first { $0.series == row["series"] }?.title ?? (row["series"] ?? ""))
+            page.element("td", spcSeries.first { $0.series == row.series }?.title ?? row.series)
             page.raw("<td>")
-            page.raw(SPCIcon.variation(row["latest_variation"] ?? "", improvement: row["improvement"], size: 20))
+            page.raw(SPCIcon.variation(row.latestVariation ?? "", improvement: row.improvement, size: 20))
             page.value(
-                " \(HTML.longMonth(row["period"] ?? "")): \(SPCIcon.words(row["latest_variation"] ?? "", improvement: row["improvement"]))"
+                " \(HTML.longMonth(row.period)): \(SPCIcon.words(row.latestVariation ?? "", improvement: row.improvement))"
             )
             page.raw("</td>")
-            page.element("td", number(row["value"]).map(unit.text) ?? "–")
+            page.element("td", row.value.map(unit.text) ?? "–")
             page.element("td", limits(row, unit: unit))
             page.element("td", coverageNote(series))
             page.raw("</tr>")
@@ -541,31 +482,31 @@ public enum NationalReport {
     }
 
     /// "76.5% (72.0% to 81.0%)": a point's mean and process limits in the series' unit.
-    static func limits(_ row: [String: String], unit: SPCUnit) -> String {
-        guard let mean = number(row["mean"]) else { return "no limits yet" }
-        guard let lower = number(row["lpl"]), let upper = number(row["upl"]) else { return unit.text(mean) }
+    static func limits(_ row: SPCMonth, unit: SPCUnit) -> String {
+        guard let mean = row.mean else { return "no limits yet" }
+        guard let lower = row.lower, let upper = row.upper else { return unit.text(mean) }
         return "\(unit.text(mean)) (\(unit.text(lower)) to \(unit.text(upper)))"
     }
 
     /// Coverage of a series' months in words: "full", or the incomplete months with their shares.
-    static func coverageNote(_ series: [[String: String]]) -> String {
-        let incomplete = series.filter { $0["incomplete"] == "t" || $0["point_type"] == "incomplete" }
+    static func coverageNote(_ series: [SPCMonth]) -> String {
+        let incomplete = series.filter(\.incomplete)
         guard !incomplete.isEmpty else {
-            let partial = series.filter { number($0["coverage"]).map { $0 < 1 } == true }
+            let partial = series.filter { $0.coverage.map { $0 < 1 } == true }
             return partial.isEmpty
                 ? "full"
-                : "below 100% in " + partial.map { HTML.longMonth($0["period"] ?? "") }.joined(separator: ", ")
+                : "below 100% in " + partial.map { HTML.longMonth($0.period) }.joined(separator: ", ")
         }
         return "incomplete in "
             + incomplete.map { row in
-                let share = number(row["coverage"]).map { String(format: " (%.1f%%)", $0 * 100) } ?? ""
-                return HTML.longMonth(row["period"] ?? "") + share
+                let share = row.coverage.map { String(format: " (%.1f%%)", $0 * 100) } ?? ""
+                return HTML.longMonth(row.period) + share
             }.joined(separator: ", ") + ": left out of the limits"
     }
 
     /// The board's usual summary: one row per series with its latest month, value, limits, target and icons.
-    static func spcSummary(_ rows: [[String: String]], into page: inout HTML) {
-        let present = spcSeries.filter { s in rows.contains { $0["series"] == s.series } }
+    static func spcSummary(_ rows: [SPCMonth], into page: inout HTML) {
+        let present = spcSeries.filter { s in rows.contains { $0.series == s.series } }
         guard !present.isEmpty else { return }
         page.raw("<table class=\"data icons\"><caption>Summary: variation and assurance</caption><thead><tr>")
         for heading in [
@@ -575,29 +516,28 @@ public enum NationalReport {
         }
         page.raw("</tr></thead><tbody>")
         for (series, title, unit) in present {
-            let points = rows.filter { $0["series"] == series }
+            let points = rows.filter { $0.series == series }
             guard let last = points.last else { continue }
-            let latest = points.last { $0["point_type"] != "incomplete" } ?? last
+            let latest = points.last { $0.pointType != "incomplete" } ?? last
             page.raw("<tr>")
             page.element("th", title, attributes: "scope=\"row\"")
             page.element(
                 "td",
-                HTML.longMonth(last["period"] ?? "")
-                    + (last["point_type"] == "incomplete" ? " (incomplete coverage)" : "")
+                HTML.longMonth(last.period) + (last.pointType == "incomplete" ? " (incomplete coverage)" : "")
             )
-            page.element("td", number(last["value"]).map(unit.text) ?? "–")
+            page.element("td", last.value.map(unit.text) ?? "–")
             page.element("td", limits(latest, unit: unit))
-            page.element("td", number(last["target"]).map(unit.text) ?? "none set")
+            page.element("td", last.target.map(unit.text) ?? "none set")
             page.raw("<td>")
-            page.raw(SPCIcon.variation(last["latest_variation"] ?? "common_cause", improvement: last["improvement"]))
+            page.raw(SPCIcon.variation(last.latestVariation ?? "common_cause", improvement: last.improvement))
             page.raw("<span class=\"icon-text\">")
-            page.value(SPCIcon.words(last["latest_variation"] ?? "common_cause", improvement: last["improvement"]))
+            page.value(SPCIcon.words(last.latestVariation ?? "common_cause", improvement: last.improvement))
             page.raw("</span></td><td>")
-            let assurance = last["assurance"].flatMap { $0.isEmpty ? nil : $0 }
+            let assurance = last.assurance
             page.raw(SPCIcon.assurance(assurance))
             page.raw("<span class=\"icon-text\">")
             page.value(
-                assurance == nil && last["improvement"] == "neutral"
+                assurance == nil && last.improvement == "neutral"
                     ? "not applicable: neither direction is better" : SPCIcon.assuranceWords(assurance)
             )
             page.raw("</span></td></tr>")
@@ -607,59 +547,50 @@ public enum NationalReport {
 
     /// Each rebase of an area's series, with its reason.
     static func rebaseNotes(_ f: NationalFigures, area: String, into page: inout HTML) {
-        let rebases = f.table("spc_rebase").filter { ($0["area"] ?? "").isEmpty || $0["area"] == area }
+        let rebases = f.rebases.filter { $0.area.isEmpty || $0.area == area }
         guard !rebases.isEmpty else { return }
         page.raw("<ul class=\"note\">")
         for rebase in rebases {
-            let title = spcSeries.first { $0.series == rebase["series"] }?.title ?? (rebase["series"] ?? "")
-            page.element(
-                "li",
-                "\(title): rebased from \(HTML.longMonth(rebase["period"] ?? "")), because \(rebase["reason"] ?? "")"
-            )
+            let title = spcSeries.first { $0.series == rebase.series }?.title ?? rebase.series
+            page.element("li", "\(title): rebased from \(HTML.longMonth(rebase.period)), because \(rebase.reason)")
         }
         page.raw("</ul>")
     }
 
     /// A grid of XmR charts, one per series of `rows` (one area's), each with its icons and the variation of its
     /// latest complete month.
-    static func spcCharts(_ rows: [[String: String]], into page: inout HTML) {
+    static func spcCharts(_ rows: [SPCMonth], into page: inout HTML) {
         page.raw("<div class=\"grid spc\">")
         for (series, title, unit) in spcSeries {
-            let points = rows.filter { $0["series"] == series }
+            let points = rows.filter { $0.series == series }
             guard let last = points.last else { continue }
             let values = points.compactMap { row -> SPCPoint? in
-                guard let value = number(row["value"]), let period = row["period"] else { return nil }
+                guard let value = row.value, !row.period.isEmpty else { return nil }
                 return SPCPoint(
-                    period: period,
+                    period: row.period,
                     value: value,
-                    type: row["point_type"] ?? "common_cause",
-                    mean: number(row["mean"]),
-                    lower: number(row["lpl"]),
-                    upper: number(row["upl"]),
-                    phase: row["phase"].flatMap { Int($0) } ?? 1
+                    type: row.pointType,
+                    mean: row.mean,
+                    lower: row.lower,
+                    upper: row.upper,
+                    phase: row.phase
                 )
             }
             page.raw("<figure>")
-            page.raw(SVGChart.spc(values, unit: unit, target: number(last["target"]), title: title))
+            page.raw(SVGChart.spc(values, unit: unit, target: last.target, title: title))
             page.raw("<figcaption>")
             page.value(title)
             page.raw("<br>")
-            page.raw(
-                SPCIcon.variation(
-                    last["latest_variation"] ?? "common_cause",
-                    improvement: last["improvement"],
-                    size: 20
-                )
-            )
-            if last["target"].map({ !$0.isEmpty }) == true {
-                page.raw(SPCIcon.assurance(last["assurance"].flatMap { $0.isEmpty ? nil : $0 }, size: 20))
+            page.raw(SPCIcon.variation(last.latestVariation ?? "common_cause", improvement: last.improvement, size: 20))
+            if last.target != nil {
+                page.raw(SPCIcon.assurance(last.assurance, size: 20))
             }
             page.raw(" <strong>")
-            page.value(Self.variation(last["latest_variation"] ?? "common_cause", last["improvement"]))
+            page.value(Self.variation(last.latestVariation ?? "common_cause", last.improvement))
             page.raw("</strong>")
-            if last["point_type"] == "incomplete" {
+            if last.pointType == "incomplete" {
                 page.raw("<br><span class=\"partial\">")
-                page.value("\(HTML.longMonth(last["period"] ?? "")) is incomplete: left out of the limits")
+                page.value("\(HTML.longMonth(last.period)) is incomplete: left out of the limits")
                 page.raw("</span>")
             }
             page.raw("</figcaption></figure>")
@@ -673,15 +604,13 @@ public enum NationalReport {
     }
 
     /// Which limits a funnel drew, in words: PHE's, or the overdispersion-adjusted ones, with phi and tau2.
-    static func funnelMethod(_ rows: [[String: String]], exact: String) -> String {
-        let first = rows.first
-        let phi = number(first?["phi"])
+    static func funnelMethod(phi: Double?, tau2: Double?, method: String?, exact: String) -> String {
         let phiText = phi.map { String(format: "%.2f", $0) } ?? "not estimated"
-        if first?["method"] == "additive" || first?["method"] == "multiplicative" {
-            let tau = number(first?["tau2"]).map { String(format: "%.4g", $0) } ?? "0"
+        if let method, method == "additive" || method == "multiplicative" {
+            let tau = tau2.map { String(format: "%.4g", $0) } ?? "0"
             return "The units are overdispersed (phi = \(phiText), the mean squared z-score after winsorising the "
                 + "most extreme 10% at each end, is above 1): they differ more than chance alone would make them, "
-                + "so the limits are widened by Spiegelhalter's \(first?["method"] ?? "additive") random-effects "
+                + "so the limits are widened by Spiegelhalter's \(method) random-effects "
                 + "adjustment (tau² = \(tau)), as NHS-R's FunnelPlotR draws them by default. A unit outside these "
                 + "limits differs by more than the usual spread between units."
         }
@@ -734,11 +663,10 @@ public enum NationalReport {
     /// 95% and 99.8% limits around the overall share at its number of discharges: PHE's, or adjusted for
     /// overdispersion when the trusts are overdispersed. Outliers are coloured by direction and named below.
     static func funnelSection(_ f: NationalFigures, into page: inout HTML) {
-        let rows = f.table("funnel_outcome_recorded")
+        let rows = f.outcomeFunnel
         let curve = rows.compactMap { row -> FunnelLimit? in
-            guard let x = number(row["discharges"]), let l2 = number(row["lower_2s"]), let u2 = number(row["upper_2s"]),
-                let l3 = number(row["lower_3s"]), let u3 = number(row["upper_3s"]),
-                let baseline = number(row["baseline"])
+            guard let x = row.denominator, let l2 = row.lower2, let u2 = row.upper2, let l3 = row.lower3,
+                let u3 = row.upper3, let baseline = row.baseline
             else { return nil }
             return FunnelLimit(x: x, lower2: l2, upper2: u2, lower3: l3, upper3: u3, baseline: baseline)
         }
@@ -748,7 +676,12 @@ public enum NationalReport {
             "p",
             "Each marker is a trust: the share of its discharges with an outcome recorded, against its number of "
                 + "discharges, around the share over all trusts. "
-                + funnelMethod(rows, exact: "PHE's Wilson-score limits for proportions"),
+                + funnelMethod(
+                    phi: rows.first?.phi,
+                    tau2: rows.first?.tau2,
+                    method: rows.first?.method,
+                    exact: "PHE's Wilson-score limits for proportions"
+                ),
             attributes: "class=\"note\""
         )
         page.raw(FunnelReading.higherIsBetter.legend)
@@ -787,11 +720,11 @@ public enum NationalReport {
     /// against its population, with PHE's exact Poisson limits, or limits adjusted for overdispersion when the ICBs
     /// are overdispersed. Outliers are coloured by direction and named below; ICBs that cannot be shown are listed.
     static func rateFunnelSection(_ f: NationalFigures, into page: inout HTML) {
-        let rows = f.table("funnel_icb_referral_rate")
-        guard let first = rows.first, let baseline = number(first["baseline"]) else { return }
-        func curve(_ population: String, _ rate: String) -> [(x: Double, y: Double)] {
+        let rows = f.rateFunnel
+        guard let first = rows.first, let baseline = first.baseline else { return }
+        func curve(_ limit: (RateFunnelLimit) -> (population: Double?, rate: Double?)) -> [(x: Double, y: Double)] {
             rows.compactMap { row -> (x: Double, y: Double)? in
-                guard let x = number(row[population]), let y = number(row[rate]), x.isFinite, y.isFinite else {
+                guard let x = limit(row).population, let y = limit(row).rate, x.isFinite, y.isFinite else {
                     return nil
                 }
                 return (x, y)
@@ -799,10 +732,10 @@ public enum NationalReport {
         }
         let curves = FunnelCurves(
             baseline: baseline,
-            lower2: curve("lower_2s_population", "lower_2s"),
-            upper2: curve("upper_2s_population", "upper_2s"),
-            lower3: curve("lower_3s_population", "lower_3s"),
-            upper3: curve("upper_3s_population", "upper_3s")
+            lower2: curve(\.lower2),
+            upper2: curve(\.upper2),
+            lower3: curve(\.lower3),
+            upper3: curve(\.upper3)
         )
         // The ICBs as in the limits: those whose five quintiles are all published.
         let byICB = Dictionary(
@@ -826,7 +759,12 @@ public enum NationalReport {
             "p",
             "Each marker is an ICB: its new referrals per 100,000 residents in the month (crude, all ages), against "
                 + "its population, around the rate over every ICB shown. "
-                + funnelMethod(rows, exact: "PHE's exact Poisson limits"),
+                + funnelMethod(
+                    phi: first.phi,
+                    tau2: first.tau2,
+                    method: first.method,
+                    exact: "PHE's exact Poisson limits"
+                ),
             attributes: "class=\"note\""
         )
         page.raw(FunnelReading.neutral.legend)
@@ -879,7 +817,7 @@ public enum NationalReport {
     /// no data this month still has its page and its place, saying why.
     static func icbsOnRecord(_ f: NationalFigures) -> [String] {
         Set(
-            f.table("access").compactMap { $0["icb_ods"] } + f.table("access_history").compactMap { $0["icb_ods"] }
+            f.table("access").compactMap { $0["icb_ods"] } + f.rateHistory.map(\.icb)
                 + f.table("missing_submissions").compactMap { $0["icb_ods"] }
         ).subtracting([england, ""]).sorted()
     }
@@ -924,9 +862,10 @@ public enum NationalReport {
     }
 
     /// A 0-1 share as a percentage to one decimal place, or `mark` when empty.
-    static func percent(_ share: String?, mark: String = "–") -> String {
-        number(share).map { String(format: "%.1f%%", $0 * 100) } ?? mark
-    }
+    static func percent(_ share: String?, mark: String = "–") -> String { percent(number(share), mark: mark) }
+
+    /// A share (0 to 1) as a percentage to one decimal place, or the mark when there is none.
+    static func percent(_ share: Double?, mark: String = "–") -> String { HTML.percent(share, mark: mark) }
 
     // MARK: - Helpers
 

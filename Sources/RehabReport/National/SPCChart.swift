@@ -28,7 +28,7 @@ enum SPCUnit {
     /// A value in words for a table or a tooltip: "76.0%", "26.0 days", "36.9 per 100,000", "98.2".
     func text(_ value: Double) -> String {
         switch self {
-        case .share: String(format: "%.1f%%", value * 100)
+        case .share: HTML.percent(value)
         case .days: String(format: "%.1f days", value)
         case .rate: String(format: "%.1f per 100,000", value)
         case .score: String(format: "%.1f", value)

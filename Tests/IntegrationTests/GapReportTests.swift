@@ -122,6 +122,9 @@ struct GapReportTests {
         #expect(offered.map(\.name).contains("access") && offered.count >= 8)
         #expect(written.csvFiles.count == offered.count + 7)
         #expect(offered.allSatisfy { m in written.csvFiles.contains { $0.hasSuffix("/\(m.name).csv") } })
+        // Each download says what it is, from the manifest.
+        let accessMeasure = try #require(offered.first { $0.name == "access" })
+        #expect(html.contains("access.csv</a> \u{2014} \(accessMeasure.title) ("))
         let spc = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/spc.csv") }),
             encoding: .utf8

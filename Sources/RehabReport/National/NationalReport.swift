@@ -72,11 +72,11 @@ public enum NationalReport {
         for table in f.tables {
             page.raw("<li><a href=\"\(HTML.escape(csvFolder))/\(HTML.escape(table.name)).csv\">")
             page.value("\(table.name).csv")
-            page.raw("</a> ")
+            page.raw("</a>")
             // A measure's title from the manifest (published.measures), or what the report's own series is.
             let title = f.measures.first { $0.name == table.name }?.title ?? seriesTitles[table.name]
             let rows = table.rows.count == 1 ? "1 row" : "\(grouped(Double(table.rows.count))) rows"
-            page.value((title.map { "\($0): " } ?? "") + "\(rows), \(table.columns.count) columns")
+            page.value((title.map { " \u{2014} \($0)" } ?? "") + " (\(rows), \(table.columns.count) columns)")
             page.raw("</li>")
         }
         page.raw("</ul>")

@@ -78,6 +78,7 @@ let package = Package(
                 "RehabCore",
                 "RehabIngest",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -93,7 +94,7 @@ let package = Package(
         .target(
             name: "RehabReport",
             dependencies: [
-                "CRehabZlib", "RehabCore", "RehabValidate", "RehabDatabase", "RehabAnalyse",
+                "CRehabZlib", "RehabCore", "RehabIngest", "RehabValidate", "RehabDatabase", "RehabAnalyse",
             ],
             swiftSettings: swiftSettings
         ),
@@ -125,6 +126,7 @@ let package = Package(
             name: "rehabcount",
             dependencies: [
                 "RehabPipeline",
+                "RehabCore",
                 "RehabSample",
                 "RehabValidate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,6 +136,34 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // What the test targets share: the package's folders, the sample month, and throwaway databases.
+        .target(
+            name: "RehabTestSupport",
+            dependencies: [
+                "RehabDatabase", "RehabPipeline",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RehabTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabCoreTests",
+            dependencies: ["RehabCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabDatabaseTests",
+            dependencies: ["RehabTestSupport", "RehabDatabase"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabLoadTests",
+            dependencies: [
+                "RehabTestSupport", "RehabLoad", "RehabDatabase", "RehabValidate", "RehabIngest", "RehabPipeline",
+                "RehabCore",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RehabIngestTests",
             dependencies: ["RehabIngest", "RehabCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -142,27 +172,35 @@ let package = Package(
         .testTarget(
             name: "RehabValidateTests",
             dependencies: [
+                "RehabTestSupport",
                 "RehabValidate", "RehabIngest", "RehabCore", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RehabReportTests",
-            dependencies: ["RehabReport", "RehabAnalyse", "RehabValidate", "RehabCore"],
+            dependencies: [
+                "RehabTestSupport", "RehabReport", "RehabAnalyse", "RehabValidate", "RehabIngest", "RehabCore",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore", "RehabAnalyse",
-                "RehabReport",
+                "RehabReport", "RehabIngest", "RehabValidate", "RehabTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["KnownAnswers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RehabPipelineTests",
-            dependencies: ["RehabPipeline", "RehabValidate", "RehabSample", "RehabCore"],
+            dependencies: [
+                "RehabTestSupport",
+                "RehabPipeline", "RehabValidate", "RehabSample", "RehabCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
@@ -173,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RehabSampleTests",
-            dependencies: ["RehabSample", "RehabCore", "RehabIngest"],
+            dependencies: ["RehabTestSupport", "RehabSample", "RehabCore", "RehabIngest"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Runs every RehabCount test, the integration tests against a throwaway PostgreSQL cluster it starts.
 # Works from a fresh clone, as root or as a normal user.
+#
+#   scripts/test.sh              every test
+#   scripts/test.sh --unit       only the tests that need no database (no PostgreSQL is started)
+#   scripts/test.sh --filter X   any other arguments go to `swift test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+unit=false
+if [ "${1:-}" = "--unit" ]; then
+    unit=true
+    shift
+fi
 . scripts/git-safe-mirrors.sh
+# Every module a target imports is one it declares (SwiftPM lets transitive imports through).
+python3 scripts/check-imports.py
 swift build --build-tests
 
 # The workbook tests open X.xlsx with openpyxl, a real reader: from PyPI into .build/python when python3 lacks it.
@@ -21,9 +32,15 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e
-# Integration tests need PostgreSQL: a throwaway cluster lives exactly as long as the test run.
-scripts/with-pg.sh swift test "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+if $unit; then
+    # The integration tests are the ones that need PostgreSQL: without them, no cluster is started.
+    swift test --skip-build --skip IntegrationTests "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+else
+    # Integration tests need PostgreSQL: a throwaway cluster lives exactly as long as the test run.
+    scripts/with-pg.sh swift test --skip-build "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+fi
 set -e
 # XCTest prints "Executed 0 tests" before Swift Testing's summary; end on one plain line that says what ran.
 summary=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1 || true)

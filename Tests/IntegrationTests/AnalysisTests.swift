@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RehabDatabase
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 /// The analysis layer of sql/migrations/0009_analysis.sql: analysis.refresh(), the analysis tables, the published
@@ -14,7 +15,7 @@ private enum Analysis {
     static let tolerance = 1e-9
 
     /// A fresh database with every migration applied the way `rehabcount db migrate` applies them.
-    static func migrated() throws -> TestDatabase { try LoadFixtures.migrated() }
+    static func migrated() throws -> TestDatabase { try TestFixtures.migrated() }
 
     /// Runs analysis.refresh() as rehab_loader, the only role allowed to, and returns its summary.
     @discardableResult
@@ -232,12 +233,12 @@ struct AnalysisTests {
         let db = try Analysis.migrated()
         let url = try db.url()
         _ = try LoadJob.loadReference(
-            layout: LoadFixtures.layout,
+            layout: TestFixtures.layout,
             referenceDirectory: nil,
             database: url,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
-        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let loaded = try TestFixtures.load(TestFixtures.inbox, into: db)
         #expect(loaded.count == 9)
         let c = try db.connect()
         let summary = try Analysis.refresh(c)
@@ -765,12 +766,12 @@ struct AnalysisTests {
     func itemQualityAndRuleFailures() throws {
         let db = try Analysis.migrated()
         _ = try LoadJob.loadReference(
-            layout: LoadFixtures.layout,
+            layout: TestFixtures.layout,
             referenceDirectory: nil,
             database: try db.url(),
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let c = try db.connect()
         // Every current submission's items are there, and a trust's org_code is 100% valid however many of its
         // rows were quarantined for other reasons (the score's validity used to be capped by them).

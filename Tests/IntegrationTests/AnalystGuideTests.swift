@@ -1,5 +1,6 @@
 import Foundation
 import RehabDatabase
+import RehabTestSupport
 import Testing
 
 /// docs/analyst-guide.md: every query in it runs as rehab_analyst on a loaded month and returns rows.
@@ -7,7 +8,7 @@ import Testing
 struct AnalystGuideTests {
     /// The guide's ```sql blocks, with the heading each sits under.
     static func queries() throws -> [(heading: String, sql: String)] {
-        let text = try String(contentsOfFile: "\(LoadFixtures.root)/docs/analyst-guide.md", encoding: .utf8)
+        let text = try String(contentsOfFile: "\(TestFixtures.root)/docs/analyst-guide.md", encoding: .utf8)
         var queries: [(String, String)] = []
         var heading = ""
         var block: [Substring]?
@@ -29,10 +30,10 @@ struct AnalystGuideTests {
     func everyQuery() throws {
         let queries = try Self.queries()
         #expect(queries.count >= 8)
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         // The sample month, without RY2's workforce, so that someone has not submitted.
-        let files = LoadFixtures.inbox.filter { !$0.hasSuffix("RY2_workforce_2025-09.csv") }
-        _ = try LoadFixtures.load(files, into: db)
+        let files = TestFixtures.inbox.filter { !$0.hasSuffix("RY2_workforce_2025-09.csv") }
+        _ = try TestFixtures.load(files, into: db)
         let c = try db.connect()
         try c.refreshAnalysis()
         try c.query("SET ROLE rehab_analyst")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RehabTestSupport
 import Testing
 
 @testable import RehabDatabase

@@ -3,6 +3,7 @@ import RehabCore
 import RehabDatabase
 import RehabLoad
 import RehabPipeline
+import RehabTestSupport
 import Synchronization
 import Testing
 
@@ -42,12 +43,12 @@ struct LoaderLogin: ~Copyable {
 struct DeploymentTests {
     @Test("The whole night runs as a login granted only rehab_loader: loads, archives, analyses and reports")
     func nightAsLoaderLogin() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let login = try LoaderLogin(db)
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let cli = try CLI.start([
-            "run", pipeline.file, "--database", login.url, "--pseudonym-key-file", LoadFixtures.keyFile,
+            "run", pipeline.file, "--database", login.url, "--pseudonym-key-file", TestFixtures.keyFile,
         ])
         cli.waitUntilExit()
         #expect(cli.terminationStatus == 0)
@@ -65,10 +66,10 @@ struct DeploymentTests {
 
     @Test("analyse and report national run as the loader login, as the guide documents")
     func analyseAndReportAsLoaderLogin() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let login = try LoaderLogin(db)
-        let out = try LoadFixtures.folder()
+        let out = try TestFixtures.folder()
         let analyse = try CLI.start(["analyse", "--database", login.url])
         analyse.waitUntilExit()
         #expect(analyse.terminationStatus == 0)
@@ -80,7 +81,7 @@ struct DeploymentTests {
 
     @Test("Time limits set on the login role neither end the run's lock nor cancel its statements")
     func serverLimitsOnTheRole() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         // The lock's session waits, idle, while the workers load: far longer than these.
         let login = try LoaderLogin(
             db,
@@ -90,7 +91,7 @@ struct DeploymentTests {
             ]
         )
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let outcome = try pipeline.run(database: login.url)
         #expect(outcome.exitCode == 0)
         #expect(outcome.analysed)
@@ -108,7 +109,7 @@ struct DeploymentTests {
 
     @Test("A timeout that still ends a statement is named, with its value and where it was set")
     func timeoutNamed() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let login = try LoaderLogin(db, settings: ["lock_timeout": "50ms"])
         let holder = try db.connect()
         try holder.query("BEGIN")
@@ -126,8 +127,8 @@ struct DeploymentTests {
 
     @Test("An NHS number inside longer text, in any column, reaches neither core nor audit in clear")
     func embeddedNHSNumbersStayOut() throws {
-        let db = try LoadFixtures.database()
-        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        let db = try TestFixtures.database()
+        let source = try #require(TestFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
         var lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n").map(String.init)
         // referral_id is the second column, a free identifier shown as written in reports.
         let written = [
@@ -139,10 +140,10 @@ struct DeploymentTests {
             fields[1] = "\"\(text)\""
             lines[i + 1] = fields.joined(separator: ",")
         }
-        let folder = try LoadFixtures.folder()
+        let folder = try TestFixtures.folder()
         let file = "\(folder)/RY2_referrals_2025-09.csv"
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let loaded = try LoadFixtures.load([file], into: db)
+        let loaded = try TestFixtures.load([file], into: db)
         #expect(loaded.first?.outcome?.action == .loaded)
         let c = try db.connect()
         #expect(
@@ -162,15 +163,15 @@ struct DeploymentTests {
             #expect(!everything.contains(clear), "\(clear) is in the database")
         }
         // The quarantined row keeps its text, with the number's pseudonym in its place.
-        let pseudonym = try Pseudonymiser.configured(keyFile: LoadFixtures.keyFile)!.pseudonym(of: "9434765919")
+        let pseudonym = try Pseudonymiser.configured(keyFile: TestFixtures.keyFile)!.pseudonym(of: "9434765919")
         #expect(everything.contains("NHS:\(pseudonym)"))
     }
 
     @Test("A file rejected for every row costs the database its first rows, not every one")
     func rejectedFileBounded() throws {
-        let db = try LoadFixtures.database()
-        let folder = try LoadFixtures.folder()
-        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        let db = try TestFixtures.database()
+        let folder = try TestFixtures.folder()
+        let source = try #require(TestFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
         let header = try String(contentsOfFile: source, encoding: .utf8).prefix { $0 != "\n" }
         let rows = (1...2500).map { "RY2,R\($0),,P\($0),67,2,A,E01012367,2025-08-20,gp,,routine,,,open,,," }
         let path = "\(folder)/RY2_referrals_2025-09.csv"
@@ -179,7 +180,7 @@ struct DeploymentTests {
             atomically: true,
             encoding: .utf8
         )
-        let loaded = try LoadFixtures.load([path], into: db)
+        let loaded = try TestFixtures.load([path], into: db)
         #expect(loaded.first?.outcome?.action == .rejected)
         let c = try db.connect()
         #expect(try c.query("SELECT rows_quarantined FROM audit.submissions").scalar == "2500")
@@ -195,11 +196,11 @@ struct DeploymentTests {
 
     @Test("A file named as long as the file system allows is rejected under FILE-NAME-01; the night goes on")
     func longestNameInTheInbox() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let name = "RY2_referrals_2025-09" + String(repeating: "x", count: 255 - 25) + ".csv"
-        let source = try #require(LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
+        let source = try #require(TestFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") })
         try FileManager.default.copyItem(atPath: source, toPath: "\(pipeline.inbox)/\(name)")
         let outcome = try pipeline.run(db)
         #expect(outcome.exitCode == 0)
@@ -214,13 +215,13 @@ struct DeploymentTests {
 
     @Test("A run whose lock is taken from it stops: nothing more archived, its audit row closed with the reason")
     func lockLost() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
         // One worker, so that no file can be archived beside the one in hand when the lock goes.
         let text = try String(contentsOfFile: pipeline.file, encoding: .utf8)
         try text.replacingOccurrences(of: "stages:", with: "workers: 1\nstages:")
             .write(toFile: pipeline.file, atomically: true, encoding: .utf8)
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let url = try db.url()
         let killed = Once()
         // An administrator ends the lock's session while the first file is being read.
@@ -239,10 +240,10 @@ struct DeploymentTests {
                 .init(
                     pipeline: pipeline.file,
                     database: url,
-                    pseudonymKeyFile: LoadFixtures.keyFile,
-                    layout: LoadFixtures.layout
+                    pseudonymKeyFile: TestFixtures.keyFile,
+                    layout: TestFixtures.layout
                 ),
-                logger: LoadFixtures.logger,
+                logger: TestFixtures.logger,
                 progress: progress
             )
         }
@@ -377,11 +378,11 @@ final class TransactionPooler {
 struct PoolerTests {
     @Test("The whole night runs through PgBouncer in transaction mode, its lock held by one server session")
     func nightThroughPooler() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let login = try LoaderLogin(db)
         let pooler = try #require(try TransactionPooler(users: [login.name]))
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let outcome = try pipeline.run(database: pooler.url(user: login.name, database: db.name))
         #expect(outcome.exitCode == 0)
         #expect(outcome.analysed)

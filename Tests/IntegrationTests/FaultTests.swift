@@ -3,6 +3,7 @@ import RehabCore
 import RehabDatabase
 import RehabPipeline
 import RehabSample
+import RehabTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -24,7 +25,7 @@ private func shell(_ command: String) throws -> (status: Int32, output: String) 
 
 /// Whether this process may mount a small tmpfs (root, outside a container that forbids it).
 private let canMountTmpfs: Bool = {
-    guard getuid() == 0, let folder = try? LoadFixtures.folder() else { return false }
+    guard getuid() == 0, let folder = try? TestFixtures.folder() else { return false }
     defer { _ = try? shell("umount '\(folder)'; rmdir '\(folder)'") }
     return (try? shell("mount -t tmpfs -o size=64k tmpfs '\(folder)'").status) == 0
 }()
@@ -68,13 +69,13 @@ struct FaultTests {
         .enabled(if: canMountTmpfs, "needs root and a tmpfs mount: skipped")
     )
     func fullArchiveDisk() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
         try FileManager.default.createDirectory(atPath: pipeline.archive, withIntermediateDirectories: true)
         // Room for a file or two of the sample month (676 kB in all).
         try #require(try shell("mount -t tmpfs -o size=160k tmpfs '\(pipeline.archive)'").status == 0)
         defer { _ = try? shell("umount -l '\(pipeline.archive)'") }
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
 
         let full = try pipeline.run(db)
         #expect(full.exitCode == 1)
@@ -92,19 +93,19 @@ struct FaultTests {
     @Test("The database stopped mid-COPY fails the run consistently; the next night recovers and catches up")
     func databaseStoppedMidCopy() throws {
         // A cluster of this test's own, so that stopping it disturbs no other test.
-        let dir = try LoadFixtures.folder()
+        let dir = try TestFixtures.folder()
         chmod(dir, 0o755)
-        let script = "\(LoadFixtures.root)/scripts/pg-local.sh"
+        let script = "\(TestFixtures.root)/scripts/pg-local.sh"
         let started = try shell("'\(script)' start --dir '\(dir)/pg'")
         try #require(started.status == 0)
         defer { _ = try? shell("'\(script)' destroy --dir '\(dir)/pg'") }
         let url = try #require(started.output.split(separator: "'").dropFirst().first.map(String.init))
-        _ = try DatabaseJob.migrate(layout: LoadFixtures.layout, database: url, logger: LoadFixtures.logger)
+        _ = try DatabaseJob.migrate(layout: TestFixtures.layout, database: url, logger: TestFixtures.logger)
         _ = try LoadJob.loadReference(
-            layout: LoadFixtures.layout,
+            layout: TestFixtures.layout,
             referenceDirectory: nil,
             database: url,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
 
         // A month big enough that its loads take seconds.
@@ -112,10 +113,10 @@ struct FaultTests {
             period: Period("2025-09")!,
             trusts: 3,
             seed: 3,
-            referenceDirectory: LoadFixtures.layout.referenceDirectory
+            referenceDirectory: TestFixtures.layout.referenceDirectory
         )
         options.referralsPerTrust = 60_000
-        let month = try LoadFixtures.folder()
+        let month = try TestFixtures.folder()
         _ = try SampleGenerator.write(options, to: month)
         let pipeline = try PipelineFolder()
         try pipeline.drop(

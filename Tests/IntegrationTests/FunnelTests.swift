@@ -1,5 +1,6 @@
 import Foundation
 import RehabDatabase
+import RehabTestSupport
 import Testing
 
 /// `stats.funnel_proportion` and `stats.funnel_rate` (sql/analysis/20_stats_funnel.sql) against PHEindicatormethods'
@@ -63,7 +64,7 @@ struct FunnelTests {
 
     @Test("Proportions: PHE's limits at each of 100 denominators, with the axis starting at 0 or rounded")
     func proportions() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let inputs = try Self.table("testdata_funnel_prop_inputs")
         let columns = [
@@ -89,7 +90,7 @@ struct FunnelTests {
 
     @Test("Rates: PHE's limits for a DSR, a crude rate with fewer than 10 events, and 0 events with a denominator")
     func rates() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let inputs = try Self.table("testdata_funnel_rate_input_funnels")
         let columns = [
@@ -161,7 +162,7 @@ struct FunnelTests {
 
     @Test("Overdispersion: phi and tau2 from winsorised z-scores, and the limits widened only when phi > 1")
     func overdispersion() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         // Twelve trusts whose shares of recorded outcomes differ far more than binomial chance allows.
         let recorded: [Double] = [40, 80, 20, 55, 70, 10, 90, 33, 61, 47, 25, 75]

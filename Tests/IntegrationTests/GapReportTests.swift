@@ -3,6 +3,7 @@ import RehabAnalyse
 import RehabCore
 import RehabDatabase
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 @testable import RehabAnalyse
@@ -15,13 +16,13 @@ import Testing
 struct GapReportTests {
     @Test("rehabcount analyse fills the SII and RII limits around the estimates stats.sii gives")
     func simulatedLimits() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let summary = try AnalyseJob.run(
             database: try db.url(),
             repetitions: 20_000,
             seed: 7,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
         #expect(summary.tables.contains { $0.name == "analysis.access" && $0.rows > 0 })
         #expect(summary.simulated > 0)
@@ -52,7 +53,7 @@ struct GapReportTests {
         let before = try c.query(
             "SELECT string_agg(sii_lower::text, ',' ORDER BY icb_ods, service_line) FROM analysis.inequality"
         ).scalar
-        _ = try AnalyseJob.run(database: try db.url(), repetitions: 20_000, seed: 7, logger: LoadFixtures.logger)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 20_000, seed: 7, logger: TestFixtures.logger)
         #expect(
             try c.query(
                 "SELECT string_agg(sii_lower::text, ',' ORDER BY icb_ods, service_line) FROM analysis.inequality"
@@ -62,15 +63,15 @@ struct GapReportTests {
 
     @Test("analyse --period refreshes the month asked for, and refuses a month with nothing on record")
     func periodOption() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let error = try #require(throws: RehabError.self) {
             try AnalyseJob.run(
                 database: try db.url(),
                 periods: [Period("2024-01")!],
                 repetitions: 1_000,
                 seed: 1,
-                logger: LoadFixtures.logger
+                logger: TestFixtures.logger
             )
         }
         #expect(error.code == .noData && error.message.contains("2024-01"))
@@ -80,7 +81,7 @@ struct GapReportTests {
             periods: [Period("2025-09")!],
             repetitions: 1_000,
             seed: 1,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
         #expect(summary.periods == [Period("2025-09")!] && summary.simulated > 0)
         // The month's submissions are now analysed: a night would have nothing to catch up.
@@ -90,21 +91,21 @@ struct GapReportTests {
 
     /// The sample month loaded, analysed and written as the national report of published figures, into `folder`.
     static func sampleReport(_ db: borrowing TestDatabase, into folder: String) throws -> NationalReportJob.Written {
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
-        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1_000, seed: 1, logger: LoadFixtures.logger)
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1_000, seed: 1, logger: TestFixtures.logger)
         return try NationalReportJob.run(
             database: try db.url(),
             source: "published",
             period: nil,
             outputDirectory: folder,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
     }
 
     @Test("The national report is one self-contained page and a CSV per table, from published by default")
     func nationalReport() throws {
-        let db = try LoadFixtures.database()
-        let out = try LoadFixtures.folder()
+        let db = try TestFixtures.database()
+        let out = try TestFixtures.folder()
         let written = try GapReportTests.sampleReport(db, into: out)
         #expect(written.period == "2025-09-01")
         let html = try String(contentsOfFile: written.page, encoding: .utf8)
@@ -250,13 +251,13 @@ struct GapReportTests {
         let publicURL =
             url.hasPrefix("postgres")
             ? url.replacingOccurrences(of: "://rehabcount@", with: "://report_reader@") : url + " user=report_reader"
-        let publicOut = try LoadFixtures.folder()
+        let publicOut = try TestFixtures.folder()
         let publicPage = try NationalReportJob.run(
             database: publicURL,
             source: "published",
             period: nil,
             outputDirectory: publicOut,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
         #expect(try String(contentsOfFile: publicPage.page, encoding: .utf8).contains("Data completeness"))
         #expect(throws: DatabaseError.self) {
@@ -265,7 +266,7 @@ struct GapReportTests {
                 source: "analysis",
                 period: nil,
                 outputDirectory: publicOut,
-                logger: LoadFixtures.logger
+                logger: TestFixtures.logger
             )
         }
         try c.query("DROP OWNED BY report_reader")
@@ -276,15 +277,15 @@ struct GapReportTests {
         "A trust that did not send its referrals reads “not sent” in the completeness table, never the suppression mark"
     )
     func notSentIsNotSuppressed() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox.filter { !$0.hasSuffix("RY2_referrals_2025-09.csv") }, into: db)
-        _ = try AnalyseJob.run(database: try db.url(), repetitions: 100, seed: 1, logger: LoadFixtures.logger)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox.filter { !$0.hasSuffix("RY2_referrals_2025-09.csv") }, into: db)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 100, seed: 1, logger: TestFixtures.logger)
         let written = try NationalReportJob.run(
             database: try db.url(),
             source: "published",
             period: nil,
-            outputDirectory: try LoadFixtures.folder(),
-            logger: LoadFixtures.logger
+            outputDirectory: try TestFixtures.folder(),
+            logger: TestFixtures.logger
         )
         let html = try String(contentsOfFile: written.page, encoding: .utf8)
         // RY2's row, by name and code: coverage shown, its three recording shares not sent.
@@ -329,9 +330,9 @@ struct GapReportTests {
 
     @Test("docs/data-dictionary.md is what `rehabcount db dictionary` writes, and every table and column has a comment")
     func dictionaryUpToDate() throws {
-        let db = try LoadFixtures.migrated()
+        let db = try TestFixtures.migrated()
         let generated = try DatabaseJob.dictionary(database: try db.url(), requireComments: true)
-        let committed = try String(contentsOfFile: "\(LoadFixtures.root)/docs/data-dictionary.md", encoding: .utf8)
+        let committed = try String(contentsOfFile: "\(TestFixtures.root)/docs/data-dictionary.md", encoding: .utf8)
         #expect(generated == committed, "regenerate it: rehabcount db dictionary --out docs/data-dictionary.md")
     }
 }

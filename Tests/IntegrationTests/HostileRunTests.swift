@@ -3,6 +3,7 @@ import RehabCore
 import RehabDatabase
 import RehabLoad
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ import Glibc
 private var sampleReferrals: String {
     get throws {
         try String(
-            contentsOfFile: LoadFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") }!,
+            contentsOfFile: TestFixtures.inbox.first { $0.hasSuffix("RY2_referrals_2025-09.csv") }!,
             encoding: .utf8
         )
     }
@@ -37,9 +38,9 @@ private func permissions(_ path: String) throws -> Int {
 struct HostileRunTests {
     @Test("Links, FIFOs and folders in the inbox are skipped, left alone, counted, and never read")
     func irregularEntries() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        let secrets = try LoadFixtures.folder()
+        let secrets = try TestFixtures.folder()
         let target = "\(secrets)/elsewhere.csv"
         try (referralsHeader + "\n" + referral("RY2-R1", nhs: "9434765919") + "\n").write(
             toFile: target,
@@ -71,7 +72,7 @@ struct HostileRunTests {
 
     @Test("The same bytes under a new name, or from another trust, are a submission of their own")
     func duplicatesByNameAndBytes() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
         let text = try sampleReferrals
         // Night 1: a badly named file, and two trusts' identical header-only workforce files.
@@ -110,11 +111,11 @@ struct HostileRunTests {
         ]
     )
     func badHeader(label: String, firstLine: String) throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
         let rows = (1...20).map { referral("RY2-R\($0)", nhs: "4010232137", patient: "") }
         try pipeline.put("RY2_referrals_2025-09.csv", ([firstLine] + rows).joined(separator: "\n") + "\n")
-        try pipeline.drop(LoadFixtures.inbox.filter { $0.contains("RDR_") })
+        try pipeline.drop(TestFixtures.inbox.filter { $0.contains("RDR_") })
         let outcome = try pipeline.run(db)
         #expect(outcome.exitCode == 0, "\(label)")
         let file = try #require(outcome.files.first { $0.file == "RY2_referrals_2025-09.csv" })
@@ -137,9 +138,9 @@ struct HostileRunTests {
 
     @Test("A rejected future-period file never becomes the latest period")
     func futurePeriod() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         _ = try pipeline.run(db)
         try pipeline.put("RY2_workforce_9999-01.csv", "org_code\n")
         let outcome = try pipeline.run(db)
@@ -150,10 +151,10 @@ struct HostileRunTests {
 
     @Test("An analysis left behind by a night that died is caught up by the next, even with an empty inbox")
     func analysisCatchesUp() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         // A night that loaded, then died before the analysis: the same state as one with no analyse stage.
         let loadOnly = try PipelineFolder(stages: "[validate, load]")
-        try loadOnly.drop(LoadFixtures.inbox)
+        try loadOnly.drop(TestFixtures.inbox)
         let died = try loadOnly.run(db)
         #expect(!died.analysed && died.files.allSatisfy { $0.status == .loaded })
         let c = try db.connect()
@@ -174,11 +175,11 @@ struct HostileRunTests {
 
     @Test("A failed analysis ends the run failed, recorded and counted; the next night catches up")
     func failedAnalysis() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         try c.query("ALTER FUNCTION analysis.refresh(date[]) RENAME TO refresh_elsewhere")
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         #expect(throws: DatabaseError.self) { try pipeline.run(db) }
         #expect(try c.query("SELECT status FROM audit.runs ORDER BY run_id DESC LIMIT 1").scalar == "failed")
         #expect(try pipeline.metric("rehabcount_last_run_exit_code", "") == 1)
@@ -196,10 +197,10 @@ struct HostileRunTests {
 
     @Test("A load that commits after a night's refresh, with an older id than the night's loads, is analysed next")
     func lateCommit() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         #expect(try pipeline.run(db).analysed)
 
         // A load of August begins: its submission id is taken now; it commits only after the next night.
@@ -250,7 +251,7 @@ struct HostileRunTests {
 
     @Test("A run left running by a dead process is marked failed by the next; every run ends recorded")
     func abandonedRun() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let dead = try #require(
             try c.query(
@@ -265,16 +266,16 @@ struct HostileRunTests {
 
     @Test("A run under another pseudonymisation key is refused with exit 2, and loads nothing")
     func anotherKey() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox.filter { $0.contains("RDR_") })
+        try pipeline.drop(TestFixtures.inbox.filter { $0.contains("RDR_") })
         _ = try pipeline.run(db)
         let c = try db.connect()
         let before = try c.query("SELECT count(*) FROM audit.submissions").scalar
 
-        let other = try LoadFixtures.folder() + "/other.key"
+        let other = try TestFixtures.folder() + "/other.key"
         try String(repeating: "z", count: 48).write(toFile: other, atomically: true, encoding: .utf8)
-        try pipeline.drop(LoadFixtures.inbox.filter { $0.contains("RY2_") })
+        try pipeline.drop(TestFixtures.inbox.filter { $0.contains("RY2_") })
         let error = try #require(throws: RehabError.self) { try pipeline.run(db, keyFile: other) }
         #expect(error.code == .pseudonymKey)
         #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == before)
@@ -291,7 +292,7 @@ struct HostileRunTests {
     @Test("With the database unreachable the run exits 1 and its metrics say so")
     func databaseDown() throws {
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let unreachable = "postgresql://rehabcount:s3cr%20t@127.0.0.1:1/rehabcount?connect_timeout=2"
         let error = try #require(throws: DatabaseError.self) { try pipeline.run(database: unreachable) }
         #expect("\(error)".contains("could not be reached"))
@@ -305,11 +306,11 @@ struct HostileRunTests {
 
     @Test("Off a terminal, standard error is JSON lines only, with numbers as numbers")
     func jsonLogs() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let (status, stdout, stderr) = try CLI.capture([
-            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", LoadFixtures.keyFile,
+            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", TestFixtures.keyFile,
         ])
         #expect(status == 0)
         let lines = stderr.split(separator: "\n")
@@ -327,7 +328,7 @@ struct HostileRunTests {
 
     @Test("Spill files of quarantined rows left by a killed load are removed by the next run")
     func abandonedSpills() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let finished = Process()
         finished.executableURL = URL(fileURLWithPath: "/bin/true")
         try finished.run()
@@ -343,7 +344,7 @@ struct HostileRunTests {
 
     @Test("No planted NHS number reaches the database, the reports or the logs in the clear")
     func plantedNumbersScan() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
         // Valid NHS numbers in every place one might be typed, each a different number.
         let planted = ["4010232137", "9434765919", "9434765870", "6762452663", "9071556859", "4505577104"]
@@ -360,7 +361,7 @@ struct HostileRunTests {
         // A headerless file whose first row is a patient's.
         try pipeline.put("RDR_referrals_2025-09.csv", referral("RDR-R1", nhs: planted[0]) + "\n")
         let (status, stdout, stderr) = try CLI.capture([
-            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", LoadFixtures.keyFile,
+            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", TestFixtures.keyFile,
         ])
         #expect(status == 0)
         let c = try db.connect()

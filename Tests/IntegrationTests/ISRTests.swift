@@ -1,5 +1,6 @@
 import Foundation
 import RehabDatabase
+import RehabTestSupport
 import Testing
 
 /// `stats.isr` (sql/analysis/30_stats_isr.sql) against PHEindicatormethods' test data: testdata_DSR_ISR.xlsx of
@@ -42,7 +43,7 @@ struct ISRTests {
 
     @Test("Ratio and rate with 95% and 99.8% limits, Byar's from 10 events and exact below, as PHE")
     func phe() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         for test in Self.expected {
             let arguments =
@@ -68,7 +69,7 @@ struct ISRTests {
 
     @Test("A missing band counts as 0; bad arguments are refused with SQLSTATE 22023")
     func edges() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         // PHE's test "ref as specified vector" gives the 10-14 reference count as NA, with the same results as 0.
         let withNull = try c.query(

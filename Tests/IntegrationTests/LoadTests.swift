@@ -5,68 +5,16 @@ import RehabDatabase
 import RehabLoad
 import RehabPipeline
 import RehabSample
+import RehabTestSupport
 import RehabValidate
 import Testing
-
-enum LoadFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let layout = ProjectLayout(root: root)
-    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    static let keyFile: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-test-\(UUID()).key").path
-        try! String(repeating: "k", count: 48).write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }()
-
-    static func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-load-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    /// A fresh database with the schema and the reference data: a copy of a template made once per test run, so
-    /// that tests neither repeat the reference load nor migrate side by side (the cluster-wide roles of
-    /// 0006_roles.sql cannot be created by two migrations at once).
-    static func database() throws -> TestDatabase {
-        try TestDatabase(template: templates.get().withReference)
-    }
-
-    /// A fresh database with the schema only (no reference data), copied from a template in the same way.
-    static func migrated() throws -> TestDatabase {
-        try TestDatabase(template: templates.get().migrated)
-    }
-
-    private static let templates = Result<(migrated: String, withReference: String), any Error>(catching: {
-        let bare = try TestDatabase()
-        _ = try DatabaseJob.migrate(layout: layout, database: try bare.url(), logger: logger)
-        let migrated = bare.keep()
-        let full = try TestDatabase(template: migrated)
-        _ = try LoadJob.loadReference(layout: layout, referenceDirectory: nil, database: try full.url(), logger: logger)
-        return (migrated, full.keep())
-    })
-
-    static func load(_ files: [String], into db: borrowing TestDatabase) throws -> [LoadedFile] {
-        try LoadJob.run(
-            ValidateOptions(files: files, reportDirectory: "", layout: layout, pseudonymKeyFile: keyFile),
-            database: try db.url(),
-            writeReports: false,
-            logger: logger
-        )
-    }
-
-    static var inbox: [String] {
-        let dir = "\(root)/sample-data/inbox"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
-    }
-}
 
 @Suite("Load", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"), .serialized)
 struct LoadTests {
     @Test("Every row is accounted for in the database: loaded + quarantined = read")
     func rowAccounting() throws {
-        let db = try LoadFixtures.database()
-        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        let loaded = try TestFixtures.load(TestFixtures.inbox, into: db)
         #expect(loaded.count == 9)
         #expect(loaded.allSatisfy { $0.outcome?.action == .loaded })
         let c = try db.connect()
@@ -100,7 +48,7 @@ struct LoadTests {
         #expect(disagreeing == "0")
         #expect(try c.query("SELECT count(*) FROM core.referrals WHERE wait_days IS NOT NULL").scalar != "0")
         // One row per key in core, which has no primary key: the repeated keys the sample plants were quarantined.
-        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
+        let contracts = try ContractSet(directory: TestFixtures.layout.contractsDirectory)
         for kind in ExtractKind.allCases {
             let key = contracts[kind].key
             let repeated = try c.query(
@@ -121,8 +69,8 @@ struct LoadTests {
 
     @Test("Every finding is in audit: each rule's rows and lines, as in the validator's log")
     func findingsInAudit() throws {
-        let db = try LoadFixtures.database()
-        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        let loaded = try TestFixtures.load(TestFixtures.inbox, into: db)
         let c = try db.connect()
         for file in loaded {
             let outcome = try #require(file.outcome)
@@ -163,9 +111,9 @@ struct LoadTests {
 
     @Test("No clear NHS number reaches the database")
     func noClearNHSNumbers() throws {
-        let db = try LoadFixtures.database()
-        let referrals = LoadFixtures.inbox.filter { $0.contains("RY2_referrals") }
-        _ = try LoadFixtures.load(referrals, into: db)
+        let db = try TestFixtures.database()
+        let referrals = TestFixtures.inbox.filter { $0.contains("RY2_referrals") }
+        _ = try TestFixtures.load(referrals, into: db)
         let table = try CSVLines(path: referrals[0])
         let numbers = table.column("nhs_number").filter { !$0.isEmpty }
         #expect(numbers.count > 100)
@@ -183,22 +131,22 @@ struct LoadTests {
 
     @Test("Loading an identical file again is a no-op; a changed one supersedes, and history is kept")
     func resubmission() throws {
-        let db = try LoadFixtures.database()
-        let original = LoadFixtures.inbox.first { $0.contains("RDR_referrals") }!
-        let first = try LoadFixtures.load([original], into: db)
+        let db = try TestFixtures.database()
+        let original = TestFixtures.inbox.first { $0.contains("RDR_referrals") }!
+        let first = try TestFixtures.load([original], into: db)
         #expect(first[0].outcome?.action == .loaded)
-        let again = try LoadFixtures.load([original], into: db)
+        let again = try TestFixtures.load([original], into: db)
         #expect(again[0].outcome?.action == .unchanged)
         #expect(again[0].outcome?.submissionID == first[0].outcome?.submissionID)
 
-        let dir = try LoadFixtures.folder()
+        let dir = try TestFixtures.folder()
         let lines = try String(contentsOfFile: original, encoding: .utf8).split(separator: "\n")
         try (lines.prefix(301).joined(separator: "\n") + "\n").write(
             toFile: "\(dir)/RDR_referrals_2025-09.csv",
             atomically: true,
             encoding: .utf8
         )
-        let changed = try LoadFixtures.load(["\(dir)/RDR_referrals_2025-09.csv"], into: db)
+        let changed = try TestFixtures.load(["\(dir)/RDR_referrals_2025-09.csv"], into: db)
         #expect(changed[0].outcome?.action == .superseded)
         let c = try db.connect()
         let history = try c.query(
@@ -225,14 +173,14 @@ struct LoadTests {
     )
     func killedLoad(moment: String) throws {
         let probe = Self.killPoints.first { $0.0 == moment }!.1
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let url = try db.url()
-        let dir = try LoadFixtures.folder()
+        let dir = try TestFixtures.folder()
         var options = SampleOptions(
             period: Period("2025-09")!,
             trusts: 1,
             seed: 3,
-            referenceDirectory: LoadFixtures.layout.referenceDirectory
+            referenceDirectory: TestFixtures.layout.referenceDirectory
         )
         options.referralsPerTrust = 300_000
         options.contactsPerReferral = 0
@@ -240,12 +188,12 @@ struct LoadTests {
         // The generator's first trust is R1D: its referrals replace the sample's R1D referrals submission.
         let replacement = "\(dir)/R1D_referrals_2025-09.csv"
         #expect(FileManager.default.fileExists(atPath: replacement))
-        let small = LoadFixtures.inbox.first { $0.contains("R1D_referrals") }!
-        let before = try LoadFixtures.load([small], into: db)
+        let small = TestFixtures.inbox.first { $0.contains("R1D_referrals") }!
+        let before = try TestFixtures.load([small], into: db)
         let kept = before[0].outcome!.rowsLoaded
 
         let process = try CLI.start([
-            "load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, replacement,
+            "load", "--database", url, "--pseudonym-key-file", TestFixtures.keyFile, replacement,
         ])
         let c = try db.connect()
         var reached = false
@@ -269,18 +217,18 @@ struct LoadTests {
         #expect(try c.query("SELECT count(*) FROM audit.submissions WHERE is_current").scalar == "1")
         #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "1")
 
-        let after = try LoadFixtures.load([replacement], into: db)
+        let after = try TestFixtures.load([replacement], into: db)
         #expect(after[0].outcome?.action == .superseded)
         #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == String(after[0].outcome!.rowsLoaded))
     }
 
     @Test("Two loads of the same submission at once load it once")
     func concurrentLoads() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let url = try db.url()
-        let file = LoadFixtures.inbox.first { $0.contains("RY2_referrals") }!
-        let a = try CLI.start(["load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, file])
-        let b = try CLI.start(["load", "--database", url, "--pseudonym-key-file", LoadFixtures.keyFile, file])
+        let file = TestFixtures.inbox.first { $0.contains("RY2_referrals") }!
+        let a = try CLI.start(["load", "--database", url, "--pseudonym-key-file", TestFixtures.keyFile, file])
+        let b = try CLI.start(["load", "--database", url, "--pseudonym-key-file", TestFixtures.keyFile, file])
         a.waitUntilExit()
         b.waitUntilExit()
         #expect(a.terminationStatus == 0 && b.terminationStatus == 0)
@@ -292,8 +240,8 @@ struct LoadTests {
 
     @Test("rehab_analyst reads reference data but nothing in core, staging or the quarantine")
     func roles() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox.filter { $0.contains("R1D_referrals") }, into: db)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox.filter { $0.contains("R1D_referrals") }, into: db)
         let c = try db.connect()
         try c.query("SET ROLE rehab_analyst")
         #expect(try c.query("SELECT count(*) > 0 FROM reference.trust").scalar == "t")
@@ -322,11 +270,11 @@ enum CLI {
         )
         let binary =
             FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside.path : "\(LoadFixtures.root)/.build/debug/rehabcount"
+            ? beside.path : "\(TestFixtures.root)/.build/debug/rehabcount"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: LoadFixtures.root)
+        process.currentDirectoryURL = URL(fileURLWithPath: TestFixtures.root)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         configure(process)
@@ -349,50 +297,5 @@ struct CSVLines {
     func column(_ name: String) -> [String] {
         let i = header.firstIndex(of: name)!
         return rows.map { i < $0.count ? $0[i] : "" }
-    }
-}
-
-/// What the loader checks before it touches a database.
-@Suite("Load preconditions")
-struct LoadPreconditionTests {
-    @Test("The loader refuses a rule catalogue that would let a repeated key into core")
-    func catalogueMustKeepKeysUnique() throws {
-        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
-        let context = { (rules: String) throws -> ValidationContext in
-            ValidationContext(
-                contracts: contracts,
-                catalogue: try RuleCatalogue(directory: rules, contracts: contracts),
-                reference: ReferenceData(trusts: [], lsoa2011: [], lsoa2021: []),
-                pseudonymiser: .ephemeral(),
-                today: Day(iso: "2025-11-22")!
-            )
-        }
-        // The repository's catalogue keeps every key unique.
-        _ = try SubmissionLoader(validator: SubmissionValidator(context: context(LoadFixtures.layout.rulesDirectory)))
-        // The same catalogue with one of those rules made a warning, or limited by a condition, is refused.
-        let variants: [(file: String, rule: String, from: String, to: String, key: String)] = [
-            ("referrals.yaml", "REF-ID-UNIQUE-01", "severity: record", "severity: warning", "referral_id"),
-            (
-                "workforce.yaml", "WF-STAFF-UNIQUE-01", "severity: record",
-                "severity: record\n    when: {column: post_status, in: [filled]}", "staff_id"
-            ),
-        ]
-        for variant in variants {
-            let folder = try LoadFixtures.folder()
-            for file in try FileManager.default.contentsOfDirectory(atPath: LoadFixtures.layout.rulesDirectory) {
-                var text = try String(contentsOfFile: "\(LoadFixtures.layout.rulesDirectory)/\(file)", encoding: .utf8)
-                if file == variant.file {
-                    let start = try #require(text.range(of: "id: \(variant.rule)"))
-                    let severity = try #require(text.range(of: variant.from, range: start.upperBound..<text.endIndex))
-                    text.replaceSubrange(severity, with: variant.to)
-                }
-                try text.write(toFile: "\(folder)/\(file)", atomically: true, encoding: .utf8)
-            }
-            let error = try #require(throws: RehabError.self) {
-                _ = try SubmissionLoader(validator: SubmissionValidator(context: context(folder)))
-            }
-            #expect(error.code == .configuration)
-            #expect(error.message.contains(variant.key), "\(error.message)")
-        }
     }
 }

@@ -3,6 +3,7 @@ import RehabAnalyse
 import RehabCore
 import RehabDatabase
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 /// A measure is declared once, in `published.measures`: what the analyst guide's "Adding a measure" promises.
@@ -12,8 +13,8 @@ struct MeasureManifestTests {
         "A new measure (its tables, its unit, one manifest row) is refreshed, named, published under disclosure control and offered by the report"
     )
     func newMeasure() throws {
-        let db = try LoadFixtures.database()
-        _ = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let c = try db.connect()
         // The analyst guide's three edits, as an analyst would make them: the tables, a unit, a manifest row.
         try c.query(
@@ -100,13 +101,13 @@ struct MeasureManifestTests {
         // The report offers it, as a table and a CSV file.
         let measures = try NationalFiguresReader.measures(c)
         #expect(measures.first { $0.name == "self_referral" }?.inReport == true)
-        let out = try LoadFixtures.folder()
+        let out = try TestFixtures.folder()
         let written = try NationalReportJob.run(
             connection: c,
             source: "published",
             period: nil,
             outputDirectory: out,
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
         let csv = try String(
             contentsOfFile: try #require(written.csvFiles.first { $0.hasSuffix("/self_referral.csv") }),
@@ -118,7 +119,7 @@ struct MeasureManifestTests {
 
     @Test("Every published table of the manifest is written by its declaration alone, and nothing else is")
     func declarationsMatchTables() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         // Every column a declaration names is a column of the analysis and published tables of a measure that
         // uses it, and every published table is declared.

@@ -1,5 +1,6 @@
 import Foundation
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 /// Headless Chromium, when the machine has it: `REHABCOUNT_CHROMIUM`, or `chromium` or `chromium-browser` on the
@@ -174,8 +175,8 @@ extension Chromium {
 struct RenderedTextTests {
     @Test("No chart text of the national report or an ICB page reaches outside its chart, as Chromium lays it out")
     func chartTextFits() throws {
-        let db = try LoadFixtures.database()
-        let out = try LoadFixtures.folder()
+        let db = try TestFixtures.database()
+        let out = try TestFixtures.folder()
         let written = try GapReportTests.sampleReport(db, into: out)
         #expect(!written.icbPages.isEmpty)
         for page in [written.page] + written.icbPages {
@@ -197,8 +198,8 @@ struct RenderedTextTests {
 
     @Test("Nothing reaches past an A4 page's width: at 794 px on screen, and with the print styles")
     func nothingClipped() throws {
-        let db = try LoadFixtures.database()
-        let written = try GapReportTests.sampleReport(db, into: try LoadFixtures.folder())
+        let db = try TestFixtures.database()
+        let written = try GapReportTests.sampleReport(db, into: try TestFixtures.folder())
         for page in [written.page] + written.icbPages.prefix(2) {
             let screen = try Chromium.overflowing(page: page)
             #expect(screen.isEmpty, "\((page as NSString).lastPathComponent) at 794 px: \(screen)")
@@ -221,19 +222,19 @@ struct RenderedTextTests {
         .enabled(if: Chromium.axe != nil, "needs axe.min.js: scripts/test.sh installs axe-playwright-python")
     )
     func accessible() throws {
-        let db = try LoadFixtures.database()
-        let written = try GapReportTests.sampleReport(db, into: try LoadFixtures.folder())
+        let db = try TestFixtures.database()
+        let written = try GapReportTests.sampleReport(db, into: try TestFixtures.folder())
         let icb = try #require(written.icbPages.first { $0.hasSuffix("/QYG.html") })
         // A trust's own report of a file with findings of every severity.
-        let reports = try LoadFixtures.folder()
+        let reports = try TestFixtures.folder()
         _ = try ValidateJob.run(
             ValidateOptions(
-                files: LoadFixtures.inbox.filter { $0.hasSuffix("RY2_referrals_2025-09.csv") },
+                files: TestFixtures.inbox.filter { $0.hasSuffix("RY2_referrals_2025-09.csv") },
                 reportDirectory: reports,
-                layout: LoadFixtures.layout,
-                pseudonymKeyFile: LoadFixtures.keyFile
+                layout: TestFixtures.layout,
+                pseudonymKeyFile: TestFixtures.keyFile
             ),
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
         for page in [written.page, icb, "\(reports)/RY2_referrals_2025-09.html"] {
             let violations = try Chromium.accessibilityViolations(page: page)

@@ -4,6 +4,7 @@ import RehabDatabase
 import RehabLoad
 import RehabPipeline
 import RehabSample
+import RehabTestSupport
 import Synchronization
 import Testing
 
@@ -17,7 +18,7 @@ struct PipelineFolder {
     var metrics: String { "\(root)/metrics/rehabcount.prom" }
 
     init(expected: String = "", stages: String = "[validate, load, analyse, report]") throws {
-        root = try LoadFixtures.folder()
+        root = try TestFixtures.folder()
         file = "\(root)/nightly.yaml"
         try """
         name: test-night
@@ -47,23 +48,23 @@ struct PipelineFolder {
     func run(
         _ db: borrowing TestDatabase,
         dryRun: Bool = false,
-        keyFile: String = LoadFixtures.keyFile
+        keyFile: String = TestFixtures.keyFile
     ) throws
         -> RunJob.Outcome
     {
         try run(database: try db.url(), dryRun: dryRun, keyFile: keyFile)
     }
 
-    func run(database: String, dryRun: Bool = false, keyFile: String = LoadFixtures.keyFile) throws -> RunJob.Outcome {
+    func run(database: String, dryRun: Bool = false, keyFile: String = TestFixtures.keyFile) throws -> RunJob.Outcome {
         try RunJob.run(
             .init(
                 pipeline: file,
                 dryRun: dryRun,
                 database: database,
                 pseudonymKeyFile: keyFile,
-                layout: LoadFixtures.layout
+                layout: TestFixtures.layout
             ),
-            logger: LoadFixtures.logger
+            logger: TestFixtures.logger
         )
     }
 
@@ -88,7 +89,7 @@ struct PipelineFolder {
 struct RunTests {
     @Test("Each night refreshes and reports every month it touched, to the figures a full refresh gives, dated")
     func reportsOfTouchedMonths() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         // One of the three expected trusts sends: a third of the extracts, enough for the charts here.
         let pipeline = try PipelineFolder(expected: "analysis: {coverage_threshold: 0.3}")
         let reports = "\(pipeline.root)/reports"
@@ -97,11 +98,11 @@ struct RunTests {
                 period: Period(period)!,
                 trusts: 1,
                 seed: seed,
-                referenceDirectory: LoadFixtures.layout.referenceDirectory
+                referenceDirectory: TestFixtures.layout.referenceDirectory
             )
             options.referralsPerTrust = rows
             options.defectRate = 0
-            let folder = try LoadFixtures.folder()
+            let folder = try TestFixtures.folder()
             _ = try SampleGenerator.write(options, to: folder)
             return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("referrals") }
                 .map { "\(folder)/\($0)" }
@@ -174,7 +175,7 @@ struct RunTests {
 
         // What the night's partial refresh left is what a refresh of every month gives, to the last digit.
         let partial = try AnalysisSnapshot.take(c)
-        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1000, seed: 20_191_001, logger: LoadFixtures.logger)
+        _ = try AnalyseJob.run(database: try db.url(), repetitions: 1000, seed: 20_191_001, logger: TestFixtures.logger)
         let whole = try AnalysisSnapshot.take(c)
         #expect(partial.count == 23 && whole.count == 23)
         for (table, digest) in whole { #expect(partial[table] == digest, "\(table)") }
@@ -184,7 +185,7 @@ struct RunTests {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             do {
-                _ = try AnalyseJob.run(database: url, repetitions: 1000, seed: 20_191_001, logger: LoadFixtures.logger)
+                _ = try AnalyseJob.run(database: url, repetitions: 1000, seed: 20_191_001, logger: TestFixtures.logger)
             } catch {
                 failures.withLock { $0.append("\(error)") }
             }
@@ -232,7 +233,7 @@ struct RunTests {
                 source: "published",
                 period: Period("2024-01")!,
                 outputDirectory: reports,
-                logger: LoadFixtures.logger
+                logger: TestFixtures.logger
             )
         }
         #expect(error.code == .noData && !error.code.isUsage)
@@ -242,11 +243,11 @@ struct RunTests {
 
     @Test("Two nights: everything loads; then a resubmission supersedes, a late file loads and a duplicate is skipped")
     func twoNights() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
 
         // Night 1: the sample month.
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let first = try pipeline.run(db)
         #expect(first.exitCode == 0)
         #expect(first.files.count == 9 && first.files.allSatisfy { $0.status == .loaded })
@@ -278,9 +279,9 @@ struct RunTests {
 
         // Night 2: R1D resends its referrals with one row fewer, RDR sends August's workforce late, and RY2's
         // contacts arrive again unchanged.
-        let staging = try LoadFixtures.folder()
+        let staging = try TestFixtures.folder()
         let r1d = try String(
-            contentsOfFile: LoadFixtures.inbox.first { $0.hasSuffix("R1D_referrals_2025-09.csv") }!,
+            contentsOfFile: TestFixtures.inbox.first { $0.hasSuffix("R1D_referrals_2025-09.csv") }!,
             encoding: .utf8
         )
         var lines = r1d.split(separator: "\n", omittingEmptySubsequences: false)
@@ -294,15 +295,15 @@ struct RunTests {
             period: Period("2025-08")!,
             trusts: 3,
             seed: 11,
-            referenceDirectory: LoadFixtures.layout.referenceDirectory
+            referenceDirectory: TestFixtures.layout.referenceDirectory
         )
         august.referralsPerTrust = 50
         august.defectRate = 0
-        let augustFolder = try LoadFixtures.folder()
+        let augustFolder = try TestFixtures.folder()
         _ = try SampleGenerator.write(august, to: augustFolder)
         try pipeline.drop([
             "\(staging)/R1D_referrals_2025-09.csv", "\(augustFolder)/RDR_workforce_2025-08.csv",
-            LoadFixtures.inbox.first { $0.hasSuffix("RY2_contacts_2025-09.csv") }!,
+            TestFixtures.inbox.first { $0.hasSuffix("RY2_contacts_2025-09.csv") }!,
         ])
         let second = try pipeline.run(db)
         #expect(second.exitCode == 0)
@@ -329,7 +330,7 @@ struct RunTests {
         #expect(json.contains("\"score_trend\": [\n    {\"period\": \"2025-09\""))
 
         // Night 3: nothing new. A no-op.
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let third = try pipeline.run(db)
         #expect(third.files.allSatisfy { $0.status == .duplicate })
         #expect(!third.analysed)
@@ -338,9 +339,9 @@ struct RunTests {
 
     @Test("A corrupt file is rejected while the rest load; a missing expected submission is flagged")
     func corruptAndMissing() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder(expected: "  - {org: RTH, kinds: [workforce], from: 2025-09}")
-        try pipeline.drop(LoadFixtures.inbox.filter { !$0.contains("RY2_workforce") })
+        try pipeline.drop(TestFixtures.inbox.filter { !$0.contains("RY2_workforce") })
         try Data([0x50, 0x4B, 0x03, 0x04, 0xFF, 0x00, 0x13, 0x37]).write(
             to: URL(fileURLWithPath: "\(pipeline.inbox)/RY2_workforce_2025-09.xlsx")
         )
@@ -359,14 +360,14 @@ struct RunTests {
 
     @Test("A second run while one holds the lock does nothing and exits 3")
     func lockRefused() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let holder = try db.connect()
         try holder.query("SELECT pg_advisory_lock(1380142676, 3)")
         #expect(throws: RunJob.Locked.self) { try pipeline.run(db) }
         let cli = try CLI.start([
-            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", LoadFixtures.keyFile,
+            "run", pipeline.file, "--database", try db.url(), "--pseudonym-key-file", TestFixtures.keyFile,
         ])
         cli.waitUntilExit()
         #expect(cli.terminationStatus == 3)
@@ -377,9 +378,9 @@ struct RunTests {
 
     @Test("--dry-run validates and reports but writes nothing to the database or the archive")
     func dryRun() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let pipeline = try PipelineFolder()
-        try pipeline.drop(LoadFixtures.inbox)
+        try pipeline.drop(TestFixtures.inbox)
         let outcome = try pipeline.run(db, dryRun: true)
         #expect(outcome.files.allSatisfy { $0.status == .validated })
         #expect(pipeline.contents(pipeline.inbox).count == 9)

@@ -4,6 +4,7 @@ import RehabCore
 import RehabDatabase
 import RehabPipeline
 import RehabSample
+import RehabTestSupport
 import Testing
 
 /// `stats.spc`, `stats.spc_assurance` and `stats.spc_variation` (sql/analysis/10_stats_spc.sql) against
@@ -50,7 +51,7 @@ struct SPCTests {
 
     @Test("Limits match NHSRplotthedots' snapshots: the plain series, with an outlier screened and not, and by facet")
     func snapshotLimits() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         // ptd_spc_standard.md r1: mean 0.1416238, lpl -3.01138, upl 3.294627.
         #expect(Self.matches(try Self.limits(c, Self.rnorm20), [0.1416238, -3.01138, 3.294627]))
@@ -74,7 +75,7 @@ struct SPCTests {
 
     @Test("Each special-cause rule, in NHSRplotthedots' order, and the vocabulary for each improvement direction")
     func rules() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let common = "common_cause"
         let better = "special_cause_improvement"
@@ -130,7 +131,7 @@ struct SPCTests {
 
     @Test("Assurance against a target and the latest point's variation icon, as NHSRplotthedots")
     func assurance() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let series = Self.array([1, 2, 3, 4, 5, 6, 7])  // limits 1.34 and 6.66
         let row = try c.query(
@@ -151,7 +152,7 @@ struct SPCTests {
 
     @Test("Rebasing charts each phase from its own points, as NHSRplotthedots' rebase groups; assurance from the last")
     func rebase() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         // NHSRplotthedots' rebase: rebase_group = cumsum(rebase); limits and run rules within each group. A step
         // change at point 11 of rnorm(20) + 5 after it.
@@ -211,7 +212,7 @@ struct SPCTests {
 
     @Test("Edge cases: one point has no limits, no points no rows, a NULL or an unknown direction is an error")
     func edges() throws {
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         #expect(
             try c.query("SELECT * FROM stats.spc(ARRAY[3]::float8[])").rows == [
@@ -243,8 +244,8 @@ struct SPCTests {
 struct SPCTableTests {
     @Test("Every series of every area is stats.spc of its own monthly values, England and each trust included")
     func table() throws {
-        let db = try LoadFixtures.database()
-        let dir = try LoadFixtures.folder()
+        let db = try TestFixtures.database()
+        let dir = try TestFixtures.folder()
         var files: [String] = []
         for (i, month) in ["2025-05", "2025-06", "2025-07", "2025-08", "2025-09"].enumerated() {
             let folder = "\(dir)/\(month)"
@@ -253,12 +254,12 @@ struct SPCTableTests {
                 period: Period(month)!,
                 trusts: 2,
                 seed: UInt64(10 + i),
-                referenceDirectory: LoadFixtures.layout.referenceDirectory
+                referenceDirectory: TestFixtures.layout.referenceDirectory
             )
             _ = try SampleGenerator.write(options, to: folder)
             files += try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { "\(folder)/\($0)" }
         }
-        _ = try LoadFixtures.load(files, into: db)
+        _ = try TestFixtures.load(files, into: db)
         let c = try db.connect()
         let tables = try c.refreshAnalysis()
         #expect(tables.contains { $0[0] == "analysis.spc" && ($0[1].flatMap(Int.init) ?? 0) > 0 })

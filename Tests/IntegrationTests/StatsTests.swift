@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RehabDatabase
 import RehabPipeline
+import RehabTestSupport
 import Testing
 
 /// The `stats` schema of sql/migrations/0007_stats.sql, checked against known answers.
@@ -11,13 +12,12 @@ import Testing
 /// again); run it to reprint them. Where the inputs are PHEindicatormethods' own worked examples or tests, or a
 /// published table, the case says so. Values are compared with a relative tolerance of 1e-9.
 private enum Stats {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let root = TestFixtures.root
+    static let logger = TestFixtures.logger
     static let tolerance = 1e-9
 
     /// A fresh database with every migration applied the way `rehabcount db migrate` applies them.
-    static func database() throws -> TestDatabase { try LoadFixtures.database() }
+    static func database() throws -> TestDatabase { try TestFixtures.database() }
 
     /// The single row a statement returns, as numbers (nil for NULL).
     static func row(_ connection: borrowing Connection, _ sql: String) throws -> [Double?] {

@@ -1,13 +1,13 @@
 import Foundation
 import Logging
 import RehabCore
+import RehabTestSupport
 import Testing
 
 @testable import RehabPipeline
 
 enum PipelineFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestFixtures.root
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
         .path
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

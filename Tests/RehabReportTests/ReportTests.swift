@@ -1,14 +1,14 @@
 import Foundation
 import RehabCore
 import RehabIngest
+import RehabTestSupport
 import Testing
 
 @testable import RehabReport
 @testable import RehabValidate
 
 enum ReportFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestFixtures.root
     static let contracts = try! ContractSet(directory: "\(root)/pipelines/contracts")
     static let catalogue = try! RuleCatalogue(directory: "\(root)/pipelines/rules", contracts: contracts)
     static let context = ValidationContext(

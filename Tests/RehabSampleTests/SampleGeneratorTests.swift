@@ -2,13 +2,13 @@ import Foundation
 import RehabCore
 import RehabIngest
 import RehabSample
+import RehabTestSupport
 import Testing
 
 // MARK: - Fixtures
 
-/// The package root, found from this file's path, so that tests read the committed reference and contract files.
-private let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+/// The package root, so that tests read the committed reference and contract files.
+private let packageRoot = TestFixtures.root
 private let referenceDirectory = packageRoot + "/sample-data/reference"
 private let september = Period(year: 2025, month: 9)!
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RehabTestSupport
 import Testing
 
 @testable import RehabCore
@@ -409,8 +410,7 @@ struct RuleBasisTests {
 
 @Suite("Built-in configuration")
 struct BuiltInConfigurationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestFixtures.root
 
     @Test("The built-in contracts and rules are exactly pipelines/ (run scripts/embed-defaults.py after a change)")
     func filesMatch() throws {

@@ -1,13 +1,13 @@
 import Foundation
 import RehabCore
 import RehabIngest
+import RehabTestSupport
 
 @testable import RehabValidate
 
 /// The repository's own configuration, so tests check the real contracts and catalogue.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestFixtures.root
 
     static let contracts = try! ContractSet(directory: "\(root)/pipelines/contracts")
     static let catalogue = try! RuleCatalogue(directory: "\(root)/pipelines/rules", contracts: contracts)

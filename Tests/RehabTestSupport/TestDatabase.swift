@@ -1,18 +1,17 @@
 import Foundation
 import RehabDatabase
-import Testing
 
 /// A throwaway database on the server the test command started (`scripts/with-pg.sh`), dropped afterwards.
-struct TestDatabase: ~Copyable {
-    static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
+public struct TestDatabase: ~Copyable {
+    public static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
     /// Integration tests need the server that `scripts/test.sh` starts; run alone, they say so and are skipped.
-    static let available = url != nil
+    public static let available = url != nil
 
-    let name: String
+    public let name: String
     private var kept = false
 
     /// An empty database, or a copy of `template`.
-    init(template: String? = nil) throws {
+    public init(template: String? = nil) throws {
         name = "rehabcount_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try Connection(Self.url)
         try admin.query(
@@ -22,17 +21,17 @@ struct TestDatabase: ~Copyable {
     }
 
     /// Keeps this database after the tests (until the throwaway server goes), for use as a template.
-    consuming func keep() -> String {
+    public consuming func keep() -> String {
         kept = true
         return name
     }
 
-    func connect() throws -> Connection {
+    public func connect() throws -> Connection {
         try Connection(Self.url, database: name)
     }
 
     /// A connection string for this database, for code that takes one (the CLI, the jobs).
-    func url() throws -> String {
+    public func url() throws -> String {
         let base = Self.url ?? ""
         if base.hasPrefix("postgres"), var components = URLComponents(string: base) {
             components.path = "/\(name)"
@@ -52,7 +51,7 @@ extension Connection {
     /// `analysis.refresh(touched)` as `rehabcount` runs it, in one REPEATABLE READ transaction, with its summary
     /// rows (table, rows). Nil refreshes every period.
     @discardableResult
-    func refreshAnalysis(_ touched: [String]? = nil) throws -> [[String?]] {
+    public func refreshAnalysis(_ touched: [String]? = nil) throws -> [[String?]] {
         try transaction(isolation: .repeatableRead) { tx in
             try tx.query(
                 "SELECT table_name, rows FROM analysis.refresh($1::date[])",

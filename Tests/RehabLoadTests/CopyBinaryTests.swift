@@ -3,6 +3,7 @@ import RehabCore
 import RehabDatabase
 import RehabIngest
 import RehabPipeline
+import RehabTestSupport
 import RehabValidate
 import Testing
 
@@ -174,8 +175,8 @@ struct CopyBinaryTests {
         .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh")
     )
     func unknownColumnType() throws {
-        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
-        let catalogue = try RuleCatalogue(directory: LoadFixtures.layout.rulesDirectory, contracts: contracts)
+        let contracts = try ContractSet(directory: TestFixtures.layout.contractsDirectory)
+        let catalogue = try RuleCatalogue(directory: TestFixtures.layout.rulesDirectory, contracts: contracts)
         // The warnings whose failing value is loaded as NULL, kept out of statistics, by column.
         let withholding = Dictionary(
             grouping: catalogue.rules.filter {
@@ -183,7 +184,7 @@ struct CopyBinaryTests {
             },
             by: { $0.column ?? "" }
         )
-        let db = try LoadFixtures.database()
+        let db = try TestFixtures.database()
         let c = try db.connect()
         let table = try #require(
             try c.query("SELECT core.create_load_table('referrals', '2025-09-01', 'R1D', 998)").scalar
@@ -210,7 +211,7 @@ struct CopyBinaryTests {
 
         // Through the whole load: the file is not loaded, and the error names the column.
         try c.query("ALTER TABLE core.referrals ALTER COLUMN wait_days TYPE real")
-        let loaded = try LoadFixtures.load(LoadFixtures.inbox.filter { $0.contains("R1D_referrals") }, into: db)
+        let loaded = try TestFixtures.load(TestFixtures.inbox.filter { $0.contains("R1D_referrals") }, into: db)
         #expect(loaded[0].failure?.contains("wait_days") == true, "\(loaded[0].failure ?? "loaded")")
         #expect(try c.query("SELECT count(*) FROM core.referrals").scalar == "0")
         #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "0")
@@ -232,11 +233,11 @@ struct CopyBinaryTests {
         .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh")
     )
     func loadedValuesMatchText() throws {
-        let db = try LoadFixtures.database()
-        let loaded = try LoadFixtures.load(LoadFixtures.inbox, into: db)
+        let db = try TestFixtures.database()
+        let loaded = try TestFixtures.load(TestFixtures.inbox, into: db)
         #expect(loaded.allSatisfy { $0.outcome?.action == .loaded })
-        let contracts = try ContractSet(directory: LoadFixtures.layout.contractsDirectory)
-        let catalogue = try RuleCatalogue(directory: LoadFixtures.layout.rulesDirectory, contracts: contracts)
+        let contracts = try ContractSet(directory: TestFixtures.layout.contractsDirectory)
+        let catalogue = try RuleCatalogue(directory: TestFixtures.layout.rulesDirectory, contracts: contracts)
         // The warnings whose failing value is loaded as NULL, kept out of statistics, by column.
         let withholding = Dictionary(
             grouping: catalogue.rules.filter {
@@ -244,10 +245,10 @@ struct CopyBinaryTests {
             },
             by: { $0.column ?? "" }
         )
-        let pseudonymiser = try #require(try Pseudonymiser.configured(keyFile: LoadFixtures.keyFile))
+        let pseudonymiser = try #require(try Pseudonymiser.configured(keyFile: TestFixtures.keyFile))
         let c = try db.connect()
         var compared = 0
-        for path in LoadFixtures.inbox {
+        for path in TestFixtures.inbox {
             let name = try #require(SubmissionName(fileName: URL(fileURLWithPath: path).lastPathComponent))
             let contract = contracts[name.kind]
             // The fields as the validator saw them, of the rows that could have loaded.

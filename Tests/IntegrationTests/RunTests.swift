@@ -87,6 +87,45 @@ struct PipelineFolder {
 
 @Suite("Nightly pipeline", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
 struct RunTests {
+    @Test("workers: 4 takes four trusts at once, on any machine")
+    func fourWorkers() throws {
+        let db = try TestFixtures.database()
+        let pipeline = try PipelineFolder(stages: "[validate, load]")
+        try String(contentsOfFile: pipeline.file, encoding: .utf8)
+            .replacingOccurrences(of: "stages:", with: "workers: 4\nstages:")
+            .write(toFile: pipeline.file, atomically: true, encoding: .utf8)
+        // Four trusts' referrals, each large enough to be in hand while the others start.
+        var options = SampleOptions(
+            period: Period("2025-09")!,
+            trusts: 4,
+            seed: 11,
+            referenceDirectory: TestFixtures.layout.referenceDirectory
+        )
+        options.referralsPerTrust = 20_000
+        let folder = try TestFixtures.folder()
+        _ = try SampleGenerator.write(options, to: folder)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("referrals") }
+        #expect(Set(files.map { $0.prefix(3) }).count == 4)
+        try pipeline.drop(files.map { "\(folder)/\($0)" })
+        // The most files in hand at once, as the progress display sees them.
+        let most = Mutex(0)
+        let outcome = try RunJob.run(
+            .init(
+                pipeline: pipeline.file,
+                database: try db.url(),
+                pseudonymKeyFile: TestFixtures.keyFile,
+                layout: TestFixtures.layout
+            ),
+            logger: TestFixtures.logger,
+            progress: { progress in most.withLock { $0 = max($0, progress.current.count) } }
+        )
+        #expect(outcome.files.count == 4 && outcome.files.allSatisfy { $0.status == .loaded })
+        #expect(
+            most.withLock { $0 } == 4,
+            "at most \(most.withLock { $0 }) at once, on \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
+    }
+
     @Test("Each night refreshes and reports every month it touched, to the figures a full refresh gives, dated")
     func reportsOfTouchedMonths() throws {
         let db = try TestFixtures.database()

@@ -252,13 +252,14 @@ public enum RunJob {
             thresholds: config.thresholds,
             logger: logger
         )
-        // Trusts are independent: `workers` of them at a time, each worker on a connection of its own (the run's
-        // lock stays on its own). A trust's files stay together, in order, on one worker.
+        // Trusts are independent: `workers` of them at a time, whatever the number of cores (workers mostly wait on
+        // the database), each worker on a connection of its own (the run's lock stays on its own). A trust's files
+        // stay together, in order, on one worker.
         let batch = SubmissionBatch(files)
         let conninfo = Connection.conninfo(option: options.database ?? config.database)
         let board = WorkBoard(groups: batch.groups.count, files: batch.fileCount, progress: progress)
         let workerLogger = logger
-        DispatchQueue.concurrentPerform(iterations: max(1, min(config.workers, batch.groups.count))) { _ in
+        WorkerPool.run(workers: max(1, min(config.workers, batch.groups.count))) { _ in
             var workerConnection: Connection?
             do {
                 workerConnection = try Connection(conninfo)

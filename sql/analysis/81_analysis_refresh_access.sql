@@ -81,20 +81,24 @@ BEGIN
                f.fraction * (total - 1)::double precision AS h
         FROM wait_cumulative
         CROSS JOIN (VALUES (0.5::double precision), (0.9::double precision)) AS f(fraction)
-    ), wait_centiles AS (
-        SELECT a.period, a.icb_ods, a.imd_quintile, a.service_line,
-               max(lo.wait_days + (a.h - floor(a.h)) * (hi.wait_days - lo.wait_days)) FILTER (WHERE a.fraction = 0.5)
-                   AS median,
-               max(lo.wait_days + (a.h - floor(a.h)) * (hi.wait_days - lo.wait_days)) FILTER (WHERE a.fraction = 0.9)
-                   AS p90
+    ), wait_bounds AS (
+        -- The waits at rows floor(h) and ceil(h): the one or two distribution rows those positions fall in, the
+        -- lower wait first. One join, on the cell's key: a second join of wait_cumulative for ceil(h) was planned
+        -- as a nested loop over every distribution row per position (727M rows compared, 70 s for a national
+        -- month of 2M referrals).
+        SELECT a.period, a.icb_ods, a.imd_quintile, a.service_line, a.fraction, a.h,
+               min(w.wait_days) AS lo, max(w.wait_days) AS hi
         FROM wait_positions a
-        JOIN wait_cumulative lo ON lo.period = a.period AND lo.icb_ods = a.icb_ods
-                               AND lo.imd_quintile = a.imd_quintile AND lo.service_line = a.service_line
-                               AND lo.upto - lo.n <= floor(a.h) AND floor(a.h) < lo.upto
-        JOIN wait_cumulative hi ON hi.period = a.period AND hi.icb_ods = a.icb_ods
-                               AND hi.imd_quintile = a.imd_quintile AND hi.service_line = a.service_line
-                               AND hi.upto - hi.n <= ceil(a.h) AND ceil(a.h) < hi.upto
-        GROUP BY a.period, a.icb_ods, a.imd_quintile, a.service_line
+        JOIN wait_cumulative w ON w.period = a.period AND w.icb_ods = a.icb_ods
+                              AND w.imd_quintile = a.imd_quintile AND w.service_line = a.service_line
+                              AND w.upto - w.n <= ceil(a.h) AND floor(a.h) < w.upto
+        GROUP BY a.period, a.icb_ods, a.imd_quintile, a.service_line, a.fraction, a.h
+    ), wait_centiles AS (
+        SELECT period, icb_ods, imd_quintile, service_line,
+               max(lo + (h - floor(h)) * (hi - lo)) FILTER (WHERE fraction = 0.5) AS median,
+               max(lo + (h - floor(h)) * (hi - lo)) FILTER (WHERE fraction = 0.9) AS p90
+        FROM wait_bounds
+        GROUP BY period, icb_ods, imd_quintile, service_line
     )
     INSERT INTO analysis.access (
         period, icb_ods, imd_quintile, service_line, new_referrals, population, crude_rate, crude_rate_lower,

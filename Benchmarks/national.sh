@@ -2,6 +2,7 @@
 # national.sh — the nightly pipeline on a national-size month, against `psql \copy` of the same files.
 #
 #   Benchmarks/national.sh [RUNS]        (default 1 run of each)
+#   WORKERS=4 Benchmarks/national.sh     (the pipeline's `workers:`, default 2)
 #
 # Needs: a release build (swift build -c release --product rehabcount) and a running server in DATABASE_URL
 # (e.g. eval "$(scripts/pg-local.sh start --dir /tmp/bench-pg)"). Generates, once, 200 trusts x 10,000
@@ -36,7 +37,7 @@ base=${DATABASE_URL%%\?*}; query=${DATABASE_URL#"$base"}; server=${base%/*}
 url() { echo "$server/$1$query"; }
 
 for run in $(seq 1 "$runs"); do
-    echo "== run $run (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== run $run, workers ${WORKERS:-2} (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     # 1. baseline
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS bench_copy" -c "CREATE DATABASE bench_copy"
     for kind in referrals contacts workforce; do
@@ -64,6 +65,7 @@ outbox: $work/outbox
 reports: $work/reports
 metrics: $work/metrics/rehabcount.prom
 stages: [validate, load, analyse, report]
+workers: ${WORKERS:-2}
 YAML
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS bench_run" -c "CREATE DATABASE bench_run"
     "$bin" db migrate --database "$(url bench_run)" >/dev/null 2>&1

@@ -92,37 +92,27 @@ public enum LoadJob {
         if writeReports {
             try OutputFolder.prepare(options.reportDirectory, option: "--report-dir")
         }
+        // The trust's quarantine CSV beside its reports; with no reports, rows go nowhere else.
+        let step = SubmissionStep(
+            validator: loader.validator,
+            reports: writeReports ? .init(folder: options.reportDirectory) : nil
+        )
         var loaded: [LoadedFile] = []
         for group in SubmissionBatch(options.files).groups {
             loaded += SubmissionBatch.walk(group) { path, referrals in
                 var file = LoadedFile(path: path)
                 do {
-                    // The trust's quarantine CSV beside its reports; with no reports, rows go nowhere else.
-                    var quarantine: QuarantineWriter? =
-                        writeReports
-                        ? try QuarantineWriter(
-                            path: "\(options.reportDirectory)/\(SubmissionBatch.reportStem(path)).quarantine.csv",
-                            pseudonymiser: loader.validator.context.pseudonymiser
-                        ) : nil
-                    var rows = OptionalRowSink(quarantine)
-                    let (outcome, index) = try loader.load(
-                        path: path,
+                    file.outcome = try step.load(
+                        path,
+                        name: SubmissionBatch.fileName(path),
                         encoding: options.encoding,
-                        runID: runID,
-                        referrals: referrals.index,
-                        collectReferrals: referrals.collect,
+                        loader: loader,
                         lookup: lookup,
-                        rows: &rows,
+                        runID: runID,
                         connection: connection,
+                        referrals: &referrals,
                         logger: logger
                     )
-                    quarantine = rows.sink
-                    referrals.keep(index)
-                    file.outcome = outcome
-                    if writeReports, let result = outcome.result {
-                        try quarantine?.commit(rejected: result.status == .rejected)
-                        try SubmissionBatch.writeReports(result, folder: options.reportDirectory, file: path)
-                    }
                 } catch let error as DatabaseError {
                     logger.error(
                         "load failed",

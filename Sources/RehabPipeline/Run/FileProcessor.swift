@@ -52,6 +52,23 @@ extension RunJob {
             )
         }
 
+        /// The trust's scores of this kind in the months up to this one, for its report; a dry run adds this
+        /// file's, which it does not record.
+        func scores(
+            _ name: SubmissionName?,
+            _ result: ValidationResult,
+            connection: borrowing Connection
+        ) throws -> [ScorePoint] {
+            try scoreTrend(
+                org: name?.orgCode,
+                kind: name?.kind,
+                period: name?.period,
+                current: dryRun ? result : nil,
+                periods: thresholds.trendPeriods,
+                connection: connection
+            )
+        }
+
         /// - Parameters:
         ///   - referrals: the referral index of the file's trust and period, built from its referrals file (the
         ///     group's first) when the group has contacts, for the cross-file rules.
@@ -94,25 +111,22 @@ extension RunJob {
                 // Files RehabCount cannot place go to `outbox/_unplaced/`.
                 let folder = "\(outbox)/\(name?.orgCode ?? "_unplaced")"
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                var quarantine = try QuarantineWriter(
-                    path: "\(folder)/\(SubmissionBatch.reportStem(fileName)).quarantine.csv",
-                    pseudonymiser: validator.context.pseudonymiser
-                )
+                let step = SubmissionStep(validator: validator, reports: .init(folder: folder))
                 let result: ValidationResult?
                 if let lookup, let loader {
-                    let (loaded, index) = try loader.load(
-                        path: copy.path,
-                        runID: runID,
-                        referrals: referrals.index,
-                        collectReferrals: referrals.collect,
+                    let loaded = try step.load(
+                        copy.path,
+                        name: fileName,
                         sha256: copy.sha256,
+                        loader: loader,
                         lookup: lookup,
-                        rows: &quarantine,
+                        runID: runID,
                         connection: connection,
+                        referrals: &referrals,
+                        trend: { try scores(name, $0, connection: connection) },
                         logger: logger,
                         progress: progress
                     )
-                    referrals.keep(index)
                     result = loaded.result
                     outcome.status =
                         switch loaded.action {
@@ -123,16 +137,15 @@ extension RunJob {
                         }
                     outcome.rowsLoaded = loaded.rowsLoaded
                 } else {
-                    let (validated, index) = try validator.validate(
-                        path: copy.path,
-                        referrals: referrals.index,
-                        collectReferrals: referrals.collect,
+                    let validated = try step.validate(
+                        copy.path,
+                        name: fileName,
                         sha256: copy.sha256,
-                        sink: &quarantine,
+                        referrals: &referrals,
+                        trend: { try scores(name, $0, connection: connection) },
                         logger: logger,
                         progress: progress
                     )
-                    referrals.keep(index)
                     result = validated
                     outcome.status = validated.status == .rejected ? .rejected : .validated
                 }
@@ -151,16 +164,6 @@ extension RunJob {
                             ]
                         )
                     }
-                    let trend = try scoreTrend(
-                        org: name?.orgCode,
-                        kind: name?.kind,
-                        period: name?.period,
-                        current: dryRun ? result : nil,
-                        periods: thresholds.trendPeriods,
-                        connection: connection
-                    )
-                    try quarantine.commit(rejected: result.status == .rejected)
-                    try SubmissionBatch.writeReports(result, trend: trend, folder: folder, file: fileName)
                 }
                 if !dryRun {
                     // Another run may hold the lock now and be taking this very file from the inbox: archive

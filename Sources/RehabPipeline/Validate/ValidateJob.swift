@@ -137,31 +137,20 @@ public enum ValidateJob {
             pseudonymKeyFile: options.pseudonymKeyFile,
             today: options.today
         )
-        let validator = SubmissionValidator(context: context)
+        let step = SubmissionStep(
+            validator: SubmissionValidator(context: context),
+            reports: .init(folder: options.reportDirectory, findingsPerRule: options.findingsPerRule)
+        )
 
         var validated: [ValidatedFile] = []
         for group in SubmissionBatch(options.files).groups {
             validated += try SubmissionBatch.walk(group) { path, referrals in
-                let stem = SubmissionBatch.reportStem(path)
-                var quarantine = try QuarantineWriter(
-                    path: "\(options.reportDirectory)/\(stem).quarantine.csv",
-                    pseudonymiser: context.pseudonymiser
-                )
-                let (result, index) = try validator.validate(
-                    path: path,
+                let result = try step.validate(
+                    path,
+                    name: SubmissionBatch.fileName(path),
                     encoding: options.encoding,
-                    referrals: referrals.index,
-                    collectReferrals: referrals.collect,
-                    sink: &quarantine,
+                    referrals: &referrals,
                     logger: logger
-                )
-                referrals.keep(index)
-                try quarantine.commit(rejected: result.status == .rejected)
-                try SubmissionBatch.writeReports(
-                    result,
-                    findingsPerRule: options.findingsPerRule,
-                    folder: options.reportDirectory,
-                    file: path
                 )
                 let file = ValidatedFile(path: path, result: result)
                 logger.info(

@@ -134,10 +134,8 @@ public protocol FigureRow: Sendable {
 extension FigureRow {
     /// Every row of a query's result.
     static func rows(of result: QueryResult) -> [Self] {
-        result.rows.map { row in
-            var values: [String: String] = [:]
-            for (column, value) in zip(result.columns, row) { values[column] = value }
-            return Self(FigureRecord(values))
+        NationalFigures.Table(name: "", columns: result.columns, rows: result.rows).records.map {
+            Self(FigureRecord($0))
         }
     }
 }

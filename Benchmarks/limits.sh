@@ -9,7 +9,8 @@
 #   2. DuckDB's parse of the same CSV on one thread: SELECT count(*) FROM read_csv(…, all_varchar = true);
 #   3. `rehabcount load` into a fresh database (migrations and reference data loaded beforehand, not timed);
 #   4. `psql \copy` of the same file into an unindexed table of text columns;
-# and prints the ratios validate ÷ DuckDB and load ÷ \copy, with each command's peak RSS (GNU time's %M).
+# and prints the ratios validate ÷ DuckDB and load ÷ \copy, with each command's peak RSS (GNU time's %M). Then the
+# peak RSS of validate and load of the 2% generator's files at 3M and 5M referrals (once, whatever RUNS).
 # Targets (issue 18): validate ≤ 3× DuckDB, load ≤ 1.5× \copy, validate < 64 MB and load < 100 MB peak RSS.
 #
 # Needs: a release build (swift build -c release --product rehabcount), a running server in DATABASE_URL
@@ -86,5 +87,26 @@ print(f'{time.perf_counter() - start:.3f}')
             "$duckdb" "$(echo "$validate / $duckdb" | bc -l)" "$load" "$copy" "$(echo "$load / $copy" | bc -l)" \
             "$(mib "$validate_kib")" "$(mib "$load_kib")"
     done
+done
+
+# Memory at larger sizes: the 2% file's generator at 3M and 5M referrals, validated with every report and loaded.
+printf '\n%-10s %14s %14s %10s %10s\n' rows 'validate MiB' 'load MiB' validate load
+for rows in 3000000 5000000; do
+    dir="$data/2-$rows"
+    if [ ! -f "$dir/.complete" ]; then
+        rm -rf "$dir" && mkdir -p "$dir"
+        "$bin" sample --out "$dir" --period 2025-09 --trusts 1 --seed 7 --referrals-per-trust "$rows" \
+            --contacts-per-referral 0 >/dev/null
+        rm -f "$dir"/*_contacts_*.csv "$dir"/*_workforce_*.csv
+        touch "$dir/.complete"
+    fi
+    file=$(ls "$dir"/*_referrals_*.csv)
+    rm -rf "$scratch/reports" && mkdir "$scratch/reports"
+    read -r validate validate_kib < <(timed "$bin" validate --report-dir "$scratch/reports" "$file")
+    q "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS bench_limits" -c "CREATE DATABASE bench_limits"
+    "$bin" db migrate --database "$target" >/dev/null 2>&1
+    "$bin" db load-reference --database "$target" >/dev/null 2>&1
+    read -r load load_kib < <(timed "$bin" load --database "$target" "$file")
+    printf '%-10s %14s %14s %9.2fs %9.2fs\n' "$rows" "$(mib "$validate_kib")" "$(mib "$load_kib")" "$validate" "$load"
 done
 q "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS bench_limits"

@@ -14,6 +14,15 @@ public struct LoadedFile: Sendable {
     public var failure: String?
 }
 
+extension RehabError {
+    /// Loading without a configured pseudonymisation key: `load`, and `run` with a load stage.
+    static let loadingNeedsKey = RehabError(
+        .pseudonymKey,
+        "Loading needs a pseudonymisation key, so that patient keys match across submissions.",
+        hint: "Set REHABCOUNT_PSEUDONYM_KEY or REHABCOUNT_PSEUDONYM_KEY_FILE, or pass --pseudonym-key-file."
+    )
+}
+
 /// Validates and loads files into the database: the validator's code path, then the idempotent load.
 public enum LoadJob {
     /// Loads the reference data into the `reference` schema.
@@ -45,11 +54,7 @@ public enum LoadJob {
         progress: (LoadedFile) -> Void = { _ in }
     ) throws -> [LoadedFile] {
         guard try Pseudonymiser.configured(keyFile: options.pseudonymKeyFile) != nil else {
-            throw RehabError(
-                .pseudonymKey,
-                "Loading needs a pseudonymisation key, so that patient keys match across submissions.",
-                hint: "Set REHABCOUNT_PSEUDONYM_KEY or REHABCOUNT_PSEUDONYM_KEY_FILE, or pass --pseudonym-key-file."
-            )
+            throw RehabError.loadingNeedsKey
         }
         for file in options.files where !FileManager.default.fileExists(atPath: file) {
             throw RehabError(.usage, "\(file) does not exist.", hint: "Name extract files to load.")

@@ -34,14 +34,7 @@ extension RunJob {
             reports = config.resolve(config.reports, root: root)
             loading = config.stages.contains(.load) && !options.dryRun
             pseudonymiser = try Pseudonymiser.configured(keyFile: options.pseudonymKeyFile)
-            if loading, pseudonymiser == nil {
-                throw RehabError(
-                    .pseudonymKey,
-                    "Loading needs a pseudonymisation key, so that patient keys match across submissions.",
-                    hint:
-                        "Set REHABCOUNT_PSEUDONYM_KEY or REHABCOUNT_PSEUDONYM_KEY_FILE, or pass --pseudonym-key-file."
-                )
-            }
+            if loading, pseudonymiser == nil { throw RehabError.loadingNeedsKey }
             for folder in [inbox, archive.root, outbox, reports] {
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

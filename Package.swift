@@ -71,6 +71,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Embeds pipelines/ and the validation reference data into RehabValidate at build time.
+        .executableTarget(name: "rehabcount-embed", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedDefaults", capability: .buildTool(), dependencies: ["rehabcount-embed"]),
         .target(
             name: "RehabValidate",
             dependencies: [
@@ -81,7 +84,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedDefaults"]
         ),
         .target(
             name: "RehabLoad",

@@ -412,7 +412,7 @@ struct RuleBasisTests {
 struct BuiltInConfigurationTests {
     static let root = TestFixtures.root
 
-    @Test("The built-in contracts and rules are exactly pipelines/ (run scripts/embed-defaults.py after a change)")
+    @Test("The contracts and rules embedded at build time are exactly pipelines/")
     func filesMatch() throws {
         var expected: [String: String] = [:]
         for folder in ["contracts", "rules"] {
@@ -424,7 +424,10 @@ struct BuiltInConfigurationTests {
         #expect(expected.count > 5)
         #expect(Set(EmbeddedDefaults.files.keys) == Set(expected.keys))
         for (name, text) in expected {
-            #expect(EmbeddedDefaults.files[name] == text, "\(name) differs: run scripts/embed-defaults.py")
+            #expect(
+                EmbeddedDefaults.files[name] == text,
+                "\(name) differs from the one embedded by the EmbedDefaults plugin"
+            )
         }
     }
 

@@ -70,7 +70,7 @@ public struct ReferenceData: Sendable {
         self.trusts = Set(trusts.rows.filter { !["W00", "Q99"].contains($0[icb]) }.map { $0[ods] })
     }
 
-    /// The reference data built into the executable (`scripts/embed-defaults.py`): the same LSOAs and trusts as
+    /// The reference data built into the executable (the EmbedDefaults build-tool plugin): the same LSOAs and trusts as
     /// `sample-data/reference/` at build time.
     public static let builtIn: ReferenceData = {
         var data = ReferenceData(trusts: Set(EmbeddedDefaults.trusts))

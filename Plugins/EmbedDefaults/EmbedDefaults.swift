@@ -1,30 +1,42 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the default contracts and rule catalogue (pipelines/) and the validation reference data
-/// (sample-data/reference/) into the target that uses it, at build time: the files are the only source, and nothing
-/// generated is checked in. A change to any of them rebuilds the target.
+/// Embeds files into the target that uses it, at build time, by running `rehabcount-embed`: into RehabValidate the
+/// default contracts and rule catalogue (pipelines/) and the validation reference data (sample-data/reference/);
+/// into RehabDatabase the migrations and definitions (sql/). The files are the only source, nothing generated is
+/// checked in, and a change to any of them rebuilds the target.
 @main
 struct EmbedDefaults: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         let root = context.package.directoryURL
-        var inputs: [URL] = []
-        for folder in ["pipelines/contracts", "pipelines/rules"] {
+        func files(in folder: String, ending suffix: String) throws -> [URL] {
             let directory = root.appending(path: folder)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path()).sorted()
-            where name.hasSuffix(".yaml") {
-                inputs.append(directory.appending(path: name))
-            }
+            return try FileManager.default.contentsOfDirectory(atPath: directory.path()).sorted()
+                .filter { $0.hasSuffix(suffix) }.map { directory.appending(path: $0) }
         }
-        for name in ["lsoa11_sicbl22_icb22.csv", "lsoa21_sicbl24_icb24.csv", "nhs_trusts_etr_2025.csv"] {
-            inputs.append(root.appending(path: "sample-data/reference/\(name)"))
+        let mode: String
+        let inputs: [URL]
+        let output: URL
+        switch target.name {
+        case "RehabDatabase":
+            mode = "sql"
+            inputs = try files(in: "sql/migrations", ending: ".sql") + files(in: "sql/analysis", ending: ".sql")
+            output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedSQL.swift")
+        default:
+            mode = "defaults"
+            inputs =
+                try files(in: "pipelines/contracts", ending: ".yaml") + files(in: "pipelines/rules", ending: ".yaml")
+                + ["lsoa11_sicbl22_icb22.csv", "lsoa21_sicbl24_icb24.csv", "nhs_trusts_etr_2025.csv"].map {
+                    root.appending(path: "sample-data/reference/\($0)")
+                }
+            output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedDefaults.swift")
         }
-        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedDefaults.swift")
         return [
             .buildCommand(
-                displayName: "Embedding the default contracts, rules and validation reference data",
+                displayName:
+                    "Embedding \(mode == "sql" ? "the SQL migrations and definitions" : "the default contracts, rules and validation reference data") into \(target.name)",
                 executable: try context.tool(named: "rehabcount-embed").url,
-                arguments: [root.path(), output.path()],
+                arguments: [mode, root.path(), output.path()],
                 inputFiles: inputs,
                 outputFiles: [output]
             )

@@ -1,10 +1,12 @@
-// rehabcount-embed: writes EmbeddedDefaults.swift for RehabValidate at build time (the EmbedDefaults build-tool
-// plugin runs it): the default extract contracts and rule catalogue (pipelines/contracts, pipelines/rules) and the
-// reference data the validator looks codes up in (LSOA 2011 and 2021 codes, English NHS trusts, from
-// sample-data/reference), so that `rehabcount validate` works as a single file copied anywhere. Nothing it writes
-// is checked in: pipelines/ and sample-data/reference/ are the only source.
+// rehabcount-embed: writes Swift sources at build time (the EmbedDefaults build-tool plugin runs it), so that the
+// executable carries what it needs when copied anywhere. Nothing it writes is checked in.
 //
-//   rehabcount-embed PACKAGE_ROOT OUTPUT_FILE
+//   rehabcount-embed defaults PACKAGE_ROOT OUTPUT_FILE
+//       EmbeddedDefaults.swift for RehabValidate: the default extract contracts and rule catalogue
+//       (pipelines/contracts, pipelines/rules) and the reference data the validator looks codes up in (LSOA 2011
+//       and 2021 codes, English NHS trusts, from sample-data/reference).
+//   rehabcount-embed sql PACKAGE_ROOT OUTPUT_FILE
+//       EmbeddedSQL.swift for RehabDatabase: sql/migrations and sql/analysis, so that `db migrate` needs no folder.
 
 import Foundation
 
@@ -85,10 +87,62 @@ func arrayLines(_ values: [String], perLine: Int) -> [String] {
     }
 }
 
+/// A file's text as a raw multi-line string literal that gives back exactly its bytes.
+func literal(_ text: String, name: String) -> String {
+    if text.contains("\"##") || text.contains("\\##") {
+        fail("\(name) holds a sequence the raw string literal cannot: change the delimiter")
+    }
+    // The newline before a closing delimiter is not part of the literal: one more keeps the file's own.
+    return "##\"\"\"\n" + text + "\n\"\"\"##"
+}
+
+/// The `.sql` files of a folder, in name order, as `(name: "…", text: …)` lines.
+func sqlFiles(_ directory: String) -> [String] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+        fail("cannot read \(directory)")
+    }
+    return names.filter { $0.hasSuffix(".sql") }.sorted().map { name in
+        guard let text = try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8) else {
+            fail("cannot read \(directory)/\(name) as UTF-8")
+        }
+        return "        (name: \"\(name)\", text: \(literal(text, name: name))),"
+    }
+}
+
+/// Writes `text` to `output` only when it changes, so that unchanged sources do not rebuild their target.
+func write(_ text: String, to output: String) {
+    guard (try? String(contentsOfFile: output, encoding: .utf8)) != text else { return }
+    do {
+        try text.write(toFile: output, atomically: true, encoding: .utf8)
+    } catch {
+        fail("cannot write \(output): \(error)")
+    }
+}
+
 let arguments = CommandLine.arguments
-guard arguments.count == 3 else { fail("usage: rehabcount-embed PACKAGE_ROOT OUTPUT_FILE") }
-let root = arguments[1]
-let output = arguments[2]
+guard arguments.count == 4, ["defaults", "sql"].contains(arguments[1]) else {
+    fail("usage: rehabcount-embed defaults|sql PACKAGE_ROOT OUTPUT_FILE")
+}
+let root = arguments[2]
+let output = arguments[3]
+
+if arguments[1] == "sql" {
+    let text =
+        ([
+            "// Generated at build time by rehabcount-embed (the EmbedDefaults plugin) from sql/: never checked in.",
+            "",
+            "/// The migrations and definitions of sql/, built into the executable, for `db migrate` without the folder.",
+            "enum EmbeddedSQL {",
+            "    /// sql/migrations, in name order.",
+            "    static let migrations: [(name: String, text: String)] = [",
+        ] + sqlFiles("\(root)/sql/migrations") + [
+            "    ]",
+            "    /// sql/analysis, in name order.",
+            "    static let definitions: [(name: String, text: String)] = [",
+        ] + sqlFiles("\(root)/sql/analysis") + ["    ]", "}"]).joined(separator: "\n") + "\n"
+    write(text, to: output)
+    exit(0)
+}
 
 var parts = [
     "// Generated at build time by rehabcount-embed (the EmbedDefaults plugin) from pipelines/ and",
@@ -108,12 +162,7 @@ for folder in ["contracts", "rules"] {
         guard let text = try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8) else {
             fail("cannot read \(directory)/\(name) as UTF-8")
         }
-        if text.contains("\"##") || text.contains("\\##") {
-            fail("\(folder)/\(name) holds a sequence the raw string literal cannot: change the delimiter")
-        }
-        parts.append("        \"\(folder)/\(name)\": ##\"\"\"")
-        // The newline before a closing delimiter is not part of the literal: one more keeps the file's own.
-        parts.append(text + "\n\"\"\"##,")
+        parts.append("        \"\(folder)/\(name)\": \(literal(text, name: "\(folder)/\(name)")),")
     }
 }
 parts.append("    ]")
@@ -142,12 +191,4 @@ parts += arrayLines(trusts.map { "\"\($0)\"" }, perLine: 10)
 parts.append("    ]")
 parts.append("}")
 
-let text = parts.joined(separator: "\n") + "\n"
-// Written only when it changes, so that an unchanged pipelines/ does not rebuild RehabValidate.
-if (try? String(contentsOfFile: output, encoding: .utf8)) != text {
-    do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
-    } catch {
-        fail("cannot write \(output): \(error)")
-    }
-}
+write(parts.joined(separator: "\n") + "\n", to: output)

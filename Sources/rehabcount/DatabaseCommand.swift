@@ -27,6 +27,9 @@ struct DatabaseCommand: ParsableCommand {
                 Each applied migration is recorded with its SHA-256. If an applied file has changed since, nothing \
                 is applied and the command exits 2: change a schema with a new migration, never by editing an old one.
 
+                Without a checkout (no sql/ folder found), the migrations and definitions built into rehabcount are \
+                applied: the same files, with the same checksums, as sql/ when it was built.
+
                 Example:
                   rehabcount db migrate --database "$DATABASE_URL"
                 """
@@ -36,8 +39,9 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             let logger = Logger(label: "rehabcount.db")
+            // Without a checkout, the schema built into the binary.
             for line in try DatabaseJob.migrate(
-                layout: try ProjectLayout.locate(explicit: connection.configDir),
+                layout: try ProjectLayout.locate(explicit: connection.configDir, builtIn: true),
                 database: connection.database,
                 logger: logger
             ) {

@@ -58,6 +58,19 @@ struct DatabaseUnitTests {
         #expect(migrations.allSatisfy { $0.checksum.count == 64 && !$0.sql.isEmpty })
     }
 
+    @Test("The schema built into the binary is sql/ as it is: every migration and definition, byte for byte")
+    func builtInSchema() throws {
+        let onDisk = try Migrator.load(directory: "\(TestFixtures.root)/sql/migrations")
+        let builtIn = try Migrator.builtIn()
+        #expect(builtIn.map(\.version) == onDisk.map(\.version))
+        #expect(builtIn.map(\.name) == onDisk.map(\.name))
+        #expect(builtIn.map(\.checksum) == onDisk.map(\.checksum))
+        let definitions = try Definitions.load(directory: "\(TestFixtures.root)/sql/analysis")
+        #expect(definitions.count > 20)
+        #expect(Definitions.builtIn().map(\.name) == definitions.map(\.name))
+        #expect(Definitions.builtIn().map(\.checksum) == definitions.map(\.checksum))
+    }
+
     @Test("A misnamed migration file is refused with the name it should have")
     func misnamedMigration() throws {
         let folder = try TestFixtures.folder()

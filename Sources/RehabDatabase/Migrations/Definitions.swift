@@ -28,9 +28,21 @@ public enum Definitions {
             else {
                 throw DatabaseError(kind: .migration, summary: "Cannot read definitions \(path) as UTF-8")
             }
-            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-            return Definition(name: String(name.dropLast(4)), path: path, checksum: checksum, sql: sql)
+            return definition(name: name, path: path, data: data, sql: sql)
         }
+    }
+
+    /// The definitions built into the executable at build time (the EmbedDefaults plugin), for a binary run
+    /// without the sql/ folder: the same files, names and checksums as sql/analysis when it was built.
+    public static func builtIn() -> [Definition] {
+        EmbeddedSQL.definitions.map {
+            definition(name: $0.name, path: "built in: sql/analysis/\($0.name)", data: Data($0.text.utf8), sql: $0.text)
+        }
+    }
+
+    static func definition(name: String, path: String, data: Data, sql: String) -> Definition {
+        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Definition(name: String(name.dropLast(4)), path: path, checksum: checksum, sql: sql)
     }
 
     /// Applies the files that changed, and every file after the first that did.

@@ -42,8 +42,31 @@ public enum Migrator {
                 hint: "Run from a RehabCount checkout, or pass --config-dir."
             )
         }
-        var migrations: [Migration] = []
+        var files: [(name: String, path: String, data: Data)] = []
         for name in names {
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw DatabaseError(kind: .migration, summary: "Cannot read migration \(path)")
+            }
+            files.append((name, path, data))
+        }
+        return try migrations(files)
+    }
+
+    /// The migrations built into the executable at build time (the EmbedDefaults plugin), for a binary run without
+    /// the sql/ folder: the same files, names and checksums as sql/migrations when it was built.
+    public static func builtIn() throws -> [Migration] {
+        try migrations(
+            EmbeddedSQL.migrations.map {
+                (name: $0.name, path: "built in: sql/migrations/\($0.name)", Data($0.text.utf8))
+            }
+        )
+    }
+
+    /// Migrations from files' names and bytes, in version order.
+    static func migrations(_ files: [(name: String, path: String, data: Data)]) throws -> [Migration] {
+        var migrations: [Migration] = []
+        for (name, path, data) in files {
             let stem = name.dropLast(4)
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]),
                 stem[..<underscore].count == 4
@@ -54,9 +77,7 @@ public enum Migrator {
                     hint: "Rename it, for example 0007_add_outcomes.sql."
                 )
             }
-            let path = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8)
-            else {
+            guard let sql = String(data: data, encoding: .utf8) else {
                 throw DatabaseError(kind: .migration, summary: "Cannot read migration \(path) as UTF-8")
             }
             let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()

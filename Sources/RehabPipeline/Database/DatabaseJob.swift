@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RehabCore
 import RehabDatabase
@@ -17,21 +18,25 @@ public enum DatabaseJob {
     /// - Returns: one line per applied migration, and a summary line.
     /// - Throws: `DatabaseError` when the database cannot be reached, a file changed after it was applied, or a
     ///   migration fails (its transaction is rolled back).
+    /// Without a sql/ folder (the binary run on its own), the migrations and definitions built into it are used.
     public static func migrate(layout: ProjectLayout, database: String?, logger: Logger) throws -> [String] {
-        let migrations = try Migrator.load(directory: migrationsDirectory(layout))
+        let builtIn = !FileManager.default.fileExists(atPath: migrationsDirectory(layout))
+        let migrations = try builtIn ? Migrator.builtIn() : Migrator.load(directory: migrationsDirectory(layout))
+        let source = builtIn ? "the migrations built into rehabcount" : migrationsDirectory(layout)
         let connection = try Connection(Connection.conninfo(option: database))
         let outcome = try Migrator.migrate(connection, migrations: migrations, logger: logger)
         var lines = outcome.applied.map { String(format: "applied %04d %@", $0.version, $0.name) }
         lines.append(
             "\(outcome.applied.count) migration(s) applied, \(outcome.unchanged) already applied, "
-                + "\(migrations.count) in \(migrationsDirectory(layout))."
+                + "\(migrations.count) in \(source)."
         )
-        let definitions = try Definitions.load(directory: definitionsDirectory(layout))
+        let definitions =
+            try builtIn ? Definitions.builtIn() : Definitions.load(directory: definitionsDirectory(layout))
         let applied = try Definitions.apply(connection, definitions: definitions, logger: logger)
         lines += applied.map { "applied definitions \($0.name)" }
         lines.append(
             "\(applied.count) definition file(s) applied, \(definitions.count - applied.count) unchanged, in "
-                + "\(definitionsDirectory(layout))."
+                + "\(builtIn ? "the definitions built into rehabcount" : definitionsDirectory(layout))."
         )
         return lines
     }

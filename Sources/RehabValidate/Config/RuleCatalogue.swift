@@ -3,36 +3,6 @@ import Foundation
 import RehabCore
 import RehabIngest
 
-/// The kinds of check a rule can make. Their meaning is documented in `docs/rule-catalogue.md`.
-public enum CheckKind: String, Sendable, Codable, CaseIterable {
-    // File structure.
-    case file_name, period_not_future, unreadable, encoding, header, unterminated_quote, no_rows
-    case blank_line, ragged_row, nul_byte, malformed_quote, oversized_row
-    // Every column of one row.
-    case nhs_number_elsewhere
-    // One column of one row.
-    case required, format, legacy_date_format, code_list, range, nhs_number_check
-    case equals_file_org, known_trust, lsoa_known, date_in_period, date_not_after, date_not_before, unique
-    // Several columns of one row.
-    case date_order, implies, score_range
-    // Whole submission.
-    case share_recorded, rejected_share
-    // Across files of one trust and period.
-    case referral_exists, contact_after_referral
-
-    /// Checks that look at the file or the submission as a whole, not at a column.
-    var isColumnless: Bool {
-        switch self {
-        case .file_name, .period_not_future, .unreadable, .encoding, .header, .unterminated_quote, .no_rows,
-            .blank_line, .ragged_row, .nul_byte, .malformed_quote, .oversized_row, .legacy_date_format,
-            .rejected_share, .nhs_number_elsewhere:
-            true
-        default:
-            false
-        }
-    }
-}
-
 /// Where a rule comes from.
 public struct RuleBasis: Sendable, Codable, Hashable {
     public enum Kind: String, Sendable, Codable {
@@ -246,58 +216,24 @@ public struct RuleCatalogue: Sendable {
     public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
 
     static func check(_ rule: Rule, against contracts: ContractSet, file: String) throws {
-        func fail(_ problem: String) -> RehabError {
-            RehabError(.configuration, "\(file): rule \(rule.id): \(problem).", hint: "See docs/rule-catalogue.md.")
+        let catalogue = CatalogueCheck(rule: rule, contracts: contracts, file: file)
+        guard let kind = RuleKinds.kind(named: rule.check.rawValue) else {
+            throw catalogue.fail("\(rule.check.rawValue) is not a kind of check")
         }
-        let kinds = ExtractKind.allCases.filter { rule.appliesTo.includes($0) }
-        func requireColumn(_ name: String?, _ role: String) throws {
-            guard let name else { throw fail("`\(role)` is required for check \(rule.check.rawValue)") }
-            for kind in kinds where contracts[kind].column(named: name) == nil {
-                throw fail("`\(role)` names \(name), which is not a \(kind.rawValue) column")
+        switch kind.columnUse {
+        case .none:
+            if rule.column != nil { throw catalogue.fail("check \(rule.check.rawValue) takes no `column`") }
+        case .required:
+            try catalogue.requireColumn(rule.column, "column")
+            guard rule.appliesTo != .any else {
+                throw catalogue.fail("a column check must name one extract in `applies_to`")
             }
-        }
-        if rule.check.isColumnless {
-            if rule.column != nil, rule.check != .legacy_date_format {
-                throw fail("check \(rule.check.rawValue) takes no `column`")
-            }
-        } else {
-            try requireColumn(rule.column, "column")
-            guard rule.appliesTo != .any else { throw fail("a column check must name one extract in `applies_to`") }
-        }
-        for condition in (rule.when ?? []) + [rule.then].compactMap({ $0 }) {
-            try requireColumn(condition.column, "when/then column")
-        }
-        switch rule.check {
-        case .date_order:
-            try requireColumn(rule.after, "after")
-            if rule.fallback != nil { try requireColumn(rule.fallback, "fallback") }
-        case .implies:
-            guard rule.when != nil, rule.then != nil else { throw fail("`implies` needs `when` and `then`") }
-        case .score_range:
-            try requireColumn(rule.toolColumn, "tool_column")
-            guard let ranges = rule.ranges, ranges.values.allSatisfy({ $0.count == 2 && $0[0] <= $0[1] }) else {
-                throw fail("`ranges` must map each tool code to [min, max]")
-            }
-        case .share_recorded:
-            guard let minimum = rule.minimum, (0...1).contains(minimum) else { throw fail("`minimum` must be 0–1") }
-        case .rejected_share:
-            guard let maximum = rule.maximum, (0...1).contains(maximum) else { throw fail("`maximum` must be 0–1") }
-        case .date_not_after:
-            guard rule.limit == "period_end" || rule.limit == "today" else {
-                throw fail("`limit` must be period_end or today")
-            }
-        case .date_not_before:
-            guard let limit = rule.limit, limit == "period_start" || Day(iso: limit) != nil else {
-                throw fail("`limit` must be period_start or a YYYY-MM-DD date")
-            }
-        case .contact_after_referral:
-            try requireColumn(rule.referralColumn, "referral_column")
-        case .code_list:
-            for kind in kinds where contracts[kind].column(named: rule.column!)?.type != .code {
-                throw fail("column \(rule.column!) has no code list in the \(kind.rawValue) contract")
-            }
-        default:
+        case .ignored:
             break
         }
+        for condition in (rule.when ?? []) + [rule.then].compactMap({ $0 }) {
+            try catalogue.requireColumn(condition.column, "when/then column")
+        }
+        try kind.check(rule, catalogue)
     }
 }

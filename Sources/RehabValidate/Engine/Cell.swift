@@ -68,13 +68,14 @@ struct CompiledCondition {
 /// loop does no reference counting and no exclusivity checks.
 final class Plan {
     let columns: UnsafeMutableBufferPointer<HotColumn>
-    let checks: UnsafeMutableBufferPointer<PlannedCheck>
+    /// The row checks, in catalogue order.
+    let checks: RowChecks
     let conditions: UnsafeMutableBufferPointer<CompiledCondition>
     let ints: UnsafeMutableBufferPointer<Int>
     /// Code bytes, back to back; code k is `codeBytes[codeEnds[k - 1] ..< codeEnds[k]]`.
     let codeBytes: UnsafeMutableBufferPointer<UInt8>
     let codeEnds: UnsafeMutableBufferPointer<Int>
-    let scoreRanges: UnsafeMutableBufferPointer<ScoreRange>
+    let scoreRanges: UnsafeMutableBufferPointer<ScoreRangeRule.Bounds>
     let severities: UnsafeMutableBufferPointer<Severity>
     let orgCode: UnsafeMutableBufferPointer<UInt8>
     /// The columns and tables of the `unique` checks, and the columns looked up in the referrals index. A row's
@@ -86,14 +87,15 @@ final class Plan {
     /// failure. Read only for rows with findings.
     let withholdsValue: [Bool]
 
-    init(_ builder: PlanBuilder, severities: [Severity], orgCode: String?) {
+    init(_ compiler: RuleCompiler, checks: RowChecks, severities: [Severity], orgCode: String?) {
+        let builder = compiler.builder
         func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
             _ = buffer.initialize(from: array)
             return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
         }
         columns = copy(builder.columns)
-        checks = copy(builder.checks)
+        self.checks = checks
         conditions = copy(builder.conditions)
         ints = copy(builder.ints)
         codeBytes = copy(builder.codeBytes)
@@ -101,31 +103,14 @@ final class Plan {
         scoreRanges = copy(builder.scoreRanges)
         self.severities = copy(severities)
         self.orgCode = copy(Array((orgCode ?? "").utf8))
-        uniqueProbes = builder.checks.compactMap { planned in
-            if case .unique(let column, let table) = planned.check { (column, table) } else { nil }
-        }
-        var referralColumns: [Int] = []
-        for planned in builder.checks {
-            switch planned.check {
-            case .referralExists(let c), .contactAfterReferral(_, let c):
-                if !referralColumns.contains(c) { referralColumns.append(c) }
-            default: continue
-            }
-        }
-        self.referralColumns = referralColumns
-        var withholds = Array(repeating: false, count: severities.count)
-        for planned in builder.checks {
-            switch planned.check {
-            case .format, .codeList, .range, .scoreRange: withholds[planned.rule] = true
-            default: continue
-            }
-        }
-        withholdsValue = withholds
+        uniqueProbes = compiler.uniqueProbes
+        referralColumns = compiler.referralColumns
+        withholdsValue = checks.withholdsValue
     }
 
     deinit {
         for pointer in [
-            UnsafeMutableRawPointer(columns.baseAddress), UnsafeMutableRawPointer(checks.baseAddress),
+            UnsafeMutableRawPointer(columns.baseAddress),
             UnsafeMutableRawPointer(conditions.baseAddress), UnsafeMutableRawPointer(ints.baseAddress),
             UnsafeMutableRawPointer(codeBytes.baseAddress), UnsafeMutableRawPointer(codeEnds.baseAddress),
             UnsafeMutableRawPointer(scoreRanges.baseAddress), UnsafeMutableRawPointer(severities.baseAddress),
@@ -133,6 +118,7 @@ final class Plan {
         ] {
             pointer?.deallocate()
         }
+        checks.deallocate()
     }
 
     /// Parses field bytes as column `c`.
@@ -198,28 +184,14 @@ final class Plan {
     }
 }
 
-/// A tool's score range in a `score_range` rule.
-struct ScoreRange {
-    var min: Double
-    var max: Double
-    var defined: Bool
-}
-
-/// A row-level check and the index of its rule.
-struct PlannedCheck {
-    let rule: Int
-    let check: RowCheck
-}
-
 /// Collects a plan's pieces while the rules are compiled.
 struct PlanBuilder {
     var columns: [HotColumn] = []
-    var checks: [PlannedCheck] = []
     var conditions: [CompiledCondition] = []
     var ints: [Int] = []
     var codeBytes: [UInt8] = []
     var codeEnds: [Int] = []
-    var scoreRanges: [ScoreRange] = []
+    var scoreRanges: [ScoreRangeRule.Bounds] = []
     /// Codes of each contract column, for compiling conditions.
     var codeLists: [[String]] = []
 

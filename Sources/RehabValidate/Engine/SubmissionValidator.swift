@@ -86,7 +86,9 @@ public struct SubmissionValidator: Sendable {
         if format == .csv, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int {
             run.fileBytes = size
         }
-        defer { run.cells.deallocate() }
+        // What the row checks read and write lives here, not in `run`, so that each row borrows it in place.
+        var evaluation: RowEvaluation?
+        defer { evaluation?.deallocate() }
         logger.debug("validating", metadata: ["file": "\(fileName)"])
         var summary: TableSummary
         do {
@@ -95,8 +97,11 @@ public struct SubmissionValidator: Sendable {
                 onRow: { row in
                     if row.recordNumber == 0 {
                         try run.header(row, sink: &sink)
-                    } else {
-                        try run.row(row, sink: &sink)
+                        evaluation = run.plan.map {
+                            RowEvaluation(plan: $0, reference: context.reference, referrals: referrals)
+                        }
+                    } else if evaluation != nil {
+                        try run.row(row, &evaluation!, sink: &sink)
                     }
                 }
             )
@@ -173,8 +178,6 @@ struct ValidationRun {
     var sampledBytes = 0
     static let sampleRows = 1024
 
-    let cells: UnsafeMutablePointer<Cell>
-    var rowFindings: [(rule: Int, column: Int)] = []
     var failures: [Int] = []
     var examples: [[FindingLocation]] = []
     /// Per rule, the values it found wrong; per contract column, whether its values may be shown.
@@ -182,14 +185,8 @@ struct ValidationRun {
     var identifying: [Bool] = []
     /// Per rule, whether it failed on a column whose values are withheld.
     var withheld: [Bool] = []
-    var uniques: [IdentifierTable] = []
-    /// The row's id hashes, by column, for the columns of `Plan.uniqueProbes` and `Plan.referralColumns`: hashed at
-    /// the start of `checkColumns`, read by the unique and referral checks.
-    var rowKeys: [UInt64] = []
     var counts = RowCounts()
     var items: [ItemCounts] = []
-    var lastTrust: [UInt8] = []
-    var lastTrustKnown = false
     var fileFindings: [(rule: Int, column: Int, row: Int?, line: Int?)] = []
     var blankLines: [Int] = []
     var referralIDColumn: Int?
@@ -216,7 +213,6 @@ struct ValidationRun {
         self.fileName = fileName
         self.referrals = referrals
         self.collectedReferrals = collectReferrals && name?.kind == .referrals ? ReferralIndex() : nil
-        self.cells = .allocate(capacity: 64)
     }
 
     // MARK: Header
@@ -307,8 +303,7 @@ struct ValidationRun {
     /// Column rules cannot be trusted on a header that does not match: they are reported as not evaluated.
     mutating func skipColumnRules() {
         guard let compiled else { return }
-        notEvaluated.formUnion(compiled.rowCheckRules)
-        notEvaluated.formUnion(compiled.shares.map(\.rule))
+        notEvaluated.formUnion(compiled.columnRules)
     }
 
     mutating func prepare(contract: Contract) throws {
@@ -336,8 +331,6 @@ struct ValidationRun {
         keyColumn = contract.index(of: contract.key)
         withheld = Array(repeating: false, count: rules.count)
         identifying = contract.columns.map { $0.identifying && $0.type != .nhs_number }
-        uniques = (0..<compiled.uniqueTables).map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
-        rowKeys = Array(repeating: 0, count: compiled.plan.columns.count)
         items = Array(repeating: ItemCounts(), count: contract.columns.count)
         log = try FindingLog(rules: rules, columns: findingColumns, pseudonymiser: context.pseudonymiser)
         if collectedReferrals != nil {
@@ -368,34 +361,31 @@ struct ValidationRun {
         blankLines.append(line)
     }
 
-    @inline(__always)
-    mutating func find(_ rule: Int, _ column: Int) {
-        rowFindings.append((rule, column))
-    }
-
-    mutating func row(_ row: TableRow, sink: inout some RowSink) throws {
-        // Only the plan is bound per row: binding the compiled rules would copy (retain) all of them, every row.
-        guard let plan else { return }
+    /// Validates one row. `evaluation` is the row checks' state: the current row's cells, the id tables and the
+    /// row's findings.
+    mutating func row(_ row: TableRow, _ evaluation: inout RowEvaluation, sink: inout some RowSink) throws {
+        let plan = evaluation.plan
         counts.read += 1
         rowValid = 0
         rowDefaulted = 0
         if counts.read & (Self.progressEvery - 1) == 0 { progress?(counts.read) }
-        rowFindings.removeAll(keepingCapacity: true)
-        if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row) }
+        evaluation.findings.removeAll(keepingCapacity: true)
+        if counts.read <= Self.sampleRows, fileBytes != nil { sampleRowSize(row, &evaluation) }
 
         if !row.issues.isEmpty {
             let structure = compiled?.structure ?? [:]
-            if row.issues.contains(.invalidUTF8), let r = structure[.encoding] { find(r, -1) }
-            if row.issues.contains(.nulByte), let r = structure[.nul_byte] { find(r, -1) }
-            if row.issues.contains(.malformedQuote), let r = structure[.malformed_quote] { find(r, -1) }
-            if row.issues.contains(.oversized), let r = structure[.oversized_row] { find(r, -1) }
+            if row.issues.contains(.invalidUTF8), let r = structure[.encoding] { evaluation.find(r, -1) }
+            if row.issues.contains(.nulByte), let r = structure[.nul_byte] { evaluation.find(r, -1) }
+            if row.issues.contains(.malformedQuote), let r = structure[.malformed_quote] { evaluation.find(r, -1) }
+            if row.issues.contains(.oversized), let r = structure[.oversized_row] { evaluation.find(r, -1) }
         }
         if row.count != headerCount {
-            if let r = compiled?.structure[.ragged_row] { find(r, -1) }
+            if let r = compiled?.structure[.ragged_row] { evaluation.find(r, -1) }
         } else if headerOK {
-            checkColumns(row, plan: plan)
+            checkColumns(row, plan: plan, &evaluation)
         }
 
+        let rowFindings = evaluation.findings
         guard !rowFindings.isEmpty else {
             counts.passedRowChecks += 1
             if !rejectedBeforeRows { try sink.accepted(row, withheld: .none) }
@@ -468,28 +458,28 @@ struct ValidationRun {
     }
 
     /// Measures the first rows and, after the last of them, sizes the id tables for the whole file.
-    mutating func sampleRowSize(_ row: TableRow) {
+    mutating func sampleRowSize(_ row: TableRow, _ evaluation: inout RowEvaluation) {
         for i in 0..<row.count { sampledBytes += row[i].count + 1 }
         guard counts.read == Self.sampleRows, let fileBytes, sampledBytes > 0 else { return }
         // Quoting and line endings make real rows a little longer than their fields, so this errs high by a
         // few per cent: a table a little too big, never a second doubling.
         let expected = fileBytes / max(sampledBytes / Self.sampleRows, 1) + Self.sampleRows
-        for i in uniques.indices { uniques[i].reserve(expected) }
+        for i in evaluation.uniques.indices { evaluation.uniques[i].reserve(expected) }
         collectedReferrals?.reserve(expected)
     }
 
     @inline(__always)
-    mutating func checkColumns(_ row: TableRow, plan: Plan) {
-        let cells = self.cells
+    mutating func checkColumns(_ row: TableRow, plan: Plan, _ evaluation: inout RowEvaluation) {
+        let cells = evaluation.cells
         let columns = plan.columns
         for (c, table) in plan.uniqueProbes {
-            rowKeys[c] = IdentifierTable.hash(row[columns[c].field])
-            uniques[table].prefetch(rowKeys[c])
+            evaluation.keys[c] = IdentifierTable.hash(row[columns[c].field])
+            evaluation.uniques[table].prefetch(evaluation.keys[c])
         }
         if let referrals {
             for c in plan.referralColumns {
-                rowKeys[c] = IdentifierTable.hash(row[columns[c].field])
-                referrals.prefetch(rowKeys[c])
+                evaluation.keys[c] = IdentifierTable.hash(row[columns[c].field])
+                referrals.prefetch(evaluation.keys[c])
             }
         }
         for c in columns.indices {
@@ -524,70 +514,7 @@ struct ValidationRun {
             )
         }
 
-        for planned in plan.checks {
-            let rule = planned.rule
-            switch planned.check {
-            case .required(let c, let when):
-                if cells[c].state == .empty, plan.all(when, cells) { find(rule, c) }
-            case .format(let c):
-                if cells[c].state == .invalid, columns[c].type != .code { find(rule, c) }
-            case .codeList(let c):
-                if cells[c].state == .invalid { find(rule, c) }
-            case .legacyDate(let dateColumns):
-                for i in dateColumns where cells[plan.ints[i]].legacyDate { find(rule, plan.ints[i]) }
-            case .range(let c):
-                if cells[c].outOfRange { find(rule, c) }
-            case .nhsCheck(let c):
-                if cells[c].state == .valid, !NHSNumber.hasValidCheckDigit(row[columns[c].field]) { find(rule, c) }
-            case .nhsElsewhere(let indices):
-                for i in indices {
-                    let c = plan.ints[i]
-                    let value = row[columns[c].field]
-                    if value.count >= 10, NHSNumber.containsValid(value) { find(rule, c) }
-                }
-            case .equalsFileOrg(let c):
-                if cells[c].state != .empty, !row[columns[c].field].elementsEqual(plan.orgCode) { find(rule, c) }
-            case .knownTrust(let c):
-                if cells[c].state == .valid {
-                    let value = row[columns[c].field]
-                    if !value.elementsEqual(lastTrust) {
-                        lastTrust = Array(value)
-                        lastTrustKnown = context.reference.isKnownTrust(String(decoding: value, as: UTF8.self))
-                    }
-                    if !lastTrustKnown { find(rule, c) }
-                }
-            case .lsoaKnown(let c):
-                if cells[c].state == .valid, !context.reference.lsoaExists(Int(cells[c].number)) { find(rule, c) }
-            case .dateWindow(let c, let min, let max):
-                if cells[c].state == .valid, cells[c].day < min || cells[c].day > max { find(rule, c) }
-            case .unique(let c, let table):
-                if cells[c].state != .empty {
-                    if uniques[table].insert(rowKeys[c], value: 0) != nil { find(rule, c) }
-                }
-            case .dateOrder(let c, let after, let fallback):
-                guard cells[c].state == .valid else { break }
-                var reference = cells[after]
-                if reference.state == .empty, let fallback { reference = cells[fallback] }
-                if reference.state == .valid, cells[c].day < reference.day { find(rule, c) }
-            case .implies(let c, let when, let then):
-                // An empty `then` column is the business of the `required` rules, not of this one.
-                if cells[then.column].state != .empty, plan.all(when, cells), !then.holds(cells) { find(rule, c) }
-            case .scoreRange(let c, let tool, let ranges):
-                let toolCell = cells[tool]
-                guard cells[c].state == .valid, toolCell.state == .valid else { break }
-                let range = plan.scoreRanges[ranges + Int(toolCell.code)]
-                if range.defined, cells[c].number < range.min || cells[c].number > range.max { find(rule, c) }
-            case .referralExists(let c):
-                if cells[c].state == .valid, referrals?.lookup(key: rowKeys[c]) == nil { find(rule, c) }
-            case .contactAfterReferral(let c, let referralColumn):
-                if cells[c].state == .valid, cells[referralColumn].state == .valid,
-                    case .some(.some(let received)) = referrals?.lookup(key: rowKeys[referralColumn]),
-                    cells[c].day < received.ordinal
-                {
-                    find(rule, c)
-                }
-            }
-        }
+        plan.checks.evaluate(row, &evaluation)
     }
 
     // MARK: Submission
@@ -609,16 +536,9 @@ struct ValidationRun {
         if counts.read == 0, !isUnreadable, let r = compiled.structure[.no_rows] {
             fileFindings.append((r, -1, nil, nil))
         }
-        for (rule, column, minimum) in compiled.shares where !notEvaluated.contains(rule) {
-            let item = items[column]
-            if item.applicable > 0, Double(item.valid - item.defaulted) < minimum * Double(item.applicable) {
-                fileFindings.append((rule, column, nil, nil))
-            }
-        }
-        if let r = compiled.structure[.rejected_share], let maximum = rules[r].maximum, counts.read > 0,
-            Double(counts.quarantined) > maximum * Double(counts.read)
-        {
-            fileFindings.append((r, -1, nil, nil))
+        let totals = SubmissionTotals(counts: counts, items: items)
+        for (rule, column) in compiled.submission.evaluate(totals, skipping: notEvaluated) {
+            fileFindings.append((rule, column, nil, nil))
         }
         for (rule, column, row, line) in fileFindings {
             failures[rule] += 1

@@ -1,0 +1,48 @@
+import RehabCore
+import RehabIngest
+
+/// Everything a row check reads of the current row and of the submission so far, and the findings it makes.
+///
+/// It lives as long as one validation run; `cells` holds the current row's parsed values.
+struct RowEvaluation {
+    let plan: Plan
+    let cells: UnsafeMutablePointer<Cell>
+    let reference: ReferenceData
+    /// The same trust and period's referrals, for the cross-file rules.
+    let referrals: ReferralIndex?
+    /// The tables of the uniqueness checks (`RuleCompiler.uniqueTable`).
+    var uniques: [IdentifierTable]
+    /// The row's id hashes, by column, for the columns of `Plan.uniqueProbes` and `Plan.referralColumns`: hashed
+    /// before the cells are parsed.
+    var keys: [UInt64]
+    /// The last trust code looked up, and whether it was known: rows of one trust repeat it.
+    var lastTrust: [UInt8] = []
+    var lastTrustKnown = false
+    /// The row's findings: rule and column (-1 for the row as a whole).
+    var findings: [(rule: Int, column: Int)] = []
+
+    init(plan: Plan, reference: ReferenceData, referrals: ReferralIndex?) {
+        self.plan = plan
+        self.cells = .allocate(capacity: max(plan.columns.count, 1))
+        self.cells.initialize(repeating: Cell(), count: max(plan.columns.count, 1))
+        self.reference = reference
+        self.referrals = referrals
+        self.uniques = plan.uniqueProbes.map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
+        self.keys = Array(repeating: 0, count: plan.columns.count)
+    }
+
+    /// Frees the cells; called once, when the run ends.
+    func deallocate() { cells.deallocate() }
+
+    /// Records a failure of `rule` on `column`.
+    @inline(__always)
+    mutating func find(_ rule: Int, _ column: Int) {
+        findings.append((rule, column))
+    }
+
+    /// The bytes of contract column `c` in the row.
+    @inline(__always)
+    func field(_ c: Int, of row: TableRow) -> UnsafeBufferPointer<UInt8> {
+        row[plan.columns[c].field]
+    }
+}

@@ -79,8 +79,36 @@ struct IdentifierTable {
     /// Makes room for `expected` keys in all, and a tenth more (an estimate from a file's first rows can be a
     /// little low), if the table is smaller than that needs.
     mutating func reserve(_ expected: Int) {
-        let wanted = Self.slots(for: expected + expected / 10)
+        reserve(exactly: expected + expected / 10)
+    }
+
+    /// Makes room for `keys` keys in all, if the table is smaller than that needs.
+    mutating func reserve(exactly keys: Int) {
+        let wanted = Self.slots(for: keys)
         if wanted > size { resize(to: wanted) }
+    }
+
+    /// Hands every key to `write`, in ascending order, then empties the table; if `write` returns false the
+    /// table keeps its keys. The keys are sorted where they lie, so that this needs no second array.
+    mutating func spill(_ write: (UnsafeBufferPointer<UInt64>) -> Bool) -> Bool {
+        precondition(!storesValues, "Only a plain set spills.")
+        let written = keys.withUnsafeMutableBufferPointer { keys -> Bool in
+            var end = 0
+            for i in keys.indices where keys[i] != 0 {
+                keys[end] = keys[i]
+                end += 1
+            }
+            keys[0..<end].sort()
+            return write(UnsafeBufferPointer(rebasing: keys[0..<end]))
+        }
+        // The keys are no longer in their slots: either way the table is rebuilt.
+        if written {
+            keys.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            count = 0
+        } else {
+            resize(to: size)
+        }
+        return written
     }
 
     /// Enough slots to hold `n` keys at most four fifths full.

@@ -13,6 +13,12 @@ public struct ValidationContext: Sendable {
     public let today: Day
     /// The share of quarantined rows past which an accepted submission needs attention.
     public let quarantineShare: Double
+    /// The bytes each `unique` check may keep in memory before it writes ids to temporary files
+    /// (`IdentifierSet`).
+    public let identifierBudget: Int
+
+    /// The default `identifierBudget`: 16 MiB a check, about 1.6 million ids.
+    public static let defaultIdentifierBudget = 16 << 20
 
     /// The share of quarantined rows past which a submission needs attention, unless a pipeline says otherwise.
     public static let defaultQuarantineShare = 0.05
@@ -23,7 +29,8 @@ public struct ValidationContext: Sendable {
         reference: ReferenceData,
         pseudonymiser: Pseudonymiser,
         today: Day = .today(),
-        quarantineShare: Double = ValidationContext.defaultQuarantineShare
+        quarantineShare: Double = ValidationContext.defaultQuarantineShare,
+        identifierBudget: Int = ValidationContext.defaultIdentifierBudget
     ) {
         self.contracts = contracts
         self.catalogue = catalogue
@@ -31,6 +38,7 @@ public struct ValidationContext: Sendable {
         self.pseudonymiser = pseudonymiser
         self.today = today
         self.quarantineShare = quarantineShare
+        self.identifierBudget = identifierBudget
     }
 }
 
@@ -98,7 +106,12 @@ public struct SubmissionValidator: Sendable {
                     if row.recordNumber == 0 {
                         try run.header(row, sink: &sink)
                         evaluation = run.plan.map {
-                            RowEvaluation(plan: $0, reference: context.reference, referrals: referrals)
+                            RowEvaluation(
+                                plan: $0,
+                                reference: context.reference,
+                                referrals: referrals,
+                                identifierBudget: context.identifierBudget
+                            )
                         }
                     } else if evaluation != nil {
                         try run.row(row, &evaluation!, sink: &sink)

@@ -11,7 +11,7 @@ struct RowEvaluation {
     /// The same trust and period's referrals, for the cross-file rules.
     let referrals: ReferralIndex?
     /// The tables of the uniqueness checks (`RuleCompiler.uniqueTable`).
-    var uniques: [IdentifierTable]
+    var uniques: [IdentifierSet]
     /// The row's id hashes, by column, for the columns of `Plan.uniqueProbes` and `Plan.referralColumns`: hashed
     /// before the cells are parsed.
     var keys: [UInt64]
@@ -21,13 +21,13 @@ struct RowEvaluation {
     /// The row's findings: rule and column (-1 for the row as a whole).
     var findings: [(rule: Int, column: Int)] = []
 
-    init(plan: Plan, reference: ReferenceData, referrals: ReferralIndex?) {
+    init(plan: Plan, reference: ReferenceData, referrals: ReferralIndex?, identifierBudget: Int) {
         self.plan = plan
         self.cells = .allocate(capacity: max(plan.columns.count, 1))
         self.cells.initialize(repeating: Cell(), count: max(plan.columns.count, 1))
         self.reference = reference
         self.referrals = referrals
-        self.uniques = plan.uniqueProbes.map { _ in IdentifierTable(capacity: 4096, storesValues: false) }
+        self.uniques = plan.uniqueProbes.map { _ in IdentifierSet(budget: identifierBudget) }
         self.keys = Array(repeating: 0, count: plan.columns.count)
     }
 

@@ -21,7 +21,7 @@ struct UniqueRule: RowRuleKind {
 
     @inline(__always)
     func evaluate(rule: Int, _ fields: TableRow, _ row: inout RowEvaluation) {
-        if row.cells[column].state != .empty, row.uniques[table].insert(row.keys[column], value: 0) != nil {
+        if row.cells[column].state != .empty, !row.uniques[table].insert(row.keys[column]) {
             row.find(rule, column)
         }
     }

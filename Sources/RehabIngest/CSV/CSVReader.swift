@@ -67,7 +67,6 @@ public struct CSVReader: TableSource {
         onRow: (TableRow) throws -> Void
     ) throws -> TableSummary {
         var parser = CSVParser(maxRowBytes: maxRowBytes)
-        defer { parser.deallocate() }
         var summary = TableSummary()
         var transcoder = encoding == .windows1252 ? Windows1252Transcoder() : nil
         var bomChecked = false
@@ -122,7 +121,7 @@ public struct CSVReader: TableSource {
 
 /// The RFC 4180 state machine. A value type driven through `inout`, so that the hot loop touches no class
 /// storage and pays no exclusivity checks.
-struct CSVParser {
+struct CSVParser: ~Copyable {
     enum State: UInt8 {
         case fieldStart
         case unquoted
@@ -132,11 +131,9 @@ struct CSVParser {
     }
 
     var state: State = .fieldStart
-    var fieldBytes: UnsafeMutablePointer<UInt8>
-    var fieldCapacity: Int
+    var fieldBytes = OwnedBuffer<UInt8>(capacity: 4096)
     var length = 0
-    var ends: UnsafeMutablePointer<Int>
-    var endsCapacity: Int
+    var ends = OwnedBuffer<Int>(capacity: 64)
     var fieldCount = 0
     var issues: RowIssues = []
     var highBits: UInt8 = 0
@@ -151,20 +148,11 @@ struct CSVParser {
 
     init(maxRowBytes: Int) {
         self.maxRowBytes = maxRowBytes
-        self.fieldCapacity = 4096
-        self.fieldBytes = .allocate(capacity: fieldCapacity)
-        self.endsCapacity = 64
-        self.ends = .allocate(capacity: endsCapacity)
-    }
-
-    func deallocate() {
-        fieldBytes.deallocate()
-        ends.deallocate()
     }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
-        if length == fieldCapacity {
+        if length == fieldBytes.capacity {
             guard length < maxRowBytes else {
                 issues.insert(.oversized)
                 return
@@ -195,8 +183,8 @@ struct CSVParser {
         }
         let count = j &- i
         guard count > 0 else { return }
-        if length &+ count <= fieldCapacity {
-            (fieldBytes + length).update(from: p + i, count: count)
+        if length &+ count <= fieldBytes.capacity {
+            fieldBytes.copy(from: p + i, count: count, to: length)
             length &+= count
             highBits |= bits
         } else {
@@ -207,26 +195,18 @@ struct CSVParser {
     }
 
     mutating func grow() {
-        let newCapacity = min(fieldCapacity * 2, max(maxRowBytes, fieldCapacity + 1))
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: fieldBytes, count: length)
-        fieldBytes.deallocate()
-        fieldBytes = bigger
-        fieldCapacity = newCapacity
+        let capacity = fieldBytes.capacity
+        fieldBytes.grow(to: min(capacity * 2, max(maxRowBytes, capacity + 1)), keeping: length)
     }
 
     @inline(__always)
     mutating func endField() {
-        if fieldCount == endsCapacity {
+        if fieldCount == ends.capacity {
             guard fieldCount < maxFields else {
                 issues.insert(.oversized)
                 return
             }
-            let bigger = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
-            bigger.update(from: ends, count: fieldCount)
-            ends.deallocate()
-            ends = bigger
-            endsCapacity *= 2
+            ends.grow(to: ends.capacity * 2, keeping: fieldCount)
         }
         ends[fieldCount] = length
         fieldCount &+= 1
@@ -244,7 +224,7 @@ struct CSVParser {
     }
 
     mutating func emit(onRow: (TableRow) throws -> Void) rethrows {
-        if highBits & 0x80 != 0, !isValidUTF8(UnsafeBufferPointer(start: fieldBytes, count: length)) {
+        if highBits & 0x80 != 0, !fieldBytes.withPrefix(length, isValidUTF8) {
             issues.insert(.invalidUTF8)
         }
         let row = TableRow(
@@ -252,8 +232,8 @@ struct CSVParser {
             line: recordLine,
             issues: issues,
             count: fieldCount,
-            base: UnsafePointer(fieldBytes),
-            ends: UnsafePointer(ends)
+            base: fieldBytes.address,
+            ends: ends.address
         )
         recordNumber += 1
         try onRow(row)

@@ -674,11 +674,9 @@ final class SheetHandler: NSObject, StreamingHandler {
     var blankLines = 0
     /// The row number of the last row delivered.
     var lastRowNumber = 0
-    var fieldBytes: UnsafeMutablePointer<UInt8>
-    var fieldCapacity = 4096
+    var fieldBytes = OwnedBuffer<UInt8>(capacity: 4096)
     var length = 0
-    var ends: UnsafeMutablePointer<Int>
-    var endsCapacity = 64
+    var ends = OwnedBuffer<Int>(capacity: 64)
     var fieldCount = 0
     var issues: RowIssues = []
     /// A cell of the current row had more text than a row may.
@@ -700,14 +698,7 @@ final class SheetHandler: NSObject, StreamingHandler {
         self.date1904 = date1904
         self.budget = budget
         self.maxRowBytes = maxRowBytes
-        fieldBytes = .allocate(capacity: fieldCapacity)
-        ends = .allocate(capacity: endsCapacity)
         super.init()
-    }
-
-    deinit {
-        fieldBytes.deallocate()
-        ends.deallocate()
     }
 
     func parser(
@@ -917,8 +908,8 @@ final class SheetHandler: NSObject, StreamingHandler {
             line: rowNumber,
             issues: issues,
             count: fieldCount,
-            base: UnsafePointer(fieldBytes),
-            ends: UnsafePointer(ends)
+            base: fieldBytes.address,
+            ends: ends.address
         )
         recordNumber += 1
         lastRowNumber = max(lastRowNumber, rowNumber)
@@ -926,29 +917,19 @@ final class SheetHandler: NSObject, StreamingHandler {
     }
 
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if length + bytes.count > fieldCapacity {
-            var capacity = fieldCapacity * 2
+        if length + bytes.count > fieldBytes.capacity {
+            var capacity = fieldBytes.capacity * 2
             while capacity < length + bytes.count { capacity *= 2 }
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            bigger.update(from: fieldBytes, count: length)
-            fieldBytes.deallocate()
-            fieldBytes = bigger
-            fieldCapacity = capacity
+            fieldBytes.grow(to: capacity, keeping: length)
         }
         guard let source = bytes.baseAddress else { return }
-        (fieldBytes + length).update(from: source, count: bytes.count)
+        fieldBytes.copy(from: source, count: bytes.count, to: length)
         length += bytes.count
         if bytes.contains(0) { issues.insert(.nulByte) }  // only from an `_x0000_` escape
     }
 
     func endField() {
-        if fieldCount == endsCapacity {
-            let bigger = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
-            bigger.update(from: ends, count: fieldCount)
-            ends.deallocate()
-            ends = bigger
-            endsCapacity *= 2
-        }
+        if fieldCount == ends.capacity { ends.grow(to: ends.capacity * 2, keeping: fieldCount) }
         ends[fieldCount] = length
         fieldCount += 1
     }

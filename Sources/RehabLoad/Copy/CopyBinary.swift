@@ -257,47 +257,32 @@ enum CopyBinary {
 /// Bytes of COPY data, gathered with plain stores: the per-row hot path appends a few bytes at a time, which an
 /// array would check for uniqueness and capacity on every call.
 ///
-/// The memory belongs to a private object freed with the last copy; copies share it, so keep one.
-struct CopyBuffer {
-    private final class Storage {
-        var pointer: UnsafeMutablePointer<UInt8>
-        init(capacity: Int) { pointer = .allocate(capacity: capacity) }
-        deinit { pointer.deallocate() }
-    }
-
-    private let storage: Storage
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+/// It owns its memory (`OwnedBuffer`) and cannot be copied, so no two holders share or free it.
+struct CopyBuffer: ~Copyable {
+    private var storage: OwnedBuffer<UInt8>
     private(set) var count = 0
 
     init(capacity: Int = 1 << 10) {
-        storage = Storage(capacity: max(capacity, 16))
-        base = storage.pointer
-        self.capacity = max(capacity, 16)
+        storage = OwnedBuffer(capacity: max(capacity, 16))
     }
 
     /// Makes room for `n` more bytes.
     @inline(__always)
     mutating func reserve(_ n: Int) {
-        if _slowPath(count &+ n > capacity) { grow(to: count + n) }
+        if _slowPath(count &+ n > storage.capacity) { grow(to: count + n) }
     }
 
     @inline(never)
     private mutating func grow(to needed: Int) {
-        var newCapacity = capacity * 2
+        var newCapacity = storage.capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        new.update(from: base, count: count)
-        base.deallocate()
-        storage.pointer = new
-        base = new
-        capacity = newCapacity
+        storage.grow(to: newCapacity, keeping: count)
     }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
         reserve(1)
-        base[count] = byte
+        storage[count] = byte
         count &+= 1
     }
 
@@ -305,7 +290,7 @@ struct CopyBuffer {
     @inline(__always)
     mutating func append16(_ value: UInt16) {
         reserve(2)
-        UnsafeMutableRawPointer(base + count).storeBytes(of: value.bigEndian, as: UInt16.self)
+        storage.storeBytes(of: value.bigEndian, at: count)
         count &+= 2
     }
 
@@ -313,7 +298,7 @@ struct CopyBuffer {
     @inline(__always)
     mutating func append32(_ value: UInt32) {
         reserve(4)
-        UnsafeMutableRawPointer(base + count).storeBytes(of: value.bigEndian, as: UInt32.self)
+        storage.storeBytes(of: value.bigEndian, at: count)
         count &+= 4
     }
 
@@ -321,7 +306,7 @@ struct CopyBuffer {
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
         reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
+        storage.copy(from: source, count: bytes.count, to: count)
         count &+= bytes.count
     }
 
@@ -333,7 +318,7 @@ struct CopyBuffer {
 
     /// The bytes gathered, valid for the call only.
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: base, count: count))
+        try storage.withPrefix(count, body)
     }
 
     /// A copy of the bytes gathered.

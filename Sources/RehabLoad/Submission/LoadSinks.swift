@@ -14,7 +14,7 @@ import RehabValidate
 ///
 /// No clear NHS number leaves this type: the NHS number column becomes `patient_key` (keyed HMAC), and in
 /// quarantined rows every value that might be an NHS number is pseudonymised.
-struct LoadSink: RowSink {
+struct LoadSink: RowSink, ~Copyable {
     private let stream: CopyStream
     private let pseudonymiser: Pseudonymiser
     private let quarantine: FileOutput

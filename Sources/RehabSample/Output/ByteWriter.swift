@@ -20,7 +20,7 @@ final class ByteWriter {
     private let finalPath: String
     private let partialPath: String
     private var fd: Int32
-    private let buffer: UnsafeMutablePointer<UInt8>
+    private let buffer: OwnedBuffer<UInt8>
     private let capacity: Int
     private var count = 0
     private var atRowStart = true
@@ -35,10 +35,9 @@ final class ByteWriter {
         self.finalPath = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         self.partialPath = (directory.hasSuffix("/") ? directory : directory + "/") + "." + name + ".partial"
         self.capacity = capacity
-        self.buffer = .allocate(capacity: capacity)
+        self.buffer = OwnedBuffer(capacity: capacity)
         self.fd = open(partialPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            buffer.deallocate()
             throw RehabError(
                 .output,
                 "Cannot create \(partialPath): \(String(cString: strerror(errno))).",
@@ -54,7 +53,6 @@ final class ByteWriter {
             close(fd)
             unlink(partialPath)
         }
-        buffer.deallocate()
     }
 
     // MARK: - Fields
@@ -94,7 +92,7 @@ final class ByteWriter {
         separate()
         let n = value.utf8CodeUnitCount
         reserve(n)
-        (buffer + count).update(from: value.utf8Start, count: n)
+        buffer.copy(from: value.utf8Start, count: n, to: count)
         count += n
     }
 
@@ -109,7 +107,7 @@ final class ByteWriter {
     private func appendRaw(_ bytes: [UInt8]) {
         reserve(bytes.count)
         bytes.withUnsafeBufferPointer { src in
-            (buffer + count).update(from: src.baseAddress!, count: src.count)
+            buffer.copy(from: src.baseAddress!, count: src.count, to: count)
         }
         count += bytes.count
     }
@@ -233,7 +231,7 @@ final class ByteWriter {
     private func flush() {
         var offset = 0
         while offset < count, writeError == 0 {
-            let written = write(fd, buffer + offset, count - offset)
+            let written = write(fd, buffer.address + offset, count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 writeError = errno

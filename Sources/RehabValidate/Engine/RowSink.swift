@@ -33,7 +33,9 @@ public struct WithheldColumns: Sendable, Equatable {
 ///
 /// - Important: Rows are borrowed: copy what you keep. A sink must never write a field listed in
 ///   `RowLayout.nhsNumberFields` in the clear.
-public protocol RowSink {
+///
+/// A sink may be noncopyable, as the loader's is: it owns its COPY buffer.
+public protocol RowSink: ~Copyable {
     /// Called once, after the header, before any row.
     mutating func begin(_ layout: RowLayout) throws
     /// A row that passed every record-level rule; `withheld` names its values that must not enter a statistic.
@@ -52,11 +54,11 @@ public struct DiscardingRowSink: RowSink {
 
 /// Two sinks given the same rows, the first before the second: the loader's COPY and the trust's quarantine CSV,
 /// from one pass over the file.
-public struct PairedRowSink<First: RowSink, Second: RowSink>: RowSink {
+public struct PairedRowSink<First: RowSink & ~Copyable, Second: RowSink & ~Copyable>: RowSink, ~Copyable {
     public var first: First
     public var second: Second
 
-    public init(_ first: First, _ second: Second) {
+    public init(_ first: consuming First, _ second: consuming Second) {
         self.first = first
         self.second = second
     }
@@ -91,3 +93,5 @@ public struct OptionalRowSink<Wrapped: RowSink>: RowSink {
         try sink?.quarantined(row, reasons: reasons)
     }
 }
+
+extension PairedRowSink: Copyable where First: Copyable, Second: Copyable {}

@@ -70,7 +70,7 @@ public struct SubmissionValidator: Sendable {
         referrals: ReferralIndex? = nil,
         collectReferrals: Bool = false,
         sha256: String? = nil,
-        sink: inout some RowSink,
+        sink: inout some RowSink & ~Copyable,
         logger: Logger = Logger(label: "rehabcount.validate", factory: { _ in SwiftLogNoOpLogHandler() }),
         progress: ((Int) -> Void)? = nil
     ) throws -> (result: ValidationResult, referrals: ReferralIndex?) {
@@ -230,7 +230,7 @@ struct ValidationRun {
 
     // MARK: Header
 
-    mutating func header(_ row: TableRow, sink: inout some RowSink) throws {
+    mutating func header(_ row: TableRow, sink: inout some RowSink & ~Copyable) throws {
         let header = row.strings.map { $0.trimmingWhitespace() }
         headerCount = row.count
         let kind = name?.kind ?? Self.bestKind(for: header, contracts: context.contracts)
@@ -292,7 +292,7 @@ struct ValidationRun {
     }
 
     /// Prepares a run that has no header to go by: an empty or unreadable file.
-    mutating func begin(kind: ExtractKind, sink: inout some RowSink) throws {
+    mutating func begin(kind: ExtractKind, sink: inout some RowSink & ~Copyable) throws {
         let contract = context.contracts[kind]
         self.contract = contract
         try prepare(contract: contract)
@@ -376,7 +376,7 @@ struct ValidationRun {
 
     /// Validates one row. `evaluation` is the row checks' state: the current row's cells, the id tables and the
     /// row's findings.
-    mutating func row(_ row: TableRow, _ evaluation: inout RowEvaluation, sink: inout some RowSink) throws {
+    mutating func row(_ row: TableRow, _ evaluation: inout RowEvaluation, sink: inout some RowSink & ~Copyable) throws {
         let plan = evaluation.plan
         counts.read += 1
         rowValid = 0

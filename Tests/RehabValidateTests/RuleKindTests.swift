@@ -51,19 +51,24 @@ struct RuleKindTests {
         #expect(withholding == [.format, .code_list, .range, .score_range])
     }
 
-    @Test("A catalogue naming an unknown kind is refused with the file, line and the kinds there are")
-    func unknownKind() throws {
+    /// The error reading the repository's catalogue with one edit to referrals.yaml.
+    static func catalogueError(replacing old: String, with new: String) throws -> RehabError {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-kinds-\(UUID())").path
         try FileManager.default.copyItem(atPath: "\(Fixtures.root)/pipelines/rules", toPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = "\(folder)/referrals.yaml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        let edited = text.replacingOccurrences(of: "check: lsoa_known", with: "check: lsoa_exists")
-        #expect(edited != text)
+        let edited = text.replacingOccurrences(of: old, with: new)
+        #expect(edited != text, "referrals.yaml has no \(old)")
         try edited.write(toFile: path, atomically: true, encoding: .utf8)
-        let error = try #require(throws: RehabError.self) {
+        return try #require(throws: RehabError.self) {
             try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
         }
+    }
+
+    @Test("A catalogue naming an unknown kind is refused with the file, line and the kinds there are")
+    func unknownKind() throws {
+        let error = try Self.catalogueError(replacing: "check: lsoa_known", with: "check: lsoa_exists")
         #expect(error.message.contains("referrals.yaml:"))
         #expect(error.message.contains("lsoa_exists is not a kind of check"))
         #expect(error.message.contains("lsoa_known"))
@@ -71,17 +76,7 @@ struct RuleKindTests {
 
     @Test("A kind's own parameter check still applies when the catalogue is read")
     func kindParameterCheck() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rehabcount-kinds-\(UUID())").path
-        try FileManager.default.copyItem(atPath: "\(Fixtures.root)/pipelines/rules", toPath: folder)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = "\(folder)/referrals.yaml"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let edited = text.replacingOccurrences(of: "limit: period_end", with: "limit: yesterday")
-        #expect(edited != text)
-        try edited.write(toFile: path, atomically: true, encoding: .utf8)
-        let error = try #require(throws: RehabError.self) {
-            try RuleCatalogue(directory: folder, contracts: Fixtures.contracts)
-        }
+        let error = try Self.catalogueError(replacing: "limit: period_end", with: "limit: yesterday")
         #expect(error.message.contains("`limit` must be period_end or today"))
     }
 }

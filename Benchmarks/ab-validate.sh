@@ -13,18 +13,9 @@ cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: $0 BEFORE AFTER [RUNS]" >&2; exit 2; }
 before=$1 after=$2 runs=${3:-5}
 data=$PWD/Benchmarks/.data/limits
-for rate in 2 30; do
-    dir="$data/$rate"
-    if [ ! -f "$dir/.complete" ]; then
-        rm -rf "$dir" && mkdir -p "$dir"
-        defects=$([ "$rate" = 30 ] && echo "--defect-rate 0.75" || true)
-        # shellcheck disable=SC2086
-        "$after" sample --out "$dir" --period 2025-09 --trusts 1 --seed 7 --referrals-per-trust 1000000 \
-            --contacts-per-referral 0 $defects >/dev/null
-        rm -f "$dir"/*_contacts_*.csv "$dir"/*_workforce_*.csv
-        touch "$dir/.complete"
-    fi
-done
+# shellcheck source=Benchmarks/limits-data.sh
+. Benchmarks/limits-data.sh
+limits_data "$after" "$data"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 key="$scratch/key" && head -c 48 /dev/urandom | base64 > "$key"

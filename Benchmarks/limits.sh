@@ -28,18 +28,9 @@ python_dir=$PWD/Benchmarks/.python
 if ! PYTHONPATH="$python_dir" python3 -c 'import duckdb' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check --target "$python_dir" 'duckdb==2.0.1'
 fi
-for rate in 2 30; do
-    dir="$data/$rate"
-    if [ ! -f "$dir/.complete" ]; then
-        rm -rf "$dir" && mkdir -p "$dir"
-        defects=$([ "$rate" = 30 ] && echo "--defect-rate 0.75" || true)
-        # shellcheck disable=SC2086
-        "$bin" sample --out "$dir" --period 2025-09 --trusts 1 --seed 7 --referrals-per-trust 1000000 \
-            --contacts-per-referral 0 $defects >/dev/null
-        rm -f "$dir"/*_contacts_*.csv "$dir"/*_workforce_*.csv
-        touch "$dir/.complete"
-    fi
-done
+# shellcheck source=Benchmarks/limits-data.sh
+. Benchmarks/limits-data.sh
+limits_data "$bin" "$data"
 
 key=$(mktemp) && head -c 48 /dev/urandom | base64 > "$key"
 scratch=$(mktemp -d)

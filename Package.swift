@@ -1,7 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+/// `Lifetimes` lets a borrowed view (`TableRow`, and the `Span` of a field it hands out) say what it borrows from, so
+/// that the compiler, not a comment, keeps it from outliving the reader's buffer.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableExperimentalFeature("Lifetimes"),
+]
 
 let package = Package(
     name: "rehabcount",

@@ -12,7 +12,7 @@ struct JSONTextTests {
         ]
         for sample in samples {
             var appended: [UInt8] = [0x2C]
-            sample.withUnsafeBufferPointer { JSONText.append($0, to: &appended) }
+            JSONText.append(sample.span, to: &appended)
             let expected = [0x2C] + Array(JSONText.string(String(decoding: sample, as: UTF8.self)).utf8)
             #expect(appended == expected, "\(sample)")
         }

@@ -15,8 +15,8 @@ struct CopyBinaryTests {
     /// A numeric's binary form: ndigits, weight, sign, dscale, then base-10000 digits.
     static func numeric(_ text: String) -> [Int]? {
         var buffer = CopyBuffer()
-        var text = text
-        guard text.withUTF8({ CopyBinary.appendNumeric($0, to: &buffer) }) else { return nil }
+        let bytes = Array(text.utf8)
+        guard CopyBinary.appendNumeric(bytes.span, to: &buffer) else { return nil }
         #expect(buffer.count > 0)
         let out = buffer.bytes
         let words = stride(from: 4, to: out.count, by: 2).map {
@@ -68,7 +68,8 @@ struct CopyBinaryTests {
         #expect(integer(258, .int4) == [0, 0, 0, 4, 0, 0, 1, 2])
         #expect(integer(-1, .int8) == [0, 0, 0, 8] + Array(repeating: 0xFF, count: 8))
         var text = CopyBuffer()
-        [UInt8(ascii: "a"), 0, UInt8(ascii: "\t")].withUnsafeBufferPointer { CopyBinary.appendText($0, to: &text) }
+        let withNUL: [UInt8] = [UInt8(ascii: "a"), 0, UInt8(ascii: "\t")]
+        CopyBinary.appendText(withNUL.span, to: &text)
         #expect(text.bytes == [0, 0, 0, 2, UInt8(ascii: "a"), UInt8(ascii: "\t")])
         // The buffer grows past its first capacity and keeps what it had.
         var long = CopyBuffer(capacity: 16)
@@ -78,8 +79,10 @@ struct CopyBinaryTests {
         #expect(long.bytes.prefix(8) == [0, 0, 0, 0, 0, 0, 0, 1])
         #expect(CopyBinary.header.count == 19)
         // PostgreSQL has no year 0: such a date loads as NULL, where COPY text would have failed the load.
-        #expect(Array("0000-01-01".utf8).withUnsafeBufferPointer { LoadValue.day($0) } == nil)
-        #expect(Array("0001-01-01".utf8).withUnsafeBufferPointer { LoadValue.day($0) } == LoadValue.firstDay)
+        let beforeFirst = Array("0000-01-01".utf8)
+        let first = Array("0001-01-01".utf8)
+        #expect(LoadValue.day(beforeFirst.span) == nil)
+        #expect(LoadValue.day(first.span) == LoadValue.firstDay)
     }
 
     static let numerics = [
@@ -118,8 +121,8 @@ struct CopyBinaryTests {
         }
         for n in Self.numerics {
             row(1) { out in
-                var n = n
-                #expect(n.withUTF8 { CopyBinary.appendNumeric($0, to: &out) })
+                let bytes = Array(n.utf8)
+                #expect(CopyBinary.appendNumeric(bytes.span, to: &out))
             }
         }
         for d in Self.dates { row(2) { CopyBinary.appendDate(Day(iso: d)!, to: &$0) } }
@@ -131,8 +134,8 @@ struct CopyBinaryTests {
         for t in Self.texts + ["nul\0byte"] {
             for position in [6, 7] {
                 row(position) { out in
-                    var t = t
-                    t.withUTF8 { CopyBinary.appendText($0, to: &out) }
+                    let bytes = Array(t.utf8)
+                    CopyBinary.appendText(bytes.span, to: &out)
                 }
             }
         }
@@ -260,7 +263,13 @@ struct CopyBinaryTests {
                     if row.recordNumber == 0 {
                         header = row.strings
                     } else if row.issues.isEmpty, row.count == header.count {
-                        all.append((row.recordNumber, (0..<row.count).map { Array(row[$0]) }))
+                        var fields: [[UInt8]] = []
+                        for i in 0..<row.count {
+                            var field: [UInt8] = []
+                            field.append(copying: row[i])
+                            fields.append(field)
+                        }
+                        all.append((row.recordNumber, fields))
                     }
                 }
             )
@@ -292,15 +301,14 @@ struct CopyBinaryTests {
                 )
                 let expected: [String?] = zip(kept, rows).map { original, row in
                     if withheld.contains(original.record) { return nil }
-                    return row[field].withUnsafeBufferPointer { bytes -> String? in
-                        if column.type == .nhs_number {
-                            return bytes.allSatisfy({ $0 == 32 || $0 == 9 }) ? nil : pseudonymiser.pseudonym(of: bytes)
-                        }
-                        switch LoadValue.of(bytes, type: column.type) {
-                        case .null: return nil
-                        case .asIs: return String(decoding: bytes.filter { $0 != 0 }, as: UTF8.self)
-                        case .replaced(let new): return String(decoding: new, as: UTF8.self)
-                        }
+                    let value = row[field]
+                    if column.type == .nhs_number {
+                        return value.allSatisfy({ $0 == 32 || $0 == 9 }) ? nil : pseudonymiser.pseudonym(of: value.span)
+                    }
+                    switch LoadValue.of(value.span, type: column.type) {
+                    case .null: return nil
+                    case .asIs: return String(decoding: value.filter { $0 != 0 }, as: UTF8.self)
+                    case .replaced(let new): return String(decoding: new, as: UTF8.self)
                     }
                 }
                 let target = column.type == .nhs_number ? "patient_key" : column.name

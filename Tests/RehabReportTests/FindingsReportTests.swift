@@ -211,7 +211,7 @@ struct FindingsReportTests {
     func xmlText() {
         var out: [UInt8] = []
         let bytes: [UInt8] = Array("<a&\"b\">".utf8) + [0x01, 0xFF, 0x09]
-        bytes.withUnsafeBytes { XLSXWriter.appendEscaped($0, to: &out) }
+        XLSXWriter.appendEscaped(bytes.span, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "&lt;a&amp;&quot;b&quot;&gt;\u{FFFD}\u{FFFD}\t")
     }
 
@@ -224,7 +224,7 @@ struct FindingsReportTests {
     )
     func utf8Repair(_ bytes: [UInt8]) {
         var out: [UInt8] = []
-        bytes.withUnsafeBytes { XLSXWriter.appendEscaped($0, to: &out) }
+        XLSXWriter.appendEscaped(bytes.span, to: &out)
         // What the text is once decoded, with the two non-characters XML forbids replaced.
         let expected = String(
             String.UnicodeScalarView(

@@ -299,7 +299,7 @@ struct ReportTests {
         #expect(r.findings.contains("R\u{FFFD}\u{FFFD}\u{FFFD}x"))
         var field: [UInt8] = []
         let invalid: [UInt8] = [0x41, 0xFF, 0xFE, 0x00, 0x42]
-        invalid.withUnsafeBytes { CSVField.append($0, to: &field) }
+        CSVField.append(invalid.span, to: &field)
         #expect(String(decoding: field, as: UTF8.self) == "A\u{FFFD}\u{FFFD}\u{FFFD}B")
         #expect(String(validatingUTF8: field.map { CChar(bitPattern: $0) } + [0]) != nil)
     }

@@ -116,8 +116,8 @@ struct ValueTests {
         ]
     )
     func nhsNumberInAnyForm(field: String, valid: Bool) {
-        var field = field
-        #expect(field.withUTF8 { NHSNumber.isValidInAnyForm($0) } == valid)
+        let bytes = Array(field.utf8)
+        #expect(NHSNumber.isValidInAnyForm(bytes.span) == valid)
     }
 
     @Test("Pseudonyms are HMAC-SHA256 of the number, keyed")
@@ -141,9 +141,9 @@ struct ValueTests {
                 let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 let expected = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
                     .map { String(format: "%02x", $0) }.joined()
-                let actual = message.withUnsafeBufferPointer { p.pseudonym(of: $0) }
+                let actual = p.pseudonym(of: message.span)
                 #expect(actual == expected, "key \(keyLength) bytes, message \(length) bytes")
-                let actualPortable = message.withUnsafeBufferPointer { portable.authenticate($0, hex) }
+                let actualPortable = portable.authenticate(message.span, hex)
                 #expect(actualPortable == expected, "portable, key \(keyLength) bytes, message \(length) bytes")
             }
         }
@@ -254,8 +254,8 @@ struct ValueTests {
         ] as [(String, String?)]
     )
     func dates(text: String, iso: String?) {
-        var text = text
-        let parsed = text.withUTF8 { Day.parse($0) }
+        let bytes = Array(text.utf8)
+        let parsed = Day.parse(bytes.span)
         #expect(parsed?.day.description == iso)
     }
 

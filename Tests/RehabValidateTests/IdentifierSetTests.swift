@@ -12,7 +12,8 @@ struct IdentifierSetTests {
         return (0..<count).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let id = (state >> 33) % UInt64(count * 2 / 3)
-            return IdentifierTable.hash(Array("R\(id)".utf8).withUnsafeBufferPointer { $0 })
+            let bytes = Array("R\(id)".utf8)
+            return IdentifierTable.hash(bytes.span)
         }
     }
 

@@ -517,14 +517,12 @@ struct EmbeddedNHSNumberTests {
         ] as [(String, [String], Bool)]
     )
     func found(_ text: String, _ expected: [String], _ valid: Bool) {
-        var utf8 = Array(text.utf8)
+        let utf8 = Array(text.utf8)
         var found: [String] = []
-        utf8.withUnsafeMutableBufferPointer { field in
-            NHSNumber.forEachWritten(in: UnsafeBufferPointer(field)) { _, digits in
-                found.append(String(decoding: digits, as: UTF8.self))
-            }
-            #expect(NHSNumber.containsValid(UnsafeBufferPointer(field)) == valid)
+        NHSNumber.forEachWritten(in: utf8.span) { _, digits in
+            found.append(String(decoding: digits))
         }
+        #expect(NHSNumber.containsValid(utf8.span) == valid)
         #expect(found == expected)
     }
 
@@ -532,10 +530,10 @@ struct EmbeddedNHSNumberTests {
     func masked() {
         let text = Array("pt 943 476 5919, seen".utf8)
         var out: [UInt8] = []
-        text.withUnsafeBufferPointer { field in
-            NHSNumber.appendMasked(field, to: &out) { digits, out in
-                out += Array("<".utf8) + Array(digits) + Array(">".utf8)
-            }
+        NHSNumber.appendMasked(text.span, to: &out) { digits, out in
+            out += Array("<".utf8)
+            out.append(copying: digits)
+            out += Array(">".utf8)
         }
         #expect(String(decoding: out, as: UTF8.self) == "pt <9434765919>, seen")
     }

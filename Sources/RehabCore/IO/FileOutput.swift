@@ -14,56 +14,48 @@ import Darwin
 public final class FileOutput {
     /// The final path.
     public let path: String
-    private var file: NewFile?
-    private var buffer: [UInt8] = []
-    private let capacity: Int
-    private var flushed = 0
+    private var output: BufferedOutput<NewFile>?
+    private var published = 0
 
     /// The bytes written so far.
-    public var count: Int { flushed + buffer.count }
+    public var count: Int { output?.count ?? published }
 
     /// Creates the temporary file, readable and writable by the owner only.
     ///
     /// - Throws: `RehabError.Code.output` when the file cannot be created.
     public init(path: String, capacity: Int = 1 << 18) throws {
         self.path = path
-        self.capacity = capacity
-        file = try NewFile(path: Self.temporaryPath(beside: path))
-        buffer.reserveCapacity(capacity)
+        output = BufferedOutput(try NewFile(path: Self.temporaryPath(beside: path)), blockSize: capacity)
     }
 
     /// Appends bytes.
     @inline(__always)
-    public func write(_ bytes: some Sequence<UInt8>) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= capacity { try flush() }
+    public func write(_ bytes: Span<UInt8>) throws {
+        guard output != nil else { throw published(path) }
+        try output!.write(bytes)
     }
 
-    /// Appends raw bytes, copied at once.
+    /// Appends bytes.
     @inline(__always)
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        bytes.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
-        if buffer.count >= capacity { try flush() }
-    }
+    public func write(_ bytes: [UInt8]) throws { try write(bytes.span) }
 
     /// Appends a string's UTF-8.
     @inline(__always)
     public func write(_ text: String) throws {
-        try write(text.utf8)
+        var text = text
+        text.makeContiguousUTF8()
+        try write(text.utf8.span)
     }
 
     /// Appends one byte.
     @inline(__always)
     public func write(byte: UInt8) throws {
-        buffer.append(byte)
-        if buffer.count >= capacity { try flush() }
+        guard output != nil else { throw published(path) }
+        try output!.write(byte: byte)
     }
 
-    private func flush() throws {
-        guard file != nil else { throw RehabError(.output, "\(path) was already published.") }
-        try buffer.withUnsafeBytes { try file!.write($0) }
-        flushed += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+    private func published(_ path: String) -> RehabError {
+        RehabError(.output, "\(path) was already published.")
     }
 
     /// A fresh, unguessable name in the folder of `path`: `.rehabcount-<random>.part`, short whatever the final
@@ -87,11 +79,12 @@ public final class FileOutput {
     ///
     /// - Parameter length: when given, only the first `length` bytes are published.
     public func commit(keepingFirst length: Int? = nil) throws {
-        try flush()
-        if let length, length < flushed, let fd = file?.fd, ftruncate(fd, off_t(length)) != 0 {
+        guard let output = output.take() else { return }
+        published = output.count
+        var done = try output.finish()
+        if let length, length < published, ftruncate(done.fd, off_t(length)) != 0 {
             throw RehabError(.output, "Cannot shorten \(path): \(String(cString: strerror(errno))).")
         }
-        guard var done = file.take() else { return }
         try done.keep()
         guard rename(done.path, path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -31,21 +31,22 @@ public enum JSONText {
     /// Appends `string(_:)` of UTF-8 bytes to a buffer: the bytes themselves, quoted, when they are printable
     /// ASCII with no quote or backslash (most values); otherwise the bytes are decoded (an invalid sequence
     /// becomes U+FFFD) and escaped.
-    public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func append(_ bytes: Span<UInt8>, to out: inout [UInt8]) {
         let plain = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         if plain {
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: bytes)
+            out.append(copying: bytes)
             out.append(UInt8(ascii: "\""))
         } else {
-            out.append(contentsOf: string(String(decoding: bytes, as: UTF8.self)).utf8)
+            out.append(contentsOf: string(String(decoding: bytes)).utf8)
         }
     }
 
     /// Appends `string(_:)` of a string to a buffer.
     public static func append(_ value: String, to out: inout [UInt8]) {
         var value = value
-        value.withUTF8 { append($0, to: &out) }
+        value.makeContiguousUTF8()
+        append(value.utf8.span, to: &out)
     }
 
     public static func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }

@@ -28,15 +28,18 @@ public struct NewFile: ~Copyable {
     /// Writes all of `bytes`, retrying short and interrupted writes.
     ///
     /// - Throws: `RehabError.Code.output`, with the system's reason (a full disk, say).
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RehabError(.output, "Writing \(path) failed: \(String(cString: strerror(errno))).")
+    public func write(_ bytes: Span<UInt8>) throws {
+        // The span's address, for the system calls only.
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw RehabError(.output, "Writing \(path) failed: \(String(cString: strerror(errno))).")
+                }
+                offset += n
             }
-            offset += n
         }
     }
 
@@ -55,4 +58,8 @@ public struct NewFile: ~Copyable {
         close(fd)
         if !kept { unlink(path) }
     }
+}
+
+extension NewFile: ByteSink {
+    public func take(_ bytes: Span<UInt8>, at offset: Int) throws { try write(bytes) }
 }

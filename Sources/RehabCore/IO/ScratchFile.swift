@@ -12,11 +12,34 @@ import Darwin
 ///
 /// Not thread-safe: one owner writes it, then reads it.
 public final class ScratchFile {
+    /// Appends to the unlinked file at its end, by offset.
+    struct Appender: ByteSink {
+        let fd: Int32
+
+        func take(_ bytes: Span<UInt8>, at end: Int) throws {
+            // The span's address, for the system calls only.
+            try bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = pwrite(fd, raw.baseAddress! + offset, raw.count - offset, off_t(end + offset))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw RehabError(
+                            .output,
+                            "Writing a temporary file failed: \(String(cString: strerror(errno))).",
+                            hint: "Set TMPDIR to a folder with room."
+                        )
+                    }
+                    offset += n
+                }
+            }
+        }
+    }
+
     private let fd: Int32
-    private var buffer: [UInt8] = []
-    private let capacity: Int
+    private var output: BufferedOutput<Appender>
     /// Bytes appended so far.
-    public private(set) var size = 0
+    public var size: Int { output.count }
 
     /// - Throws: `RehabError.Code.output` when the temporary folder refuses the file.
     public init(kind: TemporaryFiles.Kind, capacity: Int = 1 << 17) throws {
@@ -30,43 +53,25 @@ public final class ScratchFile {
             )
         }
         unlink(path)
-        self.capacity = capacity
-        buffer.reserveCapacity(capacity)
+        output = BufferedOutput(Appender(fd: fd), blockSize: capacity)
     }
 
     deinit { close(fd) }
 
     /// Appends bytes.
     @inline(__always)
-    public func append(_ bytes: some Sequence<UInt8>) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= capacity { try flush() }
-    }
+    public func append(_ bytes: Span<UInt8>) throws { try output.write(bytes) }
+
+    /// Appends bytes.
+    @inline(__always)
+    public func append(_ bytes: [UInt8]) throws { try output.write(bytes.span) }
 
     /// Appends a string's UTF-8.
     @inline(__always)
-    public func append(_ text: String) throws { try append(text.utf8) }
+    public func append(_ text: String) throws { try output.write(text) }
 
     /// Writes the buffered bytes to the file.
-    public func flush() throws {
-        var offset = 0
-        try buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = pwrite(fd, raw.baseAddress! + offset, raw.count - offset, off_t(size + offset))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RehabError(
-                        .output,
-                        "Writing a temporary file failed: \(String(cString: strerror(errno))).",
-                        hint: "Set TMPDIR to a folder with room."
-                    )
-                }
-                offset += n
-            }
-        }
-        size += buffer.count
-        buffer.removeAll(keepingCapacity: true)
-    }
+    public func flush() throws { try output.flush() }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the file. Call `flush()` first.
     public func read(at offset: Int, count: Int) throws -> Data {

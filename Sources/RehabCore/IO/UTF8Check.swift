@@ -4,7 +4,7 @@ public enum UTF8Check {
     /// Whether `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
     ///
     /// - Parameter forbiddingNonCharacters: also refuse U+FFFE and U+FFFF, which XML does not allow.
-    public static func isValid(_ bytes: UnsafeRawBufferPointer, forbiddingNonCharacters: Bool = false) -> Bool {
+    public static func isValid(_ bytes: Span<UInt8>, forbiddingNonCharacters: Bool = false) -> Bool {
         var i = 0
         let n = bytes.count
         @inline(__always) func continuation(_ k: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {

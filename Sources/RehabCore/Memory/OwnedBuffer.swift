@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Memory that one value alone owns: room for `capacity` elements, freed when the value goes.
 ///
 /// It cannot be copied, so two holders never share it and no holder frees it twice or forgets to: this is the one
@@ -47,14 +53,22 @@ public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
         (base + index).update(from: source, count: count)
     }
 
-    /// The first `count` elements, for as long as `body` runs.
+    /// Copies a span's elements to position `index` on.
     @inlinable @inline(__always)
-    public func withPrefix<R, E: Error>(
-        _ count: Int,
-        _ body: (UnsafeBufferPointer<Element>) throws(E) -> R
-    ) throws(E) -> R {
-        assert(count >= 0 && count <= capacity)
-        return try body(UnsafeBufferPointer(start: base, count: count))
+    public func copy(from source: Span<Element>, to index: Int) {
+        precondition(index >= 0 && index + source.count <= capacity)
+        guard !source.isEmpty else { return }
+        // The span's address, for this copy only.
+        source.withUnsafeBufferPointer { (base + index).update(from: $0.baseAddress!, count: $0.count) }
+    }
+
+    /// The first `count` elements, for as long as this buffer is neither changed nor gone.
+    @inlinable
+    @_lifetime(borrow self)
+    public func span(count: Int) -> Span<Element> {
+        precondition(count >= 0 && count <= capacity)
+        let span = Span(_unsafeStart: UnsafePointer(base), count: count)
+        return _overrideLifetime(span, borrowing: self)
     }
 
     /// The elements' address, for a view that lives no longer than this buffer and no longer than its next
@@ -64,6 +78,17 @@ public struct OwnedBuffer<Element: BitwiseCopyable>: ~Copyable {
 }
 
 extension OwnedBuffer where Element == UInt8 {
+    /// Reads up to `capacity` bytes from a file descriptor into the start of the buffer: what `read(2)` returns
+    /// (-1 with `errno` set on failure).
+    public mutating func read(from fd: Int32) -> Int {
+        // The system call writes through the buffer's address, within its capacity.
+        #if canImport(Glibc)
+        Glibc.read(fd, base, capacity)
+        #else
+        Darwin.read(fd, base, capacity)
+        #endif
+    }
+
     /// Stores a value's bytes at byte `index`, unaligned.
     @inlinable @inline(__always)
     public func storeBytes<T: BitwiseCopyable>(of value: T, at index: Int) {

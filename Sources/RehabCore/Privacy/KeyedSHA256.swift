@@ -33,6 +33,13 @@ struct KeyedSHA256: Sendable {
 
     /// The 32-byte MAC of a message, passed to `body`.
     @inline(__always)
+    func authenticate<R>(_ message: Span<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        // SHA-256 compresses whole 64-byte blocks in place (with the CPU's SHA instructions where it has them), so
+        // it reads the message through its address, for this call only.
+        message.withUnsafeBufferPointer { authenticate($0, body) }
+    }
+
+    @inline(__always)
     func authenticate<R>(_ message: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var state = inner
         let digest = state.finish(message, after: 64)

@@ -6,7 +6,7 @@ public enum NHSNumber {
     /// weighted sum divided by 11, where 11 becomes 0 and 10 means the number is invalid
     /// (NHS Data Dictionary, NHS Number).
     @inlinable
-    public static func hasValidCheckDigit(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func hasValidCheckDigit(_ digits: Span<UInt8>) -> Bool {
         guard digits.count == 10 else { return false }
         var sum = 0
         for i in 0..<9 {
@@ -28,30 +28,31 @@ public enum NHSNumber {
     /// spaces or hyphens, passing the Modulus 11 check. Such a value in a column that is not the NHS number column
     /// is somebody's NHS number in the wrong place.
     @inlinable
-    public static func isValidInAnyForm(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isValidInAnyForm(_ field: Span<UInt8>) -> Bool {
         if field.count == 10 { return hasValidCheckDigit(field) }
         guard field.count == 12, mightBeOne(field) else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
-            var n = 0
-            for (i, byte) in field.enumerated() where i != 3 && i != 7 {
-                digits[n] = byte
-                n += 1
-            }
-            return hasValidCheckDigit(UnsafeBufferPointer(digits))
+        var digits = InlineArray<10, UInt8>(repeating: 0)
+        var n = 0
+        for i in field.indices where i != 3 && i != 7 {
+            digits[n] = field[i]
+            n += 1
         }
+        return hasValidCheckDigit(digits.span)
     }
 
     /// Whether a string is ten digits with a valid check digit.
     public static func isValid(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { hasValidCheckDigit($0) }
+        text.makeContiguousUTF8()
+        return hasValidCheckDigit(text.utf8.span)
     }
 
     /// Ten digits, optionally written 3-3-4 with spaces or hyphens, whatever the check digit: what every output
     /// pseudonymises, in any column, since a number typed into the wrong field, or mistyped, is still somebody's.
-    public static func mightBeOne(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func mightBeOne(_ field: Span<UInt8>) -> Bool {
         guard field.count == 10 || field.count == 12 else { return false }
-        for (i, byte) in field.enumerated() {
+        for i in field.indices {
+            let byte = field[i]
             if field.count == 12, i == 3 || i == 7 {
                 guard byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") else { return false }
                 continue
@@ -71,8 +72,8 @@ public enum NHSNumber {
     ///
     /// - Parameter body: the byte range of the number in `field`, and its ten digits as ASCII.
     public static func forEachWritten(
-        in field: UnsafeBufferPointer<UInt8>,
-        _ body: (_ range: Range<Int>, _ digits: UnsafeBufferPointer<UInt8>) -> Void
+        in field: Span<UInt8>,
+        _ body: (_ range: Range<Int>, _ digits: Span<UInt8>) -> Void
     ) {
         guard mayHoldOne(field) else { return }
 
@@ -92,19 +93,18 @@ public enum NHSNumber {
             }
         }
         func emit(_ range: Range<Int>) {
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
-                var n = 0
-                var i = range.lowerBound
-                while i < range.upperBound {
-                    let (kind, value, length) = classify(field, at: i)
-                    if kind == .digit, n < 10 {
-                        digits[n] = 48 + value
-                        n += 1
-                    }
-                    i += length
+            var digits = InlineArray<10, UInt8>(repeating: 0)
+            var n = 0
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let (kind, value, length) = classify(field, at: i)
+                if kind == .digit, n < 10 {
+                    digits[n] = 48 + value
+                    n += 1
                 }
-                if n == 10 { body(range, UnsafeBufferPointer(digits)) }
+                i += length
             }
+            if n == 10 { body(range, digits.span) }
         }
 
         var i = 0
@@ -147,10 +147,11 @@ public enum NHSNumber {
     /// any non-ASCII character (which the full scan decodes). Ten digits take ten bytes, so shorter values are out
     /// at once, and a date's eight digits never reach ten.
     @inlinable
-    public static func mayHoldOne(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func mayHoldOne(_ field: Span<UInt8>) -> Bool {
         guard field.count >= 10 else { return false }
         var digits = 0
-        for byte in field {
+        for i in field.indices {
+            let byte = field[i]
             if byte &- 48 < 10 {
                 digits += 1
                 if digits == 10 { return true }
@@ -165,19 +166,19 @@ public enum NHSNumber {
 
     /// Whether `field` holds, anywhere, a number written like an NHS number with a valid check digit.
     @inlinable
-    public static func containsValid(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func containsValid(_ field: Span<UInt8>) -> Bool {
         mayHoldOne(field) && containsWritten(field, validOnly: true)
     }
 
     /// Whether `field` holds, anywhere, a number written like an NHS number, whatever its check digit.
     @inlinable
-    public static func containsAny(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func containsAny(_ field: Span<UInt8>) -> Bool {
         mayHoldOne(field) && containsWritten(field, validOnly: false)
     }
 
     /// The full scan behind `containsValid` and `containsAny`, once `mayHoldOne` has let the value through.
     @usableFromInline
-    static func containsWritten(_ field: UnsafeBufferPointer<UInt8>, validOnly: Bool) -> Bool {
+    static func containsWritten(_ field: Span<UInt8>, validOnly: Bool) -> Bool {
         var found = false
         forEachWritten(in: field) { _, digits in
             if !found, !validOnly || hasValidCheckDigit(digits) { found = true }
@@ -188,17 +189,17 @@ public enum NHSNumber {
     /// Appends `field` with every number written like an NHS number replaced by what `replace` appends for its
     /// ten ASCII digits; the rest of the text as it was.
     public static func appendMasked(
-        _ field: UnsafeBufferPointer<UInt8>,
+        _ field: Span<UInt8>,
         to out: inout [UInt8],
-        replace: (_ digits: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) -> Void
+        replace: (_ digits: Span<UInt8>, _ out: inout [UInt8]) -> Void
     ) {
         var copied = 0
         forEachWritten(in: field) { range, digits in
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: field[copied..<range.lowerBound]))
+            out.append(copying: field.extracting(copied..<range.lowerBound))
             replace(digits, &out)
             copied = range.upperBound
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: field[copied...]))
+        out.append(copying: field.extracting(copied...))
     }
 
     enum CharacterKind { case digit, separator, other }
@@ -206,7 +207,7 @@ public enum NHSNumber {
     /// The kind of the character at `i`, its digit value, and its length in bytes (1 for a byte that starts no
     /// valid UTF-8 sequence).
     @inline(__always)
-    static func classify(_ field: UnsafeBufferPointer<UInt8>, at i: Int) -> (CharacterKind, UInt8, Int) {
+    static func classify(_ field: Span<UInt8>, at i: Int) -> (CharacterKind, UInt8, Int) {
         let byte = field[i]
         if byte < 0x80 {
             if byte &- 48 < 10 { return (.digit, byte &- 48, 1) }

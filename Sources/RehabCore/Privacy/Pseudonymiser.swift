@@ -78,14 +78,14 @@ public struct Pseudonymiser: Sendable {
     }
 
     /// The pseudonym of an identifier: lower-case hex HMAC-SHA256, 64 characters.
-    public func pseudonym(of identifier: UnsafeBufferPointer<UInt8>) -> String {
+    public func pseudonym(of identifier: Span<UInt8>) -> String {
         var hex: [UInt8] = []
         appendPseudonym(of: identifier, to: &hex)
         return String(decoding: hex, as: UTF8.self)
     }
 
     /// Appends the pseudonym's 64 hex characters to a buffer, for the load's hot path.
-    public func appendPseudonym(of identifier: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public func appendPseudonym(of identifier: Span<UInt8>, to out: inout [UInt8]) {
         keyed.authenticate(identifier) { mac in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
                 @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
@@ -101,14 +101,16 @@ public struct Pseudonymiser: Sendable {
     /// Passes the pseudonym's 32 bytes (the MAC itself, of which the hex is the text form) to `body`: what
     /// `core.referrals.patient_key` stores.
     @inline(__always)
-    public func withMAC<R>(of identifier: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        keyed.authenticate(identifier, body)
+    public func withMAC<R>(of identifier: Span<UInt8>, _ body: (Span<UInt8>) -> R) -> R {
+        // The MAC is on the stack for the call: a span of it cannot outlive `body`.
+        keyed.authenticate(identifier) { mac in body(mac.bindMemory(to: UInt8.self).span) }
     }
 
     /// The pseudonym of an identifier given as a string.
     public func pseudonym(of identifier: String) -> String {
         var identifier = identifier
-        return identifier.withUTF8 { pseudonym(of: $0) }
+        identifier.makeContiguousUTF8()
+        return pseudonym(of: identifier.utf8.span)
     }
 
     /// Identifies the key without revealing it: the first 16 bytes, in hex, of the HMAC of a fixed label. No NHS

@@ -53,6 +53,13 @@ public struct SubmissionName: Sendable, Hashable, Codable {
         guard bytes.count == 3 || bytes.count == 5 else { return false }
         return bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }
     }
+
+    /// Whether a field's bytes form an ODS organisation code.
+    @inlinable
+    public static func isODSCode(_ bytes: Span<UInt8>) -> Bool {
+        guard bytes.count == 3 || bytes.count == 5 else { return false }
+        return bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }
+    }
 }
 
 /// One trust's submissions for one period, validated together so that cross-file rules apply.

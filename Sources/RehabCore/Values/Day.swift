@@ -68,7 +68,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `YYYY-MM-DD`, or `DD/MM/YYYY`, from bytes.
     @inlinable
-    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> (day: Day, notation: Notation)? {
+    public static func parse(_ b: Span<UInt8>) -> (day: Day, notation: Notation)? {
         guard b.count == 10 else { return nil }
         if b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") {
             guard let y = digits4(b, 0), let m = digits2(b, 5), let d = digits2(b, 8),
@@ -88,12 +88,13 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses `YYYY-MM-DD` from a string.
     public init?(iso text: String) {
         var text = text
-        guard let parsed = text.withUTF8({ Day.parse($0) }), parsed.notation == .iso else { return nil }
+        text.makeContiguousUTF8()
+        guard let parsed = Day.parse(text.utf8.span), parsed.notation == .iso else { return nil }
         self = parsed.day
     }
 
     @inlinable
-    static func digits2(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
+    static func digits2(_ b: Span<UInt8>, _ at: Int) -> Int? {
         let a = b[at] &- 48
         let c = b[at + 1] &- 48
         guard a < 10, c < 10 else { return nil }
@@ -101,7 +102,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     @inlinable
-    static func digits4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
+    static func digits4(_ b: Span<UInt8>, _ at: Int) -> Int? {
         guard let hi = digits2(b, at), let lo = digits2(b, at + 2) else { return nil }
         return hi * 100 + lo
     }

@@ -1,5 +1,5 @@
 /// How serious a finding is, in the order of NHS England's submission validation.
-public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable, BitwiseCopyable {
     /// The row is loaded; the finding is reported and counted.
     case warning
     /// The row is quarantined with its reasons; every other row is loaded.

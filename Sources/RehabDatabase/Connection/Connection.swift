@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import RehabCore
 import Synchronization
 
 /// Where the server's notices go; nil drops them. Set once by the command line, read by libpq's callback.
@@ -323,63 +324,51 @@ extension Connection {
 /// A class, so that a row sink can hold it while the validator streams rows; it is valid only inside the
 /// `Connection.copy` call that made it, and refuses writes after.
 public final class CopyStream {
-    private var handle: OpaquePointer?
-    private var buffer: [UInt8] = []
-    private static let capacity = 1 << 16
+    /// libpq's end of the COPY.
+    struct Sink: ByteSink {
+        let handle: OpaquePointer
+
+        func take(_ bytes: Span<UInt8>, at offset: Int) throws {
+            // libpq copies the bytes from their address during the call.
+            let sent = bytes.withUnsafeBytes { raw in
+                PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+            }
+            guard sent == 1 else {
+                throw DatabaseError(kind: .copy, summary: "Sending COPY data failed")
+            }
+        }
+    }
+
+    private var output: BufferedOutput<Sink>
+    private var closed = false
 
     init(handle: OpaquePointer) {
-        self.handle = handle
-        buffer.reserveCapacity(Self.capacity)
+        output = BufferedOutput(Sink(handle: handle), blockSize: 1 << 16)
     }
 
-    func close() { handle = nil }
-
-    /// Appends bytes of COPY text.
-    public func write(_ bytes: some Sequence<UInt8>) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.capacity { try flush() }
-    }
-
-    /// Appends bytes of COPY text; a block of at least the buffer's size goes to libpq without a copy.
-    public func write(_ bytes: [UInt8]) throws {
-        if buffer.isEmpty, bytes.count >= Self.capacity {
-            try bytes.withUnsafeBytes { try send($0) }
-            return
-        }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.capacity { try flush() }
-    }
+    func close() { closed = true }
 
     /// Appends bytes of COPY data; a block of at least the buffer's size goes to libpq without a copy.
-    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        if buffer.isEmpty, bytes.count >= Self.capacity {
-            try send(UnsafeRawBufferPointer(bytes))
-            return
-        }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.capacity { try flush() }
+    public func write(_ bytes: Span<UInt8>) throws {
+        guard !closed else { throw Self.ended }
+        try output.write(bytes)
     }
+
+    /// Appends bytes of COPY data.
+    public func write(_ bytes: [UInt8]) throws { try write(bytes.span) }
 
     /// Appends one byte.
     public func write(byte: UInt8) throws {
-        buffer.append(byte)
-        if buffer.count >= Self.capacity { try flush() }
+        guard !closed else { throw Self.ended }
+        try output.write(byte: byte)
     }
 
     func flush() throws {
-        guard handle != nil else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try send($0) }
-        buffer.removeAll(keepingCapacity: true)
+        guard !closed else { throw Self.ended }
+        try output.flush()
     }
 
-    private func send(_ raw: UnsafeRawBufferPointer) throws {
-        guard let handle else { throw DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended") }
-        let sent = PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
-        guard sent == 1 else {
-            throw DatabaseError(kind: .copy, summary: "Sending COPY data failed")
-        }
-    }
+    private static let ended = DatabaseError(kind: .copy, summary: "COPY data written after the COPY ended")
 }
 
 /// Calls `body` with C strings for the values (nil stays a null pointer), valid for the call only.

@@ -101,6 +101,7 @@ public struct CSVReader: TableSource {
                 summary.bytesRead += 3
                 digest?.update(data: [0xEF, 0xBB, 0xBF])
             }
+            // As for a file: the parser walks each chunk through its address.
             try bytes.withUnsafeBufferPointer { all in
                 while offset < all.count {
                     let end = min(offset + chunkSize, all.count)
@@ -109,7 +110,8 @@ public struct CSVReader: TableSource {
                 }
             }
         case .file(let path):
-            try forEachChunk(of: path, chunkSize: chunkSize, feed)
+            // The parser walks each chunk through its address: the hot loop of every read, one byte at a time.
+            try forEachChunk(of: path, chunkSize: chunkSize) { chunk in try chunk.withUnsafeBufferPointer(feed) }
         }
         try parser.finish(onRow: onRow, summary: &summary)
         summary.sha256 = digest?.finalize().hexString
@@ -224,7 +226,7 @@ struct CSVParser: ~Copyable {
     }
 
     mutating func emit(onRow: (TableRow) throws -> Void) rethrows {
-        if highBits & 0x80 != 0, !fieldBytes.withPrefix(length, isValidUTF8) {
+        if highBits & 0x80 != 0, !UTF8Check.isValid(fieldBytes.span(count: length)) {
             issues.insert(.invalidUTF8)
         }
         let row = TableRow(
@@ -372,24 +374,13 @@ extension Digest {
     }
 }
 
-/// `read(2)`, named apart from `TableSource.read` so that calls inside the reader resolve to the system call.
-@inline(__always)
-func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(fd, buffer, count)
-}
-
-/// Whether the bytes are well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    String(validating: bytes, as: UTF8.self) != nil
-}
-
 /// Reads a file a chunk at a time with `read(2)`, retrying interrupted calls.
 ///
 /// - Throws: `RehabError.Code.unreadableFile` when the file cannot be opened or read, or what `body` throws.
 public func forEachChunk(
     of path: String,
     chunkSize: Int = 1 << 20,
-    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    _ body: (Span<UInt8>) throws -> Void
 ) throws {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
@@ -400,16 +391,15 @@ public func forEachChunk(
         )
     }
     defer { close(fd) }
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
-    defer { buffer.deallocate() }
+    var buffer = OwnedBuffer<UInt8>(capacity: chunkSize)
     while true {
-        let n = systemRead(fd, buffer.baseAddress, chunkSize)
+        let n = buffer.read(from: fd)
         if n < 0 {
             if errno == EINTR { continue }
             throw RehabError(.unreadableFile, "Reading \(path) failed: \(String(cString: strerror(errno))).")
         }
         if n == 0 { return }
-        try body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+        try body(buffer.span(count: n))
     }
 }
 
@@ -422,7 +412,7 @@ public enum FileDigest {
         var digest = SHA256()
         var total = 0
         try forEachChunk(of: path, chunkSize: 1 << 20) { chunk in
-            digest.update(bufferPointer: UnsafeRawBufferPointer(chunk))
+            chunk.withUnsafeBytes { digest.update(bufferPointer: $0) }
             total += chunk.count
         }
         return (digest.finalize().hexString, total)

@@ -63,18 +63,16 @@ public enum FileIntake {
         var out = try NewFile(path: destination)
         var digest = SHA256()
         var total = 0
-        let size = 1 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
+        var buffer = OwnedBuffer<UInt8>(capacity: 1 << 20)
         while true {
-            let n = read(fd, buffer, size)
+            let n = buffer.read(from: fd)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw RehabError(.unreadableFile, "Reading \(source) failed: \(String(cString: strerror(errno))).")
             }
             if n == 0 { break }
-            let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
-            digest.update(bufferPointer: chunk)
+            let chunk = buffer.span(count: n)
+            chunk.withUnsafeBytes { digest.update(bufferPointer: $0) }
             total += n
             try out.write(chunk)
         }

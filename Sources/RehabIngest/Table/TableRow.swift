@@ -15,8 +15,9 @@ public struct RowIssues: OptionSet, Sendable, Hashable {
 
 /// One row of a tabular extract, borrowed from the reader's buffer.
 ///
-/// - Important: A `TableRow` is only valid inside the callback that received it. Copy what you keep.
-public struct TableRow {
+/// It cannot escape (`~Escapable`): it exists only inside the callback that received it, and so do the `Span`s of
+/// its fields. The compiler refuses code that keeps one; copy what you keep (`string(_:)`, `strings`).
+public struct TableRow: ~Escapable {
     /// The record number: 0 is the header, 1 the first data row.
     public let recordNumber: Int
     /// The physical line (1-based) on which the record starts.
@@ -29,7 +30,10 @@ public struct TableRow {
     @usableFromInline let base: UnsafePointer<UInt8>
     @usableFromInline let ends: UnsafePointer<Int>
 
-    @inlinable
+    /// A row over a reader's field bytes and field ends, which must hold `count` ends and stay unchanged for as
+    /// long as the row is used: the readers make one just before the callback and mutate nothing during it.
+    @unsafe @inlinable
+    @_lifetime(borrow base)
     init(
         recordNumber: Int,
         line: Int,
@@ -46,21 +50,31 @@ public struct TableRow {
         self.ends = ends
     }
 
-    /// The bytes of field `index` (UTF-8, quotes removed, doubled quotes collapsed).
+    /// The bytes of field `index` (UTF-8, quotes removed, doubled quotes collapsed), for as long as the row.
     @inlinable
-    public subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
-        let start = index == 0 ? 0 : ends[index - 1]
-        return UnsafeBufferPointer(start: base + start, count: ends[index] - start)
+    public subscript(index: Int) -> Span<UInt8> {
+        @_lifetime(copy self)
+        get {
+            precondition(index >= 0 && index < count, "field index out of range")
+            let start = index == 0 ? 0 : ends[index - 1]
+            // The reader's buffer holds `ends[count - 1]` bytes and outlives the row, which this span cannot
+            // outlive: the row's own lifetime is passed on.
+            let span = unsafe Span(_unsafeStart: base + start, count: ends[index] - start)
+            return unsafe _overrideLifetime(span, copying: self)
+        }
     }
 
     /// Field `index` as a `String`; invalid UTF-8 is replaced with U+FFFD.
     public func string(_ index: Int) -> String {
-        String(decoding: self[index], as: UTF8.self)
+        self[index].withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
     /// All fields as strings.
     public var strings: [String] {
-        (0..<count).map { string($0) }
+        var all: [String] = []
+        all.reserveCapacity(count)
+        for i in 0..<count { all.append(string(i)) }
+        return all
     }
 }
 

@@ -97,14 +97,12 @@ enum CopyBinary {
     /// A text value: its bytes, without NUL bytes, which PostgreSQL text cannot hold (COPY text drops them too;
     /// the validator quarantines rows that have them).
     @inline(__always)
-    static func appendText(_ value: UnsafeBufferPointer<UInt8>, to out: inout CopyBuffer) {
-        guard let base = value.baseAddress, memchr(base, 0, value.count) != nil else {
-            append32(Int32(value.count), to: &out)
-            out.append(value)
-            return
-        }
-        append32(Int32(value.count - value.count(where: { $0 == 0 })), to: &out)
-        for byte in value where byte != 0 { out.append(byte) }
+    static func appendText(_ value: Span<UInt8>, to out: inout CopyBuffer) {
+        var nuls = 0
+        for i in value.indices where value[i] == 0 { nuls &+= 1 }
+        append32(Int32(value.count - nuls), to: &out)
+        guard nuls > 0 else { return out.append(value) }
+        for i in value.indices where value[i] != 0 { out.append(value[i]) }
     }
 
     /// A date.
@@ -146,21 +144,20 @@ enum CopyBinary {
     }
 
     /// An integer in decimal, as the numeric encoder and text columns take it.
-    static func withDecimal<R>(_ value: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
-            var magnitude = value.magnitude
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                start -= 1
-                digits[start] = UInt8(ascii: "-")
-            }
-            return body(UnsafeBufferPointer(rebasing: digits[start...]))
+    static func withDecimal<R>(_ value: Int, _ body: (Span<UInt8>) -> R) -> R {
+        var digits = InlineArray<24, UInt8>(repeating: 0)
+        var magnitude = value.magnitude
+        var start = digits.count
+        repeat {
+            start -= 1
+            digits[start] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+            magnitude /= 10
+        } while magnitude > 0
+        if value < 0 {
+            start -= 1
+            digits[start] = UInt8(ascii: "-")
         }
+        return body(digits.span.extracting(start...))
     }
 
     /// The sign words of PostgreSQL's numeric.
@@ -175,7 +172,7 @@ enum CopyBinary {
     /// `numeric_in` keeps it (`-12.340` stays `-12.340`); leading and trailing zero groups are left out, and zero
     /// is positive with no digits, as PostgreSQL stores it. Returns false, appending nothing, for any other
     /// text (exponents included: the validator's `parseDecimal` accepts none).
-    static func appendNumeric(_ b: UnsafeBufferPointer<UInt8>, to out: inout CopyBuffer) -> Bool {
+    static func appendNumeric(_ b: Span<UInt8>, to out: inout CopyBuffer) -> Bool {
         var i = 0
         var negative = false
         if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
@@ -303,24 +300,29 @@ struct CopyBuffer: ~Copyable {
     }
 
     @inline(__always)
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress else { return }
+    mutating func append(_ bytes: Span<UInt8>) {
+        guard !bytes.isEmpty else { return }
         reserve(bytes.count)
-        storage.copy(from: source, count: bytes.count, to: count)
+        storage.copy(from: bytes, to: count)
         count &+= bytes.count
     }
 
     mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { append($0) }
+        append(bytes.span)
     }
 
     mutating func removeAll() { count = 0 }
 
-    /// The bytes gathered, valid for the call only.
-    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try storage.withPrefix(count, body)
+    /// The bytes gathered, for as long as the buffer is neither changed nor gone.
+    var span: Span<UInt8> {
+        @_lifetime(borrow self)
+        get { storage.span(count: count) }
     }
 
     /// A copy of the bytes gathered.
-    var bytes: [UInt8] { withBytes { Array($0) } }
+    var bytes: [UInt8] {
+        var copy: [UInt8] = []
+        copy.append(copying: span)
+        return copy
+    }
 }

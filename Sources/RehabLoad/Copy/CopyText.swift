@@ -5,34 +5,34 @@ enum CopyText {
 
     /// Appends a value, escaped; nil or empty is NULL.
     @inline(__always)
-    static func append(_ value: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {
+    static func append(_ value: Span<UInt8>?, to out: inout [UInt8]) {
         guard let value, !value.isEmpty else {
             out += null
             return
         }
         // Most values need no escaping: copy them whole.
-        guard value.contains(where: { $0 <= 0x0D || $0 == UInt8(ascii: "\\") }) else {
-            out.append(contentsOf: value)
+        guard !value.allSatisfy({ $0 > 0x0D && $0 != UInt8(ascii: "\\") }) else {
+            out.append(copying: value)
             return
         }
-        for byte in value {
-            switch byte {
+        for i in value.indices {
+            switch value[i] {
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
             case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
             case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case 0x00: break  // PostgreSQL text cannot hold NUL; such rows are quarantined before they get here.
-            default: out.append(byte)
+            case let byte: out.append(byte)
             }
         }
     }
 
     /// Appends a string value; nil or empty is NULL.
     static func append(_ value: String?, to out: inout [UInt8]) {
-        guard var value else {
+        guard let value else {
             out += null
             return
         }
-        value.withUTF8 { append($0, to: &out) }
+        append(Array(value.utf8).span, to: &out)
     }
 }

@@ -24,12 +24,13 @@ struct LoadSink: RowSink, ~Copyable {
     /// The fields the loader writes again and again, encoded once.
     private let constants: EncodedValues
     private var layout: RowLayout?
-    /// Per contract column, what the hot path needs; then the derived columns. Pinned, so that the per-row loop
-    /// does no reference counting.
-    private var slotValues = Pinned<Slot>([])
-    private var derivedValues = Pinned<Derivation>([])
-    private var slots: UnsafeBufferPointer<Slot> = UnsafeBufferPointer(start: nil, count: 0)
-    private var derived: UnsafeBufferPointer<Derivation> = UnsafeBufferPointer(start: nil, count: 0)
+    /// Per contract column, what the hot path needs; then the derived columns. Fixed tables, so that the per-row
+    /// loop does no reference counting.
+    private var slots = FixedArray<Slot>([])
+    private var derived = FixedArray<Derivation>([])
+    /// Per contract column, the current row's day (`unparsed`, `null` or a `Day` ordinal): the derived columns
+    /// read the dates again.
+    private var days = FixedArray<Int32>([])
     private var lsoaField = -1
     private var out = CopyBuffer(capacity: Self.block + 1 << 16)
     private(set) var accepted = 0
@@ -97,13 +98,13 @@ struct LoadSink: RowSink, ~Copyable {
         let fields = contract.columns.indices.map { c in
             c < layout.fieldOfColumn.count ? layout.fieldOfColumn[c] ?? -1 : -1
         }
-        slotValues = Pinned(
+        slots = FixedArray(
             contract.columns.indices.map { c in
                 Slot(field: fields[c], type: contract.columns[c].type, encoding: columns.encodings[2 + c])
             }
         )
-        slots = slotValues.values
-        derivedValues = Pinned(
+        days = FixedArray(repeating: Self.unparsed, count: contract.columns.count)
+        derived = FixedArray(
             contract.derived.enumerated().map { i, column in
                 let c = { (name: String) in contract.index(of: name) ?? -1 }
                 return switch column.rule {
@@ -113,7 +114,6 @@ struct LoadSink: RowSink, ~Copyable {
                 }
             }
         )
-        derived = derivedValues.values
         if columns.residence, let c = contract.columns.firstIndex(where: { $0.type == .lsoa_code }) {
             lsoaField = fields[c]
         }
@@ -121,98 +121,95 @@ struct LoadSink: RowSink, ~Copyable {
 
     mutating func accepted(_ row: TableRow, withheld: WithheldColumns) throws {
         accepted += 1
-        out.append(constants.prefix)
-        let slots = self.slots
-        // The day of each date column, once parsed: the derived columns read them again.
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: slots.count) { days in
-            for c in slots.indices {
-                let slot = slots[c]
-                days[c] = Self.unparsed
-                // A value that failed a format, code list or range rule is loaded as NULL: not recorded.
-                guard slot.field >= 0, !withheld.contains(c) else {
+        constants.append(.prefix, to: &out)
+        for c in slots.indices {
+            let slot = slots[c]
+            days[c] = Self.unparsed
+            // A value that failed a format, code list or range rule is loaded as NULL: not recorded.
+            guard slot.field >= 0, !withheld.contains(c) else {
+                days[c] = Self.null
+                CopyBinary.appendNull(to: &out)
+                continue
+            }
+            let value = row[slot.field]
+            if slot.type == .nhs_number {
+                // The patient key: HMAC of the NHS number. The number itself is never sent.
+                if value.isEmpty || isBlankValue(value) {
+                    CopyBinary.appendNull(to: &out)
+                } else {
+                    // The MAC's 32 bytes: LoadColumns allows only a bytea column here.
+                    pseudonymiser.withMAC(of: value) { mac in
+                        CopyBinary.append32(Int32(mac.count), to: &out)
+                        out.append(mac)
+                    }
+                }
+                continue
+            }
+            switch slot.encoding {
+            case .text, .bytea:
+                switch LoadValue.of(value, type: slot.type) {
+                case .null: CopyBinary.appendNull(to: &out)
+                case .asIs: CopyBinary.appendText(value, to: &out)
+                case .replaced(let bytes): CopyBinary.appendText(bytes.span, to: &out)
+                }
+            case .date:
+                if let day = LoadValue.day(value) {
+                    days[c] = day.ordinal
+                    CopyBinary.appendDate(day, to: &out)
+                } else {
                     days[c] = Self.null
                     CopyBinary.appendNull(to: &out)
-                    continue
                 }
-                let value = row[slot.field]
-                if slot.type == .nhs_number {
-                    // The patient key: HMAC of the NHS number. The number itself is never sent.
-                    if value.isEmpty || isBlankValue(value) {
-                        CopyBinary.appendNull(to: &out)
-                    } else {
-                        // The MAC's 32 bytes: LoadColumns allows only a bytea column here.
-                        pseudonymiser.withMAC(of: value) { mac in
-                            CopyBinary.append32(Int32(mac.count), to: &out)
-                            out.append(mac.bindMemory(to: UInt8.self))
-                        }
-                    }
-                    continue
-                }
-                switch slot.encoding {
-                case .text, .bytea:
-                    switch LoadValue.of(value, type: slot.type) {
-                    case .null: CopyBinary.appendNull(to: &out)
-                    case .asIs: CopyBinary.appendText(value, to: &out)
-                    case .replaced(let bytes): bytes.withUnsafeBufferPointer { CopyBinary.appendText($0, to: &out) }
-                    }
-                case .date:
-                    if let day = LoadValue.day(value) {
-                        days[c] = day.ordinal
-                        CopyBinary.appendDate(day, to: &out)
-                    } else {
-                        days[c] = Self.null
-                        CopyBinary.appendNull(to: &out)
-                    }
-                case .int2, .int4, .int8:
-                    CopyBinary.appendInteger(orNull: LoadValue.integer(value), as: slot.encoding, to: &out)
-                case .numeric:
-                    if case .null = LoadValue.of(value, type: slot.type) {
-                        CopyBinary.appendNull(to: &out)
-                    } else if !CopyBinary.appendNumeric(value, to: &out) {
-                        CopyBinary.appendNull(to: &out)
-                    }
+            case .int2, .int4, .int8:
+                CopyBinary.appendInteger(orNull: LoadValue.integer(value), as: slot.encoding, to: &out)
+            case .numeric:
+                if case .null = LoadValue.of(value, type: slot.type) {
+                    CopyBinary.appendNull(to: &out)
+                } else if !CopyBinary.appendNumeric(value, to: &out) {
+                    CopyBinary.appendNull(to: &out)
                 }
             }
-            /// The day in contract column c, as the load has it.
-            func day(_ c: Int) -> Int32? {
-                guard c >= 0 else { return nil }
-                switch days[c] {
-                case Self.null: return nil
-                case Self.unparsed: return slots[c].field < 0 ? nil : LoadValue.day(row[slots[c].field])?.ordinal
-                case let ordinal: return ordinal
+        }
+        for d in derived.indices {
+            switch derived[d] {
+            case .daysBetween(let from, let to, let encoding):
+                if let start = day(from, of: row), let end = day(to, of: row) {
+                    Self.append(integer: Int(end) - Int(start), as: encoding, to: &out)
+                } else {
+                    CopyBinary.appendNull(to: &out)
                 }
-            }
-            for derivation in derived {
-                switch derivation {
-                case .daysBetween(let from, let to, let encoding):
-                    if let start = day(from), let end = day(to) {
-                        Self.append(integer: Int(end) - Int(start), as: encoding, to: &out)
-                    } else {
-                        CopyBinary.appendNull(to: &out)
-                    }
-                case .espAgeBand(let age):
-                    if age >= 0, slots[age].field >= 0, !withheld.contains(age),
-                        let years = LoadValue.integer(row[slots[age].field]),
-                        let band = lookup.ageBandIndex(of: years)
-                    {
-                        out.append(constants.ageBand(band))
-                    } else {
-                        CopyBinary.appendNull(to: &out)
-                    }
+            case .espAgeBand(let age):
+                if age >= 0, slots[age].field >= 0, !withheld.contains(age),
+                    let years = LoadValue.integer(row[slots[age].field]),
+                    let band = lookup.ageBandIndex(of: years)
+                {
+                    constants.append(.ageBand(band), to: &out)
+                } else {
+                    CopyBinary.appendNull(to: &out)
                 }
             }
         }
         if columns.residence {
             if lsoaField >= 0, let place = lookup.residenceIndex(of: row[lsoaField]) {
-                out.append(constants.residence(place))
+                constants.append(.residence(place), to: &out)
             } else {
-                out.append(constants.noResidence)
+                constants.append(.noResidence, to: &out)
             }
         }
         // Rows go to the stream in blocks, which it passes to libpq whole.
         if out.count >= Self.block {
-            try out.withBytes { try stream.write($0) }
+            try stream.write(out.span)
             out.removeAll()
+        }
+    }
+
+    /// The day in contract column c, as the load has it.
+    private func day(_ c: Int, of row: TableRow) -> Int32? {
+        guard c >= 0 else { return nil }
+        switch days[c] {
+        case Self.null: return nil
+        case Self.unparsed: return slots[c].field < 0 ? nil : LoadValue.day(row[slots[c].field])?.ordinal
+        case let ordinal: return ordinal
         }
     }
 
@@ -227,7 +224,7 @@ struct LoadSink: RowSink, ~Copyable {
     /// COPY ends.
     mutating func finishRows() throws {
         out.append(CopyBinary.trailer)
-        try out.withBytes { try stream.write($0) }
+        try stream.write(out.span)
         out.removeAll()
     }
 
@@ -269,16 +266,21 @@ struct LoadSink: RowSink, ~Copyable {
                     pseudonymiser.appendPseudonym(of: digits, to: &out)
                 }
                 masked.removeAll { $0 == 0 }
-                masked.withUnsafeBufferPointer { JSONText.append($0, to: &json) }
-            } else if value.contains(0) {
+                let text = masked
+                JSONText.append(text.span, to: &json)
+            } else if !value.allSatisfy({ $0 != 0 }) {
                 // jsonb holds no NUL character: drop them.
-                value.filter { $0 != 0 }.withUnsafeBufferPointer { JSONText.append($0, to: &json) }
+                masked.removeAll(keepingCapacity: true)
+                for i in value.indices where value[i] != 0 { masked.append(value[i]) }
+                let text = masked
+                JSONText.append(text.span, to: &json)
             } else {
                 JSONText.append(value, to: &json)
             }
         }
         json.append(UInt8(ascii: "}"))
-        json.withUnsafeBufferPointer { CopyText.append($0, to: &spill) }
+        let object = json
+        CopyText.append(object.span, to: &spill)
         spill.append(0x0A)
         if spill.count >= 1 << 16 {
             try quarantine.write(spill)
@@ -308,7 +310,7 @@ struct LoadSink: RowSink, ~Copyable {
     }
 
     /// A value the loader made, given as its text (reference data, an age band): NULL when empty.
-    static func append(text: UnsafeBufferPointer<UInt8>, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
+    static func append(text: Span<UInt8>, as encoding: CopyBinary.Encoding, to out: inout CopyBuffer) {
         guard !text.isEmpty else { return CopyBinary.appendNull(to: &out) }
         switch encoding {
         case .text, .bytea:
@@ -342,41 +344,21 @@ struct LoadSink: RowSink, ~Copyable {
         if encoding == .date {
             CopyBinary.appendDate(date, to: &out)
         } else {
-            Array(date.description.utf8).withUnsafeBufferPointer { append(text: $0, as: encoding, to: &out) }
+            append(text: Array(date.description.utf8).span, as: encoding, to: &out)
         }
     }
 
-    private func isBlankValue(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func isBlankValue(_ b: Span<UInt8>) -> Bool {
         b.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-    }
-}
-
-/// Values of a trivial type in memory this object owns and frees: a struct holding it reads them through a plain
-/// pointer, with no reference counting in its hot loop.
-final class Pinned<T> {
-    private let memory: UnsafeMutableBufferPointer<T>
-    let values: UnsafeBufferPointer<T>
-
-    init(_ values: [T]) {
-        memory = .allocate(capacity: max(values.count, 1))
-        let (_, count) = memory.initialize(from: values)
-        self.values = UnsafeBufferPointer(rebasing: memory[0..<count])
-    }
-
-    deinit {
-        _ = UnsafeMutableBufferPointer(rebasing: memory[0..<values.count]).deinitialize()
-        memory.deallocate()
     }
 }
 
 /// The binary fields a load writes again and again, encoded once per load: the row prefix (field count, period,
 /// submission id), four NULLs for an unknown LSOA, each age band, and each LSOA's four residence fields.
-struct EncodedValues {
-    private let bytes: Pinned<UInt8>
+struct EncodedValues: ~Copyable {
+    private let bytes: FixedArray<UInt8>
     /// Where each entry ends in `bytes`; entry i starts where entry i - 1 ends.
-    private let ends: Pinned<Int>
-    private let base: UnsafePointer<UInt8>
-    private let endPointer: UnsafePointer<Int>
+    private let ends: FixedArray<Int>
     private static let bandsStart = 2
     private static let bandCount = 19
     private static let residencesStart = bandsStart + bandCount
@@ -394,7 +376,8 @@ struct EncodedValues {
         // An age band column is text: `LoadColumns` allows no other type for it.
         for i in 0..<Self.bandCount {
             if i < lookup.ageBands.count {
-                lookup.ageBands[i].withUnsafeBufferPointer { LoadSink.append(text: $0, as: .text, to: &out) }
+                let band = lookup.ageBands[i]
+                LoadSink.append(text: band.span, as: .text, to: &out)
             } else {
                 CopyBinary.appendNull(to: &out)
             }
@@ -404,31 +387,38 @@ struct EncodedValues {
             let first = count - LoadColumns.residenceColumns.count
             for place in lookup.residences {
                 for (i, value) in [place.vintage, place.icb, place.decile, place.quintile].enumerated() {
-                    value.withUnsafeBufferPointer {
-                        LoadSink.append(text: $0, as: columns.encodings[first + i], to: &out)
-                    }
+                    LoadSink.append(text: value.span, as: columns.encodings[first + i], to: &out)
                 }
                 ends.append(out.count)
             }
         }
-        bytes = Pinned(out.bytes)
-        self.ends = Pinned(ends)
-        base = bytes.values.baseAddress!
-        endPointer = self.ends.values.baseAddress!
+        bytes = FixedArray(out.bytes)
+        self.ends = FixedArray(ends)
     }
 
+    /// One of the values.
+    enum Entry {
+        /// The field count, period and submission id that begin every row.
+        case prefix
+        /// Four NULLs, for a row whose LSOA is unknown.
+        case noResidence
+        /// The age band column's field for band i (`ReferenceLookup.ageBandIndex`).
+        case ageBand(Int)
+        /// The four residence fields of `ReferenceLookup.residences[i]`.
+        case residence(Int)
+    }
+
+    /// Appends an entry's bytes.
     @inline(__always)
-    private func entry(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        let start = i == 0 ? 0 : endPointer[i - 1]
-        return UnsafeBufferPointer(start: base + start, count: endPointer[i] - start)
+    func append(_ entry: Entry, to out: inout CopyBuffer) {
+        let i =
+            switch entry {
+            case .prefix: 0
+            case .noResidence: 1
+            case .ageBand(let band): Self.bandsStart + band
+            case .residence(let place): Self.residencesStart + place
+            }
+        let start = i == 0 ? 0 : ends[i - 1]
+        out.append(bytes.span.extracting(start..<ends[i]))
     }
-
-    /// The field count, period and submission id that begin every row.
-    var prefix: UnsafeBufferPointer<UInt8> { entry(0) }
-    /// Four NULLs, for a row whose LSOA is unknown.
-    var noResidence: UnsafeBufferPointer<UInt8> { entry(1) }
-    /// The age band column's field for band i (`ReferenceLookup.ageBandIndex`).
-    func ageBand(_ i: Int) -> UnsafeBufferPointer<UInt8> { entry(Self.bandsStart + i) }
-    /// The four residence fields of `ReferenceLookup.residences[i]`.
-    func residence(_ i: Int) -> UnsafeBufferPointer<UInt8> { entry(Self.residencesStart + i) }
 }

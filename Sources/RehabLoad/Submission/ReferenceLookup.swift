@@ -64,7 +64,7 @@ public struct ReferenceLookup: Sendable {
 
     /// The index in `residences` of an LSOA code's residence, or nil when the code is malformed or unknown.
     @inline(__always)
-    func residenceIndex(of code: UnsafeBufferPointer<UInt8>) -> Int? {
+    func residenceIndex(of code: Span<UInt8>) -> Int? {
         guard code.count == 9, code[0] == UInt8(ascii: "E"), code[1] == UInt8(ascii: "0"), code[2] == UInt8(ascii: "1")
         else { return nil }
         var number = 0
@@ -78,7 +78,7 @@ public struct ReferenceLookup: Sendable {
     }
 
     /// The residence of an LSOA code, or nil when the code is malformed or unknown.
-    func residence(of code: UnsafeBufferPointer<UInt8>) -> Residence? {
+    func residence(of code: Span<UInt8>) -> Residence? {
         residenceIndex(of: code).map { residences[$0] }
     }
 

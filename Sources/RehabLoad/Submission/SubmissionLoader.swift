@@ -332,16 +332,12 @@ public struct SubmissionLoader: Sendable {
                 try forEachChunk(of: quarantine) { chunk in
                     guard rejected else { return try stream.write(chunk) }
                     guard lines > 0 else { return }
-                    var end = chunk.startIndex
-                    while end < chunk.endIndex, lines > 0 {
-                        if let newline = chunk[end...].firstIndex(of: 0x0A) {
-                            end = newline + 1
-                            lines -= 1
-                        } else {
-                            end = chunk.endIndex
-                        }
+                    var end = 0
+                    while end < chunk.count, lines > 0 {
+                        if chunk[end] == 0x0A { lines -= 1 }
+                        end += 1
                     }
-                    try stream.write(UnsafeBufferPointer(rebasing: chunk[chunk.startIndex..<end]))
+                    try stream.write(chunk.extracting(first: end))
                 }
             }
         }

@@ -6,45 +6,44 @@ enum CSVField {
     /// Appends `field`, with a leading `'` when a spreadsheet would treat it as a formula (it starts with `=`, `+`,
     /// `-`, `@`, a tab or a carriage return: OWASP's CSV injection advice), and in quotes when it holds a comma, a
     /// quote or a line break.
-    static func append(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    static func append(_ field: Span<UInt8>, to out: inout [UInt8]) {
         let control = field.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
         if control || (field.contains { $0 >= 0x80 } && !UTF8Check.isValid(field)) {
             // Invalid UTF-8 and NUL or other control bytes become U+FFFD, as in the JSON and the workbook: a
             // spreadsheet would otherwise show mojibake or cut the cell short.
-            var repaired = String(
+            let repaired = String(
                 String.UnicodeScalarView(
-                    String(decoding: field, as: UTF8.self).unicodeScalars.map { scalar in
+                    String(decoding: field).unicodeScalars.map { scalar in
                         scalar.value < 0x20 && scalar.value != 0x09 && scalar.value != 0x0A && scalar.value != 0x0D
                             ? "\u{FFFD}" : scalar
                     }
                 )
             )
-            return repaired.withUTF8 { appendChecked(UnsafeRawBufferPointer($0), to: &out) }
+            return appendChecked(Array(repaired.utf8).span, to: &out)
         }
         appendChecked(field, to: &out)
     }
 
     /// Appends a field known to be valid UTF-8 with no control bytes but tab and line breaks.
-    private static func appendChecked(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let formula = field.first.map(startsFormula) ?? false
+    private static func appendChecked(_ field: Span<UInt8>, to out: inout [UInt8]) {
+        let formula = !field.isEmpty && startsFormula(field[0])
         let quoted = field.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
         if quoted { out.append(UInt8(ascii: "\"")) }
         if formula { out.append(UInt8(ascii: "'")) }
         if quoted {
-            for byte in field {
-                if byte == UInt8(ascii: "\"") { out.append(byte) }
-                out.append(byte)
+            for i in field.indices {
+                if field[i] == UInt8(ascii: "\"") { out.append(field[i]) }
+                out.append(field[i])
             }
             out.append(UInt8(ascii: "\""))
         } else {
-            field.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
+            out.append(copying: field)
         }
     }
 
     /// Appends a text field the same way.
     static func append(_ field: String, to out: inout [UInt8]) {
-        var field = field
-        field.withUTF8 { append(UnsafeRawBufferPointer($0), to: &out) }
+        append(Array(field.utf8).span, to: &out)
     }
 
     /// Whether a cell starting with `byte` would be run as a formula.

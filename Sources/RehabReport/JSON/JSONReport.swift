@@ -175,8 +175,8 @@ public enum JSONReport {
     }
 
     /// Logged bytes as a JSON string, or null when there are none.
-    static func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        bytes.isEmpty ? "null" : JSONText.string(String(decoding: bytes, as: UTF8.self))
+    static func text(_ bytes: Span<UInt8>) -> String {
+        bytes.isEmpty ? "null" : JSONText.string(String(decoding: bytes))
     }
 
     /// A rule's most frequent wrong values, as JSON objects.

@@ -93,9 +93,9 @@ public struct QuarantineWriter: RowSink {
                 NHSNumber.appendMasked(field, to: &masked) { digits, out in
                     pseudonymiser.appendPseudonym(of: digits, to: &out)
                 }
-                masked.withUnsafeBytes { CSVField.append($0, to: &line) }
+                CSVField.append(masked.span, to: &line)
             } else {
-                CSVField.append(UnsafeRawBufferPointer(field), to: &line)
+                CSVField.append(field, to: &line)
             }
         }
         line.append(UInt8(ascii: "\n"))

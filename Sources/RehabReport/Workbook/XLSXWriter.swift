@@ -89,7 +89,7 @@ public final class XLSXWriter {
     /// Appends a literal's bytes.
     @inline(__always)
     private func append(_ literal: StaticString) {
-        line.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        literal.withUTF8Buffer { line.append(contentsOf: $0) }
     }
 
     /// A text cell holding shared string `index`.
@@ -105,9 +105,9 @@ public final class XLSXWriter {
     func empty() { append(Self.emptyCell) }
 
     /// A text cell; an empty one for empty text.
-    func text(_ bytes: UnsafeRawBufferPointer) {
+    func text(_ bytes: Span<UInt8>) {
         guard !bytes.isEmpty else { return append(Self.emptyCell) }
-        let spaced = bytes.first == 0x20 || bytes.last == 0x20
+        let spaced = bytes[0] == 0x20 || bytes[bytes.count - 1] == 0x20
         if CSVField.startsFormula(bytes[0]) {
             // Inline text is never a formula, but Excel would make it one if a person edited the cell: the
             // quotePrefix style keeps it text.
@@ -121,8 +121,7 @@ public final class XLSXWriter {
 
     /// A text cell.
     func text(_ value: String?) {
-        var value = value ?? ""
-        value.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+        text(Array((value ?? "").utf8).span)
     }
 
     /// A number cell, or an empty cell for nil.
@@ -306,40 +305,38 @@ public final class XLSXWriter {
     // MARK: Text
 
     static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        appendEscaped(Array(text.utf8).span, to: &out)
     }
 
     /// Appends text escaped for XML content and attributes.
-    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    static func appendEscaped(_ bytes: Span<UInt8>, to out: inout [UInt8]) {
         // Most values need nothing: copy them at once.
         if !bytes.contains(where: { $0 < 0x20 || $0 >= 0x80 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) {
-            return bytes.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) }
+            return out.append(copying: bytes)
         }
         // Valid UTF-8 (the "…" of every cut value, most names) is escaped byte by byte as it stands.
         if bytes.contains(where: { $0 >= 0x80 }), !UTF8Check.isValid(bytes, forbiddingNonCharacters: true) {
             // Repair invalid UTF-8 (and drop the two non-characters XML forbids), then escape as ASCII would.
-            let text = String(decoding: bytes, as: UTF8.self)
+            let text = String(decoding: bytes)
             var cleaned = String.UnicodeScalarView()
             for scalar in text.unicodeScalars {
                 cleaned.append(scalar.value == 0xFFFE || scalar.value == 0xFFFF ? "\u{FFFD}" : scalar)
             }
-            var repaired = String(cleaned)
-            return repaired.withUTF8 { appendEscapedUTF8(UnsafeRawBufferPointer($0), to: &out) }
+            return appendEscapedUTF8(Array(String(cleaned).utf8).span, to: &out)
         }
         appendEscapedUTF8(bytes, to: &out)
     }
 
-    private static func appendEscapedUTF8(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        for byte in bytes {
-            switch byte {
+    private static func appendEscapedUTF8(_ bytes: Span<UInt8>, to out: inout [UInt8]) {
+        for i in bytes.indices {
+            switch bytes[i] {
             case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
             case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
             case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
             case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
-            case 0x09, 0x0A, 0x0D: out.append(byte)
+            case 0x09, 0x0A, 0x0D: out.append(bytes[i])
             case 0..<0x20: out.append(contentsOf: [0xEF, 0xBF, 0xBD])
-            default: out.append(byte)
+            case let byte: out.append(byte)
             }
         }
     }

@@ -76,16 +76,14 @@ final class ZIPStream {
     }
 
     /// Appends bytes to the open entry.
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard !bytes.isEmpty else { return }
-        crc = crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(bytes.count))
-        size += UInt64(bytes.count)
-        try deflate(bytes, flush: Z_NO_FLUSH)
-    }
-
-    /// Appends bytes to the open entry.
     func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
+        guard !bytes.isEmpty else { return }
+        size += UInt64(bytes.count)
+        // zlib reads the bytes through their address, for these calls only.
+        try bytes.withUnsafeBytes { raw in
+            crc = crc32(crc, raw.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(raw.count))
+            try deflate(raw, flush: Z_NO_FLUSH)
+        }
     }
 
     /// Ends the open entry with its data descriptor.
@@ -166,7 +164,8 @@ final class ZIPStream {
             }
             if produced > 0 {
                 compressed += UInt64(produced)
-                try output.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[..<produced])) }
+                let block = output
+                try emit(block.span.extracting(first: produced))
             }
             if flush == Z_FINISH ? status == Z_STREAM_END : stream.pointee.avail_in == 0 && produced < capacity {
                 return
@@ -175,10 +174,10 @@ final class ZIPStream {
     }
 
     private func emit(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try emit($0) }
+        try emit(bytes.span)
     }
 
-    private func emit(_ bytes: UnsafeRawBufferPointer) throws {
+    private func emit(_ bytes: Span<UInt8>) throws {
         try out.write(bytes)
         offset += UInt64(bytes.count)
     }

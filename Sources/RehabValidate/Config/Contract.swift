@@ -2,7 +2,7 @@ import Foundation
 import RehabCore
 
 /// The type of a contract column, which decides how its values are parsed.
-public enum ColumnType: String, Sendable, Codable {
+public enum ColumnType: String, Sendable, Codable, BitwiseCopyable {
     case text
     case ods_code
     case nhs_number

@@ -20,7 +20,7 @@ struct Cell {
 }
 
 /// One contract column, as the hot loop needs it. Trivially copyable: reading one costs no reference counting.
-struct HotColumn {
+struct HotColumn: BitwiseCopyable {
     let type: ColumnType
     /// Where the column is in the file's header; -1 until the header is read.
     var field: Int
@@ -28,12 +28,46 @@ struct HotColumn {
     let min: Double
     let max: Double
     let minExclusive: Bool
-    /// The column's codes: indices into the plan's code table.
-    let codes: Range<Int>
     /// Bit i set: code i counts as "not recorded".
     let notRecordedMask: UInt64
+    // Ranges as their bounds: `Range` is not plain bits.
+    private let codesStart: Int
+    private let codesEnd: Int
+    private var requiredStart = 0
+    private var requiredEnd = 0
+
+    init(
+        type: ColumnType,
+        field: Int,
+        maxLength: Int,
+        min: Double,
+        max: Double,
+        minExclusive: Bool,
+        codes: Range<Int>,
+        notRecordedMask: UInt64
+    ) {
+        self.type = type
+        self.field = field
+        self.maxLength = maxLength
+        self.min = min
+        self.max = max
+        self.minExclusive = minExclusive
+        self.notRecordedMask = notRecordedMask
+        codesStart = codes.lowerBound
+        codesEnd = codes.upperBound
+    }
+
+    /// The column's codes: indices into the plan's code table.
+    var codes: Range<Int> { codesStart..<codesEnd }
+
     /// When the column is required (all must hold): indices into the plan's conditions. Empty means always.
-    var requiredWhen: Range<Int>
+    var requiredWhen: Range<Int> {
+        get { requiredStart..<requiredEnd }
+        set {
+            requiredStart = newValue.lowerBound
+            requiredEnd = newValue.upperBound
+        }
+    }
 }
 
 /// A condition compiled against a contract: which column, and what must hold of it. Trivially copyable.
@@ -48,7 +82,7 @@ struct CompiledCondition {
     let test: Test
 
     @inline(__always)
-    func holds(_ cells: UnsafeMutablePointer<Cell>) -> Bool {
+    func holds(_ cells: borrowing FixedArray<Cell>) -> Bool {
         let cell = cells[column]
         switch test {
         case .inCodes(let mask):
@@ -64,20 +98,20 @@ struct CompiledCondition {
 
 /// The compiled form of a submission's contract and rules, in flat buffers that live as long as the run.
 ///
-/// Everything the per-row loop reads is here, as trivially copyable values behind `let` pointers, so that the
-/// loop does no reference counting and no exclusivity checks.
+/// Everything the per-row loop reads is here, as trivially copyable values in `let` tables it owns
+/// (`FixedArray`), so that the loop does no reference counting and no exclusivity checks.
 final class Plan {
-    let columns: UnsafeMutableBufferPointer<HotColumn>
+    let columns: FixedArray<HotColumn>
     /// The row checks, in catalogue order.
     let checks: RowChecks
-    let conditions: UnsafeMutableBufferPointer<CompiledCondition>
-    let ints: UnsafeMutableBufferPointer<Int>
+    let conditions: FixedArray<CompiledCondition>
+    let ints: FixedArray<Int>
     /// Code bytes, back to back; code k is `codeBytes[codeEnds[k - 1] ..< codeEnds[k]]`.
-    let codeBytes: UnsafeMutableBufferPointer<UInt8>
-    let codeEnds: UnsafeMutableBufferPointer<Int>
-    let scoreRanges: UnsafeMutableBufferPointer<ScoreRangeRule.Bounds>
-    let severities: UnsafeMutableBufferPointer<Severity>
-    let orgCode: UnsafeMutableBufferPointer<UInt8>
+    let codeBytes: FixedArray<UInt8>
+    let codeEnds: FixedArray<Int>
+    let scoreRanges: FixedArray<ScoreRangeRule.Bounds>
+    let severities: FixedArray<Severity>
+    let orgCode: FixedArray<UInt8>
     /// The columns and tables of the `unique` checks, and the columns looked up in the referrals index. A row's
     /// keys in them are hashed before its cells are parsed, so that their table slots are on their way into
     /// cache meanwhile: tables of a million ids are far larger than the cache.
@@ -89,41 +123,29 @@ final class Plan {
 
     init(_ compiler: RuleCompiler, checks: RowChecks, severities: [Severity], orgCode: String?) {
         let builder = compiler.builder
-        func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
-            _ = buffer.initialize(from: array)
-            return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
-        }
-        columns = copy(builder.columns)
+        columns = FixedArray(builder.columns)
         self.checks = checks
-        conditions = copy(builder.conditions)
-        ints = copy(builder.ints)
-        codeBytes = copy(builder.codeBytes)
-        codeEnds = copy(builder.codeEnds)
-        scoreRanges = copy(builder.scoreRanges)
-        self.severities = copy(severities)
-        self.orgCode = copy(Array((orgCode ?? "").utf8))
+        conditions = FixedArray(builder.conditions)
+        ints = FixedArray(builder.ints)
+        codeBytes = FixedArray(builder.codeBytes)
+        codeEnds = FixedArray(builder.codeEnds)
+        scoreRanges = FixedArray(builder.scoreRanges)
+        self.severities = FixedArray(severities)
+        self.orgCode = FixedArray(Array((orgCode ?? "").utf8))
         uniqueProbes = compiler.uniqueProbes
         referralColumns = compiler.referralColumns
         withholdsValue = checks.withholdsValue
     }
 
-    deinit {
-        for pointer in [
-            UnsafeMutableRawPointer(columns.baseAddress),
-            UnsafeMutableRawPointer(conditions.baseAddress), UnsafeMutableRawPointer(ints.baseAddress),
-            UnsafeMutableRawPointer(codeBytes.baseAddress), UnsafeMutableRawPointer(codeEnds.baseAddress),
-            UnsafeMutableRawPointer(scoreRanges.baseAddress), UnsafeMutableRawPointer(severities.baseAddress),
-            UnsafeMutableRawPointer(orgCode.baseAddress),
-        ] {
-            pointer?.deallocate()
-        }
-        checks.deallocate()
-    }
+    deinit { checks.deallocate() }
+
+    /// Whether bytes are the file name's organisation code.
+    @inline(__always)
+    func isOrgCode(_ bytes: Span<UInt8>) -> Bool { orgCode.elements(orgCode.indices, equal: bytes) }
 
     /// Parses field bytes as column `c`.
     @inline(__always)
-    func parse(_ b: UnsafeBufferPointer<UInt8>, column c: Int) -> Cell {
+    func parse(_ b: Span<UInt8>, column c: Int) -> Cell {
         let column = columns[c]
         var cell = Cell()
         if b.isEmpty || isBlank(b) { return cell }
@@ -131,7 +153,7 @@ final class Plan {
         switch column.type {
         case .text:
             var characters = 0
-            for byte in b where byte & 0xC0 != 0x80 { characters &+= 1 }
+            for i in b.indices where b[i] & 0xC0 != 0x80 { characters &+= 1 }
             if characters <= column.maxLength { cell.state = .valid }
         case .ods_code:
             if SubmissionName.isODSCode(b) { cell.state = .valid }
@@ -162,7 +184,7 @@ final class Plan {
             for k in column.codes {
                 let start = k == 0 ? 0 : codeEnds[k - 1]
                 guard codeEnds[k] - start == b.count else { continue }
-                if equalBytes(codeBytes.baseAddress! + start, b.baseAddress!, b.count) {
+                if codeBytes.elements(start..<codeEnds[k], equal: b) {
                     cell.state = .valid
                     cell.code = Int32(k - column.codes.lowerBound)
                     break
@@ -178,7 +200,7 @@ final class Plan {
 
     /// Whether every condition in `range` holds.
     @inline(__always)
-    func all(_ range: Range<Int>, _ cells: UnsafeMutablePointer<Cell>) -> Bool {
+    func all(_ range: Range<Int>, _ cells: borrowing FixedArray<Cell>) -> Bool {
         for i in range where !conditions[i].holds(cells) { return false }
         return true
     }
@@ -224,8 +246,7 @@ struct PlanBuilder {
                     max: spec.max ?? .infinity,
                     minExclusive: spec.minExclusive ?? false,
                     codes: start..<codeEnds.count,
-                    notRecordedMask: mask,
-                    requiredWhen: 0..<0
+                    notRecordedMask: mask
                 )
             )
         }
@@ -274,20 +295,14 @@ struct PlanBuilder {
 }
 
 @inline(__always)
-func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    for byte in b where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { return false }
-    return true
-}
-
-@inline(__always)
-func equalBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    for i in 0..<count where a[i] != b[i] { return false }
+func isBlank(_ b: Span<UInt8>) -> Bool {
+    for i in b.indices where b[i] != UInt8(ascii: " ") && b[i] != UInt8(ascii: "\t") { return false }
     return true
 }
 
 /// An optional sign and up to 18 digits.
 @inline(__always)
-func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+func parseInteger(_ b: Span<UInt8>) -> Int? {
     var i = 0
     var negative = false
     if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
@@ -309,7 +324,7 @@ func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
 /// An optional sign, digits, and an optional fraction: `12`, `-0.5`, `3.25`. No exponents, no thousands
 /// separators.
 @inline(__always)
-func parseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+func parseDecimal(_ b: Span<UInt8>) -> Double? {
     var i = 0
     var negative = false
     if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {

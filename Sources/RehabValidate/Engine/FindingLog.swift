@@ -37,13 +37,13 @@ public final class FindingLog: @unchecked Sendable {
     }
 
     /// How a finding's value is to be kept.
-    enum Value {
+    enum Value: ~Escapable {
         /// No value: a file-level finding, or a rule about the whole row.
         case none
         /// The column could identify a person.
         case withheld
         /// A value to keep as a report may show it.
-        case shown(UnsafeBufferPointer<UInt8>, pseudonymise: Bool)
+        case shown(Span<UInt8>, pseudonymise: Bool)
     }
 
     /// Logs one finding. Rows and lines are stored plus one, so that 0 means "none".
@@ -52,7 +52,7 @@ public final class FindingLog: @unchecked Sendable {
         column: Int,
         row: Int?,
         line: Int?,
-        recordID: UnsafeBufferPointer<UInt8>? = nil,
+        recordID: Span<UInt8>? = nil,
         value: Value = .none
     ) {
         count += 1
@@ -73,6 +73,8 @@ public final class FindingLog: @unchecked Sendable {
             appendShown(bytes, pseudonymise: pseudonymise)
             valueLength = buffer.count - valueStart
         }
+        // The header's fields, little-endian, into the 24 bytes reserved for them before the value's length was
+        // known.
         buffer.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: UInt32(rule).littleEndian, toByteOffset: start, as: UInt32.self)
             raw.storeBytes(of: Int32(column).littleEndian, toByteOffset: start + 4, as: Int32.self)
@@ -89,7 +91,7 @@ public final class FindingLog: @unchecked Sendable {
     }
 
     /// Appends a value as a report may show it.
-    private func appendShown(_ value: UnsafeBufferPointer<UInt8>, pseudonymise: Bool) {
+    private func appendShown(_ value: Span<UInt8>, pseudonymise: Bool) {
         Self.appendShown(value, pseudonymise: pseudonymise, by: pseudonymiser, to: &buffer)
     }
 
@@ -98,7 +100,7 @@ public final class FindingLog: @unchecked Sendable {
     /// an NHS number anywhere in any other value (`NHSNumber.forEachWritten`) replaced in the same way; the rest as
     /// written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
     static func appendShown(
-        _ value: UnsafeBufferPointer<UInt8>,
+        _ value: Span<UInt8>,
         pseudonymise: Bool,
         by pseudonymiser: Pseudonymiser,
         to out: inout [UInt8]
@@ -114,7 +116,7 @@ public final class FindingLog: @unchecked Sendable {
             NHSNumber.appendMasked(value, to: &masked) { digits, out in
                 appendPseudonymStart(of: digits, by: pseudonymiser, to: &out)
             }
-            masked.withUnsafeBufferPointer { appendCut($0, to: &out) }
+            appendCut(masked.span, to: &out)
             return
         }
         appendCut(value, to: &out)
@@ -122,7 +124,7 @@ public final class FindingLog: @unchecked Sendable {
 
     /// "pseudonym " and the first 12 hex digits of the value's keyed pseudonym, then "…".
     private static func appendPseudonymStart(
-        of value: UnsafeBufferPointer<UInt8>,
+        of value: Span<UInt8>,
         by pseudonymiser: Pseudonymiser,
         to out: inout [UInt8]
     ) {
@@ -134,15 +136,15 @@ public final class FindingLog: @unchecked Sendable {
     }
 
     /// The value as written, cut to `valueLimit` bytes at a character boundary, with "…" when cut.
-    private static func appendCut(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private static func appendCut(_ value: Span<UInt8>, to out: inout [UInt8]) {
         guard value.count > valueLimit else {
-            out.append(contentsOf: value)
+            out.append(copying: value)
             return
         }
         // Cut before a UTF-8 continuation byte never splits a character.
         var end = valueLimit
         while end > 0, value[end] & 0xC0 == 0x80 { end -= 1 }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[..<end]))
+        out.append(copying: value.extracting(..<end))
         out.append(contentsOf: ellipsis)
     }
 
@@ -159,7 +161,7 @@ public final class FindingLog: @unchecked Sendable {
     private var failure: (any Error)?
 
     /// One logged finding, borrowed for the length of a `visit` callback: copy what you keep.
-    public struct Entry {
+    public struct Entry: ~Escapable {
         /// The rule's index in the submission's rule list (`ValidationResult.rules`): an index, so that a visit
         /// copies no `Rule`.
         public let ruleIndex: Int
@@ -170,11 +172,30 @@ public final class FindingLog: @unchecked Sendable {
         /// The column's index in `FindingLog.columns`, or nil for a finding about a whole row or file.
         public let columnIndex: Int?
         /// The row's key as a report may show it; empty when there is none.
-        public let recordID: UnsafeRawBufferPointer
+        public let recordID: Span<UInt8>
         /// The value as a report may show it; empty when there is none or it is withheld.
-        public let value: UnsafeRawBufferPointer
+        public let value: Span<UInt8>
         /// The value was in a column that could identify a person.
         public let withheld: Bool
+
+        @_lifetime(copy recordID, copy value)
+        init(
+            ruleIndex: Int,
+            row: Int?,
+            line: Int?,
+            columnIndex: Int?,
+            recordID: Span<UInt8>,
+            value: Span<UInt8>,
+            withheld: Bool
+        ) {
+            self.ruleIndex = ruleIndex
+            self.row = row
+            self.line = line
+            self.columnIndex = columnIndex
+            self.recordID = recordID
+            self.value = value
+            self.withheld = withheld
+        }
     }
 
     /// Calls `body` with every finding, in the order they were found: row findings, then file findings.
@@ -189,21 +210,27 @@ public final class FindingLog: @unchecked Sendable {
             if chunk.isEmpty { break }
             offset += chunk.count
             pending.append(contentsOf: chunk)
-            let used = try pending.withUnsafeBytes { raw in try entries(in: raw, body) }
+            let used = try entries(in: pending.span, body)
             pending.removeFirst(used)
         }
     }
 
     /// Calls `body` with each whole entry in `raw`; returns how many bytes they took.
-    private func entries(in raw: UnsafeRawBufferPointer, _ body: (Entry) throws -> Void) throws -> Int {
+    private func entries(in raw: Span<UInt8>, _ body: (Entry) throws -> Void) throws -> Int {
+        /// The little-endian unsigned integer in `size` bytes at `at`.
+        func number(_ at: Int, _ size: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for k in (0..<size).reversed() { value = value << 8 | UInt64(raw[at + k]) }
+            return value
+        }
         var offset = 0
         while offset + Self.headerSize <= raw.count {
-            let rule = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            let column = Int(raw.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self).littleEndian)
-            let row = Int(raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self).littleEndian)
-            let line = Int(raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt32.self).littleEndian)
-            let idLength = Int(raw.loadUnaligned(fromByteOffset: offset + 20, as: UInt16.self).littleEndian)
-            let storedValue = raw.loadUnaligned(fromByteOffset: offset + 22, as: UInt16.self).littleEndian
+            let rule = Int(number(offset, 4))
+            let column = Int(Int32(truncatingIfNeeded: number(offset + 4, 4)))
+            let row = Int(number(offset + 8, 8))
+            let line = Int(number(offset + 16, 4))
+            let idLength = Int(number(offset + 20, 2))
+            let storedValue = UInt16(number(offset + 22, 2))
             let withheld = storedValue == Self.withheldLength
             let valueLength = withheld ? 0 : Int(storedValue)
             let end = offset + Self.headerSize + idLength + valueLength
@@ -215,8 +242,8 @@ public final class FindingLog: @unchecked Sendable {
                     row: row == 0 ? nil : row - 1,
                     line: line == 0 ? nil : line - 1,
                     columnIndex: column < 0 ? nil : column,
-                    recordID: UnsafeRawBufferPointer(rebasing: raw[idStart..<idStart + idLength]),
-                    value: UnsafeRawBufferPointer(rebasing: raw[idStart + idLength..<end]),
+                    recordID: raw.extracting(idStart..<idStart + idLength),
+                    value: raw.extracting(idStart + idLength..<end),
                     withheld: withheld
                 )
             )
@@ -238,8 +265,8 @@ public final class FindingLog: @unchecked Sendable {
                 column: e.columnIndex.map { columns[$0] },
                 message: rule.message
             )
-            finding.recordID = e.recordID.isEmpty ? nil : String(decoding: e.recordID, as: UTF8.self)
-            finding.value = e.value.isEmpty ? nil : String(decoding: e.value, as: UTF8.self)
+            finding.recordID = e.recordID.isEmpty ? nil : String(decoding: e.recordID)
+            finding.value = e.value.isEmpty ? nil : String(decoding: e.value)
             finding.withheld = e.withheld
             findings.append(finding)
         }

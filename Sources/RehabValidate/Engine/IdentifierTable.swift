@@ -130,10 +130,10 @@ struct IdentifierTable {
 
     /// A 64-bit hash of bytes: FNV-1a, then a SplitMix64 finaliser so that similar ids spread over the table.
     @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    static func hash(_ bytes: Span<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+        for i in bytes.indices {
+            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
         }
         h ^= h >> 30
         h = h &* 0xbf58_476d_1ce4_e5b9
@@ -153,7 +153,7 @@ public struct ReferralIndex: Sendable {
 
     mutating func reserve(_ expected: Int) { table.reserve(expected) }
 
-    mutating func add(id: UnsafeBufferPointer<UInt8>, received: Day?) {
+    mutating func add(id: Span<UInt8>, received: Day?) {
         _ = table.insert(IdentifierTable.hash(id), value: received?.ordinal ?? Int32.min)
     }
 

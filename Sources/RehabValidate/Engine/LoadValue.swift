@@ -16,7 +16,7 @@ public enum LoadValue {
 
     /// What to load for a value of a column of this type. Allocates only to rewrite a legacy date.
     @inline(__always)
-    public static func of(_ bytes: UnsafeBufferPointer<UInt8>, type: ColumnType) -> LoadValue {
+    public static func of(_ bytes: Span<UInt8>, type: ColumnType) -> LoadValue {
         if bytes.isEmpty || isBlank(bytes) { return .null }
         switch type {
         case .date:
@@ -32,7 +32,7 @@ public enum LoadValue {
     }
 
     /// The date a value of a `date` column loads as, or nil when it loads as NULL.
-    public static func day(_ bytes: UnsafeBufferPointer<UInt8>) -> Day? {
+    public static func day(_ bytes: Span<UInt8>) -> Day? {
         guard !bytes.isEmpty, !isBlank(bytes), let day = Day.parse(bytes)?.day, day >= firstDay else { return nil }
         return day
     }
@@ -41,7 +41,7 @@ public enum LoadValue {
     public static var firstDay: Day { Day(ordinal: -719_162) }  // 0001-01-01
 
     /// The number a value of an `integer` column loads as, or nil when it loads as NULL.
-    public static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    public static func integer(_ bytes: Span<UInt8>) -> Int? {
         bytes.isEmpty || isBlank(bytes) ? nil : parseInteger(bytes)
     }
 }

@@ -96,7 +96,6 @@ public struct SubmissionValidator: Sendable {
         }
         // What the row checks read and write lives here, not in `run`, so that each row borrows it in place.
         var evaluation: RowEvaluation?
-        defer { evaluation?.deallocate() }
         logger.debug("validating", metadata: ["file": "\(fileName)"])
         var summary: TableSummary
         do {
@@ -465,7 +464,8 @@ struct ValidationRun {
     }
 
     /// The row's key field, when the header placed the key column and the row is not ragged.
-    func recordKey(of row: TableRow, plan: Plan) -> UnsafeBufferPointer<UInt8>? {
+    @_lifetime(copy row)
+    func recordKey(of row: TableRow, plan: Plan) -> Span<UInt8>? {
         guard headerOK, row.count == headerCount, let keyColumn, keyColumn < plan.columns.count else { return nil }
         return row[plan.columns[keyColumn].field]
     }
@@ -483,28 +483,28 @@ struct ValidationRun {
 
     @inline(__always)
     mutating func checkColumns(_ row: TableRow, plan: Plan, _ evaluation: inout RowEvaluation) {
-        let cells = evaluation.cells
-        let columns = plan.columns
         for (c, table) in plan.uniqueProbes {
-            evaluation.keys[c] = IdentifierTable.hash(row[columns[c].field])
+            evaluation.keys[c] = IdentifierTable.hash(row[plan.columns[c].field])
             evaluation.uniques[table].prefetch(evaluation.keys[c])
         }
         if let referrals {
             for c in plan.referralColumns {
-                evaluation.keys[c] = IdentifierTable.hash(row[columns[c].field])
+                evaluation.keys[c] = IdentifierTable.hash(row[plan.columns[c].field])
                 referrals.prefetch(evaluation.keys[c])
             }
         }
-        for c in columns.indices {
-            cells[c] = plan.parse(row[columns[c].field], column: c)
+        for c in plan.columns.indices {
+            evaluation.cells[c] = plan.parse(row[plan.columns[c].field], column: c)
         }
         var valid: UInt64 = 0
         var defaulted: UInt64 = 0
+        // Through the address: the counts are updated for every column of every row, and the array's own
+        // subscript would check uniqueness each time.
         items.withUnsafeMutableBufferPointer { items in
-            for c in columns.indices {
-                let column = columns[c]
-                guard plan.all(column.requiredWhen, cells) else { continue }
-                let cell = cells[c]
+            for c in plan.columns.indices {
+                let column = plan.columns[c]
+                guard plan.all(column.requiredWhen, evaluation.cells) else { continue }
+                let cell = evaluation.cells[c]
                 items[c].applicable &+= 1
                 guard cell.state != .empty else { continue }
                 items[c].complete &+= 1
@@ -520,9 +520,9 @@ struct ValidationRun {
         rowValid = valid
         rowDefaulted = defaulted
         if collectedReferrals != nil, let idColumn = referralIDColumn, let dateColumn = referralDateColumn {
-            let date = cells[dateColumn]
+            let date = evaluation.cells[dateColumn]
             collectedReferrals!.add(
-                id: row[columns[idColumn].field],
+                id: row[plan.columns[idColumn].field],
                 received: date.state == .valid ? Day(ordinal: date.day) : nil
             )
         }

@@ -34,7 +34,7 @@ struct ValueTally {
     private var pseudonymise: [Bool] = []
 
     /// Counts one value. Empty values are not counted: the rule's message says the value is missing.
-    mutating func add(_ value: UnsafeBufferPointer<UInt8>, pseudonymise withheld: Bool, pseudonymiser: Pseudonymiser) {
+    mutating func add(_ value: Span<UInt8>, pseudonymise withheld: Bool, pseudonymiser: Pseudonymiser) {
         guard !value.isEmpty else { return }
         let key = IdentifierTable.hash(value)
         if let i = index[key] {
@@ -47,7 +47,7 @@ struct ValueTally {
             hashes.append(key)
             counts.append(1)
             errors.append(0)
-            kept.append(contentsOf: UnsafeBufferPointer(rebasing: value.prefix(length)))
+            kept.append(copying: value.extracting(first: length))
             kept.append(contentsOf: repeatElement(0, count: Self.keptBytes - length))
             keptLengths.append(length)
             pseudonymise.append(withheld)
@@ -56,18 +56,14 @@ struct ValueTally {
         // Full: the least counted value gives its place to this one (the last of equals, so that the first seen
         // keep theirs).
         var least = 0
-        counts.withUnsafeBufferPointer { c in
-            for i in 1..<c.count where c[i] <= c[least] { least = i }
-        }
+        for i in 1..<counts.count where counts[i] <= counts[least] { least = i }
         index[hashes[least]] = nil
         index[key] = least
         hashes[least] = key
         errors[least] = counts[least]
         counts[least] += 1
-        kept.withUnsafeMutableBufferPointer { slots in
-            let start = least * Self.keptBytes
-            for k in 0..<length { slots[start + k] = value[k] }
-        }
+        let start = least * Self.keptBytes
+        for k in 0..<length { kept[start + k] = value[k] }
         keptLengths[least] = length
         pseudonymise[least] = withheld
     }
@@ -79,13 +75,11 @@ struct ValueTally {
             (counts[a] - errors[a], counts[a], -a) > (counts[b] - errors[b], counts[b], -b)
         }.prefix(n).map { i in
             ValueCount(
-                value: kept.withUnsafeBufferPointer {
-                    Self.shown(
-                        UnsafeBufferPointer(rebasing: $0[(i * Self.keptBytes)..<(i * Self.keptBytes + keptLengths[i])]),
-                        pseudonymise: pseudonymise[i],
-                        by: pseudonymiser
-                    )
-                },
+                value: Self.shown(
+                    kept.span.extracting((i * Self.keptBytes)..<(i * Self.keptBytes + keptLengths[i])),
+                    pseudonymise: pseudonymise[i],
+                    by: pseudonymiser
+                ),
                 count: counts[i] - errors[i]
             )
         }
@@ -93,7 +87,7 @@ struct ValueTally {
 
     /// A value as a report may show it (`FindingLog.appendShown`).
     static func shown(
-        _ value: UnsafeBufferPointer<UInt8>,
+        _ value: Span<UInt8>,
         pseudonymise: Bool,
         by pseudonymiser: Pseudonymiser
     )

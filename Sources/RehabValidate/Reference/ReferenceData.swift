@@ -96,8 +96,8 @@ public struct ReferenceData: Sendable {
     /// An empty reference set, for tests that do not look codes up.
     public init(trusts: Set<String>, lsoa2011: [String] = [], lsoa2021: [String] = []) {
         self.trusts = trusts
-        for var code in lsoa2011 { if let n = code.withUTF8({ Self.lsoaNumber($0) }) { self.lsoa2011.insert(n) } }
-        for var code in lsoa2021 { if let n = code.withUTF8({ Self.lsoaNumber($0) }) { self.lsoa2021.insert(n) } }
+        for code in lsoa2011 { if let n = Self.lsoaNumber(Array(code.utf8).span) { self.lsoa2011.insert(n) } }
+        for code in lsoa2021 { if let n = Self.lsoaNumber(Array(code.utf8).span) { self.lsoa2021.insert(n) } }
     }
 
     /// How many LSOA codes of each vintage are loaded.
@@ -114,7 +114,7 @@ public struct ReferenceData: Sendable {
 
     /// The six-digit number of an `E01nnnnnn` code, or nil when the bytes are not one.
     @inline(__always)
-    static func lsoaNumber(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func lsoaNumber(_ b: Span<UInt8>) -> Int? {
         guard b.count == 9, b[0] == UInt8(ascii: "E"), b[1] == UInt8(ascii: "0"), b[2] == UInt8(ascii: "1") else {
             return nil
         }

@@ -4,9 +4,9 @@ import RehabIngest
 /// Everything a row check reads of the current row and of the submission so far, and the findings it makes.
 ///
 /// It lives as long as one validation run; `cells` holds the current row's parsed values.
-struct RowEvaluation {
+struct RowEvaluation: ~Copyable {
     let plan: Plan
-    let cells: UnsafeMutablePointer<Cell>
+    let cells: FixedArray<Cell>
     let reference: ReferenceData
     /// The same trust and period's referrals, for the cross-file rules.
     let referrals: ReferralIndex?
@@ -23,16 +23,12 @@ struct RowEvaluation {
 
     init(plan: Plan, reference: ReferenceData, referrals: ReferralIndex?, identifierBudget: Int) {
         self.plan = plan
-        self.cells = .allocate(capacity: max(plan.columns.count, 1))
-        self.cells.initialize(repeating: Cell(), count: max(plan.columns.count, 1))
+        self.cells = FixedArray(repeating: Cell(), count: plan.columns.count)
         self.reference = reference
         self.referrals = referrals
         self.uniques = plan.uniqueProbes.map { _ in IdentifierSet(budget: identifierBudget) }
         self.keys = Array(repeating: 0, count: plan.columns.count)
     }
-
-    /// Frees the cells; called once, when the run ends.
-    func deallocate() { cells.deallocate() }
 
     /// Records a failure of `rule` on `column`.
     @inline(__always)
@@ -42,7 +38,8 @@ struct RowEvaluation {
 
     /// The bytes of contract column `c` in the row.
     @inline(__always)
-    func field(_ c: Int, of row: TableRow) -> UnsafeBufferPointer<UInt8> {
+    @_lifetime(copy row)
+    func field(_ c: Int, of row: TableRow) -> Span<UInt8> {
         row[plan.columns[c].field]
     }
 }

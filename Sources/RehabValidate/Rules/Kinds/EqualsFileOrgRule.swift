@@ -19,7 +19,7 @@ struct EqualsFileOrgRule: RowRuleKind {
 
     @inline(__always)
     func evaluate(rule: Int, _ fields: TableRow, _ row: inout RowEvaluation) {
-        if row.cells[column].state != .empty, !row.field(column, of: fields).elementsEqual(row.plan.orgCode) {
+        if row.cells[column].state != .empty, !row.plan.isOrgCode(row.field(column, of: fields)) {
             row.find(rule, column)
         }
     }

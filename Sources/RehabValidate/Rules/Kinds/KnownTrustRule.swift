@@ -21,8 +21,9 @@ struct KnownTrustRule: RowRuleKind {
         // Rows of one file mostly repeat one code: the last answer is kept.
         let value = row.field(column, of: fields)
         if !value.elementsEqual(row.lastTrust) {
-            row.lastTrust = Array(value)
-            row.lastTrustKnown = row.reference.isKnownTrust(String(decoding: value, as: UTF8.self))
+            row.lastTrust.removeAll(keepingCapacity: true)
+            row.lastTrust.append(copying: value)
+            row.lastTrustKnown = row.reference.isKnownTrust(String(decoding: value))
         }
         if !row.lastTrustKnown { row.find(rule, column) }
     }

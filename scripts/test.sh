@@ -33,12 +33,14 @@ log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e
 if $unit; then
-    # The integration tests are the ones that need PostgreSQL: without them, no cluster is started.
-    swift test --skip-build --skip IntegrationTests "$@" 2>&1 | tee "$log"
+    # The integration tests need PostgreSQL, and the MESH sandbox tests the sandbox: without them, neither is
+    # started.
+    swift test --skip-build --skip IntegrationTests --skip MESHSandboxTests "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
 else
-    # Integration tests need PostgreSQL: a throwaway cluster lives exactly as long as the test run.
-    scripts/with-pg.sh swift test --skip-build "$@" 2>&1 | tee "$log"
+    # Integration tests need PostgreSQL, and the MESH tests NHS England's MESH sandbox: a throwaway cluster and a
+    # throwaway sandbox live exactly as long as the test run.
+    scripts/with-pg.sh scripts/with-mesh.sh swift test --skip-build "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
 fi
 set -e

@@ -43,6 +43,13 @@ public struct NewFile: ~Copyable {
         }
     }
 
+    /// Cuts the file to its first `length` bytes, and writes next at that point: to write a part again.
+    public func truncate(to length: Int) throws {
+        guard ftruncate(fd, off_t(length)) == 0, lseek(fd, off_t(length), SEEK_SET) >= 0 else {
+            throw RehabError(.output, "Cannot shorten \(path): \(String(cString: strerror(errno))).")
+        }
+    }
+
     /// Syncs the bytes to disk, sets the file's mode, and keeps it when this value goes away.
     ///
     /// - Throws: `RehabError.Code.output` when the disk refuses (a full disk can surface only now).

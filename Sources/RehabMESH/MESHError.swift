@@ -1,0 +1,32 @@
+/// Why a MESH request failed. Its text names the operation and the server's status, never a secret or a byte of
+/// a message.
+public struct MESHError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The server could not be reached, or kept answering 429 or 5xx, after every retry.
+        case unavailable
+        /// The server refused RehabCount's mailbox or credentials (403).
+        case authentication
+        /// The server refused the request (another 4xx).
+        case refused(status: Int)
+        /// The server's answer was not what MESH sends.
+        case invalidResponse
+        /// A message was larger than allowed, before or after decompression.
+        case tooLarge
+        /// A message's `mex-Content-Checksum` did not match its bytes, or was in a form that cannot be checked.
+        case checksum
+        /// A message said it was gzip and was not.
+        case compression
+        /// The local file could not be written or read.
+        case file
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -144,7 +144,7 @@ let package = Package(
             name: "RehabPipeline",
             dependencies: [
                 "RehabCore", "RehabIngest", "RehabValidate", "RehabReport", "RehabLoad", "RehabDatabase",
-                "RehabAnalyse",
+                "RehabAnalyse", "RehabMESH",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

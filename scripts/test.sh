@@ -35,7 +35,7 @@ set +e
 if $unit; then
     # The integration tests need PostgreSQL, and the MESH sandbox tests the sandbox: without them, neither is
     # started.
-    swift test --skip-build --skip IntegrationTests --skip MESHSandboxTests "$@" 2>&1 | tee "$log"
+    swift test --skip-build --skip IntegrationTests --skip MESHSandboxTests --skip MESHCommandSandboxTests "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
 else
     # Integration tests need PostgreSQL, and the MESH tests NHS England's MESH sandbox: a throwaway cluster and a

@@ -206,9 +206,12 @@ public struct PipelineConfig: Sendable, Decodable {
     public var analysis: Analysis
     /// Trusts processed at a time, each on a database connection of its own.
     public var workers: Int
+    /// RehabCount's MESH mailbox; nil when trusts send by folder only.
+    public var mesh: MESH?
 
     enum CodingKeys: String, CodingKey {
         case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected, analysis, workers
+        case mesh
     }
 
     public init(from decoder: any Decoder) throws {
@@ -226,6 +229,7 @@ public struct PipelineConfig: Sendable, Decodable {
         expected = try c.decodeIfPresent([Expectation].self, forKey: .expected) ?? []
         analysis = try c.decodeIfPresent(Analysis.self, forKey: .analysis) ?? .defaults
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 2
+        mesh = try c.decodeIfPresent(MESH.self, forKey: .mesh)
         guard (1...16).contains(workers) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .workers,

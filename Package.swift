@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "RehabMESHTests",
             dependencies: [
-                "RehabMESH", "RehabCore",
+                "RehabMESH", "RehabCore", "RehabTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -26,7 +26,7 @@ public final class MESHClient: Sendable {
     private let http: HTTPClient
     private let logger: Logger
 
-    /// - Throws: `MESHError.Kind.file` when a certificate, key or CA bundle cannot be read.
+    /// - Throws: `MESHError.Kind.configuration` when a certificate, key or CA bundle cannot be read.
     public init(_ endpoint: MESHEndpoint, logger: Logger) throws {
         self.endpoint = endpoint
         self.logger = logger
@@ -43,14 +43,14 @@ public final class MESHClient: Sendable {
             if let certificate = endpoint.clientCertificate {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
                 guard let key = endpoint.clientKey else {
-                    throw MESHError(.file, "mesh: client_certificate needs client_key.")
+                    throw MESHError(.configuration, "mesh: client_certificate needs client_key.")
                 }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             }
         } catch let error as MESHError {
             throw error
         } catch {
-            throw MESHError(.file, "Cannot read MESH's TLS files: \(error).")
+            throw MESHError(.configuration, "Cannot read MESH's TLS files: \(error).")
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(

@@ -18,6 +18,8 @@ public struct MESHError: Error, Sendable, CustomStringConvertible {
         case compression
         /// The local file could not be written or read.
         case file
+        /// The TLS files are missing, unreadable or incomplete.
+        case configuration
     }
 
     public let kind: Kind

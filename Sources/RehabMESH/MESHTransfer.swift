@@ -192,6 +192,25 @@ extension MESHClient {
         )
     }
 
+    /// The id of the message this mailbox sent with `mex-LocalID` `localID`, or nil when it sent none: how a
+    /// send whose outcome was not recorded (the process stopped) is found, so that it is not sent twice.
+    public func sentMessage(localID: String) async throws -> String? {
+        guard let encoded = localID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) else { return nil }
+        do {
+            let response = try await perform("tracking") {
+                var r = request(.GET, "/messageexchange/\(endpoint.mailbox)/outbox/tracking/\(encoded)")
+                r.headers.replaceOrAdd(name: "Accept", value: "application/json")
+                return r
+            }
+            let body = try await response.body.collect(upTo: 1 << 16)
+            struct Tracking: Decodable { let messageID: String? }
+            let tracking = try? JSONDecoder().decode(Tracking.self, from: Data(body.readableBytesView))
+            return tracking?.messageID
+        } catch let error as MESHError where error.kind == .refused(status: 404) {
+            return nil
+        }
+    }
+
     /// N of `mex-Chunk-Range: 1:N`; 1 without the header.
     static func chunkCount(_ headers: HTTPHeaders) throws -> Int {
         guard let range = headers.first(name: "mex-Chunk-Range"), !range.isEmpty else { return 1 }

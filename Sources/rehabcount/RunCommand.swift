@@ -18,7 +18,9 @@ struct RunCommand: ParsableCommand {
             X.xlsx, every finding in X.findings.csv, and the rows held back in X.quarantine.csv. A file whose name and bytes are \
             already archived is skipped, so running twice over the same inbox does nothing the second time. Then \
             it flags expected submissions that did not arrive, refreshes the analysis when any submission is newer \
-            than it, writes the national report and the metrics file, and prints a summary.
+            than it, writes the national report and the metrics file, and prints a summary. With a mesh: section \
+            (rehabcount mesh --help), the night first collects extracts from its MESH mailbox into the inbox, and \
+            last sends each trust its file's reports back through MESH.
 
             Logs are JSON lines when standard error is not a terminal (REHABCOUNT_LOG_FORMAT=text|json to choose), \
             each with the run id, and the summary goes to standard output; logs never contain row data. On a \

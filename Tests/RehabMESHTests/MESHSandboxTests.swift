@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import RehabCore
+import RehabTestSupport
 import Testing
 
 @testable import RehabMESH
@@ -18,13 +19,9 @@ struct MESHSandboxTests {
     let folder: String
 
     init() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let url = try #require(
-            environment["REHABCOUNT_TEST_MESH_URL"].flatMap(URL.init(string:)),
-            "Run the tests with scripts/test.sh, which starts the MESH sandbox (scripts/with-mesh.sh)."
-        )
-        server = url
-        sharedKey = try #require(environment["REHABCOUNT_TEST_MESH_SHARED_KEY"])
+        let sandbox = try MESHTrust.sandbox()
+        server = try #require(URL(string: sandbox.url))
+        sharedKey = sandbox.sharedKey
         folder = NSTemporaryDirectory() + "/rehabcount-mesh-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
@@ -38,26 +35,6 @@ struct MESHSandboxTests {
         )
         endpoint.retry = RetryPolicy(attempts: attempts, base: .milliseconds(50), maximum: .milliseconds(200))
         return try MESHClient(endpoint, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-    }
-
-    /// Runs Tests/Tools/mesh_trust.py (NHS England's mesh-client) and returns its output's lines.
-    @discardableResult
-    func trust(_ arguments: [String]) throws -> [String] {
-        let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Tools/mesh_trust.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", tool] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = environment["REHABCOUNT_TEST_PYTHONPATH"]
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "mesh_trust.py \(arguments.first ?? "") failed")
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
     /// A file of `count` bytes of CSV-like text that does not compress to nothing.
@@ -91,11 +68,11 @@ struct MESHSandboxTests {
         let extractWorkflow = Self.workflow("REHABCOUNT_EXTRACT")
         let otherWorkflow = Self.workflow("OTHER")
         let file = try extract("RY2_referrals_2025-09.csv", bytes: 250_000)
-        let sent = try trust([
+        let sent = try MESHTrust.run([
             "send", Self.trust, Self.rehabcount, extractWorkflow, file.path, "--chunk-size", "100000", "--compress",
             "--local-id", "RY2-2025-09",
         ])
-        try trust(["send", Self.trust, Self.rehabcount, otherWorkflow, file.path])
+        try MESHTrust.run(["send", Self.trust, Self.rehabcount, otherWorkflow, file.path])
 
         let mesh = try client()
         let waiting = try await mesh.inbox(workflow: extractWorkflow)
@@ -121,7 +98,7 @@ struct MESHSandboxTests {
     func pages() async throws {
         let workflow = Self.workflow("REHABCOUNT_EXTRACT")
         let file = try extract("RY2_referrals_2025-10.csv", bytes: 100)
-        let sent = try trust(["send", Self.trust, Self.rehabcount, workflow, file.path, "--copies", "23"])
+        let sent = try MESHTrust.run(["send", Self.trust, Self.rehabcount, workflow, file.path, "--copies", "23"])
         let mesh = try client()
         let listed = try await mesh.inbox(workflow: workflow, pageSize: 10)
         #expect(listed.count == 23)
@@ -134,7 +111,7 @@ struct MESHSandboxTests {
     func tooLarge() async throws {
         let workflow = Self.workflow("REHABCOUNT_EXTRACT")
         let file = try extract("RY2_contacts_2025-09.csv", bytes: 50_000)
-        let sent = try trust(["send", Self.trust, Self.rehabcount, workflow, file.path, "--compress"])
+        let sent = try MESHTrust.run(["send", Self.trust, Self.rehabcount, workflow, file.path, "--compress"])
         let mesh = try client()
         let path = folder + "/too-large"
         await #expect { _ = try await mesh.download(sent[0], to: path, limit: 40_000) } throws: {
@@ -149,8 +126,10 @@ struct MESHSandboxTests {
         let workflow = Self.workflow("REHABCOUNT_EXTRACT")
         let file = try extract("RY2_workforce_2025-09.csv", bytes: 30_000)
         let md5 = Insecure.MD5.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
-        let good = try trust(["send", Self.trust, Self.rehabcount, workflow, file.path, "--checksum", "md5:\(md5)"])
-        let bad = try trust([
+        let good = try MESHTrust.run([
+            "send", Self.trust, Self.rehabcount, workflow, file.path, "--checksum", "md5:\(md5)",
+        ])
+        let bad = try MESHTrust.run([
             "send", Self.trust, Self.rehabcount, workflow, file.path, "--checksum",
             "md5:" + String(repeating: "0", count: 32),
         ])
@@ -181,7 +160,7 @@ struct MESHSandboxTests {
         try await mesh.shutdown()
         let inbox = folder + "/trust"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
-        let names = try trust(["receive", Self.trust, inbox, "--workflow", workflow])
+        let names = try MESHTrust.run(["receive", Self.trust, inbox, "--workflow", workflow])
         #expect(names == ["RY2_referrals_2025-09.feedback.zip"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: inbox + "/" + names[0])) == Data(file.bytes))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import RehabCore
+import RehabTestSupport
 import Testing
 
 /// `rehabcount mesh check` against NHS England's MESH sandbox, which `scripts/with-mesh.sh` starts for the test
@@ -10,12 +11,7 @@ struct MESHCommandSandboxTests {
     let sharedKey: String
 
     init() throws {
-        let environment = ProcessInfo.processInfo.environment
-        server = try #require(
-            environment["REHABCOUNT_TEST_MESH_URL"],
-            "Run the tests with scripts/test.sh, which starts the MESH sandbox (scripts/with-mesh.sh)."
-        )
-        sharedKey = try #require(environment["REHABCOUNT_TEST_MESH_SHARED_KEY"])
+        (server, sharedKey) = try MESHTrust.sandbox()
     }
 
     func pipeline(url: String, workflow: String) throws -> String {
@@ -40,19 +36,7 @@ struct MESHCommandSandboxTests {
     func trustSends(workflow: String) throws {
         let folder = try PipelineFixtures.folder()
         try "org_code\nRY2\n".write(toFile: "\(folder)/RY2_referrals_2025-09.csv", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "\(PipelineFixtures.root)/Tests/Tools/mesh_trust.py", "send", "X26ABC1", "X26ABC2", workflow,
-            "\(folder)/RY2_referrals_2025-09.csv",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = environment["REHABCOUNT_TEST_PYTHONPATH"]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "mesh_trust.py send failed")
+        try MESHTrust.run(["send", "X26ABC1", "X26ABC2", workflow, "\(folder)/RY2_referrals_2025-09.csv"])
     }
 
     @Test("With the right secrets it counts the extracts waiting; with a wrong password it exits 2 and shows none")

@@ -30,7 +30,9 @@ struct MESHConfigTests {
         #expect(mesh.chunkSize == 5 << 20 && mesh.maxMessageSize == 1 << 30)
         #expect(mesh.extractWorkflow == "REHABCOUNT_EXTRACT" && mesh.feedbackWorkflow == "REHABCOUNT_FEEDBACK")
         #expect(mesh.senders == ["X26ABC1": "RY2", "X26ABC3": "RDR"])
-        #expect(try Self.load("").mesh == nil)
+        #expect(try Self.load(Self.section).stages == [.collect, .validate, .load, .analyse, .report, .deliver])
+        let bare = try Self.load("")
+        #expect(bare.mesh == nil && bare.stages == [.validate, .load, .analyse, .report])
     }
 
     @Test(
@@ -44,6 +46,9 @@ struct MESHConfigTests {
             ("mesh: {url: https://x, mailbox: X26ABC2, senders: {X26ABC1: ry2}}", "ODS code"),
             ("mesh: {url: https://x, mailbox: X26ABC2, extract_workflow: 'A B'}", "workflow id"),
             ("mesh: {url: https://x, mailbox: X26ABC2, password: hunter2}", "password"),
+            ("stages: [validate, collect]\nmesh: {url: https://x, mailbox: X26ABC2}", "`collect` comes first"),
+            ("stages: [deliver, validate]\nmesh: {url: https://x, mailbox: X26ABC2}", "`deliver` comes last"),
+            ("stages: [collect, validate]", "`collect` needs a mesh: section"),
         ]
     )
     func refused(_ text: String, _ says: String) throws {

@@ -59,11 +59,14 @@ public enum MESHJob {
     }
 
     /// Runs MESH's asynchronous work from the synchronous commands and night, and turns its errors into
-    /// `RehabError`s. Called from an ordinary thread, never from a task.
+    /// `RehabError`s.
+    ///
+    /// The work runs on an executor of its own, not Swift's shared pool: the thread that waits here may be one of
+    /// that pool's few threads (a test, a worker), and work queued behind it would never run.
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: QueueExecutor.shared) {
             let result: Result<T, any Error>
             do { result = .success(try await work()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
@@ -81,6 +84,8 @@ public enum MESHJob {
 extension RehabError.Code {
     /// MESH could not be reached, or kept failing: exit 1, and the night goes on with the local inbox.
     public static let meshUnavailable = RehabError.Code("mesh-unavailable")
+    /// A MESH message that cannot be taken: too large, a bad checksum or compression. The night refuses it.
+    public static let meshMessage = RehabError.Code("mesh-message")
 }
 
 extension RehabError {
@@ -94,10 +99,26 @@ extension RehabError {
                 hint: "Check the mailbox id, REHABCOUNT_MESH_PASSWORD and REHABCOUNT_MESH_SHARED_KEY (or their _FILE "
                     + "forms), and the client certificate."
             )
-        case .file:
+        case .configuration:
             self.init(.configuration, error.message)
-        default:
+        case .file:
+            self.init(.output, error.message)
+        case .tooLarge, .checksum, .compression, .invalidResponse:
+            self.init(.meshMessage, error.message)
+        case .unavailable, .refused:
             self.init(.meshUnavailable, error.message)
         }
+    }
+}
+
+/// Runs tasks' jobs on a serial dispatch queue of its own, outside Swift's shared pool (`MESHJob.blocking`).
+final class QueueExecutor: TaskExecutor {
+    static let shared = QueueExecutor()
+    private let queue = DispatchQueue(label: "rehabcount.mesh")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

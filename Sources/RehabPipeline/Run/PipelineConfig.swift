@@ -6,7 +6,11 @@ import RehabValidate
 /// the thresholds, and which submissions are expected. Unknown keys are errors that name the key and the line.
 public struct PipelineConfig: Sendable, Decodable {
     public enum Stage: String, Sendable, Decodable, CaseIterable {
+        /// Collects extracts from the `mesh:` mailbox into the inbox; first when present.
+        case collect
         case validate, load, analyse, report
+        /// Sends each file processed its reports through MESH; last when present.
+        case deliver
     }
 
     public struct Thresholds: Sendable, Decodable {
@@ -224,12 +228,14 @@ public struct PipelineConfig: Sendable, Decodable {
         reports = try c.decode(String.self, forKey: .reports)
         metrics = try c.decodeIfPresent(String.self, forKey: .metrics)
         database = try c.decodeIfPresent(String.self, forKey: .database)
-        stages = try c.decodeIfPresent([Stage].self, forKey: .stages) ?? Stage.allCases
+        mesh = try c.decodeIfPresent(MESH.self, forKey: .mesh)
+        stages =
+            try c.decodeIfPresent([Stage].self, forKey: .stages)
+            ?? (mesh == nil ? [] : [.collect]) + [.validate, .load, .analyse, .report] + (mesh == nil ? [] : [.deliver])
         thresholds = try c.decodeIfPresent(Thresholds.self, forKey: .thresholds) ?? .defaults
         expected = try c.decodeIfPresent([Expectation].self, forKey: .expected) ?? []
         analysis = try c.decodeIfPresent(Analysis.self, forKey: .analysis) ?? .defaults
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 2
-        mesh = try c.decodeIfPresent(MESH.self, forKey: .mesh)
         guard (1...16).contains(workers) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .workers,
@@ -242,6 +248,22 @@ public struct PipelineConfig: Sendable, Decodable {
                 forKey: .stages,
                 in: c,
                 debugDescription: "`validate` is needed: every other stage depends on it"
+            )
+        }
+        if stages.contains(.collect) && (mesh == nil || stages.first != .collect) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .stages,
+                in: c,
+                debugDescription: mesh == nil
+                    ? "`collect` needs a mesh: section (docs/operations.md, \"MESH\")" : "`collect` comes first"
+            )
+        }
+        if stages.contains(.deliver) && (mesh == nil || stages.last != .deliver) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .stages,
+                in: c,
+                debugDescription: mesh == nil
+                    ? "`deliver` needs a mesh: section (docs/operations.md, \"MESH\")" : "`deliver` comes last"
             )
         }
         if stages.contains(.analyse) && !stages.contains(.load) {

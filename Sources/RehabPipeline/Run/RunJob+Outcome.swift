@@ -13,6 +13,8 @@ extension RunJob {
         public var pseudonymKeyFile: String?
         public var layout: ProjectLayout
         public var today: Day
+        /// Where the MESH secrets are read (`PipelineConfig.MESH.endpoint`).
+        public var environment: [String: String] = ProcessInfo.processInfo.environment
 
         public init(
             pipeline: String,
@@ -95,12 +97,20 @@ extension RunJob {
         /// The rule catalogue the files were validated with: its version and identity (source, digest, warning).
         public var catalogue: (version: String, identity: RuleCatalogue.Identity)? = nil
 
-        /// 0: every file processed (validation may have rejected some); 1: a file could not be processed.
-        public var exitCode: Int32 { files.contains { $0.status == .failed } ? 1 : 0 }
+        /// What the collect and deliver stages did, when the night has them.
+        public var collected: Collected? = nil
+        public var delivered: Delivered? = nil
+
+        /// 0: every file processed (validation may have rejected some); 1: a file could not be processed, or MESH
+        /// could not be reached.
+        public var exitCode: Int32 {
+            files.contains { $0.status == .failed } || collected?.failure != nil || delivered?.failure != nil ? 1 : 0
+        }
 
         /// Why the run failed, for `audit.runs`: how many files failed and the first one's reason.
         var failureReason: String? {
             let failed = files.filter { $0.status == .failed }
+            if failed.isEmpty, let failure = collected?.failure ?? delivered?.failure { return failure }
             guard let first = failed.first else { return nil }
             return "\(failed.count) file(s) could not be processed; \(first.file): \(first.note ?? "failed")"
         }

@@ -136,6 +136,8 @@ public enum RunJob {
         let runLabel = try begin(night, connection: connection, lock: lock, runID: &runID, logger: &logger)
         var clock = StageClock(started: started)
 
+        let collected = try collect(night, connection: connection, runID: runID, logger: logger)
+        if collected != nil { clock.lap("collect") }
         let taken = try take(
             night,
             connection: connection,
@@ -162,6 +164,15 @@ public enum RunJob {
             logger: logger
         )
         if written != nil { clock.lap("report") }
+        let delivered = try deliver(
+            night,
+            files: taken.outcomes,
+            meshDown: collected?.failure,
+            connection: connection,
+            runID: runID,
+            logger: logger
+        )
+        if delivered != nil { clock.lap("deliver") }
         clock.total()
 
         let outcome = Outcome(
@@ -174,7 +185,9 @@ public enum RunJob {
             nationalReports: written?.pages ?? [],
             metricsFile: nil,
             dryRun: options.dryRun,
-            catalogue: taken.catalogue
+            catalogue: taken.catalogue,
+            collected: collected,
+            delivered: delivered
         )
         logger.info(
             "run finished",

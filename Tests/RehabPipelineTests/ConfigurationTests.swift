@@ -176,6 +176,11 @@ struct RejectedFileCostTests {
 @Suite("The pipeline file's analysis section")
 struct AnalysisSettingsTests {
     static func load(_ analysis: String) throws -> PipelineConfig {
+        try PipelineConfig.load(path: try file(analysis))
+    }
+
+    /// A pipeline file with its folders and `extra` after them, in a new folder.
+    static func file(_ extra: String) throws -> String {
         let file = "\(try PipelineFixtures.folder())/pipeline.yaml"
         try """
         name: t
@@ -183,9 +188,9 @@ struct AnalysisSettingsTests {
         archive: a
         outbox: o
         reports: r
-        \(analysis)
+        \(extra)
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        return try PipelineConfig.load(path: file)
+        return file
     }
 
     @Test("The shipped pipeline sets the coverage threshold and targets; without the section, full coverage and none")

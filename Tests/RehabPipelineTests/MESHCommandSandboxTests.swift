@@ -15,21 +15,15 @@ struct MESHCommandSandboxTests {
     }
 
     func pipeline(url: String, workflow: String) throws -> String {
-        let folder = try PipelineFixtures.folder()
-        let file = "\(folder)/pipeline.yaml"
-        try """
-        name: t
-        inbox: i
-        archive: a
-        outbox: o
-        reports: r
-        mesh:
-          url: \(url)
-          mailbox: X26ABC2
-          extract_workflow: \(workflow)
-          senders: {X26ABC1: RY2}
-        """.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
+        try AnalysisSettingsTests.file(
+            """
+            mesh:
+              url: \(url)
+              mailbox: X26ABC2
+              extract_workflow: \(workflow)
+              senders: {X26ABC1: RY2}
+            """
+        )
     }
 
     /// A trust's system sends one extract to RehabCount's mailbox, through NHS England's mesh-client.

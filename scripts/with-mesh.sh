@@ -6,9 +6,11 @@
 #
 # The sandbox and NHS England's Python client, mesh-client, come pinned from PyPI into .build/python (as the
 # workbook tests' openpyxl does). Its mailboxes are the sandbox's own (X26ABC1, X26ABC2, X26ABC3 …, password
-# "password"); the shared key is made afresh. Exports REHABCOUNT_TEST_MESH_URL and
-# REHABCOUNT_TEST_MESH_SHARED_KEY, runs COMMAND, then stops the server and deletes its store whatever happens,
-# and exits with COMMAND's status.
+# "password"); the shared key is made afresh. A second sandbox serves HTTPS and requires a client certificate, as
+# live MESH does, with a CA, a server and a client certificate made here by openssl. Exports
+# REHABCOUNT_TEST_MESH_URL, REHABCOUNT_TEST_MESH_TLS_URL, REHABCOUNT_TEST_MESH_TLS (the folder with ca.pem,
+# client.pem, client.key and other-ca.pem, a CA that signed nothing) and REHABCOUNT_TEST_MESH_SHARED_KEY, runs
+# COMMAND, then stops the servers and deletes their stores whatever happens, and exits with COMMAND's status.
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -27,38 +29,72 @@ if ! PYTHONPATH="$python_path" python3 -c 'import mesh_sandbox, mesh_client, uvi
 fi
 
 store=$(mktemp -d "${TMPDIR:-/tmp}/rehabcount-mesh.XXXXXXXX")
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-server=""
+servers=()
 cleanup() {
-    [ -z "$server" ] || kill "$server" 2>/dev/null || true
-    [ -z "$server" ] || wait "$server" 2>/dev/null || true
-    rm -rf -- "$store"
+    for server in "${servers[@]}"; do kill "$server" 2>/dev/null || true; done
+    for server in "${servers[@]}"; do wait "$server" 2>/dev/null || true; done
+    rm -rf -- "$store" "$store".*.log
 }
 trap cleanup EXIT
 
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Certificates for the HTTPS sandbox: a CA, the server's (for 127.0.0.1), a client's, and a CA that signed nothing.
+tls=$store/tls
+mkdir -p "$tls"
 (
-    cd "$store"
-    exec env PYTHONPATH="$python_path" AUTH_MODE=full STORE_MODE=file MAILBOXES_DATA_DIR="$store/mailboxes" \
-        SHARED_KEY="$key" python3 -m uvicorn mesh_sandbox.api:app --host 127.0.0.1 --port "$port" \
-        --log-level warning
-) >"$store.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" \
-        2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$server" 2>/dev/null; then
-        echo "with-mesh: the MESH sandbox did not start:" >&2
-        cat "$store.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-echo "with-mesh: MESH sandbox on http://127.0.0.1:$port (log $store.log)" >&2
+    cd "$tls"
+    for ca in ca other-ca; do
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=RehabCount test $ca" \
+            -keyout "$ca.key" -out "$ca.pem" 2>/dev/null
+    done
+    printf 'subjectAltName = IP:127.0.0.1, DNS:localhost\n' >server.ext
+    for who in server client; do
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=RehabCount test $who" -keyout "$who.key" -out "$who.csr" \
+            2>/dev/null
+        openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out "$who.pem" \
+            $([ "$who" = server ] && echo -extfile server.ext) 2>/dev/null
+    done
+)
+
+# start NAME SCHEME PORT [uvicorn TLS options…]: one sandbox, with its own store, waited for until it answers.
+start() {
+    local name=$1 scheme=$2 port=$3
+    shift 3
+    mkdir -p "$store/$name"
+    (
+        cd "$store/$name"
+        exec env PYTHONPATH="$python_path" AUTH_MODE=full STORE_MODE=file \
+            MAILBOXES_DATA_DIR="$store/$name/mailboxes" SHARED_KEY="$key" \
+            python3 -m uvicorn mesh_sandbox.api:app --host 127.0.0.1 --port "$port" --log-level warning "$@"
+    ) >"$store.$name.log" 2>&1 &
+    servers+=($!)
+    for _ in $(seq 1 100); do
+        if python3 -c "import ssl, urllib.request
+context = ssl.create_default_context(cafile='$tls/ca.pem')
+context.load_cert_chain('$tls/client.pem', '$tls/client.key')
+urllib.request.urlopen('$scheme://127.0.0.1:$port/health', timeout=1, context=context)" 2>/dev/null; then
+            echo "with-mesh: MESH sandbox on $scheme://127.0.0.1:$port (log $store.$name.log)" >&2
+            return 0
+        fi
+        if ! kill -0 "${servers[-1]}" 2>/dev/null; then break; fi
+        sleep 0.2
+    done
+    echo "with-mesh: the MESH sandbox ($name) did not start:" >&2
+    cat "$store.$name.log" >&2
+    exit 1
+}
+port=$(free_port)
+start plain http "$port"
+tls_port=$(free_port)
+# --ssl-cert-reqs 2: a client certificate is required (ssl.CERT_REQUIRED), as live MESH requires one.
+start tls https "$tls_port" --ssl-certfile "$tls/server.pem" --ssl-keyfile "$tls/server.key" \
+    --ssl-ca-certs "$tls/ca.pem" --ssl-cert-reqs 2
 
 export REHABCOUNT_TEST_MESH_URL="http://127.0.0.1:$port"
+export REHABCOUNT_TEST_MESH_TLS_URL="https://127.0.0.1:$tls_port"
+export REHABCOUNT_TEST_MESH_TLS="$tls"
 export REHABCOUNT_TEST_MESH_SHARED_KEY="$key"
 export REHABCOUNT_TEST_PYTHONPATH="$python_path"
 set +e

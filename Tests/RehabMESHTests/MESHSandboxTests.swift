@@ -165,6 +165,42 @@ struct MESHSandboxTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: inbox + "/" + names[0])) == Data(file.bytes))
     }
 
+    @Test("Over HTTPS with a client certificate, as live MESH; a server the CAs did not sign, or no certificate, fails")
+    func https() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let url = try #require(environment["REHABCOUNT_TEST_MESH_TLS_URL"].flatMap(URL.init(string:)))
+        let tls = try #require(environment["REHABCOUNT_TEST_MESH_TLS"])
+        func client(ca: String, certificate: Bool = true) throws -> MESHClient {
+            var endpoint = MESHEndpoint(
+                url: url,
+                mailbox: Self.rehabcount,
+                password: Secret("password"),
+                sharedKey: Secret(sharedKey)
+            )
+            endpoint.caCertificates = "\(tls)/\(ca)"
+            if certificate {
+                endpoint.clientCertificate = "\(tls)/client.pem"
+                endpoint.clientKey = "\(tls)/client.key"
+            }
+            endpoint.retry = RetryPolicy(attempts: 1)
+            endpoint.connectTimeout = .seconds(2)
+            return try MESHClient(endpoint, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        let good = try client(ca: "ca.pem")
+        try await good.handshake()
+        try await good.shutdown()
+        for bad in [try client(ca: "other-ca.pem"), try client(ca: "ca.pem", certificate: false)] {
+            await #expect { try await bad.handshake() } throws: { ($0 as? MESHError)?.kind == .unavailable }
+            try await bad.shutdown()
+        }
+        // A certificate without its key is a configuration error before anything is sent.
+        var endpoint = MESHEndpoint(url: url, mailbox: "X", password: Secret("p"), sharedKey: Secret("k"))
+        endpoint.clientCertificate = "\(tls)/client.pem"
+        #expect { _ = try MESHClient(endpoint, logger: Logger(label: "test")) } throws: {
+            ($0 as? MESHError)?.kind == .configuration
+        }
+    }
+
     @Test("A server that is not there is unavailable, after the retries, and says nothing secret")
     func unreachable() async throws {
         var endpoint = MESHEndpoint(

@@ -165,6 +165,8 @@ struct MESHNightTests {
         let reason = try db.connect().query("SELECT failure_reason FROM audit.runs").scalar
         #expect(reason?.hasPrefix("MESH: MESH could not be reached") == true)
         #expect(outcome.delivered?.queued == 1)
+        #expect(try pipeline.metric("rehabcount_mesh_failures_total", "") == 1)
+        #expect(try pipeline.metric("rehabcount_mesh_feedback_queued", "") == 1)
 
         // The next night, with MESH back: the file that came by folder gets its reports, once.
         let next = try run(try folder(server), db)

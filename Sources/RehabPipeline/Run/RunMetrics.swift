@@ -78,6 +78,34 @@ enum RunMetrics {
         )
         let failures = (previous["rehabcount_run_failures_total"] ?? 0) + (exitCode == 0 ? 0 : 1)
         m.set("rehabcount_run_failures_total", [pipeline], failures)
+        if config.mesh != nil {
+            m.describe(
+                "rehabcount_last_run_mesh_messages",
+                type: "gauge",
+                "MESH messages the last run took: collected, duplicate (already waiting) or refused."
+            )
+            let collected = outcome.collected
+            for (state, count) in [
+                ("collected", collected?.collected.count ?? 0), ("duplicate", collected?.duplicates ?? 0),
+                ("refused", collected?.refused.count ?? 0),
+            ] {
+                m.set("rehabcount_last_run_mesh_messages", [pipeline, ("outcome", state)], Double(count))
+            }
+            m.describe(
+                "rehabcount_mesh_feedback_queued",
+                type: "gauge",
+                "Feedback archives waiting to be sent through MESH after the last run."
+            )
+            m.set("rehabcount_mesh_feedback_queued", [pipeline], Double(outcome.delivered?.queued ?? 0))
+            m.describe(
+                "rehabcount_mesh_failures_total",
+                type: "counter",
+                "Runs in which MESH could not be reached or kept failing (the local inbox was processed all the same)."
+            )
+            let failed = outcome.collected?.failure != nil || outcome.delivered?.failure != nil
+            let meshFailures = (previous["rehabcount_mesh_failures_total"] ?? 0) + (failed ? 1 : 0)
+            m.set("rehabcount_mesh_failures_total", [pipeline], meshFailures)
+        }
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true

@@ -20,7 +20,10 @@ swift build --build-tests
 # The workbook tests open X.xlsx with openpyxl, a real reader: from PyPI into .build/python when python3 lacks it.
 export REHABCOUNT_TEST_PYTHONPATH="$PWD/.build/python"
 if ! PYTHONPATH="$REHABCOUNT_TEST_PYTHONPATH" python3 -c 'import openpyxl' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'openpyxl==3.1.5'
+    # Into a folder of its own: a Debian python3 that marks itself externally managed allows that with the flag.
+    python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'openpyxl==3.1.5' ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+            --target "$REHABCOUNT_TEST_PYTHONPATH" 'openpyxl==3.1.5'
 fi
 # The accessibility test runs axe-core in headless Chromium on the reports: PyPI's axe-playwright-python carries a
 # current axe.min.js (only the script is used, so its dependencies are not installed).

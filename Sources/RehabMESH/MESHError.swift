@@ -24,6 +24,13 @@ public struct MESHError: Error, Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
+    /// For a message refused as it downloaded (too large, a bad checksum or compression): its sender and file name,
+    /// from its first chunk's headers, so that the refusal can be answered.
+    public var sender: String?
+    public var fileName: String?
+
+    /// Whether the message itself is at fault, rather than MESH or this machine.
+    public var isAboutMessage: Bool { [.tooLarge, .checksum, .compression].contains(kind) }
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind

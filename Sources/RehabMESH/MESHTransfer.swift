@@ -96,6 +96,22 @@ extension MESHClient {
     /// - Throws: `MESHError` with `.tooLarge`, `.checksum` or `.compression` for a message to refuse, or the kinds
     ///   of a failed request.
     public func download(_ messageID: String, to path: String, limit: Int) async throws -> ReceivedMessage {
+        var first: HTTPHeaders?
+        do {
+            return try await download(messageID, to: path, limit: limit, headers: &first)
+        } catch var error as MESHError where error.isAboutMessage {
+            error.sender = first?.first(name: "mex-From")
+            error.fileName = first?.first(name: "mex-FileName")
+            throw error
+        }
+    }
+
+    private func download(
+        _ messageID: String,
+        to path: String,
+        limit: Int,
+        headers first: inout HTTPHeaders?
+    ) async throws -> ReceivedMessage {
         guard Self.isMessageID(messageID) else {
             throw MESHError(.invalidResponse, "MESH listed a message id that is not one.")
         }
@@ -106,7 +122,6 @@ extension MESHClient {
         var compressed = false
         var total = 1
         var chunk = 1
-        var first: HTTPHeaders?
         while chunk <= total {
             let chunkPath = "/messageexchange/\(endpoint.mailbox)/inbox/\(messageID)" + (chunk > 1 ? "/\(chunk)" : "")
             let chunkStart = written

@@ -39,13 +39,14 @@ struct MESHNightTests {
                   extract_workflow: \(extracts)
                   feedback_workflow: \(feedback)
                   chunk_size: 64KiB
+                  max_message_size: 100KiB
                   senders: {X26ABC1: RY2}
                 """,
             stages: "[collect, validate, load, deliver]"
         )
         let sample = "\(TestFixtures.root)/sample-data/inbox"
-        // RY2's referrals, chunked and compressed; a file naming another trust; a mailbox that is not a sender;
-        // and a message under another workflow, which the night leaves alone.
+        // RY2's referrals, chunked and compressed; a file naming another trust; a mailbox that is not a sender; a
+        // file over max_message_size; and a message under another workflow, which the night leaves alone.
         let sent = try MESHTrust.run([
             "send", "X26ABC1", "X26ABC2", extracts, "\(sample)/RY2_referrals_2025-09.csv", "--chunk-size", "100000",
             "--compress",
@@ -54,7 +55,10 @@ struct MESHNightTests {
             "send", "X26ABC1", "X26ABC2", extracts, "\(sample)/RDR_referrals_2025-09.csv",
         ])
         let stranger = try MESHTrust.run([
-            "send", "X26ABC3", "X26ABC2", extracts, "\(sample)/RY2_contacts_2025-09.csv",
+            "send", "X26ABC3", "X26ABC2", extracts, "\(sample)/RY2_workforce_2025-09.csv",
+        ])
+        let tooLarge = try MESHTrust.run([
+            "send", "X26ABC1", "X26ABC2", extracts, "\(sample)/RY2_contacts_2025-09.csv", "--compress",
         ])
         try MESHTrust.run(["send", "X26ABC1", "X26ABC2", other, "\(sample)/RY2_workforce_2025-09.csv"])
 
@@ -63,7 +67,7 @@ struct MESHNightTests {
         let collected = try #require(first.collected)
         #expect(collected.failure == nil)
         #expect(collected.collected == ["RY2_referrals_2025-09.csv"])
-        #expect(Set(collected.refused.map(\.message)) == Set(wrongTrust + stranger))
+        #expect(Set(collected.refused.map(\.message)) == Set(wrongTrust + stranger + tooLarge))
         #expect(first.exitCode == 0)
         #expect(first.files.map(\.file) == ["RY2_referrals_2025-09.csv"])
         #expect(first.files.first?.status == .loaded)
@@ -75,13 +79,16 @@ struct MESHNightTests {
             FROM audit.mesh_messages ORDER BY outcome, message_id
             """
         ).rows
-        #expect(audit.count == 3)
+        #expect(audit.count == 4)
         #expect(audit.allSatisfy { $0[4] == "t" })
         let ok = try #require(audit.first { $0[1] == "collected" })
         #expect(ok[0] == sent.first && ok[3] == "f")
         let refusedWrongTrust = try #require(audit.first { $0[0] == wrongTrust.first })
         #expect(refusedWrongTrust[1] == "refused" && refusedWrongTrust[3] == "t")
         #expect((refusedWrongTrust[2] ?? "").contains("names trust RDR, but mailbox X26ABC1 sends for RY2"))
+        let refusedTooLarge = try #require(audit.first { $0[0] == tooLarge.first })
+        #expect(refusedTooLarge[1] == "refused" && refusedTooLarge[3] == "t")
+        #expect((refusedTooLarge[2] ?? "").contains("102400 bytes"))
         let refusedStranger = try #require(audit.first { $0[0] == stranger.first })
         #expect((refusedStranger[2] ?? "").contains("X26ABC3 is not one RehabCount takes extracts from"))
 
@@ -89,7 +96,12 @@ struct MESHNightTests {
         #expect(first.delivered?.sent == ["RY2_referrals_2025-09.csv.feedback.zip"])
         let answers = try TestFixtures.folder()
         let names = try MESHTrust.run(["receive", "X26ABC1", answers, "--workflow", feedback])
-        #expect(Set(names) == ["RDR_referrals_2025-09.csv.refused.txt", "RY2_referrals_2025-09.csv.feedback.zip"])
+        #expect(
+            Set(names) == [
+                "RDR_referrals_2025-09.csv.refused.txt", "RY2_contacts_2025-09.csv.refused.txt",
+                "RY2_referrals_2025-09.csv.feedback.zip",
+            ]
+        )
         let text = try String(contentsOfFile: "\(answers)/RDR_referrals_2025-09.csv.refused.txt", encoding: .utf8)
         #expect(text.contains("names trust RDR"))
         let unzipped = try Self.unzip("\(answers)/RY2_referrals_2025-09.csv.feedback.zip")

@@ -115,7 +115,10 @@ struct MESHSandboxTests {
         let mesh = try client()
         let path = folder + "/too-large"
         await #expect { _ = try await mesh.download(sent[0], to: path, limit: 40_000) } throws: {
-            ($0 as? MESHError)?.kind == .tooLarge
+            // The refusal knows whom to answer, and about which file.
+            let error = $0 as? MESHError
+            return error?.kind == .tooLarge && error?.sender == Self.trust
+                && error?.fileName == "RY2_contacts_2025-09.csv"
         }
         #expect(!FileManager.default.fileExists(atPath: path))
         try await mesh.shutdown()

@@ -116,12 +116,22 @@ extension RunJob {
         defer { unlink(staging) }
         var refusal: String?
         var message: ReceivedMessage?
-        do {
-            message = try MESHJob.blocking { try await client.download(id, to: staging, limit: mesh.maxMessageSize) }
-        } catch let error as RehabError where error.code == .meshMessage {
-            // The message itself is at fault: refuse it. Any other failure (MESH gone, a full disk) leaves it
-            // unacknowledged for the next night.
+        // Headers of a message refused as it downloaded, for the record and the answer.
+        var refused: (sender: String?, fileName: String?) = (nil, nil)
+        let download = try MESHJob.blocking { () async throws -> Result<ReceivedMessage, MESHError> in
+            do {
+                return .success(try await client.download(id, to: staging, limit: mesh.maxMessageSize))
+            } catch let error as MESHError where error.isAboutMessage {
+                // The message itself is at fault: refuse it. Any other failure (MESH gone, a full disk) leaves it
+                // unacknowledged for the next night.
+                return .failure(error)
+            }
+        }
+        switch download {
+        case .success(let received): message = received
+        case .failure(let error):
             refusal = error.message
+            refused = (error.sender, error.fileName)
         }
         var outcome = "collected"
         if let message, refusal == nil {
@@ -148,7 +158,8 @@ extension RunJob {
                 }
             }
         }
-        let name = message?.fileName
+        let name = message?.fileName ?? refused.fileName
+        let sender = message?.sender ?? refused.sender
         try connection.query(
             """
             INSERT INTO audit.mesh_messages
@@ -156,14 +167,14 @@ extension RunJob {
             VALUES ($1, $2, $3, $4, $5, $6::bigint, $7, $8::bigint, $9, $10)
             """,
             [
-                id, message?.sender, message?.localID, message?.workflow, name, message.map { String($0.bytes) },
+                id, sender, message?.localID, message?.workflow, name, message.map { String($0.bytes) },
                 message?.sha256, runID.map(String.init), refusal == nil ? outcome : "refused", refusal,
             ]
         )
         if let refusal {
             logger.warning("MESH message refused", metadata: ["message_id": "\(id)", "reason": "\(refusal)"])
             result.refused.append((id, refusal))
-            if let sender = message?.sender {
+            if let sender {
                 try answer(
                     id,
                     sender: sender,

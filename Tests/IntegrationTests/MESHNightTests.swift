@@ -137,6 +137,55 @@ struct MESHNightTests {
         #expect(try c.query("SELECT count(*) FROM audit.submissions").scalar == "1")
     }
 
+    @Test(
+        "Twice: a message recorded before a stop is only acknowledged; the same file by MESH and by folder loads once"
+    )
+    func twice() throws {
+        let tag = UUID().uuidString.prefix(8)
+        let pipeline = try PipelineFolder(
+            expected: """
+                mesh:
+                  url: \(server)
+                  mailbox: X26ABC2
+                  extract_workflow: EXTRACT_\(tag)
+                  feedback_workflow: FEEDBACK_\(tag)
+                  senders: {X26ABC1: RY2}
+                """,
+            stages: "[collect, validate, load]"
+        )
+        let sample = "\(TestFixtures.root)/sample-data/inbox"
+        // A night that recorded this message, then stopped before acknowledging it.
+        let recorded = try MESHTrust.run([
+            "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)", "\(sample)/RY2_contacts_2025-09.csv",
+        ])
+        // The same workforce file by MESH and by folder.
+        let both = try MESHTrust.run([
+            "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)", "\(sample)/RY2_workforce_2025-09.csv",
+        ])
+        try pipeline.drop(["\(sample)/RY2_workforce_2025-09.csv"])
+        let db = try TestFixtures.database()
+        let c = try db.connect()
+        try c.query(
+            "INSERT INTO audit.mesh_messages (message_id, sender, file_name, outcome) VALUES ($1, 'X26ABC1', $2, 'collected')",
+            [recorded[0], "RY2_contacts_2025-09.csv"]
+        )
+
+        let night = try run(pipeline, db)
+        let collected = try #require(night.collected)
+        #expect(collected.acknowledgedAgain == 1 && collected.duplicates == 1 && collected.collected.isEmpty)
+        #expect(night.files.map(\.file) == ["RY2_workforce_2025-09.csv"])
+        #expect(night.files.map(\.status) == [.loaded])
+        let rows = try c.query(
+            "SELECT message_id, outcome, acknowledged_at IS NOT NULL FROM audit.mesh_messages ORDER BY outcome"
+        ).rows
+        #expect(rows.map { $0[1] } == ["collected", "duplicate"])
+        #expect(rows.first { $0[1] == "duplicate" }?[0] == both[0])
+        #expect(rows.allSatisfy { $0[2] == "t" })
+        // Both messages are gone from the mailbox: acknowledged, not left for the next night.
+        let next = try run(pipeline, db)
+        #expect(next.collected?.acknowledgedAgain == 0 && next.files.isEmpty)
+    }
+
     /// Unzips an archive into a new folder, with Python's zipfile, and returns the folder.
     static func unzip(_ archive: String) throws -> String {
         let folder = try TestFixtures.folder()

@@ -190,6 +190,32 @@ public final class MESHClient: Sendable {
         let links: Links?
     }
 
+    /// When MESH accepted a message waiting in the inbox (its `mex-StatusTimestamp`, UTC), from its headers alone;
+    /// nil when MESH does not say. Nothing is downloaded.
+    public func acceptedAt(_ messageID: String) async throws -> Date? {
+        guard Self.isMessageID(messageID) else { return nil }
+        let response = try await perform("message status") { request(.HEAD, "\(mailboxPath)/inbox/\(messageID)") }
+        return response.headers.first(name: "mex-StatusTimestamp").flatMap(Self.statusTimestamp)
+    }
+
+    /// A `mex-StatusTimestamp`, `YYYYMMDDHHMMSS` in UTC.
+    static func statusTimestamp(_ text: String) -> Date? {
+        guard text.utf8.count == 14, text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        let digits = Array(text.utf8).map { Int($0) - 48 }
+        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        var parts = DateComponents()
+        parts.year = number(0..<4)
+        parts.month = number(4..<6)
+        parts.day = number(6..<8)
+        parts.hour = number(8..<10)
+        parts.minute = number(10..<12)
+        parts.second = number(12..<14)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard parts.isValidDate(in: calendar) else { return nil }
+        return calendar.date(from: parts)
+    }
+
     /// Acknowledges a message: MESH deletes it from the inbox. Call only once its file is safe.
     public func acknowledge(_ messageID: String) async throws {
         _ = try await perform("acknowledge") { request(.PUT, "\(mailboxPath)/inbox/\(messageID)/status/acknowledged") }

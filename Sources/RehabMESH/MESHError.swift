@@ -32,6 +32,16 @@ public struct MESHError: Error, Sendable, CustomStringConvertible {
     /// Whether the message itself is at fault, rather than MESH or this machine.
     public var isAboutMessage: Bool { [.tooLarge, .checksum, .compression].contains(kind) }
 
+    /// Whether MESH refused this one request (a 4xx other than 403 and 429: a message gone since it was listed, a
+    /// recipient not registered) or answered it with something MESH does not send. Other requests may still
+    /// succeed, so the caller goes on with the next message.
+    public var isAboutRequest: Bool {
+        switch kind {
+        case .refused, .invalidResponse: return true
+        default: return false
+        }
+    }
+
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

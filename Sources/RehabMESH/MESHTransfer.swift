@@ -208,7 +208,8 @@ extension MESHClient {
     }
 
     /// The id of the message this mailbox sent with `mex-LocalID` `localID`, or nil when it sent none: how a
-    /// send whose outcome was not recorded (the process stopped) is found, so that it is not sent twice.
+    /// send whose outcome was not recorded (the process stopped) is found, so that it is not sent twice. An empty
+    /// id means MESH holds more than one message with that local id.
     public func sentMessage(localID: String) async throws -> String? {
         guard let encoded = localID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) else { return nil }
         do {
@@ -218,11 +219,21 @@ extension MESHClient {
                 return r
             }
             let body = try await response.body.collect(upTo: 1 << 16)
-            struct Tracking: Decodable { let messageID: String? }
+            // Tracking by local id answers in API v1's form (`messageId`); v2's is `message_id`.
+            struct Tracking: Decodable {
+                let messageId: String?
+                let message_id: String?
+            }
             let tracking = try? JSONDecoder().decode(Tracking.self, from: Data(body.readableBytesView))
-            return tracking?.messageID
+            guard let id = tracking?.messageId ?? tracking?.message_id, Self.isMessageID(id) else {
+                throw MESHError(.invalidResponse, "MESH's tracking answer for a sent message had no message id.")
+            }
+            return id
         } catch let error as MESHError where error.kind == .refused(status: 404) {
             return nil
+        } catch let error as MESHError where error.kind == .refused(status: 300) {
+            // More than one message has this local id: it was sent, more than once already.
+            return ""
         }
     }
 

@@ -45,6 +45,14 @@ struct MESHClientTests {
         #expect((ContentChecksum(header) != nil) == readable)
     }
 
+    @Test("mex-StatusTimestamp is read as UTC; anything else is not a time")
+    func statusTimestamps() {
+        #expect(MESHClient.statusTimestamp("20261205103015") == Date(timeIntervalSince1970: 1_796_466_615))
+        for bad in ["2026120510301", "2026-12-05T10:30", "20261305103015", "20260230103015", ""] {
+            #expect(MESHClient.statusTimestamp(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("gzip round trip, and inflating stops at the limit")
     func gzip() throws {
         let text = Array(String(repeating: "RY2,referral,2025-09\n", count: 5000).utf8)

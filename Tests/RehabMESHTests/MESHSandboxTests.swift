@@ -146,6 +146,39 @@ struct MESHSandboxTests {
         try await mesh.shutdown()
     }
 
+    @Test("A sent message is found again by its local id, as a night that stopped before recording it needs")
+    func tracking() async throws {
+        let workflow = Self.workflow("REHABCOUNT_FEEDBACK")
+        let file = try extract("RY2_workforce_2025-09.feedback.zip", bytes: 1_000)
+        let mesh = try client()
+        let localID = "rehabcount-\(UUID().uuidString)"
+        #expect(try await mesh.sentMessage(localID: localID) == nil)
+        let id = try await mesh.send(
+            file: file.path,
+            to: Self.trust,
+            workflow: workflow,
+            fileName: "RY2_workforce_2025-09.feedback.zip",
+            localID: localID,
+            chunkSize: 100_000
+        )
+        #expect(try await mesh.sentMessage(localID: localID) == id)
+        try await mesh.shutdown()
+        try MESHTrust.run(["receive", Self.trust, folder, "--workflow", workflow])
+    }
+
+    @Test("A waiting message's accepted time comes from its headers, without downloading it")
+    func acceptedAt() async throws {
+        let workflow = Self.workflow("REHABCOUNT_EXTRACT")
+        let file = try extract("RY2_contacts_2025-09.csv", bytes: 1_000)
+        let before = Date().addingTimeInterval(-2)
+        let sent = try MESHTrust.run(["send", Self.trust, Self.rehabcount, workflow, file.path])
+        let mesh = try client()
+        let accepted = try #require(try await mesh.acceptedAt(sent[0]))
+        #expect(accepted >= before && accepted <= Date().addingTimeInterval(2))
+        try await mesh.acknowledge(sent[0])
+        try await mesh.shutdown()
+    }
+
     @Test("RehabCount's chunked send arrives whole through NHS England's client")
     func sendChunked() async throws {
         let workflow = Self.workflow("REHABCOUNT_FEEDBACK")

@@ -22,6 +22,15 @@ extension RunJob {
         public var refused: [(message: String, reason: String)] = []
         /// Messages seen before (recorded, not yet acknowledged) and now acknowledged.
         public var acknowledgedAgain = 0
+        /// Messages MESH listed but would not hand over (gone since it listed them, or an answer that was not
+        /// MESH's), each with the reason: left in the mailbox, not recorded, and tried again the next night.
+        public var skipped: [(message: String, reason: String)] = []
+        /// Refusals whose answer MESH would not take (the sender is not registered for the feedback workflow, say):
+        /// recorded and acknowledged all the same, and logged.
+        public var unanswered = 0
+        /// How long the oldest message MESH listed and the night did not acknowledge has been waiting, in seconds,
+        /// by MESH's `mex-StatusTimestamp`: 0 when none is left, nil when the night could not tell (MESH down).
+        public var oldestUnacknowledged: Double?
         /// Why collecting stopped early: MESH could not be reached or kept failing. The night goes on with the
         /// local inbox, and exits 1.
         public var failure: String?
@@ -52,12 +61,15 @@ extension RunJob {
         let client = try MESHJob.blocking { try MESHClient(endpoint, logger: logger) }
         defer { try? MESHJob.blocking { try await client.shutdown() } }
         var result = Collected()
+        var ids: [String]?
+        var acknowledged: Set<String> = []
         do {
             try MESHJob.blocking { try await client.handshake() }
-            let ids = try MESHJob.blocking { try await client.inbox(workflow: mesh.extractWorkflow) }
-            logger.info("MESH messages waiting", metadata: ["count": .stringConvertible(ids.count)])
-            for id in ids {
-                try collectOne(
+            let listed = try MESHJob.blocking { try await client.inbox(workflow: mesh.extractWorkflow) }
+            ids = listed
+            logger.info("MESH messages waiting", metadata: ["count": .stringConvertible(listed.count)])
+            for id in listed {
+                let done = try collectOne(
                     id,
                     client: client,
                     mesh: mesh,
@@ -67,8 +79,9 @@ extension RunJob {
                     into: &result,
                     logger: logger
                 )
+                if done { acknowledged.insert(id) }
             }
-        } catch let error as RehabError where error.code == .meshUnavailable {
+        } catch let error as RehabError where error.code == .meshUnavailable || error.code == .meshMessage {
             // One JSON line, without secrets: the description is MESH's status and the operation.
             logger.error(
                 "MESH could not be reached; the local inbox is processed",
@@ -76,7 +89,36 @@ extension RunJob {
             )
             result.failure = "MESH: \(error.message)"
         }
+        if let ids, result.failure == nil {
+            result.oldestUnacknowledged = oldestAge(
+                of: ids.filter { !acknowledged.contains($0) },
+                client: client,
+                logger: logger
+            )
+        }
         return result
+    }
+
+    /// The age in seconds of the oldest of `waiting` (messages listed and not acknowledged), by when MESH accepted
+    /// each: 0 when there are none, nil when MESH says of none of them. At most 100 are asked about.
+    private static func oldestAge(of waiting: [String], client: MESHClient, logger: Logger) -> Double? {
+        guard !waiting.isEmpty else { return 0 }
+        let now = Date()
+        var oldest: Double?
+        for id in waiting.prefix(100) {
+            guard let accepted = try? MESHJob.blocking({ try await client.acceptedAt(id) }) else { continue }
+            oldest = max(oldest ?? 0, max(0, now.timeIntervalSince(accepted)))
+        }
+        if let oldest {
+            logger.warning(
+                "MESH messages left unacknowledged",
+                metadata: [
+                    "count": .stringConvertible(waiting.count),
+                    "oldest_hours": .stringConvertible((oldest / 3600 * 10).rounded() / 10),
+                ]
+            )
+        }
+        return oldest
     }
 
     private static func collectOne(
@@ -88,7 +130,7 @@ extension RunJob {
         runID: Int64?,
         into result: inout Collected,
         logger: Logger
-    ) throws {
+    ) throws -> Bool {
         // Seen before: recorded, and perhaps not answered or acknowledged.
         let prior = try connection.query(
             "SELECT outcome, reason, answered_at IS NOT NULL, sender, file_name FROM audit.mesh_messages WHERE message_id = $1",
@@ -96,7 +138,7 @@ extension RunJob {
         ).rows.first
         if let prior {
             if prior[0] == "refused", prior[2] == "f", let sender = prior[3] {
-                try answer(
+                _ = try answer(
                     id,
                     sender: sender,
                     name: prior[4] ?? id,
@@ -109,7 +151,7 @@ extension RunJob {
             }
             try acknowledge(id, client: client, connection: connection)
             result.acknowledgedAgain += 1
-            return
+            return true
         }
         let staging = "\(night.inbox)/.mesh-\(id).part"
         unlink(staging)  // a download a stopped night left behind
@@ -121,14 +163,21 @@ extension RunJob {
         let download = try MESHJob.blocking { () async throws -> Result<ReceivedMessage, MESHError> in
             do {
                 return .success(try await client.download(id, to: staging, limit: mesh.maxMessageSize))
-            } catch let error as MESHError where error.isAboutMessage {
-                // The message itself is at fault: refuse it. Any other failure (MESH gone, a full disk) leaves it
-                // unacknowledged for the next night.
+            } catch let error as MESHError where error.isAboutMessage || error.isAboutRequest {
+                // The message itself is at fault (refuse it), or MESH would not hand this one over (skip it). Any
+                // other failure (MESH gone, a full disk) stops collecting; the message waits for the next night.
                 return .failure(error)
             }
         }
         switch download {
         case .success(let received): message = received
+        case .failure(let error) where error.isAboutRequest:
+            logger.warning(
+                "MESH would not hand over a message; it is left in the mailbox",
+                metadata: ["message_id": "\(id)", "reason": "\(error.message)"]
+            )
+            result.skipped.append((id, error.message))
+            return false
         case .failure(let error):
             refusal = error.message
             refused = (error.sender, error.fileName)
@@ -139,6 +188,9 @@ extension RunJob {
             if refusal == nil, let name = message.fileName {
                 let target = "\(night.inbox)/\(name)"
                 if link(staging, target) == 0 {
+                    // One name only, before anything else can stop the night: the take stage skips a file with
+                    // two, and a stopped night must leave the file to load.
+                    unlink(staging)
                     syncFolder(night.inbox)
                     result.collected.append(name)
                 } else if errno == EEXIST {
@@ -175,7 +227,7 @@ extension RunJob {
             logger.warning("MESH message refused", metadata: ["message_id": "\(id)", "reason": "\(refusal)"])
             result.refused.append((id, refusal))
             if let sender {
-                try answer(
+                let answered = try answer(
                     id,
                     sender: sender,
                     name: name ?? id,
@@ -185,11 +237,13 @@ extension RunJob {
                     connection: connection,
                     logger: logger
                 )
+                if !answered { result.unanswered += 1 }
             }
         } else {
             logger.info("MESH message collected", metadata: ["message_id": "\(id)", "file": "\(name ?? "")"])
         }
         try acknowledge(id, client: client, connection: connection)
+        return true
     }
 
     /// Why a downloaded message cannot go into the inbox, or nil when it can.
@@ -210,6 +264,9 @@ extension RunJob {
     }
 
     /// Sends the reason for a refusal back to the sender, under the feedback workflow, once.
+    ///
+    /// - Returns: false when MESH refused the answer (a 4xx: the sender cannot be sent to under the feedback
+    ///   workflow); that is logged and the refusal stands. MESH unreachable is thrown.
     private static func answer(
         _ id: String,
         sender: String,
@@ -219,7 +276,7 @@ extension RunJob {
         mesh: PipelineConfig.MESH,
         connection: borrowing Connection,
         logger: Logger
-    ) throws {
+    ) throws -> Bool {
         let file = NSTemporaryDirectory() + "/rehabcount-refusal-\(id).txt"
         try "RehabCount did not take \(name) (MESH message \(id)).\n\(reason)\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
@@ -227,17 +284,30 @@ extension RunJob {
         let base = (name as NSString).lastPathComponent.filter {
             $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))
         }
-        _ = try MESHJob.blocking {
-            try await client.send(
-                file: file,
-                to: sender,
-                workflow: mesh.feedbackWorkflow,
-                fileName: (base.isEmpty ? id : base) + ".refused.txt",
-                localID: "refused-\(id)",
-                chunkSize: mesh.chunkSize
+        let sent = try MESHJob.blocking { () async throws -> MESHError? in
+            do {
+                _ = try await client.send(
+                    file: file,
+                    to: sender,
+                    workflow: mesh.feedbackWorkflow,
+                    fileName: (base.isEmpty ? id : base) + ".refused.txt",
+                    localID: "refused-\(id)",
+                    chunkSize: mesh.chunkSize
+                )
+                return nil
+            } catch let error as MESHError where error.isAboutRequest {
+                return error
+            }
+        }
+        if let sent {
+            logger.warning(
+                "MESH would not take the answer to a refused message",
+                metadata: ["message_id": "\(id)", "mailbox": "\(sender)", "reason": "\(sent.message)"]
             )
+            return false
         }
         try connection.query("UPDATE audit.mesh_messages SET answered_at = now() WHERE message_id = $1", [id])
+        return true
     }
 
     private static func acknowledge(_ id: String, client: MESHClient, connection: borrowing Connection) throws {

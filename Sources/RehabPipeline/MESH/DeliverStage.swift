@@ -13,6 +13,8 @@ extension RunJob {
         public var sent: [String] = []
         /// Archives still waiting, because MESH could not be reached.
         public var queued = 0
+        /// Archives MESH refused (a 4xx), each with its file and MESH's reason: marked refused, not tried again.
+        public var refused: [(file: String, reason: String)] = []
         public var failure: String?
     }
 
@@ -51,7 +53,10 @@ extension RunJob {
                 .map { "\(night.outbox)/\(org)/\(stem)\($0)" }
                 .filter { FileManager.default.fileExists(atPath: $0) }
             guard !reports.isEmpty else { continue }
-            let localID = "rehabcount-\(runID.map(String.init) ?? "0")-\(outcome.file)"
+            // Unique beyond this database: MESH keeps local ids per mailbox, and a database restored or made anew
+            // would count its runs again.
+            let nonce = UUID().uuidString.prefix(8).lowercased()
+            let localID = "rehabcount-\(runID.map(String.init) ?? "0")-\(nonce)-\(outcome.file)"
             let archive = "\(folder)/\(localID).feedback.zip"
             try FeedbackArchive.write(reports, to: archive)
             try connection.query(
@@ -63,7 +68,10 @@ extension RunJob {
             )
         }
         let queued = try connection.query(
-            "SELECT local_id, file_name, recipient, archive FROM audit.mesh_deliveries WHERE sent_at IS NULL ORDER BY queued_at, local_id"
+            """
+            SELECT local_id, file_name, recipient, archive FROM audit.mesh_deliveries
+            WHERE sent_at IS NULL AND refused_at IS NULL ORDER BY queued_at, local_id
+            """
         ).rows
         guard !queued.isEmpty else { return result }
         if let meshDown {
@@ -90,19 +98,41 @@ extension RunJob {
                         logger.warning("a queued feedback archive is gone; not sent", metadata: ["file": "\(file)"])
                         continue
                     }
-                    messageID = try MESHJob.blocking {
-                        try await client.send(
-                            file: archive,
-                            to: recipient,
-                            workflow: mesh.feedbackWorkflow,
-                            fileName: "\(file).feedback.zip",
-                            localID: localID,
-                            chunkSize: mesh.chunkSize
+                    let sent = try MESHJob.blocking { () async throws -> Result<String, MESHError> in
+                        do {
+                            return .success(
+                                try await client.send(
+                                    file: archive,
+                                    to: recipient,
+                                    workflow: mesh.feedbackWorkflow,
+                                    fileName: "\(file).feedback.zip",
+                                    localID: localID,
+                                    chunkSize: mesh.chunkSize
+                                )
+                            )
+                        } catch let error as MESHError where error.isAboutRequest {
+                            return .failure(error)
+                        }
+                    }
+                    switch sent {
+                    case .success(let id): messageID = id
+                    case .failure(let error):
+                        // MESH will not take this one (the mailbox is not registered, or not for the workflow):
+                        // trying every night would not help, and must not hold up the rest.
+                        try connection.query(
+                            "UPDATE audit.mesh_deliveries SET refused_at = now(), reason = $2 WHERE local_id = $1",
+                            [localID, error.message]
                         )
+                        result.refused.append((file, error.message))
+                        logger.error(
+                            "MESH refused a trust's feedback; it is not tried again",
+                            metadata: ["file": "\(file)", "mailbox": "\(recipient)", "reason": "\(error.message)"]
+                        )
+                        continue
                     }
                 }
                 try connection.query(
-                    "UPDATE audit.mesh_deliveries SET message_id = $2, sent_at = now() WHERE local_id = $1",
+                    "UPDATE audit.mesh_deliveries SET message_id = nullif($2, ''), sent_at = now() WHERE local_id = $1",
                     [localID, messageID]
                 )
                 try? FileManager.default.removeItem(atPath: archive)
@@ -110,7 +140,7 @@ extension RunJob {
                 logger.info("feedback sent through MESH", metadata: ["file": "\(file)", "mailbox": "\(recipient)"])
             }
         } catch let error as RehabError where error.code == .meshUnavailable || error.code == .meshMessage {
-            result.queued = queued.count - result.sent.count
+            result.queued = queued.count - result.sent.count - result.refused.count
             result.failure = "MESH: \(error.message)"
             logger.error(
                 "MESH could not be reached; feedback stays queued for the next night",

@@ -101,16 +101,20 @@ extension RunJob {
         public var collected: Collected? = nil
         public var delivered: Delivered? = nil
 
-        /// 0: every file processed (validation may have rejected some); 1: a file could not be processed, or MESH
-        /// could not be reached.
+        /// 0: every file processed (validation may have rejected some); 1: a file could not be processed, MESH
+        /// could not be reached, or MESH refused a trust's feedback.
         public var exitCode: Int32 {
-            files.contains { $0.status == .failed } || collected?.failure != nil || delivered?.failure != nil ? 1 : 0
+            files.contains { $0.status == .failed } || collected?.failure != nil || delivered?.failure != nil
+                || delivered?.refused.isEmpty == false ? 1 : 0
         }
 
         /// Why the run failed, for `audit.runs`: how many files failed and the first one's reason.
         var failureReason: String? {
             let failed = files.filter { $0.status == .failed }
             if failed.isEmpty, let failure = collected?.failure ?? delivered?.failure { return failure }
+            if failed.isEmpty, let refused = delivered?.refused, let first = refused.first {
+                return "MESH refused the feedback for \(refused.count) file(s); \(first.file): \(first.reason)"
+            }
             guard let first = failed.first else { return nil }
             return "\(failed.count) file(s) could not be processed; \(first.file): \(first.note ?? "failed")"
         }

@@ -98,6 +98,17 @@ enum RunMetrics {
             )
             m.set("rehabcount_mesh_feedback_queued", [pipeline], Double(outcome.delivered?.queued ?? 0))
             m.describe(
+                "rehabcount_mesh_oldest_unacknowledged_seconds",
+                type: "gauge",
+                "Age of the oldest extract message left in the MESH mailbox after the last run, by when MESH accepted "
+                    + "it (0: none left). MESH expires messages after a few days."
+            )
+            m.set(
+                "rehabcount_mesh_oldest_unacknowledged_seconds",
+                [pipeline],
+                oldestUnacknowledged(outcome.collected, previous: previous, now: now)
+            )
+            m.describe(
                 "rehabcount_mesh_failures_total",
                 type: "counter",
                 "Runs in which MESH could not be reached or kept failing (the local inbox was processed all the same)."
@@ -111,6 +122,20 @@ enum RunMetrics {
             withIntermediateDirectories: true
         )
         try FileOutput.write(m.text, toFile: path)
+    }
+
+    /// The oldest unacknowledged message's age. When the night could not ask MESH, the messages left the last
+    /// time are taken to be waiting still: the last figure, aged by the time since that run.
+    static func oldestUnacknowledged(
+        _ collected: RunJob.Collected?,
+        previous: [String: Double],
+        now: Double
+    ) -> Double {
+        if let known = collected?.oldestUnacknowledged { return known.rounded() }
+        guard let last = previous["rehabcount_mesh_oldest_unacknowledged_seconds"], last > 0,
+            let then = previous["rehabcount_last_run_timestamp_seconds"]
+        else { return 0 }
+        return last + max(0, now - then)
     }
 
     /// The unlabelled-by-kind values of the previous metrics file, by metric name.

@@ -56,23 +56,32 @@ enum ContentChecksum {
     }
 }
 
-/// Digests of a message's bytes as they are written: SHA-256 always, and the algorithm its checksum names.
+/// Digests of a message's bytes as they are written: SHA-256 always, and MD5 or SHA-1 only when the message's
+/// checksum names it.
 struct MessageDigests {
     var sha256 = SHA256()
-    var md5 = Insecure.MD5()
-    var sha1 = Insecure.SHA1()
+    var md5: Insecure.MD5?
+    var sha1: Insecure.SHA1?
+
+    init(for checksum: ContentChecksum? = nil) {
+        switch checksum {
+        case .md5: md5 = Insecure.MD5()
+        case .sha1: sha1 = Insecure.SHA1()
+        case .sha256, nil: break
+        }
+    }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         sha256.update(bufferPointer: bytes)
-        md5.update(bufferPointer: bytes)
-        sha1.update(bufferPointer: bytes)
+        md5?.update(bufferPointer: bytes)
+        sha1?.update(bufferPointer: bytes)
     }
 
     func matches(_ checksum: ContentChecksum) -> Bool {
         func hex(_ digest: some Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
         switch checksum {
-        case .md5(let expected): return hex(md5.finalize()) == expected
-        case .sha1(let expected): return hex(sha1.finalize()) == expected
+        case .md5(let expected): return md5.map { hex($0.finalize()) == expected } ?? false
+        case .sha1(let expected): return sha1.map { hex($0.finalize()) == expected } ?? false
         case .sha256(let expected): return hex(sha256.finalize()) == expected
         }
     }
@@ -137,6 +146,15 @@ extension MESHClient {
                     if chunk == 1 {
                         first = response.headers
                         total = try Self.chunkCount(response.headers)
+                        if let header = response.headers.first(name: "mex-Content-Checksum"), !header.isEmpty {
+                            guard let checksum = ContentChecksum(header) else {
+                                throw MESHError(
+                                    .checksum,
+                                    "Message \(messageID) has a checksum in a form RehabCount cannot check."
+                                )
+                            }
+                            digests = MessageDigests(for: checksum)
+                        }
                     }
                     let gzip = response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip"
                     compressed = compressed || gzip

@@ -53,7 +53,35 @@ enum SummaryTable {
             text += "\n\nExpected but not received:\n"
             text += outcome.missing.map { "  \($0.org) \($0.kind) \($0.period)" }.joined(separator: "\n")
         }
+        if outcome.collected != nil || outcome.delivered != nil {
+            text += "\n\n" + mesh(outcome)
+        }
         return text
+    }
+
+    /// What the collect and deliver stages did, with each refusal's reason (MESH's or RehabCount's own words,
+    /// never a byte of a message).
+    static func mesh(_ outcome: RunJob.Outcome) -> String {
+        var lines: [String] = []
+        if let c = outcome.collected {
+            lines.append(
+                "MESH: \(c.collected.count) collected, \(c.duplicates) already waiting, \(c.refused.count) refused, "
+                    + "\(c.skipped.count) left in the mailbox"
+            )
+            lines += c.refused.map { "  refused \($0.message): \($0.reason)" }
+            lines += c.skipped.map { "  left \($0.message): \($0.reason)" }
+            if c.unanswered > 0 { lines.append("  \(c.unanswered) refusal(s) could not be answered") }
+            if let oldest = c.oldestUnacknowledged, oldest > 0 {
+                lines.append(String(format: "  the oldest message left has waited %.1f hours", oldest / 3600))
+            }
+            if let failure = c.failure { lines.append("  \(failure)") }
+        }
+        if let d = outcome.delivered {
+            lines.append("Feedback: \(d.sent.count) sent, \(d.queued) queued, \(d.refused.count) refused by MESH")
+            lines += d.refused.map { "  refused \($0.file): \($0.reason)" }
+            if let failure = d.failure { lines.append("  \(failure)") }
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func table(_ header: [String], _ rows: [[String]], rightAligned: ClosedRange<Int>) -> String {

@@ -420,10 +420,13 @@ struct HostileRunTests {
 
 extension CLI {
     /// Runs the binary to the end off a terminal and returns its exit status, standard output and standard error.
-    static func capture(_ arguments: [String]) throws -> (Int32, String, String) {
+    static func capture(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let process = try start(arguments) { process in
             process.standardOutput = Pipe()
             process.standardError = Pipe()
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
         }
         let errors = Background { (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile() }
         let output = (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()

@@ -186,6 +186,39 @@ struct MESHNightTests {
         #expect(next.collected?.acknowledgedAgain == 0 && next.files.isEmpty)
     }
 
+    @Test("A pipeline of collect alone fills the inbox between nights and takes nothing from it")
+    func collectAlone() throws {
+        let tag = UUID().uuidString.prefix(8)
+        let mesh = """
+            mesh:
+              url: \(server)
+              mailbox: X26ABC2
+              extract_workflow: EXTRACT_\(tag)
+              feedback_workflow: FEEDBACK_\(tag)
+              senders: {X26ABC1: RY2}
+            """
+        let hourly = try PipelineFolder(expected: mesh, stages: "[collect]")
+        try hourly.drop(["\(TestFixtures.root)/sample-data/inbox/RY2_workforce_2025-09.csv"])
+        try MESHTrust.run([
+            "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)",
+            "\(TestFixtures.root)/sample-data/inbox/RY2_referrals_2025-09.csv",
+        ])
+        let db = try TestFixtures.database()
+        let (status, summary, _) = try CLI.capture(
+            ["run", hourly.file, "--database", try db.url(), "--pseudonym-key-file", TestFixtures.keyFile],
+            environment: ["REHABCOUNT_MESH_PASSWORD": "password", "REHABCOUNT_MESH_SHARED_KEY": sharedKey]
+        )
+        #expect(status == 0)
+        #expect(summary.contains("MESH: 1 collected, 0 already waiting, 0 refused, 0 left in the mailbox"))
+        #expect(!summary.contains("Expected but not received"))
+        #expect(try hourly.metric("rehabcount_last_run_mesh_messages", "outcome=\"collected\"") == 1)
+        #expect(hourly.contents(hourly.inbox) == ["RY2_referrals_2025-09.csv", "RY2_workforce_2025-09.csv"])
+        #expect(try db.connect().query("SELECT count(*) FROM audit.submissions").scalar == "0")
+        // Any other stage without validate is still refused.
+        let loadAlone = try PipelineFolder(stages: "[load]")
+        #expect(throws: (any Error).self) { try PipelineConfig.load(path: loadAlone.file) }
+    }
+
     /// Unzips an archive into a new folder, with Python's zipfile, and returns the folder.
     static func unzip(_ archive: String) throws -> String {
         let folder = try TestFixtures.folder()

@@ -243,11 +243,12 @@ public struct PipelineConfig: Sendable, Decodable {
                 debugDescription: "must be between 1 and 16"
             )
         }
-        guard stages.contains(.validate) else {
+        // `[collect]` alone takes the mailbox into the inbox between nights; every other stage needs validate.
+        guard stages.contains(.validate) || stages == [.collect] else {
             throw DecodingError.dataCorruptedError(
                 forKey: .stages,
                 in: c,
-                debugDescription: "`validate` is needed: every other stage depends on it"
+                debugDescription: "`validate` is needed: every other stage but a lone `collect` depends on it"
             )
         }
         if stages.contains(.collect) && (mesh == nil || stages.first != .collect) {

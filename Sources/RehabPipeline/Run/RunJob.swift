@@ -138,16 +138,15 @@ public enum RunJob {
 
         let collected = try collect(night, connection: connection, runID: runID, logger: logger)
         if collected != nil { clock.lap("collect") }
-        let taken = try take(
-            night,
-            connection: connection,
-            lock: lock,
-            runID: runID,
-            logger: logger,
-            progress: progress
-        )
-        clock.lap("load")
-        let missing = try missingSubmissions(config, outcomes: taken.outcomes, connection: connection)
+        // A pipeline of `collect` alone fills the inbox for the night and takes nothing from it.
+        let taken =
+            config.stages.contains(.validate)
+            ? try take(night, connection: connection, lock: lock, runID: runID, logger: logger, progress: progress)
+            : nil
+        if taken != nil { clock.lap("load") }
+        let outcomes = taken?.outcomes ?? []
+        let missing =
+            taken == nil ? [] : try missingSubmissions(config, outcomes: outcomes, connection: connection)
         for m in missing {
             logger.warning(
                 "expected submission missing",
@@ -159,14 +158,14 @@ public enum RunJob {
         let written = try report(
             night,
             refreshed: refreshed,
-            outcomes: taken.outcomes,
+            outcomes: outcomes,
             connection: connection,
             logger: logger
         )
         if written != nil { clock.lap("report") }
         let delivered = try deliver(
             night,
-            files: taken.outcomes,
+            files: outcomes,
             meshDown: collected?.failure,
             connection: connection,
             runID: runID,
@@ -177,7 +176,7 @@ public enum RunJob {
 
         let outcome = Outcome(
             runID: runLabel,
-            files: taken.outcomes,
+            files: outcomes,
             missing: missing,
             stageSeconds: clock.stages,
             analysed: refreshed != nil,
@@ -185,15 +184,15 @@ public enum RunJob {
             nationalReports: written?.pages ?? [],
             metricsFile: nil,
             dryRun: options.dryRun,
-            catalogue: taken.catalogue,
+            catalogue: taken?.catalogue,
             collected: collected,
             delivered: delivered
         )
         logger.info(
             "run finished",
             metadata: [
-                "files": .stringConvertible(taken.outcomes.count),
-                "failed": .stringConvertible(taken.outcomes.filter { $0.status == .failed }.count),
+                "files": .stringConvertible(outcomes.count),
+                "failed": .stringConvertible(outcomes.filter { $0.status == .failed }.count),
                 "missing": .stringConvertible(missing.count), "exit_code": .stringConvertible(outcome.exitCode),
             ]
         )

@@ -138,6 +138,54 @@ struct MESHNightTests {
     }
 
     @Test(
+        "Names that break the rule or hold a path, a wrong checksum and false gzip are refused and answered",
+        arguments: [
+            (["--name", "../RY2_referrals_2025-09.csv"], "is not named <ORG>_<kind>_<YYYY-MM>.csv or .xlsx"),
+            (["--name", "RY2 referrals September.csv"], "is not named <ORG>_<kind>_<YYYY-MM>.csv or .xlsx"),
+            (["--name", ".RY2_referrals_2025-09.csv"], "is not named <ORG>_<kind>_<YYYY-MM>.csv or .xlsx"),
+            (["--checksum", "md5:" + String(repeating: "0", count: 32)], "does not match its checksum"),
+            (["--false-gzip"], "gzip"),
+        ]
+    )
+    func refusalClasses(_ options: [String], _ reason: String) throws {
+        let tag = UUID().uuidString.prefix(8)
+        let pipeline = try PipelineFolder(
+            expected: """
+                mesh:
+                  url: \(server)
+                  mailbox: X26ABC2
+                  extract_workflow: EXTRACT_\(tag)
+                  feedback_workflow: FEEDBACK_\(tag)
+                  senders: {X26ABC1: RY2}
+                """,
+            stages: "[collect, validate, load]"
+        )
+        let sent = try MESHTrust.run(
+            [
+                "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)",
+                "\(TestFixtures.root)/sample-data/inbox/RY2_referrals_2025-09.csv",
+            ] + options
+        )
+        let db = try TestFixtures.database()
+        let night = try run(pipeline, db)
+        let collected = try #require(night.collected)
+        #expect(collected.collected.isEmpty)
+        #expect(collected.refused.map(\.message) == sent)
+        #expect(collected.refused.first?.reason.contains(reason) == true, "\(collected.refused)")
+        #expect(night.files.isEmpty)
+        #expect(pipeline.contents(pipeline.inbox).isEmpty)
+        #expect(
+            try db.connect().query(
+                "SELECT outcome, answered_at IS NOT NULL, acknowledged_at IS NOT NULL FROM audit.mesh_messages"
+            )
+            .rows.map { $0.compactMap { $0 } } == [["refused", "t", "t"]]
+        )
+        let answers = try TestFixtures.folder()
+        let names = try MESHTrust.run(["receive", "X26ABC1", answers, "--workflow", "FEEDBACK_\(tag)"])
+        #expect(names.count == 1 && names.first?.hasSuffix(".refused.txt") == true)
+    }
+
+    @Test(
         "Twice: a message recorded before a stop is only acknowledged; the same file by MESH and by folder loads once"
     )
     func twice() throws {

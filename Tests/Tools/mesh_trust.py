@@ -1,8 +1,8 @@
 """A trust's system on MESH, through NHS England's own Python client (mesh-client), for RehabCount's tests.
 
     mesh_trust.py send MAILBOX RECIPIENT WORKFLOW FILE [--name NAME] [--chunk-size N] [--compress] [--local-id ID]
-                       [--checksum C] [--copies N]
-        prints the message id of each copy
+                       [--checksum C] [--copies N] [--false-gzip]
+        prints the message id of each copy; --false-gzip sends the file's bytes as they are, labelled gzip
     mesh_trust.py receive MAILBOX FOLDER [--workflow W]
         downloads every message (of W), writes each under its mex-FileName, acknowledges it, prints the names
 
@@ -42,6 +42,7 @@ def main() -> int:
     send.add_argument("--local-id")
     send.add_argument("--checksum")
     send.add_argument("--copies", type=int, default=1)
+    send.add_argument("--false-gzip", action="store_true")
     receive = commands.add_parser("receive")
     receive.add_argument("mailbox")
     receive.add_argument("folder")
@@ -56,6 +57,24 @@ def main() -> int:
                 headers["local_id"] = args.local_id
             if args.checksum:
                 headers["checksum"] = args.checksum
+            if args.false_gzip:
+                # A sender's bug: bytes that are not gzip, labelled as gzip. mesh-client would compress them.
+                with open(args.file, "rb") as data:
+                    response = mesh._session.post(
+                        f"{mesh._url}/messageexchange/{args.mailbox}/outbox",
+                        data=data.read(),
+                        headers={
+                            "Content-Type": "application/octet-stream",
+                            "Content-Encoding": "gzip",
+                            "Mex-To": args.recipient,
+                            "Mex-WorkflowID": args.workflow,
+                            "Mex-FileName": headers["filename"],
+                            "Mex-Chunk-Range": "1:1",
+                        },
+                    )
+                response.raise_for_status()
+                print(response.json()["message_id"])
+                return 0
             for _ in range(args.copies):
                 with open(args.file, "rb") as data:
                     message_id = mesh.send_message(

@@ -84,7 +84,7 @@ extension RunJob {
         } catch let error as RehabError where error.code == .meshUnavailable || error.code == .meshMessage {
             // One JSON line, without secrets: the description is MESH's status and the operation.
             logger.error(
-                "MESH could not be reached; the local inbox is processed",
+                "MESH could not be reached, or kept refusing; the local inbox is processed",
                 metadata: ["reason": "\(error.message)"]
             )
             result.failure = "MESH: \(error.message)"

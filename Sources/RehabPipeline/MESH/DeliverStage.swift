@@ -143,7 +143,7 @@ extension RunJob {
             result.queued = queued.count - result.sent.count - result.refused.count
             result.failure = "MESH: \(error.message)"
             logger.error(
-                "MESH could not be reached; feedback stays queued for the next night",
+                "MESH could not be reached, or kept refusing; feedback stays queued for the next night",
                 metadata: ["reason": "\(error.message)", "queued": .stringConvertible(result.queued)]
             )
         }

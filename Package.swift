@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
@@ -133,6 +134,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The trust portal: its people, sessions and tokens.
+        .target(
+            name: "RehabPortal",
+            dependencies: [
+                "RehabCore", "RehabDatabase",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RehabSample",
             dependencies: ["RehabCore", "RehabIngest"],
@@ -153,7 +164,9 @@ let package = Package(
             name: "rehabcount",
             dependencies: [
                 "RehabPipeline",
+                "RehabPortal",
                 "RehabCore",
+                "RehabDatabase",
                 "RehabSample",
                 "RehabValidate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -215,7 +228,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "RehabDatabase", "RehabLoad", "RehabPipeline", "RehabSample", "RehabCore", "RehabAnalyse",
-                "RehabReport", "RehabIngest", "RehabValidate", "RehabTestSupport",
+                "RehabReport", "RehabIngest", "RehabValidate", "RehabTestSupport", "RehabPortal",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["KnownAnswers"],
@@ -243,6 +256,11 @@ let package = Package(
         .testTarget(
             name: "RehabAnalyseTests",
             dependencies: ["RehabAnalyse"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RehabPortalTests",
+            dependencies: ["RehabPortal"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,7 @@ import RehabDatabase
 /// database's own `COMMENT ON` text, so that the dictionary is generated rather than written and cannot drift.
 public enum DataDictionary {
     /// The schemas documented, in reading order.
-    public static let schemas = ["reference", "core", "audit", "staging", "stats", "analysis", "published"]
+    public static let schemas = ["reference", "core", "audit", "staging", "stats", "analysis", "published", "portal"]
 
     public static func markdown(_ catalog: SchemaCatalog) -> String {
         var out = """

@@ -95,7 +95,7 @@ struct RehabCount: ParsableCommand {
         version: VersionText.describe(layout: try? ProjectLayout.locate(explicit: nil, builtIn: true)),
         subcommands: [
             RunCommand.self, ValidateCommand.self, LoadCommand.self, AnalyseCommand.self, ReportCommand.self,
-            DatabaseCommand.self, MESHCommand.self, PortalCommand.self,
+            DatabaseCommand.self, MESHCommand.self, PortalCommand.self, ServeCommand.self,
             SampleCommand.self,
         ]
     )

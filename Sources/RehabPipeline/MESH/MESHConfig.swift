@@ -100,9 +100,9 @@ extension PipelineConfig {
         }
 
         /// A size: bytes, or a number with KiB, MiB or GiB.
-        static func bytes(
-            _ c: KeyedDecodingContainer<CodingKeys>,
-            _ key: CodingKeys,
+        static func bytes<Key: CodingKey>(
+            _ c: KeyedDecodingContainer<Key>,
+            _ key: Key,
             default value: Int,
             in range: ClosedRange<Int>
         ) throws -> Int {

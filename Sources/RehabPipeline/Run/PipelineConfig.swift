@@ -212,10 +212,12 @@ public struct PipelineConfig: Sendable, Decodable {
     public var workers: Int
     /// RehabCount's MESH mailbox; nil when trusts send by folder only.
     public var mesh: MESH?
+    /// Where `rehabcount serve` listens; nil for its defaults.
+    public var portal: Portal?
 
     enum CodingKeys: String, CodingKey {
         case name, inbox, archive, outbox, reports, metrics, database, stages, thresholds, expected, analysis, workers
-        case mesh
+        case mesh, portal
     }
 
     public init(from decoder: any Decoder) throws {
@@ -229,6 +231,7 @@ public struct PipelineConfig: Sendable, Decodable {
         metrics = try c.decodeIfPresent(String.self, forKey: .metrics)
         database = try c.decodeIfPresent(String.self, forKey: .database)
         mesh = try c.decodeIfPresent(MESH.self, forKey: .mesh)
+        portal = try c.decodeIfPresent(Portal.self, forKey: .portal)
         stages =
             try c.decodeIfPresent([Stage].self, forKey: .stages)
             ?? (mesh == nil ? [] : [.collect]) + [.validate, .load, .analyse, .report] + (mesh == nil ? [] : [.deliver])

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The portal's HTML, rendered on the server: every value escaped, no inline script or style (the CSP allows
+/// neither), one stylesheet, and the landmarks, labels and headings that screen readers and keyboards need.
+enum Page {
+    /// Text made safe for HTML content and attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A whole page: its title, who is logged in (with the logout form), and its main content.
+    static func document(title: String, session: Sessions.Open?, main: String) -> String {
+        let who: String
+        if let session {
+            let scope = session.identity.org.map { "trust \(escape($0))" } ?? "every trust (central)"
+            who = """
+                <p class="who">\(escape(String(session.identity.actor.dropFirst(5)))), for \(scope)</p>
+                <form method="post" action="/logout" class="logout">
+                <input type="hidden" name="csrf" value="\(escape(session.csrf))">
+                <button type="submit">Log out</button>
+                </form>
+                """
+        } else {
+            who = ""
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en-GB">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) – RehabCount</title>
+            <link rel="stylesheet" href="/portal.css">
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to main content</a>
+            <header><p class="brand"><a href="/">RehabCount</a></p>\(who)</header>
+            <main id="main">
+            <h1>\(escape(title))</h1>
+            \(main)
+            </main>
+            </body>
+            </html>
+            """
+    }
+
+    static func login(message: String?, csrf: String, email: String = "") -> String {
+        let error =
+            message.map {
+                """
+                <div class="error" role="alert"><p>\(escape($0))</p></div>
+                """
+            } ?? ""
+        return document(
+            title: "Log in",
+            session: nil,
+            main: """
+                \(error)
+                <form method="post" action="/login">
+                <input type="hidden" name="csrf" value="\(escape(csrf))">
+                <p><label for="email">Email address</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value="\(escape(email))"></p>
+                <p><label for="password">Password</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+                <p><button type="submit">Log in</button></p>
+                </form>
+                """
+        )
+    }
+
+    /// One row of a trust's submissions.
+    struct Submission: Sendable {
+        let file: String
+        let org: String
+        let status: String
+        let rowsRead: String
+        let rowsQuarantined: String
+        let score: String
+        let received: String
+    }
+
+    static func home(session: Sessions.Open, submissions: [Submission]) -> String {
+        let rows = submissions.map { s in
+            """
+            <tr><td>\(escape(s.file))</td><td>\(escape(s.org))</td><td>\(escape(s.status.replacingOccurrences(of: "_", with: " ")))</td>\
+            <td class="number">\(escape(s.rowsRead))</td><td class="number">\(escape(s.rowsQuarantined))</td>\
+            <td class="number">\(escape(s.score))</td><td>\(escape(s.received))</td></tr>
+            """
+        }.joined(separator: "\n")
+        let table =
+            submissions.isEmpty
+            ? "<p>Nothing has arrived yet.</p>"
+            : """
+            <table>
+            <caption>Submissions received, newest first</caption>
+            <thead><tr><th scope="col">File</th><th scope="col">Trust</th><th scope="col">Outcome</th>\
+            <th scope="col" class="number">Rows read</th><th scope="col" class="number">Quarantined</th>\
+            <th scope="col" class="number">Score</th><th scope="col">Received</th></tr></thead>
+            <tbody>
+            \(rows)
+            </tbody>
+            </table>
+            """
+        let title = session.identity.org.map { "Submissions from \($0)" } ?? "Submissions from every trust"
+        return document(title: title, session: session, main: table)
+    }
+
+    static func message(_ title: String, _ text: String, session: Sessions.Open?) -> String {
+        document(title: title, session: session, main: "<p>\(escape(text))</p>")
+    }
+
+    /// The one stylesheet: NHS blue, readable sizes, a visible focus ring.
+    static let stylesheet = """
+        body { font-family: Arial, Helvetica, sans-serif; margin: 0; color: #212b32; background: #f0f4f5; line-height: 1.5; }
+        header { background: #005eb8; color: #fff; padding: 0.5rem 1rem; display: flex; flex-wrap: wrap; gap: 1rem;
+          align-items: center; }
+        header a, header p { color: #fff; margin: 0; }
+        .brand { font-weight: bold; font-size: 1.25rem; }
+        .who { margin-left: auto; }
+        main { padding: 1rem; max-width: 72rem; }
+        .skip { position: absolute; left: -999px; }
+        .skip:focus { left: 1rem; top: 1rem; background: #ffeb3b; color: #212b32; padding: 0.5rem; }
+        a { color: #005eb8; }
+        a:focus, button:focus, input:focus { outline: 3px solid #ffeb3b; outline-offset: 0; box-shadow: 0 4px #212b32; }
+        label { display: block; font-weight: bold; }
+        input { font-size: 1rem; padding: 0.4rem; border: 2px solid #4c6272; min-width: 18rem; }
+        button { font-size: 1rem; padding: 0.5rem 1rem; background: #007f3b; color: #fff; border: 0;
+          box-shadow: 0 4px #00401e; cursor: pointer; }
+        .logout button { background: #fff; color: #005eb8; box-shadow: none; }
+        .error { border: 4px solid #d5281b; background: #fff; padding: 0 1rem; }
+        table { border-collapse: collapse; background: #fff; width: 100%; }
+        caption { text-align: left; font-weight: bold; padding: 0.5rem 0; }
+        th, td { border-bottom: 1px solid #d8dde0; padding: 0.4rem 0.6rem; text-align: left; }
+        .number { text-align: right; font-variant-numeric: tabular-nums; }
+        """
+}

@@ -1,0 +1,267 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RehabDatabase
+import RehabPipeline
+
+/// The request context of the portal: Hummingbird's, with the client's address for the login throttle and audit.
+public struct PortalContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    /// Forms are small; uploads will stream past this limit on routes of their own.
+    public var maxUploadSize: Int { 64 << 10 }
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's address as text, for the throttle and the audit. Behind a proxy on this machine (nginx on
+    /// loopback), the address it forwards in `X-Forwarded-For`; from anywhere else, that header is ignored.
+    func address(of request: Request) -> String? {
+        let peer = remoteAddress?.ipAddress
+        if let peer, peer == "127.0.0.1" || peer == "::1",
+            let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").last
+        {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return peer
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+}
+
+/// Every response's security headers: a CSP without inline script or style that no page may frame, and no MIME
+/// sniffing or referrer leaks.
+struct SecurityHeaders: RouterMiddleware {
+    typealias Context = PortalContext
+
+    static let policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+        + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    func handle(
+        _ request: Request,
+        context: PortalContext,
+        next: (Request, PortalContext) async throws -> Response
+    ) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError {
+            response = Response(
+                status: error.status,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: Page.message(error.status.reasonPhrase, error.body ?? "", session: nil)
+                    )
+                )
+            )
+        }
+        response.headers[.contentSecurityPolicy] = Self.policy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.referrerPolicy] = "no-referrer"
+        response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
+        return response
+    }
+}
+
+/// `rehabcount serve`: the trust portal, a Hummingbird server whose database work runs on a bounded pool off the
+/// event loop (`DatabasePool`).
+public enum PortalServer {
+    static let sessionCookie = "rehab_session"
+    static let loginCookie = "rehab_login"
+
+    /// The portal as a Hummingbird application, listening where `settings` says.
+    public static func application(
+        settings: PipelineConfig.Portal,
+        pool: DatabasePool,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router(context: PortalContext.self)
+        router.add(middleware: SecurityHeaders())
+        let handlers = Handlers(settings: settings, pool: pool, logger: logger)
+        router.get("/portal.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Page.stylesheet))
+            )
+        }
+        router.get("/login") { request, context in try await handlers.loginPage(request, context) }
+        router.post("/login") { request, context in try await handlers.login(request, context) }
+        router.post("/logout") { request, context in try await handlers.logout(request, context) }
+        router.get("/") { request, context in try await handlers.home(request, context) }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            logger: logger
+        )
+    }
+
+    struct Handlers: Sendable {
+        let settings: PipelineConfig.Portal
+        let pool: DatabasePool
+        let logger: Logger
+
+        func html(_ status: HTTPResponse.Status, _ text: String, cookies: [Cookie] = []) -> Response {
+            var response = Response(
+                status: status,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+            for cookie in cookies { response.setCookie(cookie) }
+            return response
+        }
+
+        func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
+            var response = Response(status: .seeOther, headers: [.location: location])
+            for cookie in cookies { response.setCookie(cookie) }
+            return response
+        }
+
+        func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
+            Cookie(
+                name: name,
+                value: value,
+                maxAge: maxAge,
+                path: "/",
+                secure: settings.secureCookies,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        }
+
+        /// The session the request's cookie opens, if any.
+        func session(_ request: Request) async throws -> Sessions.Open? {
+            guard let id = request.cookies[PortalServer.sessionCookie]?.value, !id.isEmpty else { return nil }
+            return try await pool.withConnection { try Sessions.find(id, connection: $0) }
+        }
+
+        struct LoginForm: Decodable {
+            let email: String
+            let password: String
+            let csrf: String
+        }
+
+        struct CSRFForm: Decodable { let csrf: String }
+
+        func loginPage(_ request: Request, _ context: PortalContext) async throws -> Response {
+            if try await session(request) != nil { return redirect("/") }
+            // Before a session, the form's token is checked against a cookie of its own (double submit).
+            let token = PortalDirectory.randomText(bytes: 24, hex: false)
+            return html(
+                .ok,
+                Page.login(message: nil, csrf: token),
+                cookies: [cookie(PortalServer.loginCookie, token, maxAge: 3600)]
+            )
+        }
+
+        func login(_ request: Request, _ context: PortalContext) async throws -> Response {
+            let form = try await URLEncodedFormDecoder().decode(LoginForm.self, from: request, context: context)
+            guard let expected = request.cookies[PortalServer.loginCookie]?.value, !expected.isEmpty,
+                PortalDirectory.constantTimeEqual(Array(expected.utf8), Array(form.csrf.utf8))
+            else {
+                throw HTTPError(.forbidden, message: "The form had expired. Go back, reload the page and log in again.")
+            }
+            let address = context.address(of: request)
+            let lifetime = settings.sessionLifetime
+            let outcome = try await pool.withConnection { c -> (id: String?, throttled: Bool) in
+                if try Sessions.throttled(email: form.email, address: address, connection: c) {
+                    try PortalDirectory.record(
+                        actor: "user:\(form.email.lowercased())",
+                        org: nil,
+                        event: "login-throttled",
+                        detail: address,
+                        connection: c
+                    )
+                    return (nil, true)
+                }
+                guard
+                    let identity = try PortalDirectory.login(
+                        email: form.email,
+                        password: form.password,
+                        address: address,
+                        connection: c
+                    )
+                else { return (nil, false) }
+                return (try Sessions.open(identity, address: address, lifetime: lifetime, connection: c), false)
+            }
+            guard let id = outcome.id else {
+                let token = PortalDirectory.randomText(bytes: 24, hex: false)
+                let message =
+                    outcome.throttled
+                    ? "Too many failed attempts. Wait 15 minutes, then try again."
+                    : "That email address and password do not match an account that may log in."
+                return html(
+                    outcome.throttled ? .tooManyRequests : .unauthorized,
+                    Page.login(message: message, csrf: token, email: form.email),
+                    cookies: [cookie(PortalServer.loginCookie, token, maxAge: 3600)]
+                )
+            }
+            return redirect(
+                "/",
+                cookies: [
+                    cookie(PortalServer.sessionCookie, id, maxAge: Int(lifetime.components.seconds)),
+                    cookie(PortalServer.loginCookie, "", maxAge: 0),
+                ]
+            )
+        }
+
+        func logout(_ request: Request, _ context: PortalContext) async throws -> Response {
+            guard let open = try await session(request), let id = request.cookies[PortalServer.sessionCookie]?.value
+            else { return redirect("/login") }
+            let form = try await URLEncodedFormDecoder().decode(CSRFForm.self, from: request, context: context)
+            guard PortalDirectory.constantTimeEqual(Array(open.csrf.utf8), Array(form.csrf.utf8)) else {
+                throw HTTPError(.forbidden, message: "The form had expired. Go back, reload the page and try again.")
+            }
+            try await pool.withConnection { c in
+                try Sessions.end(id, connection: c)
+                try PortalDirectory.record(
+                    actor: open.identity.actor,
+                    org: open.identity.org,
+                    event: "logout",
+                    detail: nil,
+                    connection: c
+                )
+            }
+            return redirect("/login", cookies: [cookie(PortalServer.sessionCookie, "", maxAge: 0)])
+        }
+
+        func home(_ request: Request, _ context: PortalContext) async throws -> Response {
+            guard let open = try await session(request) else { return redirect("/login") }
+            let org = open.identity.org
+            let rows = try await pool.withConnection { c in
+                try c.query(
+                    """
+                    SELECT file_name, coalesce(org_code, ''), status, rows_read, rows_quarantined,
+                        coalesce(to_char(score, 'FM990.0'), '-'), to_char(received_at, 'YYYY-MM-DD HH24:MI')
+                    FROM audit.submissions
+                    WHERE $1::text IS NULL OR org_code = $1 OR (length(org_code) = 5 AND left(org_code, 3) = $1)
+                    ORDER BY received_at DESC, submission_id DESC
+                    LIMIT 200
+                    """,
+                    [org]
+                ).rows
+            }
+            let submissions = rows.map {
+                Page.Submission(
+                    file: $0[0] ?? "",
+                    org: $0[1] ?? "",
+                    status: $0[2] ?? "",
+                    rowsRead: $0[3] ?? "",
+                    rowsQuarantined: $0[4] ?? "",
+                    score: $0[5] ?? "-",
+                    received: $0[6] ?? ""
+                )
+            }
+            return html(.ok, Page.home(session: open, submissions: submissions))
+        }
+    }
+}

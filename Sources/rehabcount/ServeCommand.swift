@@ -55,6 +55,7 @@ struct ServeCommand: ParsableCommand {
         // Fail now, plainly, if the database cannot be reached or lacks the portal's tables.
         let check = try Connection(conninfo, applicationName: "rehabcount-portal")
         _ = try check.query("SELECT 1 FROM portal.users LIMIT 1")
+        let layout = try ProjectLayout.locate(explicit: connection.configDir ?? RunCommand.projectFolder(of: pipeline))
         let pool = DatabasePool(conninfo: conninfo, size: connections)
         logger.info(
             "portal listening",
@@ -63,7 +64,15 @@ struct ServeCommand: ParsableCommand {
                 "public_url": "\(settings.publicURL?.absoluteString ?? "")",
             ]
         )
-        try await PortalServer.application(settings: settings, pool: pool, logger: logger).runService()
+        try await PortalServer.application(
+            settings: settings,
+            pool: pool,
+            layout: layout,
+            inbox: config.resolve(config.inbox, root: layout.root),
+            checks: config.resolve(config.outbox, root: layout.root) + "/.portal",
+            workers: config.workers,
+            logger: logger
+        ).runService()
         try await pool.shutdown()
     }
 }

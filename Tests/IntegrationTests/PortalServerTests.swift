@@ -26,6 +26,13 @@ struct PortalServerTests {
             connection: c
         )
         try PortalDirectory.addUser(
+            email: "analyst@rdr.nhs.uk",
+            scope: .trust("RDR"),
+            password: password,
+            by: "test",
+            connection: c
+        )
+        try PortalDirectory.addUser(
             email: "lead@england.nhs.uk",
             scope: .central,
             password: password,
@@ -38,12 +45,21 @@ struct PortalServerTests {
     /// Runs `test` against the portal on a free port.
     static func serve(
         _ db: borrowing TestDatabase,
+        folder: String? = nil,
+        maxUpload: Int = 512 << 20,
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let pool = DatabasePool(conninfo: try db.url(), size: 2)
-        let app = PortalServer.application(
-            settings: PipelineConfig.Portal(host: "127.0.0.1", port: 0),
+        let folder = try folder ?? TestFixtures.folder()
+        var settings = PipelineConfig.Portal(host: "127.0.0.1", port: 0)
+        settings.maxUpload = maxUpload
+        let app = try PortalServer.application(
+            settings: settings,
             pool: pool,
+            layout: TestFixtures.layout,
+            inbox: "\(folder)/inbox",
+            checks: "\(folder)/checks",
+            workers: 2,
             logger: Logger(label: "portal-test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         try await app.test(.live, test)
@@ -207,6 +223,148 @@ struct PortalServerTests {
             // Another account from the same address is not held up by this one.
             let other = try await Self.login(client, email: "lead@england.nhs.uk", password: Self.password)
             #expect(other.status == .seeOther)
+        }
+    }
+
+    /// A browser's multipart upload of the check form: the CSRF token first, then the file.
+    static func upload(_ name: String, _ bytes: Data, csrf: String) -> (HTTPFields, ByteBuffer) {
+        let boundary = "----RehabCountTest\(UUID().uuidString.prefix(8))"
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf)\r\n")
+        body.writeString(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
+                + "Content-Type: text/csv\r\n\r\n"
+        )
+        body.writeBytes(bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], body)
+    }
+
+    /// Logs in and returns the session cookie header and the session's CSRF token (from the check form).
+    static func session(_ client: any TestClientProtocol, _ email: String) async throws -> (String, String) {
+        let cookie =
+            "rehab_session="
+            + (try #require(Self.cookie("rehab_session", in: try await login(client, email: email, password: password))))
+        let form = try await client.execute(uri: "/check", method: .get, headers: [.cookie: cookie])
+        #expect(form.status == .ok)
+        return (cookie, try #require(csrf(in: form)))
+    }
+
+    @Test(
+        "A trust checks a file, reads its findings, downloads its workbook and submits exactly those bytes; another trust finds none of it"
+    )
+    func checkAndSubmit() async throws {
+        let db = try Self.database()
+        let url = try db.url()
+        let folder = try TestFixtures.folder()
+        let sample = "\(TestFixtures.root)/sample-data/inbox"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(sample)/RY2_referrals_2025-09.csv"))
+        try await Self.serve(db, folder: folder) { client in
+            let (cookie, csrf) = try await Self.session(client, "analyst@ry2.nhs.uk")
+            var (headers, body) = Self.upload("RY2_referrals_2025-09.csv", bytes, csrf: csrf)
+            headers[.cookie] = cookie
+            let checked = try await client.execute(uri: "/check", method: .post, headers: headers, body: body)
+            #expect(checked.status == .seeOther)
+            let location = try #require(checked.headers[.location])
+            #expect(location.hasPrefix("/checks/") && location.count == 8 + 32)
+
+            let result = try await client.execute(uri: location, method: .get, headers: [.cookie: cookie])
+            let page = String(buffer: result.body)
+            #expect(page.contains("accepted with warnings"))
+            #expect(page.contains("RY2_referrals_2025-09.xlsx") && page.contains("RY2_referrals_2025-09.findings.csv"))
+            let workbook = try await client.execute(
+                uri: "\(location)/files/RY2_referrals_2025-09.xlsx",
+                method: .get,
+                headers: [.cookie: cookie]
+            )
+            #expect(workbook.status == .ok)
+            #expect(workbook.headers[.contentDisposition]?.contains("attachment") == true)
+            #expect(workbook.body.getBytes(at: 0, length: 2) == Array("PK".utf8))
+            let report = try await client.execute(
+                uri: "\(location)/files/RY2_referrals_2025-09.html",
+                method: .get,
+                headers: [.cookie: cookie]
+            )
+            #expect(report.status == .ok && String(buffer: report.body).contains("RY2_referrals_2025-09.csv"))
+            #expect(report.headers[.contentSecurityPolicy]?.contains("script") == false)
+            // Report names cannot walk out of the check's folder.
+            for name in ["..%2F..%2Fetc%2Fpasswd", "RY2_referrals_2025-09.csv", "other.xlsx"] {
+                let walk = try await client.execute(
+                    uri: "\(location)/files/\(name)",
+                    method: .get,
+                    headers: [.cookie: cookie]
+                )
+                #expect(walk.status == .notFound, "\(name)")
+            }
+
+            // Another trust's user: the check, its reports and its submit are not there, as for one that does not exist.
+            let (other, otherCSRF) = try await Self.session(client, "analyst@rdr.nhs.uk")
+            for path in [
+                location, "\(location)/files/RY2_referrals_2025-09.xlsx",
+                "/checks/" + String(repeating: "0", count: 32),
+            ] {
+                #expect(
+                    try await client.execute(uri: path, method: .get, headers: [.cookie: other]).status == .notFound,
+                    "\(path)"
+                )
+            }
+            let foreign = try await client.execute(
+                uri: "\(location)/submit",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: other],
+                body: Self.form(["csrf": otherCSRF])
+            )
+            #expect(foreign.status == .notFound)
+            // ... nor may it check a file named for RY2.
+            var (rdrHeaders, rdrBody) = Self.upload("RY2_referrals_2025-09.csv", bytes, csrf: otherCSRF)
+            rdrHeaders[.cookie] = other
+            let named = try await client.execute(uri: "/check", method: .post, headers: rdrHeaders, body: rdrBody)
+            #expect(named.status == .forbidden && String(buffer: named.body).contains("not your trust"))
+
+            // Submitting needs the session's token; then exactly the checked bytes wait in the inbox.
+            let forged = try await client.execute(
+                uri: "\(location)/submit",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                body: Self.form(["csrf": "guess"])
+            )
+            #expect(forged.status == .forbidden)
+            #expect(!FileManager.default.fileExists(atPath: "\(folder)/inbox/RY2_referrals_2025-09.csv"))
+            let submitted = try await client.execute(
+                uri: "\(location)/submit",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                body: Self.form(["csrf": csrf])
+            )
+            #expect(submitted.status == .seeOther)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/inbox/RY2_referrals_2025-09.csv")) == bytes)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: "\(folder)/inbox") == ["RY2_referrals_2025-09.csv"]
+            )
+            let after = String(
+                buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body
+            )
+            #expect(after.contains("Submitted at") && !after.contains("<button type=\"submit\">Submit"))
+
+            let c = try Connection(url)
+            let events = try c.query(
+                "SELECT event FROM audit.portal_events WHERE actor = 'user:analyst@ry2.nhs.uk' AND event NOT LIKE 'log%' ORDER BY event_id"
+            ).rows.map { $0[0] ?? "" }
+            #expect(events == ["check", "download", "download", "submission"])
+        }
+    }
+
+    @Test("An upload over max_upload is refused with 413 and leaves nothing behind")
+    func tooLarge() async throws {
+        let db = try Self.database()
+        let folder = try TestFixtures.folder()
+        try await Self.serve(db, folder: folder, maxUpload: 1 << 20) { client in
+            let (cookie, csrf) = try await Self.session(client, "analyst@ry2.nhs.uk")
+            var (headers, body) = Self.upload("RY2_referrals_2025-09.csv", Data(count: 3 << 20), csrf: csrf)
+            headers[.cookie] = cookie
+            let response = try await client.execute(uri: "/check", method: .post, headers: headers, body: body)
+            #expect(response.status == .contentTooLarge)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/checks").isEmpty)
         }
     }
 }

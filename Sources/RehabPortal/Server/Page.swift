@@ -114,7 +114,69 @@ enum Page {
             </table>
             """
         let title = session.identity.org.map { "Submissions from \($0)" } ?? "Submissions from every trust"
-        return document(title: title, session: session, main: table)
+        return document(
+            title: title,
+            session: session,
+            main: "<p><a href=\"/check\">Check a file, then submit it</a></p>\n" + table
+        )
+    }
+
+    static func checkForm(session: Sessions.Open, maxUpload: Int, message: String?) -> String {
+        let error = message.map { "<div class=\"error\" role=\"alert\"><p>\(escape($0))</p></div>" } ?? ""
+        return document(
+            title: "Check a file",
+            session: session,
+            main: """
+                \(error)
+                <p>Choose an extract named <code>&lt;ORG&gt;_&lt;kind&gt;_&lt;YYYY-MM&gt;.csv</code> or <code>.xlsx</code>, \
+                up to \(maxUpload >> 20) MiB. It is checked with the same rules as tonight's run; nothing is \
+                submitted until you choose to.</p>
+                <form method="post" action="/check" enctype="multipart/form-data">
+                <input type="hidden" name="csrf" value="\(escape(session.csrf))">
+                <p><label for="file">Extract file</label>
+                <input id="file" name="file" type="file" accept=".csv,.xlsx" required></p>
+                <p><button type="submit">Check the file</button></p>
+                </form>
+                """
+        )
+    }
+
+    static func checkResult(
+        session: Sessions.Open,
+        check: PortalServer.Handlers.CheckRecord,
+        files: [String]
+    )
+        -> String
+    {
+        let links = files.map { name in
+            "<li><a href=\"/checks/\(check.id)/files/\(escape(name))\">\(escape(name))</a></li>"
+        }.joined(separator: "\n")
+        let action =
+            check.submittedAt.map {
+                "<p class=\"done\" role=\"status\">Submitted at \(escape($0)). It is loaded by the next nightly run.</p>"
+            }
+                ?? """
+                <form method="post" action="/checks/\(check.id)/submit">
+                <input type="hidden" name="csrf" value="\(escape(session.csrf))">
+                <p><button type="submit">Submit \(escape(check.file))</button></p>
+                </form>
+                """
+        return document(
+            title: "Check of \(check.file)",
+            session: session,
+            main: """
+                <dl class="summary">
+                <dt>Outcome</dt><dd>\(escape(check.status.replacingOccurrences(of: "_", with: " ")))</dd>
+                <dt>Rows read</dt><dd>\(escape(check.rowsRead))</dd>
+                <dt>Rows the night would hold back</dt><dd>\(escape(check.rowsQuarantined))</dd>
+                </dl>
+                <h2>Reports</h2>
+                <ul>
+                \(links)
+                </ul>
+                \(action)
+                """
+        )
     }
 
     static func message(_ title: String, _ text: String, session: Sessions.Open?) -> String {
@@ -144,5 +206,8 @@ enum Page {
         caption { text-align: left; font-weight: bold; padding: 0.5rem 0; }
         th, td { border-bottom: 1px solid #d8dde0; padding: 0.4rem 0.6rem; text-align: left; }
         .number { text-align: right; font-variant-numeric: tabular-nums; }
+        .summary dt { font-weight: bold; }
+        .summary dd { margin: 0 0 0.5rem 0; }
+        .done { border-left: 6px solid #007f3b; background: #fff; padding: 0.5rem 1rem; }
         """
 }

@@ -3,8 +3,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
+import RehabCore
 import RehabDatabase
 import RehabPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The request context of the portal: Hummingbird's, with the client's address for the login throttle and audit.
 public struct PortalContext: RequestContext, RemoteAddressRequestContext {
@@ -64,7 +70,8 @@ struct SecurityHeaders: RouterMiddleware {
                 )
             )
         }
-        response.headers[.contentSecurityPolicy] = Self.policy
+        // A route may send a stricter policy of its own (a report page: no script at all, its styles inline).
+        response.headers[.contentSecurityPolicy] = response.headers[.contentSecurityPolicy] ?? Self.policy
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
@@ -79,14 +86,34 @@ public enum PortalServer {
     static let loginCookie = "rehab_login"
 
     /// The portal as a Hummingbird application, listening where `settings` says.
+    ///
+    /// - Parameters:
+    ///   - layout: the contracts and rules checks are validated with, as the night's.
+    ///   - inbox: the night's inbox, where submissions go.
+    ///   - checks: a private folder for checked files and their reports.
+    ///   - workers: how many checks may validate at once.
     public static func application(
         settings: PipelineConfig.Portal,
         pool: DatabasePool,
+        layout: ProjectLayout,
+        inbox: String,
+        checks: String,
+        workers: Int,
         logger: Logger
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
+        for folder in [inbox, checks] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        chmod(checks, 0o700)
         let router = Router(context: PortalContext.self)
         router.add(middleware: SecurityHeaders())
-        let handlers = Handlers(settings: settings, pool: pool, logger: logger)
+        let validators = NIOThreadPool(numberOfThreads: max(1, workers))
+        validators.start()
+        let desk = CheckDesk(
+            setup: .init(layout: layout, inbox: inbox, checks: checks, maxUpload: settings.maxUpload),
+            validators: validators
+        )
+        let handlers = Handlers(settings: settings, pool: pool, logger: logger, desk: desk)
         router.get("/portal.css") { _, _ in
             Response(
                 status: .ok,
@@ -98,6 +125,11 @@ public enum PortalServer {
         router.post("/login") { request, context in try await handlers.login(request, context) }
         router.post("/logout") { request, context in try await handlers.logout(request, context) }
         router.get("/") { request, context in try await handlers.home(request, context) }
+        router.get("/check") { request, context in try await handlers.checkPage(request, context) }
+        router.post("/check") { request, context in try await handlers.check(request, context) }
+        router.get("/checks/:id") { request, context in try await handlers.checkResult(request, context) }
+        router.get("/checks/:id/files/:name") { request, context in try await handlers.download(request, context) }
+        router.post("/checks/:id/submit") { request, context in try await handlers.submit(request, context) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
@@ -109,6 +141,7 @@ public enum PortalServer {
         let settings: PipelineConfig.Portal
         let pool: DatabasePool
         let logger: Logger
+        let desk: CheckDesk
 
         func html(_ status: HTTPResponse.Status, _ text: String, cookies: [Cookie] = []) -> Response {
             var response = Response(

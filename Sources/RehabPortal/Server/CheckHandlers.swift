@@ -1,0 +1,190 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RehabCore
+import RehabDatabase
+import RehabPipeline
+
+extension PortalServer.Handlers {
+    /// A check as the portal recorded it.
+    struct CheckRecord: Sendable {
+        let id: String
+        let org: String
+        let file: String
+        let status: String
+        let rowsRead: String
+        let rowsQuarantined: String
+        let submittedAt: String?
+    }
+
+    /// The check with this id, if the identity may see its trust; otherwise nil, exactly as for none.
+    func check(_ id: String, for identity: Identity) async throws -> CheckRecord? {
+        guard id.count == 32, id.allSatisfy(\.isHexDigit) else { return nil }
+        let row = try await pool.withConnection { c in
+            try c.query(
+                """
+                SELECT check_id, org_code, file_name, status, rows_read, rows_quarantined,
+                    to_char(submitted_at, 'YYYY-MM-DD HH24:MI')
+                FROM portal.checks WHERE check_id = $1
+                """,
+                [id]
+            ).rows.first
+        }
+        guard let row, let org = row[1], identity.maySee(org: org) else { return nil }
+        return CheckRecord(
+            id: id,
+            org: org,
+            file: row[2] ?? "",
+            status: row[3] ?? "",
+            rowsRead: row[4] ?? "",
+            rowsQuarantined: row[5] ?? "",
+            submittedAt: row[6]
+        )
+    }
+
+    func checkPage(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { return redirect("/login") }
+        return html(.ok, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: nil))
+    }
+
+    func check(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { return redirect("/login") }
+        let id = PortalDirectory.randomText(bytes: 16, hex: true)
+        let folder = desk.folder(id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let received: (name: String, path: String, bytes: Int, sha256: String)
+        do {
+            received = try await desk.receive(request, csrf: open.csrf, scope: open.identity, into: folder)
+        } catch let refusal as CheckDesk.Refusal {
+            try? FileManager.default.removeItem(atPath: folder)
+            switch refusal {
+            case .tooLarge:
+                // Close the connection rather than read the rest of an upload that will not be kept.
+                var response = html(
+                    .contentTooLarge,
+                    Page.checkForm(
+                        session: open,
+                        maxUpload: settings.maxUpload,
+                        message: "The file is larger than the portal takes (\(settings.maxUpload >> 20) MiB)."
+                    )
+                )
+                response.headers[.connection] = "close"
+                return response
+            case .forbidden(let text):
+                return html(.forbidden, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text))
+            case .bad(let text):
+                return html(.badRequest, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text))
+            }
+        }
+        let validated = try await desk.validate(received.path, logger: logger)
+        let result = validated.result
+        let org = SubmissionName(fileName: received.name)?.orgCode ?? open.identity.org ?? ""
+        try await pool.withConnection { c in
+            try c.query(
+                """
+                INSERT INTO portal.checks (check_id, org_code, actor, file_name, bytes, sha256, status, rows_read,
+                    rows_quarantined)
+                VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::bigint, $9::bigint)
+                """,
+                [
+                    id, org, open.identity.actor, received.name, String(received.bytes), received.sha256,
+                    result.status.rawValue, String(result.rows.read), String(result.rows.quarantined),
+                ]
+            )
+            try PortalDirectory.record(
+                actor: open.identity.actor,
+                org: org,
+                event: "check",
+                detail: "\(received.name) (\(id))",
+                connection: c
+            )
+        }
+        return redirect("/checks/\(id)")
+    }
+
+    func checkResult(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { return redirect("/login") }
+        guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity) else {
+            throw HTTPError(.notFound, message: "There is no such check.")
+        }
+        let present = CheckDesk.reports(of: record.file).filter {
+            FileManager.default.fileExists(atPath: "\(desk.folder(record.id))/\($0)")
+        }
+        return html(.ok, Page.checkResult(session: open, check: record, files: present))
+    }
+
+    func download(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { return redirect("/login") }
+        let name = context.parameters.get("name") ?? ""
+        guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity),
+            CheckDesk.reports(of: record.file).contains(name),
+            let data = FileManager.default.contents(atPath: "\(desk.folder(record.id))/\(name)")
+        else { throw HTTPError(.notFound, message: "There is no such report.") }
+        let types = [
+            "html": "text/html; charset=utf-8", "json": "application/json",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "csv": "text/csv; charset=utf-8",
+        ]
+        let ext = (name as NSString).pathExtension
+        var response = Response(
+            status: .ok,
+            headers: [.contentType: types[ext] ?? "application/octet-stream"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+        if ext == "html" {
+            // The report is a page of its own with its stylesheet inside it: styles inline, never scripts.
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        } else {
+            response.headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        }
+        try await pool.withConnection { c in
+            try PortalDirectory.record(
+                actor: open.identity.actor,
+                org: record.org,
+                event: "download",
+                detail: name,
+                connection: c
+            )
+        }
+        return response
+    }
+
+    func submit(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { return redirect("/login") }
+        guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity) else {
+            throw HTTPError(.notFound, message: "There is no such check.")
+        }
+        let form = try await URLEncodedFormDecoder().decode(CSRFForm.self, from: request, context: context)
+        guard PortalDirectory.constantTimeEqual(Array(open.csrf.utf8), Array(form.csrf.utf8)) else {
+            throw HTTPError(.forbidden, message: "The form had expired. Go back, reload the page and try again.")
+        }
+        guard record.submittedAt == nil else { return redirect("/checks/\(record.id)") }
+        guard try desk.submit("\(desk.folder(record.id))/\(record.file)", name: record.file) else {
+            throw HTTPError(
+                .conflict,
+                message: "A file named \(record.file) is already waiting for tonight's run. It is loaded first; "
+                    + "submit this one after it."
+            )
+        }
+        try await pool.withConnection { c in
+            try c.query(
+                "UPDATE portal.checks SET submitted_at = now(), submitted_by = $2 WHERE check_id = $1",
+                [record.id, open.identity.actor]
+            )
+            try PortalDirectory.record(
+                actor: open.identity.actor,
+                org: record.org,
+                event: "submission",
+                detail: "\(record.file) (\(record.id))",
+                connection: c
+            )
+        }
+        return redirect("/checks/\(record.id)")
+    }
+}
+
+extension HTTPField.Name {
+    static let contentDisposition = Self("Content-Disposition")!
+}

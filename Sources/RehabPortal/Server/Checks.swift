@@ -1,0 +1,188 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import MultipartKit
+import NIOCore
+import NIOPosix
+import RehabCore
+import RehabDatabase
+import RehabIngest
+import RehabPipeline
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checking a file through the portal, and submitting it: the upload streams to a private file, bounded by
+/// `max_upload`, and goes through the night's own validator; a submission puts exactly those bytes into the inbox.
+struct CheckDesk: Sendable {
+    /// What the portal needs of the pipeline: where the inbox is, where checks are kept, how to validate.
+    struct Setup: Sendable {
+        let layout: ProjectLayout
+        let inbox: String
+        /// A private folder of the server's, one subfolder per check.
+        let checks: String
+        let maxUpload: Int
+    }
+
+    let setup: Setup
+    /// Validation is CPU work: it runs here, `workers` at a time, never on the event loop.
+    let validators: NIOThreadPool
+
+    /// One check's files.
+    func folder(_ id: String) -> String { "\(setup.checks)/\(id)" }
+
+    /// The reports a check's folder may hold, by their names: nothing else is ever served from it.
+    static func reports(of file: String) -> [String] {
+        let stem = (file as NSString).deletingPathExtension
+        return ["\(stem).html", "\(stem).xlsx", "\(stem).findings.csv", "\(stem).quarantine.csv", "\(stem).json"]
+    }
+
+    /// A file as it arrives: written to a new private file, hashed, counted against the limit.
+    final class Upload: @unchecked Sendable {
+        var file: NewFile
+        var hash = SHA256()
+        var bytes = 0
+        init(path: String) throws { file = try NewFile(path: path) }
+    }
+
+    enum Refusal: Error {
+        case forbidden(String)
+        case tooLarge
+        case bad(String)
+    }
+
+    /// Reads a multipart form whose first part is the `csrf` token and whose `file` part is the extract, streaming
+    /// the file into `folder` under its own name.
+    ///
+    /// - Returns: the file's name, its path, size and SHA-256.
+    func receive(
+        _ request: Request,
+        csrf expected: String,
+        scope: Identity,
+        into folder: String
+    ) async throws -> (name: String, path: String, bytes: Int, sha256: String) {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > setup.maxUpload + (64 << 10) {
+            throw Refusal.tooLarge
+        }
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+            let boundary = type.split(separator: ";").compactMap({ part -> String? in
+                let p = part.trimmingCharacters(in: .whitespaces)
+                guard p.lowercased().hasPrefix("boundary=") else { return nil }
+                return String(p.dropFirst(9)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }).first
+        else { throw Refusal.bad("Send the file from the form on this page.") }
+
+        let parser = MultipartParser(boundary: boundary)
+        final class State: @unchecked Sendable {
+            var headers: [String: String] = [:]
+            var field: [UInt8] = []
+            var csrfSeen = false
+            var upload: Upload?
+            var name: String?
+            var failure: Refusal?
+        }
+        let state = State()
+        let limit = setup.maxUpload
+        parser.onHeader = { name, value in state.headers[name.lowercased()] = value }
+        parser.onBody = { buffer in
+            guard state.failure == nil else { return }
+            let disposition = state.headers["content-disposition"] ?? ""
+            if disposition.contains("name=\"file\"") {
+                guard state.csrfSeen else {
+                    state.failure = .forbidden("The form had expired. Reload the page and try again.")
+                    return
+                }
+                if state.upload == nil {
+                    guard let name = Self.fileName(disposition), let parsed = SubmissionName(fileName: name) else {
+                        state.failure = .bad("Name the file <ORG>_<kind>_<YYYY-MM>.csv or .xlsx, as the contract says.")
+                        return
+                    }
+                    guard scope.maySee(org: parsed.orgCode) else {
+                        state.failure = .forbidden("\(name) is named for \(parsed.orgCode), not your trust.")
+                        return
+                    }
+                    do {
+                        state.upload = try Upload(path: "\(folder)/\(name)")
+                        state.name = name
+                    } catch {
+                        state.failure = .bad("The file could not be stored.")
+                        return
+                    }
+                }
+                guard let upload = state.upload else { return }
+                upload.bytes += buffer.readableBytes
+                guard upload.bytes <= limit else {
+                    state.failure = .tooLarge
+                    return
+                }
+                buffer.withUnsafeReadableBytes { raw in
+                    upload.hash.update(bufferPointer: raw)
+                    _ = try? raw.withMemoryRebound(to: UInt8.self) { try upload.file.write($0.span) }
+                }
+            } else if disposition.contains("name=\"csrf\"") {
+                state.field += buffer.readableBytesView.prefix(256)
+            }
+        }
+        parser.onPartComplete = {
+            if (state.headers["content-disposition"] ?? "").contains("name=\"csrf\"") {
+                state.csrfSeen = PortalDirectory.constantTimeEqual(state.field, Array(expected.utf8))
+            }
+            state.headers = [:]
+        }
+        for try await buffer in request.body {
+            do { try parser.execute(buffer) } catch { throw Refusal.bad("The form's upload was not readable.") }
+            if let failure = state.failure { throw failure }
+        }
+        if let failure = state.failure { throw failure }
+        guard let upload = state.upload, let name = state.name else {
+            throw Refusal.bad(state.csrfSeen ? "Choose a file to check." : "The form had expired. Reload the page.")
+        }
+        try upload.file.keep()
+        let sha = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return (name, "\(folder)/\(name)", upload.bytes, sha)
+    }
+
+    /// The `filename` of a `Content-Disposition`, reduced to its last path part (browsers on Windows have sent
+    /// whole paths).
+    static func fileName(_ disposition: String) -> String? {
+        guard let range = disposition.range(of: "filename=\"") else { return nil }
+        let raw = disposition[range.upperBound...].prefix { $0 != "\"" }
+        let name = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        guard !name.isEmpty, !name.hasPrefix("."), name.utf8.count <= 200 else { return nil }
+        return name
+    }
+
+    /// Validates a checked file with the night's validator, writing its reports beside it.
+    func validate(_ path: String, logger: Logger) async throws -> ValidatedFile {
+        let layout = setup.layout
+        let folder = (path as NSString).deletingLastPathComponent
+        return try await validators.runIfActive {
+            let outcome = try ValidateJob.run(
+                ValidateOptions(files: [path], reportDirectory: folder, layout: layout),
+                logger: logger
+            )
+            guard let file = outcome.files.first else { throw RehabError(.output, "The check produced no result.") }
+            return file
+        }
+    }
+
+    /// Puts a checked file into the night's inbox under its name, through a private name first, so that the night
+    /// never sees half a file.
+    ///
+    /// - Returns: false when a file of that name is already waiting.
+    func submit(_ path: String, name: String) throws -> Bool {
+        let staging = "\(setup.inbox)/.portal-\(UUID().uuidString).part"
+        switch try FileIntake.copy(path, to: staging) {
+        case .copied: break
+        case .refused(let reason): throw RehabError(.output, "The checked file could not be read (\(reason)).")
+        case .changing: throw RehabError(.output, "The checked file changed while it was copied.")
+        }
+        defer { unlink(staging) }
+        chmod(staging, 0o640)
+        if link(staging, "\(setup.inbox)/\(name)") == 0 { return true }
+        if errno == EEXIST { return false }
+        throw RehabError(.output, "Cannot put \(name) into the inbox: \(String(cString: strerror(errno))).")
+    }
+}

@@ -367,4 +367,103 @@ struct PortalServerTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/checks").isEmpty)
         }
     }
+
+    @Test(
+        "The API: a token checks and submits a file, lists and fetches its reports; another trust's token finds nothing"
+    )
+    func api() async throws {
+        let db = try Self.database()
+        let url = try db.url()
+        let folder = try TestFixtures.folder()
+        let c = try Connection(url)
+        let ry2 = try PortalDirectory.addToken(org: "RY2", label: "EPR", by: "test", connection: c).text
+        let rdr = try PortalDirectory.addToken(org: "RDR", label: nil, by: "test", connection: c).text
+        let sample = "\(TestFixtures.root)/sample-data/inbox"
+        let workforce = try Data(contentsOf: URL(fileURLWithPath: "\(sample)/RY2_workforce_2025-09.csv"))
+        try await Self.serve(db, folder: folder) { client in
+            let document = try await client.execute(uri: "/api/openapi.yaml", method: .get)
+            #expect(document.status == .ok && String(buffer: document.body).hasPrefix("openapi: 3.1.0"))
+
+            func post(_ path: String, _ token: String?, _ bytes: Data) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/octet-stream"]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                return try await client.execute(
+                    uri: path,
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(bytes: bytes)
+                )
+            }
+            func get(_ path: String, _ token: String) async throws -> TestResponse {
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer \(token)"])
+            }
+            func json(_ response: TestResponse) throws -> Any {
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body))
+            }
+
+            let checkPath = "/api/v1/checks?name=RY2_workforce_2025-09.csv"
+            #expect(try await post(checkPath, nil, workforce).status == .unauthorized)
+            #expect(try await post(checkPath, "000000000000.nope", workforce).status == .unauthorized)
+            let checked = try await post(checkPath, ry2, workforce)
+            #expect(checked.status == .ok)
+            let check = try #require(try json(checked) as? [String: Any])
+            #expect(check["file"] as? String == "RY2_workforce_2025-09.csv")
+            #expect(check["rows_read"] as? Int == 60 && check["rows_quarantined"] as? Int == 1)
+            #expect((check["report"] as? [String: Any])?["status"] as? String == check["status"] as? String)
+            #expect(!FileManager.default.fileExists(atPath: "\(folder)/inbox/RY2_workforce_2025-09.csv"))
+
+            let submitted = try await post("/api/v1/submissions?name=RY2_workforce_2025-09.csv", ry2, workforce)
+            #expect(submitted.status == .created)
+            let id = try #require((try json(submitted) as? [String: Any])?["id"] as? String)
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: "\(folder)/inbox/RY2_workforce_2025-09.csv")) == workforce
+            )
+            #expect(
+                try await post("/api/v1/submissions?name=RY2_workforce_2025-09.csv", ry2, workforce).status == .conflict
+            )
+
+            let listed = try #require(
+                try json(try await get("/api/v1/submissions?period=2025-09", ry2)) as? [[String: Any]]
+            )
+            #expect(listed.map { $0["id"] as? String } == [id])
+            // The test database already holds the sample month: these very bytes have been loaded.
+            #expect(listed.first?["loaded"] as? Bool == true)
+            #expect(try await get("/api/v1/submissions?period=2025-13", ry2).status == .badRequest)
+            let workbook = try await get("/api/v1/submissions/\(id)/reports/RY2_workforce_2025-09.xlsx", ry2)
+            #expect(workbook.status == .ok && workbook.body.getBytes(at: 0, length: 2) == Array("PK".utf8))
+            #expect(
+                try await get("/api/v1/submissions/\(id)/reports/RY2_workforce_2025-09.csv", ry2).status == .notFound
+            )
+            #expect(try await get("/api/v1/submissions/\(id)/reports/..%2Fnightly.yaml", ry2).status == .notFound)
+
+            // RDR's token: RY2's submission, its reports and its month are not there; nor may it send RY2's file.
+            #expect(
+                try await get("/api/v1/submissions/\(id)/reports/RY2_workforce_2025-09.xlsx", rdr).status == .notFound
+            )
+            #expect((try json(try await get("/api/v1/submissions?period=2025-09", rdr)) as? [Any])?.isEmpty == true)
+            #expect(try await post(checkPath, rdr, workforce).status == .forbidden)
+            #expect(try await post("/api/v1/checks?name=..%2Fetc%2Fx.csv", ry2, workforce).status == .badRequest)
+
+            // A revoked token is no token.
+            try PortalDirectory.revokeToken(id: String(ry2.prefix(12)), by: "test", connection: try Connection(url))
+            #expect(try await get("/api/v1/submissions?period=2025-09", ry2).status == .unauthorized)
+        }
+    }
+
+    @Test("An API upload whose length is over max_upload is refused with 413 before it is read")
+    func apiTooLarge() async throws {
+        let db = try Self.database()
+        let folder = try TestFixtures.folder()
+        let token = try PortalDirectory.addToken(org: "RY2", label: nil, by: "test", connection: try db.connect()).text
+        try await Self.serve(db, folder: folder, maxUpload: 1 << 20) { client in
+            let response = try await client.execute(
+                uri: "/api/v1/checks?name=RY2_referrals_2025-09.csv",
+                method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "application/octet-stream"],
+                body: ByteBuffer(bytes: [UInt8](repeating: 65, count: 2 << 20))
+            )
+            #expect(response.status == .contentTooLarge)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/checks").isEmpty)
+        }
+    }
 }

@@ -53,7 +53,7 @@ extension PortalServer.Handlers {
         let id = PortalDirectory.randomText(bytes: 16, hex: true)
         let folder = desk.folder(id)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        let received: (name: String, path: String, bytes: Int, sha256: String)
+        let received: CheckDesk.Received
         do {
             received = try await desk.receive(request, csrf: open.csrf, scope: open.identity, into: folder)
         } catch let refusal as CheckDesk.Refusal {
@@ -77,29 +77,7 @@ extension PortalServer.Handlers {
                 return html(.badRequest, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text))
             }
         }
-        let validated = try await desk.validate(received.path, logger: logger)
-        let result = validated.result
-        let org = SubmissionName(fileName: received.name)?.orgCode ?? open.identity.org ?? ""
-        try await pool.withConnection { c in
-            try c.query(
-                """
-                INSERT INTO portal.checks (check_id, org_code, actor, file_name, bytes, sha256, status, rows_read,
-                    rows_quarantined)
-                VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::bigint, $9::bigint)
-                """,
-                [
-                    id, org, open.identity.actor, received.name, String(received.bytes), received.sha256,
-                    result.status.rawValue, String(result.rows.read), String(result.rows.quarantined),
-                ]
-            )
-            try PortalDirectory.record(
-                actor: open.identity.actor,
-                org: org,
-                event: "check",
-                detail: "\(received.name) (\(id))",
-                connection: c
-            )
-        }
+        _ = try await desk.record(received, id: id, identity: open.identity, pool: pool, logger: logger)
         return redirect("/checks/\(id)")
     }
 
@@ -161,24 +139,19 @@ extension PortalServer.Handlers {
             throw HTTPError(.forbidden, message: "The form had expired. Go back, reload the page and try again.")
         }
         guard record.submittedAt == nil else { return redirect("/checks/\(record.id)") }
-        guard try desk.submit("\(desk.folder(record.id))/\(record.file)", name: record.file) else {
+        guard
+            try await desk.submitCheck(
+                id: record.id,
+                file: record.file,
+                org: record.org,
+                identity: open.identity,
+                pool: pool
+            )
+        else {
             throw HTTPError(
                 .conflict,
                 message: "A file named \(record.file) is already waiting for tonight's run. It is loaded first; "
                     + "submit this one after it."
-            )
-        }
-        try await pool.withConnection { c in
-            try c.query(
-                "UPDATE portal.checks SET submitted_at = now(), submitted_by = $2 WHERE check_id = $1",
-                [record.id, open.identity.actor]
-            )
-            try PortalDirectory.record(
-                actor: open.identity.actor,
-                org: record.org,
-                event: "submission",
-                detail: "\(record.file) (\(record.id))",
-                connection: c
             )
         }
         return redirect("/checks/\(record.id)")

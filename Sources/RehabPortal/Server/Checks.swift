@@ -62,7 +62,7 @@ struct CheckDesk: Sendable {
         csrf expected: String,
         scope: Identity,
         into folder: String
-    ) async throws -> (name: String, path: String, bytes: Int, sha256: String) {
+    ) async throws -> Received {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > setup.maxUpload + (64 << 10) {
             throw Refusal.tooLarge
         }
@@ -142,6 +142,99 @@ struct CheckDesk: Sendable {
         try upload.file.keep()
         let sha = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
         return (name, "\(folder)/\(name)", upload.bytes, sha)
+    }
+
+    /// A file as it arrived: its name, path, size and SHA-256.
+    typealias Received = (name: String, path: String, bytes: Int, sha256: String)
+
+    /// Streams a request body that is the file itself (the API's) into `folder` under `name`.
+    func receive<Body: AsyncSequence>(
+        bytes body: Body,
+        name: String,
+        scope: Identity,
+        into folder: String
+    ) async throws -> Received where Body.Element == ArraySlice<UInt8> {
+        guard !name.contains("/"), !name.contains("\\"), !name.hasPrefix("."), name.utf8.count <= 200,
+            let parsed = SubmissionName(fileName: name)
+        else { throw Refusal.bad("Name the file <ORG>_<kind>_<YYYY-MM>.csv or .xlsx, as the contract says.") }
+        guard scope.maySee(org: parsed.orgCode) else {
+            throw Refusal.forbidden("\(name) is named for \(parsed.orgCode), not your trust.")
+        }
+        let upload: Upload
+        do { upload = try Upload(path: "\(folder)/\(name)") } catch {
+            throw Refusal.bad("The file could not be stored.")
+        }
+        for try await chunk in body {
+            upload.bytes += chunk.count
+            guard upload.bytes <= setup.maxUpload else { throw Refusal.tooLarge }
+            try chunk.withUnsafeBufferPointer { buffer in
+                upload.hash.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                try upload.file.write(buffer.span)
+            }
+        }
+        try upload.file.keep()
+        return (
+            name, "\(folder)/\(name)", upload.bytes, upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
+        )
+    }
+
+    /// Validates a received file and records the check (and its audit event).
+    func record(
+        _ received: Received,
+        id: String,
+        identity: Identity,
+        pool: DatabasePool,
+        logger: Logger
+    ) async throws -> ValidatedFile {
+        let validated = try await validate(received.path, logger: logger)
+        let result = validated.result
+        let org = SubmissionName(fileName: received.name)?.orgCode ?? identity.org ?? ""
+        try await pool.withConnection { c in
+            try c.query(
+                """
+                INSERT INTO portal.checks (check_id, org_code, actor, file_name, bytes, sha256, status, rows_read,
+                    rows_quarantined)
+                VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::bigint, $9::bigint)
+                """,
+                [
+                    id, org, identity.actor, received.name, String(received.bytes), received.sha256,
+                    result.status.rawValue, String(result.rows.read), String(result.rows.quarantined),
+                ]
+            )
+            try PortalDirectory.record(
+                actor: identity.actor,
+                org: org,
+                event: "check",
+                detail: "\(received.name) (\(id))",
+                connection: c
+            )
+        }
+        return validated
+    }
+
+    /// Submits a check's file and records who did: false when a file of that name already waits in the inbox.
+    func submitCheck(
+        id: String,
+        file: String,
+        org: String,
+        identity: Identity,
+        pool: DatabasePool
+    ) async throws -> Bool {
+        guard try submit("\(folder(id))/\(file)", name: file) else { return false }
+        try await pool.withConnection { c in
+            try c.query(
+                "UPDATE portal.checks SET submitted_at = now(), submitted_by = $2 WHERE check_id = $1",
+                [id, identity.actor]
+            )
+            try PortalDirectory.record(
+                actor: identity.actor,
+                org: org,
+                event: "submission",
+                detail: "\(file) (\(id))",
+                connection: c
+            )
+        }
+        return true
     }
 
     /// The `filename` of a `Content-Disposition`, reduced to its last path part (browsers on Windows have sent

@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import OpenAPIHummingbird
+import RehabAPI
 import RehabCore
 import RehabDatabase
 import RehabPipeline
@@ -114,6 +116,23 @@ public enum PortalServer {
             validators: validators
         )
         let handlers = Handlers(settings: settings, pool: pool, logger: logger, desk: desk)
+        // The API for trusts' systems: bearer tokens, and the operations generated from its OpenAPI document.
+        router.add(middleware: BearerTokens(pool: pool, maxUpload: settings.maxUpload))
+        try TrustAPI(desk: desk, pool: pool, logger: logger).registerHandlers(
+            on: router,
+            serverURL: URL(string: "/api")!
+        )
+        let document = "\(layout.root)/\(TrustAPIDocument.path)"
+        router.get("/api/openapi.yaml") { _, _ in
+            guard let data = FileManager.default.contents(atPath: document) else {
+                throw HTTPError(.notFound, message: "The API document is not installed here.")
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
         router.get("/portal.css") { _, _ in
             Response(
                 status: .ok,

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+import RehabAPI
+import RehabCore
+import RehabDatabase
+
+/// Who the API request's bearer token speaks for: set by `BearerTokens` for the request's task.
+enum APIIdentity {
+    @TaskLocal static var current: Identity?
+}
+
+/// The API's door: a valid `Authorization: Bearer <id>.<secret>` or 401, before any operation runs.
+struct BearerTokens: RouterMiddleware {
+    typealias Context = PortalContext
+    let pool: DatabasePool
+    let maxUpload: Int
+
+    func handle(
+        _ request: Request,
+        context: PortalContext,
+        next: (Request, PortalContext) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/api/v1/") else { return try await next(request, context) }
+        var identity: Identity?
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            identity = try await pool.withConnection { try PortalDirectory.identity(token: token, connection: $0) }
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxUpload {
+            var response = Response(
+                status: .contentTooLarge,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"message":"The file is larger than the portal takes."}"#))
+            )
+            response.headers[.connection] = "close"
+            return response
+        }
+        guard let identity else {
+            return Response(
+                status: .unauthorized,
+                headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"message":"A valid bearer token is needed."}"#))
+            )
+        }
+        return try await APIIdentity.$current.withValue(identity) { try await next(request, context) }
+    }
+}
+
+/// The trust API (Sources/RehabAPI/openapi.yaml), on the same check desk as the pages.
+struct TrustAPI: APIProtocol {
+    let desk: CheckDesk
+    let pool: DatabasePool
+    let logger: Logger
+
+    private var identity: Identity {
+        get throws {
+            guard let identity = APIIdentity.current else { throw HTTPError(.unauthorized) }
+            return identity
+        }
+    }
+
+    private static func problem(_ text: String) -> Components.Schemas.Problem { .init(message: text) }
+
+    /// Receives, validates and records a check; the outcome, or the refusal.
+    private enum Checked {
+        case done(Components.Schemas.Check)
+        case refused(CheckDesk.Refusal)
+    }
+
+    private func check(name: String, body: HTTPBody) async throws -> Checked {
+        let identity = try identity
+        let id = PortalDirectory.randomText(bytes: 16, hex: true)
+        let folder = desk.folder(id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let received: CheckDesk.Received
+        do {
+            received = try await desk.receive(bytes: body, name: name, scope: identity, into: folder)
+        } catch let refusal as CheckDesk.Refusal {
+            try? FileManager.default.removeItem(atPath: folder)
+            return .refused(refusal)
+        }
+        let validated = try await desk.record(received, id: id, identity: identity, pool: pool, logger: logger)
+        let result = validated.result
+        let reports = CheckDesk.reports(of: received.name).filter {
+            FileManager.default.fileExists(atPath: "\(folder)/\($0)")
+        }
+        let stem = (received.name as NSString).deletingPathExtension
+        let json = FileManager.default.contents(atPath: "\(folder)/\(stem).json") ?? Data("{}".utf8)
+        let report = try JSONDecoder().decode(Components.Schemas.Check.ReportPayload.self, from: json)
+        return .done(
+            .init(
+                id: id,
+                file: received.name,
+                status: .init(rawValue: result.status.rawValue) ?? .rejected,
+                rowsRead: Int64(result.rows.read),
+                rowsQuarantined: Int64(result.rows.quarantined),
+                reports: reports,
+                report: report
+            )
+        )
+    }
+
+    func createCheck(_ input: Operations.CreateCheck.Input) async throws -> Operations.CreateCheck.Output {
+        guard case .binary(let body) = input.body else {
+            return .badRequest(.init(body: .json(Self.problem("Send the file's bytes."))))
+        }
+        switch try await check(name: input.query.name, body: body) {
+        case .done(let check): return .ok(.init(body: .json(check)))
+        case .refused(.tooLarge):
+            return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
+        case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
+        case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
+        }
+    }
+
+    func createSubmission(
+        _ input: Operations.CreateSubmission.Input
+    ) async throws -> Operations.CreateSubmission.Output {
+        guard case .binary(let body) = input.body else {
+            return .badRequest(.init(body: .json(Self.problem("Send the file's bytes."))))
+        }
+        switch try await check(name: input.query.name, body: body) {
+        case .done(let check):
+            let identity = try identity
+            let org = SubmissionName(fileName: check.file)?.orgCode ?? identity.org ?? ""
+            guard try await desk.submitCheck(id: check.id, file: check.file, org: org, identity: identity, pool: pool)
+            else {
+                return .conflict(
+                    .init(body: .json(Self.problem("A file named \(check.file) is already waiting for tonight's run.")))
+                )
+            }
+            return .created(.init(body: .json(check)))
+        case .refused(.tooLarge):
+            return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
+        case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
+        case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
+        }
+    }
+
+    func listSubmissions(_ input: Operations.ListSubmissions.Input) async throws -> Operations.ListSubmissions.Output {
+        let identity = try identity
+        guard let period = Period(input.query.period) else {
+            return .badRequest(.init(body: .json(Self.problem("period must be YYYY-MM."))))
+        }
+        let org = identity.org
+        let rows = try await pool.withConnection { c in
+            try c.query(
+                """
+                SELECT k.check_id, k.file_name, k.status, k.rows_read, k.rows_quarantined,
+                    to_char(k.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                    EXISTS (SELECT 1 FROM audit.submissions s WHERE s.sha256 = k.sha256 AND s.file_name = k.file_name)
+                FROM portal.checks k
+                WHERE k.submitted_at IS NOT NULL AND k.file_name LIKE '%\\_' || $2 || '.%'
+                    AND ($1::text IS NULL OR k.org_code = $1 OR (length(k.org_code) = 5 AND left(k.org_code, 3) = $1))
+                ORDER BY k.submitted_at DESC
+                """,
+                [org, period.description]
+            ).rows
+        }
+        let formatter = ISO8601DateFormatter()
+        return .ok(
+            .init(
+                body: .json(
+                    rows.map {
+                        .init(
+                            id: $0[0] ?? "",
+                            file: $0[1] ?? "",
+                            status: $0[2] ?? "",
+                            rowsRead: Int64($0[3] ?? "") ?? 0,
+                            rowsQuarantined: Int64($0[4] ?? "") ?? 0,
+                            submittedAt: formatter.date(from: $0[5] ?? "") ?? Date(timeIntervalSince1970: 0),
+                            loaded: $0[6] == "t"
+                        )
+                    }
+                )
+            )
+        )
+    }
+
+    func getReport(_ input: Operations.GetReport.Input) async throws -> Operations.GetReport.Output {
+        let identity = try identity
+        let (id, name) = (input.path.id, input.path.name)
+        let notFound = Operations.GetReport.Output.notFound(
+            .init(body: .json(Self.problem("There is no such report.")))
+        )
+        guard id.count == 32, id.allSatisfy(\.isHexDigit) else { return notFound }
+        let row = try await pool.withConnection { c in
+            try c.query(
+                "SELECT org_code, file_name FROM portal.checks WHERE check_id = $1 AND submitted_at IS NOT NULL",
+                [id]
+            ).rows.first
+        }
+        guard let row, let org = row[0], let file = row[1], identity.maySee(org: org),
+            CheckDesk.reports(of: file).contains(name),
+            let data = FileManager.default.contents(atPath: "\(desk.folder(id))/\(name)")
+        else { return notFound }
+        try await pool.withConnection { c in
+            try PortalDirectory.record(actor: identity.actor, org: org, event: "download", detail: name, connection: c)
+        }
+        return .ok(.init(body: .binary(HTTPBody(data))))
+    }
+}

@@ -33,18 +33,7 @@ struct MESHFaultTests {
     }
 
     func pipeline(_ url: String, stages: String) throws -> PipelineFolder {
-        try PipelineFolder(
-            expected: """
-                mesh:
-                  url: \(url)
-                  mailbox: X26ABC2
-                  extract_workflow: EXTRACT_\(tag)
-                  feedback_workflow: FEEDBACK_\(tag)
-                  chunk_size: 64KiB
-                  senders: {X26ABC1: RY2}
-                """,
-            stages: stages
-        )
+        try PipelineFolder(mesh: url, tag: tag, extra: ["chunk_size: 64KiB"], stages: stages)
     }
 
     /// The night in this process.
@@ -242,14 +231,9 @@ struct MESHFaultTests {
     func refusedDelivery() throws {
         // RDR's mailbox in senders is one MESH has never heard of.
         let folder = try PipelineFolder(
-            expected: """
-                mesh:
-                  url: \(server)
-                  mailbox: X26ABC2
-                  extract_workflow: EXTRACT_\(tag)
-                  feedback_workflow: FEEDBACK_\(tag)
-                  senders: {X26ZZZ9: RDR, X26ABC1: RY2}
-                """,
+            mesh: server,
+            tag: tag,
+            senders: "{X26ZZZ9: RDR, X26ABC1: RY2}",
             stages: "[validate, load, deliver]"
         )
         try folder.drop(["\(sample)/RDR_workforce_2025-09.csv", "\(sample)/RY2_workforce_2025-09.csv"])

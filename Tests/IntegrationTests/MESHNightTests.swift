@@ -32,16 +32,9 @@ struct MESHNightTests {
         let tag = UUID().uuidString.prefix(8)
         let (extracts, feedback, other) = ("EXTRACT_\(tag)", "FEEDBACK_\(tag)", "OTHER_\(tag)")
         let pipeline = try PipelineFolder(
-            expected: """
-                mesh:
-                  url: \(server)
-                  mailbox: X26ABC2
-                  extract_workflow: \(extracts)
-                  feedback_workflow: \(feedback)
-                  chunk_size: 64KiB
-                  max_message_size: 100KiB
-                  senders: {X26ABC1: RY2}
-                """,
+            mesh: server,
+            tag: tag,
+            extra: ["chunk_size: 64KiB", "max_message_size: 100KiB"],
             stages: "[collect, validate, load, deliver]"
         )
         let sample = "\(TestFixtures.root)/sample-data/inbox"
@@ -149,17 +142,7 @@ struct MESHNightTests {
     )
     func refusalClasses(_ options: [String], _ reason: String) throws {
         let tag = UUID().uuidString.prefix(8)
-        let pipeline = try PipelineFolder(
-            expected: """
-                mesh:
-                  url: \(server)
-                  mailbox: X26ABC2
-                  extract_workflow: EXTRACT_\(tag)
-                  feedback_workflow: FEEDBACK_\(tag)
-                  senders: {X26ABC1: RY2}
-                """,
-            stages: "[collect, validate, load]"
-        )
+        let pipeline = try PipelineFolder(mesh: server, tag: tag, stages: "[collect, validate, load]")
         let sent = try MESHTrust.run(
             [
                 "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)",
@@ -190,17 +173,7 @@ struct MESHNightTests {
     )
     func twice() throws {
         let tag = UUID().uuidString.prefix(8)
-        let pipeline = try PipelineFolder(
-            expected: """
-                mesh:
-                  url: \(server)
-                  mailbox: X26ABC2
-                  extract_workflow: EXTRACT_\(tag)
-                  feedback_workflow: FEEDBACK_\(tag)
-                  senders: {X26ABC1: RY2}
-                """,
-            stages: "[collect, validate, load]"
-        )
+        let pipeline = try PipelineFolder(mesh: server, tag: tag, stages: "[collect, validate, load]")
         let sample = "\(TestFixtures.root)/sample-data/inbox"
         // A night that recorded this message, then stopped before acknowledging it.
         let recorded = try MESHTrust.run([
@@ -237,15 +210,7 @@ struct MESHNightTests {
     @Test("A pipeline of collect alone fills the inbox between nights and takes nothing from it")
     func collectAlone() throws {
         let tag = UUID().uuidString.prefix(8)
-        let mesh = """
-            mesh:
-              url: \(server)
-              mailbox: X26ABC2
-              extract_workflow: EXTRACT_\(tag)
-              feedback_workflow: FEEDBACK_\(tag)
-              senders: {X26ABC1: RY2}
-            """
-        let hourly = try PipelineFolder(expected: mesh, stages: "[collect]")
+        let hourly = try PipelineFolder(mesh: server, tag: tag, stages: "[collect]")
         try hourly.drop(["\(TestFixtures.root)/sample-data/inbox/RY2_workforce_2025-09.csv"])
         try MESHTrust.run([
             "send", "X26ABC1", "X26ABC2", "EXTRACT_\(tag)",
@@ -285,17 +250,7 @@ struct MESHNightTests {
     func meshDown() throws {
         let tag = UUID().uuidString.prefix(8)
         func folder(_ url: String) throws -> PipelineFolder {
-            try PipelineFolder(
-                expected: """
-                    mesh:
-                      url: \(url)
-                      mailbox: X26ABC2
-                      extract_workflow: EXTRACT_\(tag)
-                      feedback_workflow: FEEDBACK_\(tag)
-                      senders: {X26ABC1: RY2}
-                    """,
-                stages: "[collect, validate, load, deliver]"
-            )
+            try PipelineFolder(mesh: url, tag: tag, stages: "[collect, validate, load, deliver]")
         }
         let pipeline = try folder("http://127.0.0.1:9")
         try pipeline.drop(["\(TestFixtures.root)/sample-data/inbox/RY2_workforce_2025-09.csv"])
@@ -319,5 +274,24 @@ struct MESHNightTests {
         #expect(names == ["RY2_workforce_2025-09.csv.feedback.zip"])
         let third = try run(try folder(server), db)
         #expect(third.delivered?.sent.isEmpty != false)
+    }
+}
+
+extension PipelineFolder {
+    /// A pipeline with a `mesh:` section for RehabCount's sandbox mailbox, X26ABC2, under the workflows
+    /// EXTRACT_<tag> and FEEDBACK_<tag> (so that tests sharing the sandbox never see each other's messages).
+    init(
+        mesh url: String,
+        tag: some StringProtocol,
+        senders: String = "{X26ABC1: RY2}",
+        extra: [String] = [],
+        stages: String
+    ) throws {
+        let lines =
+            [
+                "mesh:", "  url: \(url)", "  mailbox: X26ABC2", "  extract_workflow: EXTRACT_\(tag)",
+                "  feedback_workflow: FEEDBACK_\(tag)", "  senders: \(senders)",
+            ] + extra.map { "  " + $0 }
+        try self.init(expected: lines.joined(separator: "\n"), stages: stages)
     }
 }

@@ -18,27 +18,13 @@ struct PortalServerTests {
         let db = try TestFixtures.database()
         _ = try TestFixtures.load(TestFixtures.inbox, into: db)
         let c = try db.connect()
-        try PortalDirectory.addUser(
-            email: "analyst@ry2.nhs.uk",
-            scope: .trust("RY2"),
-            password: password,
-            by: "test",
-            connection: c
-        )
-        try PortalDirectory.addUser(
-            email: "analyst@rdr.nhs.uk",
-            scope: .trust("RDR"),
-            password: password,
-            by: "test",
-            connection: c
-        )
-        try PortalDirectory.addUser(
-            email: "lead@england.nhs.uk",
-            scope: .central,
-            password: password,
-            by: "test",
-            connection: c
-        )
+        let people: [(String, Identity.Scope)] = [
+            ("analyst@ry2.nhs.uk", .trust("RY2")), ("analyst@rdr.nhs.uk", .trust("RDR")),
+            ("lead@england.nhs.uk", .central),
+        ]
+        for (email, scope) in people {
+            try PortalDirectory.addUser(email: email, scope: scope, password: password, by: "test", connection: c)
+        }
         return db
     }
 

@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "RehabPortal",
             dependencies: [
-                "RehabCore", "RehabDatabase", "RehabPipeline", "RehabIngest", "RehabAPI",
+                "RehabCore", "RehabDatabase", "RehabPipeline", "RehabIngest", "RehabAPI", "RehabReport",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

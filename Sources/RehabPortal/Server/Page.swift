@@ -1,24 +1,11 @@
 import Foundation
+import RehabReport
 
 /// The portal's HTML, rendered on the server: every value escaped, no inline script or style (the CSP allows
 /// neither), one stylesheet, and the landmarks, labels and headings that screen readers and keyboards need.
 enum Page {
-    /// Text made safe for HTML content and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// Text made safe for HTML content and attribute values, as the reports make it.
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// A whole page: its title, who is logged in (with the logout form), and its main content.
     static func document(title: String, session: Sessions.Open?, main: String) -> String {

@@ -1,9 +1,9 @@
-/// HTML text, escaped: the only way report code puts a value into a page.
-struct HTML {
+/// HTML text, escaped: the only way report code (and the portal's pages) puts a value into a page.
+public struct HTML {
     private(set) var text = ""
 
     /// Escapes `&`, `<`, `>`, `"` and `'`, which is enough for element content and quoted attributes.
-    static func escape(_ value: String) -> String {
+    public static func escape(_ value: String) -> String {
         var out = ""
         out.reserveCapacity(value.utf8.count)
         for c in value.unicodeScalars {

@@ -32,6 +32,13 @@ if [ ! -f "$REHABCOUNT_TEST_PYTHONPATH/axe_playwright_python/axe.min.js" ]; then
         'axe-playwright-python==0.1.8' || echo "test.sh: axe-core not installed; the accessibility test will say so" >&2
 fi
 
+# The portal's browser test drives Chromium with Selenium (and Debian's chromium-driver), from PyPI.
+if ! PYTHONPATH="$REHABCOUNT_TEST_PYTHONPATH" python3 -c 'import selenium' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'selenium==4.27.1' ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+            --target "$REHABCOUNT_TEST_PYTHONPATH" 'selenium==4.27.1'
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log" "${rehabcount_gitconfig:-}"' EXIT
 set +e

@@ -6,6 +6,7 @@ import RehabDatabase
 import RehabPipeline
 import RehabPortal
 import RehabTestSupport
+import Synchronization
 import Testing
 
 /// The portal over HTTP, served live on a loopback port, against a throwaway database holding the sample month.
@@ -50,6 +51,20 @@ struct PortalServerTests {
         )
         try await app.test(.live, test)
         try await pool.shutdown()
+    }
+
+    /// Runs `test` against the portal on a free port and returns what it returns.
+    static func serveReturning(
+        _ db: borrowing TestDatabase,
+        folder: String,
+        _ test: @escaping @Sendable (any TestClientProtocol) async throws -> String
+    ) async throws -> String {
+        let box = Mutex<String>("")
+        try await serve(db, folder: folder) { client in
+            let value = try await test(client)
+            box.withLock { $0 = value }
+        }
+        return box.withLock { $0 }
     }
 
     /// A cookie's value from a response's Set-Cookie headers.

@@ -1,0 +1,102 @@
+import Foundation
+import HummingbirdTesting
+import RehabPortal
+import RehabTestSupport
+import Testing
+
+/// The portal in a real browser: Debian's Chromium, driven by Selenium (Tests/Tools/portal_browser.py), with
+/// axe-core run on every page.
+@Suite(
+    "The portal in a browser",
+    .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"),
+    .enabled(if: Chromium.path != nil, "needs headless Chromium: apt-get install chromium"),
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
+        "needs chromedriver: apt-get install chromium-driver"
+    )
+)
+struct PortalBrowserTests {
+    @Test(
+        "A trust's user logs in by keyboard, checks a dirty file, downloads its workbook and submits it; RDR finds none of it; no page has a WCAG 2.2 AA violation"
+    )
+    func trustJourney() async throws {
+        let db = try PortalServerTests.database()
+        let folder = try TestFixtures.folder()
+        let downloads = try TestFixtures.folder()
+        let axe = try #require(
+            ProcessInfo.processInfo.environment["REHABCOUNT_TEST_PYTHONPATH"].map {
+                "\($0)/axe_playwright_python/axe.min.js"
+            },
+            "scripts/test.sh installs axe-core"
+        )
+        // A dirty month: RY2's referrals, with rows the night quarantines.
+        let file = "\(folder)/RY2_referrals_2025-09.csv"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: "\(TestFixtures.root)/sample-data/inbox/RY2_referrals_2025-09.csv",
+            toPath: file
+        )
+        let output = try await PortalServerTests.serveReturning(db, folder: folder) { client in
+            let port = try #require(client.port)
+            return try Self.browse(
+                "http://127.0.0.1:\(port)",
+                file: file,
+                downloads: downloads,
+                axe: axe
+            )
+        }
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(result["password_focused"] as? Bool == true, "Tab moves from the address to the password")
+        #expect((result["home_title"] as? String)?.hasPrefix("Submissions from RY2") == true)
+        let checked = result["check_text"] as? String ?? ""
+        #expect(checked.contains("accepted with warnings") && checked.contains("10"))
+        #expect((result["report_text"] as? String)?.contains("What to fix") == true)
+        #expect((result["submitted_text"] as? String)?.contains("Submitted at") == true)
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/inbox/RY2_referrals_2025-09.csv"))
+        // The workbook opens in a real reader.
+        let workbook = try #require(result["workbook"] as? String, "the workbook downloaded")
+        let sheets = try Self.python(["\(TestFixtures.root)/Tests/Tools/read_workbook.py", workbook])
+        #expect(!sheets.isEmpty)
+        // RDR's user: nothing of RY2's, and the check's address is not found.
+        #expect(!(result["other_home"] as? String ?? "RY2").contains("RY2_"))
+        #expect((result["other_check"] as? String)?.contains("There is no such check") == true)
+        let violations = try #require(result["violations"] as? [String: [[String: Any]]])
+        #expect(violations.count == 6)
+        for (page, found) in violations {
+            #expect(found.isEmpty, "\(page): \(found)")
+        }
+    }
+
+    static func browse(_ base: String, file: String, downloads: String, axe: String) throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AXE_JS"] = axe
+        if let chromium = Chromium.path { environment["REHABCOUNT_CHROMIUM"] = chromium }
+        return try python(
+            ["\(TestFixtures.root)/Tests/Tools/portal_browser.py", base, file, PortalServerTests.password, downloads],
+            environment: environment
+        )
+    }
+
+    /// Runs a Python tool with the test's packages, and returns its standard output.
+    static func python(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = environment["REHABCOUNT_TEST_PYTHONPATH"]
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let text = output.fileHandleForReading.readDataToEndOfFile()
+        let problems = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(
+            process.terminationStatus == 0,
+            "\(arguments[0]) failed: \(String(decoding: problems.suffix(2000), as: UTF8.self))"
+        )
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -32,11 +32,21 @@ if [ ! -f "$REHABCOUNT_TEST_PYTHONPATH/axe_playwright_python/axe.min.js" ]; then
         'axe-playwright-python==0.1.8' || echo "test.sh: axe-core not installed; the accessibility test will say so" >&2
 fi
 
-# The portal's browser test drives Chromium with Selenium (and Debian's chromium-driver), from PyPI.
+# The portal's browser test drives Chromium with Selenium (and Debian's chromium-driver), from PyPI. Its API test
+# fuzzes the API with schemathesis, from PyPI into a folder of its own (.build/python-fuzz), so that its
+# dependencies never replace the MESH sandbox's.
+pip_into() {
+    local target=$1
+    shift
+    python3 -m pip install --quiet --disable-pip-version-check --target "$target" "$@" ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$target" "$@"
+}
 if ! PYTHONPATH="$REHABCOUNT_TEST_PYTHONPATH" python3 -c 'import selenium' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --target "$REHABCOUNT_TEST_PYTHONPATH" 'selenium==4.27.1' ||
-        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
-            --target "$REHABCOUNT_TEST_PYTHONPATH" 'selenium==4.27.1'
+    pip_into "$REHABCOUNT_TEST_PYTHONPATH" 'selenium==4.27.1'
+fi
+export REHABCOUNT_TEST_FUZZPATH="$PWD/.build/python-fuzz"
+if ! PYTHONPATH="$REHABCOUNT_TEST_FUZZPATH" python3 -c 'import schemathesis' 2>/dev/null; then
+    pip_into "$REHABCOUNT_TEST_FUZZPATH" 'schemathesis==4.32.5'
 fi
 
 log=$(mktemp)

@@ -77,13 +77,18 @@ struct PortalBrowserTests {
         )
     }
 
-    /// Runs a Python tool with the test's packages, and returns its standard output.
-    static func python(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    /// Runs a Python tool with the test's packages (those in the folder `variable` names), and returns its standard
+    /// output.
+    static func python(
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        path variable: String = "REHABCOUNT_TEST_PYTHONPATH"
+    ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         var environment = environment ?? ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = environment["REHABCOUNT_TEST_PYTHONPATH"]
+        environment["PYTHONPATH"] = environment[variable]
         process.environment = environment
         let output = Pipe()
         let errors = Pipe()

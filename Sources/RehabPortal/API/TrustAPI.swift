@@ -24,6 +24,15 @@ struct BearerTokens: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         guard path.hasPrefix("/api/v1/") else { return try await next(request, context) }
+        if let allowed = Self.methods(path), !allowed.contains(request.method.rawValue) {
+            return Response(
+                status: .methodNotAllowed,
+                headers: [.contentType: "application/json", .allow: allowed.joined(separator: ", ")],
+                body: .init(
+                    byteBuffer: ByteBuffer(string: #"{"message":"That method is not one this address takes."}"#)
+                )
+            )
+        }
         var identity: Identity?
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -45,7 +54,33 @@ struct BearerTokens: RouterMiddleware {
                 body: .init(byteBuffer: ByteBuffer(string: #"{"message":"A valid bearer token is needed."}"#))
             )
         }
-        return try await APIIdentity.$current.withValue(identity) { try await next(request, context) }
+        do {
+            return try await APIIdentity.$current.withValue(identity) { try await next(request, context) }
+        } catch let error as ServerError where error.operationInput == nil {
+            // The request never became an operation's input: a parameter missing or malformed, the wrong content
+            // type. That is the caller's to fix (400), not a server error.
+            let problem = Components.Schemas.Problem(
+                message: "The request does not match the API: \(error.causeDescription)."
+            )
+            return Response(
+                status: .badRequest,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(problem)))
+            )
+        }
+    }
+}
+
+extension BearerTokens {
+    /// The methods the API document gives an address, or nil for an address it does not have.
+    static func methods(_ path: String) -> [String]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 4 where parts[3] == "checks": return ["POST"]
+        case 4 where parts[3] == "submissions": return ["GET", "POST"]
+        case 7 where parts[3] == "submissions" && parts[5] == "reports": return ["GET"]
+        default: return nil
+        }
     }
 }
 

@@ -9,6 +9,10 @@ import RehabTestSupport
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The portal over HTTP, served live on a loopback port, against a throwaway database holding the sample month.
 @Suite("The trust portal", .enabled(if: TestDatabase.available, "needs DATABASE_URL: run scripts/test.sh"))
 struct PortalServerTests {
@@ -34,12 +38,14 @@ struct PortalServerTests {
         _ db: borrowing TestDatabase,
         folder: String? = nil,
         maxUpload: Int = 512 << 20,
+        clientTimeout: Duration = .seconds(30),
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let pool = DatabasePool(conninfo: try db.url(), size: 2)
         let folder = try folder ?? TestFixtures.folder()
         var settings = PipelineConfig.Portal(host: "127.0.0.1", port: 0)
         settings.maxUpload = maxUpload
+        settings.clientTimeout = clientTimeout
         let app = try PortalServer.application(
             settings: settings,
             pool: pool,
@@ -465,6 +471,38 @@ struct PortalServerTests {
             )
             #expect(response.status == .contentTooLarge)
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/checks").isEmpty)
+        }
+    }
+
+    @Test("A client that stops sending mid-request is cut off after client_timeout")
+    func slowClient() async throws {
+        let db = try Self.database()
+        try await Self.serve(db, clientTimeout: .seconds(1)) { client in
+            let port = try #require(client.port)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(fd >= 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            try #require(connected == 0)
+            // Half a request, then silence.
+            let partial = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
+            _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            var limit = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            let started = Date()
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let waited = Date().timeIntervalSince(started)
+            #expect(read == 0, "the server closed the connection")
+            #expect(waited >= 0.8 && waited < 8, "after about a second, not \(waited) s")
         }
     }
 }

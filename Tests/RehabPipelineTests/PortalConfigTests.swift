@@ -15,13 +15,14 @@ struct PortalConfigTests {
                   public_url: https://rehab.example.nhs.uk
                   max_upload: 100MiB
                   session_lifetime: 90m
+                  client_timeout: 2m
                 """
             ).portal
         )
         #expect(portal.host == "0.0.0.0" && portal.port == 9090)
         #expect(portal.secureCookies)
         #expect(portal.maxUpload == 100 << 20)
-        #expect(portal.sessionLifetime == .seconds(5400))
+        #expect(portal.sessionLifetime == .seconds(5400) && portal.clientTimeout == .seconds(120))
         let plain = PipelineConfig.Portal()
         #expect(plain.host == "127.0.0.1" && plain.port == 8080 && !plain.secureCookies)
         #expect(plain.sessionLifetime == .seconds(8 * 3600) && plain.maxUpload == 512 << 20)
@@ -37,6 +38,8 @@ struct PortalConfigTests {
             ("portal: {max_upload: 20TB}", "such as 20MiB"),
             ("portal: {session_lifetime: 2d}", "such as 8h"),
             ("portal: {session_lifetime: 1m}", "such as 8h"),
+            ("portal: {client_timeout: 1h}", "such as 30s"),
+            ("portal: {client_timeout: 2s}", "such as 30s"),
             ("portal: {password: x}", "password"),
         ]
     )

@@ -19,12 +19,15 @@ extension PipelineConfig {
         public var maxUpload: Int
         /// How long a session lasts from its login, however busy.
         public var sessionLifetime: Duration
+        /// How long a connection may send and receive nothing before it is closed: slow clients time out.
+        public var clientTimeout: Duration = .seconds(30)
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case listen
             case publicURL = "public_url"
             case maxUpload = "max_upload"
             case sessionLifetime = "session_lifetime"
+            case clientTimeout = "client_timeout"
         }
 
         public init(host: String = "127.0.0.1", port: Int = 8080) {
@@ -83,6 +86,26 @@ extension PipelineConfig {
                 }
                 sessionLifetime = .seconds(seconds)
             }
+            clientTimeout = try Self.seconds(c, .clientTimeout, in: 5...600) ?? .seconds(30)
+        }
+
+        /// A duration written as seconds or minutes (`30s`, `2m`), within `range` seconds.
+        static func seconds(
+            _ c: KeyedDecodingContainer<CodingKeys>,
+            _ key: CodingKeys,
+            in range: ClosedRange<Int>
+        ) throws -> Duration? {
+            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+            let scale = text.hasSuffix("m") ? 60 : text.hasSuffix("s") ? 1 : 0
+            guard scale > 0, let n = Int(text.dropLast()), range.contains(n * scale) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key,
+                    in: c,
+                    debugDescription: "`\(text)` must be seconds or minutes from \(range.lowerBound)s to "
+                        + "\(range.upperBound)s, such as 30s"
+                )
+            }
+            return .seconds(n * scale)
         }
 
         /// Whether cookies carry `Secure`: when people reach the portal over HTTPS.

@@ -151,6 +151,9 @@ public enum PortalServer {
         router.post("/checks/:id/submit") { request, context in try await handlers.submit(request, context) }
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(idleTimeout: .seconds(Int64(settings.clientTimeout.components.seconds)))
+            ),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
             logger: logger
         )

@@ -252,6 +252,9 @@ struct CheckDesk: Sendable {
         let layout = setup.layout
         let folder = (path as NSString).deletingLastPathComponent
         return try await validators.runIfActive {
+            // Below the pages: a check may take seconds of CPU, a page must not wait behind it. On Linux the nice
+            // value is each thread's own, and `who` 0 is the calling thread; raising it needs no privilege.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             let outcome = try ValidateJob.run(
                 ValidateOptions(files: [path], reportDirectory: folder, layout: layout),
                 logger: logger

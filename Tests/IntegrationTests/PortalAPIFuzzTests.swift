@@ -22,11 +22,13 @@ struct PortalAPIFuzzTests {
         let folder = try TestFixtures.folder()
         let output = try await PortalServerTests.serveReturning(db, folder: folder) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
-            return try PortalBrowserTests.python(
+            return try await PortalBrowserTests.pythonOffPool(
                 [
                     "-m", "schemathesis.cli", "run", "\(base)/api/openapi.yaml", "--url", "\(base)/api",
                     "-H", "Authorization: Bearer \(token.text)", "--checks", "all", "--max-examples", "40",
                     "--seed", "20261205", "--no-color",
+                    // Other suites run beside this one: give a busy machine time.
+                    "--wait-for-schema", "30", "--request-timeout", "60",
                 ],
                 path: "REHABCOUNT_TEST_FUZZPATH"
             )

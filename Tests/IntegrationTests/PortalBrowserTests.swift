@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import RehabCore
 import RehabPortal
 import RehabTestSupport
 import Testing
@@ -38,7 +39,7 @@ struct PortalBrowserTests {
         )
         let output = try await PortalServerTests.serveReturning(db, folder: folder) { client in
             let port = try #require(client.port)
-            return try Self.browse(
+            return try await Self.browse(
                 "http://127.0.0.1:\(port)",
                 file: file,
                 downloads: downloads,
@@ -67,14 +68,29 @@ struct PortalBrowserTests {
         }
     }
 
-    static func browse(_ base: String, file: String, downloads: String, axe: String) throws -> String {
+    static func browse(_ base: String, file: String, downloads: String, axe: String) async throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["AXE_JS"] = axe
         if let chromium = Chromium.path { environment["REHABCOUNT_CHROMIUM"] = chromium }
-        return try python(
+        return try await pythonOffPool(
             ["\(TestFixtures.root)/Tests/Tools/portal_browser.py", base, file, PortalServerTests.password, downloads],
             environment: environment
         )
+    }
+
+    /// `python` off Swift's shared pool, for a test serving the portal in this process: its handlers run on that
+    /// pool, which has as many threads as cores, and a thread blocked waiting here would starve them.
+    static func pythonOffPool(
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        path variable: String = "REHABCOUNT_TEST_PYTHONPATH"
+    ) async throws -> String {
+        let ran = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(arguments, environment: environment, path: variable) })
+            }
+        }
+        return try ran.succeeded(arguments)
     }
 
     /// Runs a Python tool with the test's packages (those in the folder `variable` names), and returns its standard
@@ -84,6 +100,26 @@ struct PortalBrowserTests {
         environment: [String: String]? = nil,
         path variable: String = "REHABCOUNT_TEST_PYTHONPATH"
     ) throws -> String {
+        try run(arguments, environment: environment, path: variable).succeeded(arguments)
+    }
+
+    /// What a Python tool printed and how it ended.
+    struct Ran: Sendable {
+        let status: Int32
+        let output: String
+        let errors: String
+
+        /// The output, once the test has required that the tool succeeded (in the test's own context).
+        func succeeded(_ arguments: [String]) throws -> String {
+            try #require(
+                status == 0,
+                "\(arguments.prefix(3).joined(separator: " ")) failed (\(status)): \(errors.suffix(2000)) \(output.suffix(3000))"
+            )
+            return output
+        }
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]?, path variable: String) throws -> Ran {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -95,13 +131,13 @@ struct PortalBrowserTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        let problems = Background { errors.fileHandleForReading.readDataToEndOfFile() }
         let text = output.fileHandleForReading.readDataToEndOfFile()
-        let problems = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        try #require(
-            process.terminationStatus == 0,
-            "\(arguments[0]) failed: \(String(decoding: problems.suffix(2000), as: UTF8.self))"
+        return Ran(
+            status: process.terminationStatus,
+            output: String(decoding: text, as: UTF8.self),
+            errors: String(decoding: try problems.value(), as: UTF8.self)
         )
-        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -5,6 +5,7 @@ import OpenAPIRuntime
 import RehabAPI
 import RehabCore
 import RehabDatabase
+import RehabPipeline
 
 /// Who the API request's bearer token speaks for: set by `BearerTokens` for the request's task.
 enum APIIdentity {
@@ -116,8 +117,17 @@ struct TrustAPI: APIProtocol {
         } catch let refusal as CheckDesk.Refusal {
             try? FileManager.default.removeItem(atPath: folder)
             return .refused(refusal)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
         }
-        let validated = try await desk.record(received, id: id, identity: identity, pool: pool, logger: logger)
+        let validated: ValidatedFile
+        do {
+            validated = try await desk.record(received, id: id, identity: identity, pool: pool, logger: logger)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
+        }
         let result = validated.result
         let reports = CheckDesk.reports(of: received.name).filter {
             FileManager.default.fileExists(atPath: "\(folder)/\($0)")
@@ -148,6 +158,10 @@ struct TrustAPI: APIProtocol {
             return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
         case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
         case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
+        case .refused(.storage):
+            return .serviceUnavailable(
+                .init(body: .json(Self.problem("The file could not be stored; try again later.")))
+            )
         }
     }
 
@@ -172,6 +186,10 @@ struct TrustAPI: APIProtocol {
             return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
         case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
         case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
+        case .refused(.storage):
+            return .serviceUnavailable(
+                .init(body: .json(Self.problem("The file could not be stored; try again later.")))
+            )
         }
     }
 

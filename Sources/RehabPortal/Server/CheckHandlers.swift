@@ -75,9 +75,20 @@ extension PortalServer.Handlers {
                 return html(.forbidden, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text))
             case .bad(let text):
                 return html(.badRequest, Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text))
+            case .storage:
+                let text = "The portal could not store the file just now. Nothing was checked; try again later."
+                return html(
+                    .serviceUnavailable,
+                    Page.checkForm(session: open, maxUpload: settings.maxUpload, message: text)
+                )
             }
         }
-        _ = try await desk.record(received, id: id, identity: open.identity, pool: pool, logger: logger)
+        do {
+            _ = try await desk.record(received, id: id, identity: open.identity, pool: pool, logger: logger)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
+        }
         return redirect("/checks/\(id)")
     }
 

@@ -51,6 +51,8 @@ struct CheckDesk: Sendable {
         case forbidden(String)
         case tooLarge
         case bad(String)
+        /// The server could not store the file (a full disk): nothing was checked; try again later.
+        case storage
     }
 
     /// Reads a multipart form whose first part is the `csrf` token and whose `file` part is the extract, streaming
@@ -117,10 +119,12 @@ struct CheckDesk: Sendable {
                     state.failure = .tooLarge
                     return
                 }
-                buffer.withUnsafeReadableBytes { raw in
+                let written = buffer.withUnsafeReadableBytes { raw in
                     upload.hash.update(bufferPointer: raw)
-                    _ = try? raw.withMemoryRebound(to: UInt8.self) { try upload.file.write($0.span) }
+                    return (try? raw.withMemoryRebound(to: UInt8.self) { try upload.file.write($0.span) }) != nil
                 }
+                // A full disk: the check stops here rather than validate part of the file.
+                if !written { state.failure = .storage }
             } else if disposition.contains("name=\"csrf\"") {
                 state.field += buffer.readableBytesView.prefix(256)
             }
@@ -139,7 +143,7 @@ struct CheckDesk: Sendable {
         guard let upload = state.upload, let name = state.name else {
             throw Refusal.bad(state.csrfSeen ? "Choose a file to check." : "The form had expired. Reload the page.")
         }
-        try upload.file.keep()
+        do { try upload.file.keep() } catch { throw Refusal.storage }
         let sha = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
         return (name, "\(folder)/\(name)", upload.bytes, sha)
     }
@@ -167,12 +171,14 @@ struct CheckDesk: Sendable {
         for try await chunk in body {
             upload.bytes += chunk.count
             guard upload.bytes <= setup.maxUpload else { throw Refusal.tooLarge }
-            try chunk.withUnsafeBufferPointer { buffer in
-                upload.hash.update(bufferPointer: UnsafeRawBufferPointer(buffer))
-                try upload.file.write(buffer.span)
-            }
+            do {
+                try chunk.withUnsafeBufferPointer { buffer in
+                    upload.hash.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                    try upload.file.write(buffer.span)
+                }
+            } catch { throw Refusal.storage }
         }
-        try upload.file.keep()
+        do { try upload.file.keep() } catch { throw Refusal.storage }
         return (
             name, "\(folder)/\(name)", upload.bytes, upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
         )

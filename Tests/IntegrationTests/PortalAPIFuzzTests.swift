@@ -34,8 +34,9 @@ struct PortalAPIFuzzTests {
                 path: "REHABCOUNT_TEST_FUZZPATH"
             )
         }
-        // python() requires exit status 0: schemathesis exits 1 on any failure.
+        // pythonOffPool requires exit status 0: schemathesis exits 1 on any failure. Its warnings (operations that
+        // answered only 403 to a token of one trust, say) are not failures.
         #expect(output.contains("passed"))
-        #expect(!output.contains("failed"))
+        #expect(!output.contains("FAILURES"))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RehabCore
 import RehabDatabase
 import RehabPipeline
 import RehabPortal
@@ -34,11 +35,15 @@ struct PortalServerTests {
     }
 
     /// Runs `test` against the portal on a free port.
+    ///
+    /// The server and the test run on an executor of their own, as `rehabcount serve` has Swift's shared pool to
+    /// itself: the synchronous suites that run beside this one hold that pool's threads for seconds at a time. The
+    /// client timeout is long for the same reason; `slowClient` tests it.
     static func serve(
         _ db: borrowing TestDatabase,
         folder: String? = nil,
         maxUpload: Int = 512 << 20,
-        clientTimeout: Duration = .seconds(30),
+        clientTimeout: Duration = .seconds(600),
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let pool = DatabasePool(conninfo: try db.url(), size: 2)
@@ -55,7 +60,9 @@ struct PortalServerTests {
             workers: 2,
             logger: Logger(label: "portal-test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        try await app.test(.live, test)
+        try await withTaskExecutorPreference(QueueExecutor(label: "portal-test")) {
+            try await app.test(.live, test)
+        }
         try await pool.shutdown()
     }
 

@@ -58,6 +58,8 @@ public enum MESHJob {
         )
     }
 
+    private static let executor = QueueExecutor(label: "rehabcount.mesh")
+
     /// Runs MESH's asynchronous work from the synchronous commands and night, and turns its errors into
     /// `RehabError`s.
     ///
@@ -66,7 +68,7 @@ public enum MESHJob {
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task(executorPreference: QueueExecutor.shared) {
+        Task(executorPreference: Self.executor) {
             let result: Result<T, any Error>
             do { result = .success(try await work()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
@@ -108,17 +110,5 @@ extension RehabError {
         case .unavailable, .refused:
             self.init(.meshUnavailable, error.message)
         }
-    }
-}
-
-/// Runs tasks' jobs on a serial dispatch queue of its own, outside Swift's shared pool (`MESHJob.blocking`).
-final class QueueExecutor: TaskExecutor {
-    static let shared = QueueExecutor()
-    private let queue = DispatchQueue(label: "rehabcount.mesh")
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "RehabPortal",
             dependencies: [
-                "RehabCore", "RehabDatabase", "RehabPipeline", "RehabIngest", "RehabAPI", "RehabReport",
+                "RehabCore", "RehabDatabase", "RehabPipeline", "RehabIngest", "RehabAPI", "RehabReport", "RehabAnalyse",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -253,6 +253,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             exclude: ["KnownAnswers"],
             swiftSettings: swiftSettings

@@ -69,6 +69,7 @@ struct ServeCommand: ParsableCommand {
             pool: pool,
             layout: layout,
             inbox: config.resolve(config.inbox, root: layout.root),
+            outbox: config.resolve(config.outbox, root: layout.root),
             checks: config.resolve(config.outbox, root: layout.root) + "/.portal",
             workers: config.workers,
             logger: logger

@@ -133,7 +133,7 @@ public protocol FigureRow: Sendable {
 
 extension FigureRow {
     /// Every row of a query's result.
-    static func rows(of result: QueryResult) -> [Self] {
+    public static func rows(of result: QueryResult) -> [Self] {
         NationalFigures.Table(name: "", columns: result.columns, rows: result.rows).records.map {
             Self(FigureRecord($0))
         }

@@ -107,9 +107,19 @@ extension PortalServer.Handlers {
         guard let open = try await session(request) else { return redirect("/login") }
         let name = context.parameters.get("name") ?? ""
         guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity),
-            CheckDesk.reports(of: record.file).contains(name),
-            let data = FileManager.default.contents(atPath: "\(desk.folder(record.id))/\(name)")
+            CheckDesk.reports(of: record.file).contains(name)
         else { throw HTTPError(.notFound, message: "There is no such report.") }
+        return try await report(at: "\(desk.folder(record.id))/\(name)", org: record.org, for: open, context: context)
+    }
+
+    /// A report file, read to the client in chunks (a quarantine CSV of a large extract is large), its opening
+    /// recorded in `audit.portal_events`. The caller has checked that the identity may see it.
+    func report(at path: String, org: String, for open: Sessions.Open, context: PortalContext) async throws -> Response
+    {
+        let name = (path as NSString).lastPathComponent
+        guard let body = PortalServer.streamed(path) else {
+            throw HTTPError(.notFound, message: "There is no such report.")
+        }
         let types = [
             "html": "text/html; charset=utf-8", "json": "application/json",
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,7 +129,7 @@ extension PortalServer.Handlers {
         var response = Response(
             status: .ok,
             headers: [.contentType: types[ext] ?? "application/octet-stream"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: body
         )
         if ext == "html" {
             // The report is a page of its own with its stylesheet inside it: styles inline, never scripts.
@@ -131,7 +141,7 @@ extension PortalServer.Handlers {
         try await pool.withConnection { c in
             try PortalDirectory.record(
                 actor: open.identity.actor,
-                org: record.org,
+                org: org,
                 event: "download",
                 detail: name,
                 connection: c
@@ -166,6 +176,39 @@ extension PortalServer.Handlers {
             )
         }
         return redirect("/checks/\(record.id)")
+    }
+}
+
+extension PortalServer {
+    /// A regular file's bytes as a response body, read in chunks of 256 KiB on the portal's file threads as the
+    /// client takes them, so a large report is never held whole; nil when there is no such regular file.
+    ///
+    /// Each read is one job on `fileThreads`, awaited from the request's own task: no task of its own that would
+    /// wait for a thread of Swift's shared pool.
+    static func streamed(_ path: String) -> ResponseBody? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            attributes[.type] as? FileAttributeType == .typeRegular,
+            let size = attributes[.size] as? Int,
+            let handle = FileHandle(forReadingAtPath: path)
+        else { return nil }
+        let file = OpenFile(handle)
+        return ResponseBody(contentLength: size) { writer in
+            defer { try? file.handle.close() }
+            var sent = 0
+            while sent < size {
+                let chunk = try await fileThreads.runIfActive { try file.handle.read(upToCount: 256 << 10) ?? Data() }
+                guard !chunk.isEmpty else { break }
+                sent += chunk.count
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// A file handle used by one response at a time, one read after another.
+    private final class OpenFile: @unchecked Sendable {
+        let handle: FileHandle
+        init(_ handle: FileHandle) { self.handle = handle }
     }
 }
 

@@ -67,47 +67,6 @@ enum Page {
         )
     }
 
-    /// One row of a trust's submissions.
-    struct Submission: Sendable {
-        let file: String
-        let org: String
-        let status: String
-        let rowsRead: String
-        let rowsQuarantined: String
-        let score: String
-        let received: String
-    }
-
-    static func home(session: Sessions.Open, submissions: [Submission]) -> String {
-        let rows = submissions.map { s in
-            """
-            <tr><td>\(escape(s.file))</td><td>\(escape(s.org))</td><td>\(escape(s.status.replacingOccurrences(of: "_", with: " ")))</td>\
-            <td class="number">\(escape(s.rowsRead))</td><td class="number">\(escape(s.rowsQuarantined))</td>\
-            <td class="number">\(escape(s.score))</td><td>\(escape(s.received))</td></tr>
-            """
-        }.joined(separator: "\n")
-        let table =
-            submissions.isEmpty
-            ? "<p>Nothing has arrived yet.</p>"
-            : """
-            <table>
-            <caption>Submissions received, newest first</caption>
-            <thead><tr><th scope="col">File</th><th scope="col">Trust</th><th scope="col">Outcome</th>\
-            <th scope="col" class="number">Rows read</th><th scope="col" class="number">Quarantined</th>\
-            <th scope="col" class="number">Score</th><th scope="col">Received</th></tr></thead>
-            <tbody>
-            \(rows)
-            </tbody>
-            </table>
-            """
-        let title = session.identity.org.map { "Submissions from \($0)" } ?? "Submissions from every trust"
-        return document(
-            title: title,
-            session: session,
-            main: "<p><a href=\"/check\">Check a file, then submit it</a></p>\n" + table
-        )
-    }
-
     static func checkForm(session: Sessions.Open, maxUpload: Int, message: String?) -> String {
         let error = message.map { "<div class=\"error\" role=\"alert\"><p>\(escape($0))</p></div>" } ?? ""
         return document(
@@ -196,5 +155,21 @@ enum Page {
         .summary dt { font-weight: bold; }
         .summary dd { margin: 0 0 0.5rem 0; }
         .done { border-left: 6px solid #007f3b; background: #fff; padding: 0.5rem 1rem; }
+        select { font-size: 1rem; padding: 0.3rem; border: 2px solid #4c6272; }
+        select:focus { outline: 3px solid #ffeb3b; }
+        .period { display: flex; gap: 0.5rem; align-items: end; flex-wrap: wrap; margin: 0 0 1rem 0; }
+        .period label { margin: 0; }
+        .period button { padding: 0.3rem 0.8rem; }
+        .state { font-weight: bold; }
+        .state-missing, .state-rejected { color: #aa1e13; }
+        .state-needs-attention { color: #8a3b00; }
+        .state-accepted, .state-accepted-with-warnings { color: #00662f; }
+        .aside { color: #4c6272; font-size: 0.9rem; }
+        .tally { background: #fff; border-left: 6px solid #005eb8; padding: 0.5rem 1rem; }
+        figure { background: #fff; margin: 0; padding: 1rem; max-width: 40rem; }
+        svg[role=img] { max-width: 100%; height: auto; }
+        figure > svg { width: 100%; }
+        figcaption svg { vertical-align: middle; }
+        h2 { margin-top: 2rem; }
         """
 }

@@ -85,6 +85,13 @@ struct SecurityHeaders: RouterMiddleware {
 /// event loop (`DatabasePool`).
 public enum PortalServer {
     static let sessionCookie = "rehab_session"
+
+    /// The threads that read report files for downloads, shared by every application in the process.
+    static let fileThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
     static let loginCookie = "rehab_login"
 
     /// The portal as a Hummingbird application, listening where `settings` says.
@@ -92,6 +99,7 @@ public enum PortalServer {
     /// - Parameters:
     ///   - layout: the contracts and rules checks are validated with, as the night's.
     ///   - inbox: the night's inbox, where submissions go.
+    ///   - outbox: the night's outbox, whose folder of each trust holds its reports.
     ///   - checks: a private folder for checked files and their reports.
     ///   - workers: how many checks may validate at once.
     public static func application(
@@ -99,6 +107,7 @@ public enum PortalServer {
         pool: DatabasePool,
         layout: ProjectLayout,
         inbox: String,
+        outbox: String,
         checks: String,
         workers: Int,
         logger: Logger
@@ -115,7 +124,7 @@ public enum PortalServer {
             setup: .init(layout: layout, inbox: inbox, checks: checks, maxUpload: settings.maxUpload),
             validators: validators
         )
-        let handlers = Handlers(settings: settings, pool: pool, logger: logger, desk: desk)
+        let handlers = Handlers(settings: settings, pool: pool, logger: logger, desk: desk, outbox: outbox)
         // The API for trusts' systems: bearer tokens, and the operations generated from its OpenAPI document.
         router.add(middleware: BearerTokens(pool: pool, maxUpload: settings.maxUpload))
         try TrustAPI(desk: desk, pool: pool, logger: logger).registerHandlers(
@@ -144,6 +153,9 @@ public enum PortalServer {
         router.post("/login") { request, context in try await handlers.login(request, context) }
         router.post("/logout") { request, context in try await handlers.logout(request, context) }
         router.get("/") { request, context in try await handlers.home(request, context) }
+        router.get("/trusts/:org") { request, context in try await handlers.trust(request, context) }
+        router.get("/trusts/:org/reports/:name") { request, context in try await handlers.nightReport(request, context)
+        }
         router.get("/check") { request, context in try await handlers.checkPage(request, context) }
         router.post("/check") { request, context in try await handlers.check(request, context) }
         router.get("/checks/:id") { request, context in try await handlers.checkResult(request, context) }
@@ -164,6 +176,7 @@ public enum PortalServer {
         let pool: DatabasePool
         let logger: Logger
         let desk: CheckDesk
+        let outbox: String
 
         func html(_ status: HTTPResponse.Status, _ text: String, cookies: [Cookie] = []) -> Response {
             var response = Response(
@@ -287,36 +300,6 @@ public enum PortalServer {
                 )
             }
             return redirect("/login", cookies: [cookie(PortalServer.sessionCookie, "", maxAge: 0)])
-        }
-
-        func home(_ request: Request, _ context: PortalContext) async throws -> Response {
-            guard let open = try await session(request) else { return redirect("/login") }
-            let org = open.identity.org
-            let rows = try await pool.withConnection { c in
-                try c.query(
-                    """
-                    SELECT file_name, coalesce(org_code, ''), status, rows_read, rows_quarantined,
-                        coalesce(to_char(score, 'FM990.0'), '-'), to_char(received_at, 'YYYY-MM-DD HH24:MI')
-                    FROM audit.submissions
-                    WHERE $1::text IS NULL OR org_code = $1 OR (length(org_code) = 5 AND left(org_code, 3) = $1)
-                    ORDER BY received_at DESC, submission_id DESC
-                    LIMIT 200
-                    """,
-                    [org]
-                ).rows
-            }
-            let submissions = rows.map {
-                Page.Submission(
-                    file: $0[0] ?? "",
-                    org: $0[1] ?? "",
-                    status: $0[2] ?? "",
-                    rowsRead: $0[3] ?? "",
-                    rowsQuarantined: $0[4] ?? "",
-                    score: $0[5] ?? "-",
-                    received: $0[6] ?? ""
-                )
-            }
-            return html(.ok, Page.home(session: open, submissions: submissions))
         }
     }
 }

@@ -90,7 +90,7 @@ enum SVGChart {
     /// screen readers and tooltips. The caller closes it with `</svg>`.
     static func open(width: Int, height: Int, title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height)\" "
-            + "viewBox=\"0 0 \(width) \(height)\" style=\"max-width:100%;height:auto\">"
+            + "viewBox=\"0 0 \(width) \(height)\">"
             + "<title>\(HTML.escape(title))</title>"
     }
 

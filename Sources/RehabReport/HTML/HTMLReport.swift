@@ -314,7 +314,7 @@ public enum HTMLReport {
 
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:0;color:#1d2a33;background:#fff}
-        main{max-width:1100px;margin:0 auto;padding:24px}
+        main{max-width:1100px;margin:0 auto;padding:24px}svg[role=img]{max-width:100%;height:auto}
         h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d8dde0}
         .status{display:inline-block;padding:6px 12px;border-radius:4px;font-weight:600}
         .ok{background:#e8f5e9;color:#1b5e20}.warn{background:#fff8e1;color:#7a4f01}.attention{background:#fff3e0;color:#8a3b00;border:1px solid #e65100}.bad{background:#ffebee;color:#b71c1c}

@@ -562,40 +562,45 @@ public enum NationalReport {
     static func spcCharts(_ rows: [SPCMonth], into page: inout HTML) {
         page.raw("<div class=\"grid spc\">")
         for (series, title, unit) in spcSeries {
-            let points = rows.filter { $0.series == series }
-            guard let last = points.last else { continue }
-            let values = points.compactMap { row -> SPCPoint? in
-                guard let value = row.value, !row.period.isEmpty else { return nil }
-                return SPCPoint(
-                    period: row.period,
-                    value: value,
-                    type: row.pointType,
-                    mean: row.mean,
-                    lower: row.lower,
-                    upper: row.upper,
-                    phase: row.phase
-                )
-            }
-            page.raw("<figure>")
-            page.raw(SVGChart.spc(values, unit: unit, target: last.target, title: title))
-            page.raw("<figcaption>")
-            page.value(title)
-            page.raw("<br>")
-            page.raw(SPCIcon.variation(last.latestVariation ?? "common_cause", improvement: last.improvement, size: 20))
-            if last.target != nil {
-                page.raw(SPCIcon.assurance(last.assurance, size: 20))
-            }
-            page.raw(" <strong>")
-            page.value(Self.variation(last.latestVariation ?? "common_cause", last.improvement))
-            page.raw("</strong>")
-            if last.pointType == "incomplete" {
-                page.raw("<br><span class=\"partial\">")
-                page.value("\(HTML.longMonth(last.period)) is incomplete: left out of the limits")
-                page.raw("</span>")
-            }
-            page.raw("</figcaption></figure>")
+            spcFigure(rows.filter { $0.series == series }, title: title, unit: unit, into: &page)
         }
         page.raw("</div>")
+    }
+
+    /// One series' XmR chart (`points`, its months in order) with its icons and the variation of its latest
+    /// complete month; nothing when it has no month.
+    static func spcFigure(_ points: [SPCMonth], title: String, unit: SPCUnit, into page: inout HTML) {
+        guard let last = points.last else { return }
+        let values = points.compactMap { row -> SPCPoint? in
+            guard let value = row.value, !row.period.isEmpty else { return nil }
+            return SPCPoint(
+                period: row.period,
+                value: value,
+                type: row.pointType,
+                mean: row.mean,
+                lower: row.lower,
+                upper: row.upper,
+                phase: row.phase
+            )
+        }
+        page.raw("<figure>")
+        page.raw(SVGChart.spc(values, unit: unit, target: last.target, title: title))
+        page.raw("<figcaption>")
+        page.value(title)
+        page.raw("<br>")
+        page.raw(SPCIcon.variation(last.latestVariation ?? "common_cause", improvement: last.improvement, size: 20))
+        if last.target != nil {
+            page.raw(SPCIcon.assurance(last.assurance, size: 20))
+        }
+        page.raw(" <strong>")
+        page.value(Self.variation(last.latestVariation ?? "common_cause", last.improvement))
+        page.raw("</strong>")
+        if last.pointType == "incomplete" {
+            page.raw("<br><span class=\"partial\">")
+            page.value("\(HTML.longMonth(last.period)) is incomplete: left out of the limits")
+            page.raw("</span>")
+        }
+        page.raw("</figcaption></figure>")
     }
 
     /// A variation icon's meaning, in words.
@@ -901,7 +906,7 @@ public enum NationalReport {
     /// A name the reference data gives in capitals, as it is written: "BRIDGEWATER COMMUNITY HEALTHCARE NHS
     /// FOUNDATION TRUST" → "Bridgewater Community Healthcare NHS Foundation Trust". Acronyms stay in capitals, and
     /// small words after the first in lower case. A name already in mixed case is left as it is.
-    static func properCase(_ name: String) -> String {
+    public static func properCase(_ name: String) -> String {
         guard name == name.uppercased() else { return name }
         let acronyms: Set<String> = ["NHS", "UK", "ICB", "CIC", "LLP", "PLC", "II", "III", "2GETHER", "BMI"]
         let small: Set<String> = ["AND", "OF", "THE", "FOR", "IN", "ON", "AT", "BY", "UPON"]
@@ -1022,7 +1027,7 @@ public enum NationalReport {
         td.missing{background:#fff;color:#8a3b00;border:1px dashed #e65100;text-align:center;font-style:italic}
         tr.attention th{box-shadow:inset 4px 0 #e65100}.flag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:3px;background:#fff3e0;color:#8a3b00;border:1px solid #e65100;font-size:.8em;font-weight:600}
         .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;margin:6px 0 12px;font-size:.9em}.legend li{display:flex;align-items:center;gap:6px}
-        td svg,figcaption svg{vertical-align:middle}.icon-text{margin-left:6px}table.icons td{vertical-align:middle}
+        svg[role=img]{max-width:100%;height:auto}td svg,figcaption svg{vertical-align:middle}.icon-text{margin-left:6px}table.icons td{vertical-align:middle}
         caption{text-align:left;font-weight:600;padding:4px 0}p.absent{font-size:.85em;color:#8a3b00;padding:8px}.scroll{overflow-x:auto;max-width:100%}
         @media print{@page{size:A4;margin:14mm}body{background:#fff}main{max-width:none;padding:0}
         h2,h3{break-after:avoid;page-break-after:avoid}figure,tr,.facts,table.icons{break-inside:avoid;page-break-inside:avoid}

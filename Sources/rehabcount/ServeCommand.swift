@@ -55,6 +55,9 @@ struct ServeCommand: ParsableCommand {
         // Fail now, plainly, if the database cannot be reached or lacks the portal's tables.
         let check = try Connection(conninfo, applicationName: "rehabcount-portal")
         _ = try check.query("SELECT 1 FROM portal.users LIMIT 1")
+        // Checks a stopped portal left waiting cannot finish: say so on their pages.
+        let interrupted = try PortalServer.endInterruptedChecks(connection: check)
+        if interrupted > 0 { logger.warning("checks interrupted by a restart", metadata: ["checks": "\(interrupted)"]) }
         let layout = try ProjectLayout.locate(explicit: connection.configDir ?? RunCommand.projectFolder(of: pipeline))
         let pool = DatabasePool(conninfo: conninfo, size: connections)
         logger.info(

@@ -251,6 +251,23 @@ struct PortalServerTests {
     }
 
     /// A browser's multipart upload of the check form: the CSRF token first, then the file.
+    /// A check's page once the check has finished: its page answers at once, and the check waits its turn.
+    static func finished(
+        _ client: any TestClientProtocol,
+        _ location: String,
+        cookie: String
+    ) async throws
+        -> TestResponse
+    {
+        for _ in 0..<600 {
+            let state = try await client.execute(uri: "\(location)/state", method: .get, headers: [.cookie: cookie])
+            #expect(state.status == .ok)
+            if String(buffer: state.body).contains("\"done\":true") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return try await client.execute(uri: location, method: .get, headers: [.cookie: cookie])
+    }
+
     static func upload(_ name: String, _ bytes: Data, csrf: String) -> (HTTPFields, ByteBuffer) {
         let boundary = "----RehabCountTest\(UUID().uuidString.prefix(8))"
         var body = ByteBuffer()
@@ -292,7 +309,7 @@ struct PortalServerTests {
             let location = try #require(checked.headers[.location])
             #expect(location.hasPrefix("/checks/") && location.count == 8 + 32)
 
-            let result = try await client.execute(uri: location, method: .get, headers: [.cookie: cookie])
+            let result = try await Self.finished(client, location, cookie: cookie)
             let page = String(buffer: result.body)
             #expect(page.contains("accepted with warnings"))
             #expect(page.contains("RY2_referrals_2025-09.xlsx") && page.contains("RY2_referrals_2025-09.findings.csv"))
@@ -389,6 +406,74 @@ struct PortalServerTests {
             let response = try await client.execute(uri: "/check", method: .post, headers: headers, body: body)
             #expect(response.status == .contentTooLarge)
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/checks").isEmpty)
+        }
+    }
+
+    @Test(
+        "A check waiting for a validator says how many are ahead of it and cannot be submitted; a restart ends it with a reason"
+    )
+    func queued() async throws {
+        let db = try Self.database()
+        let url = try db.url()
+        let c = try Connection(url)
+        let ids = ["a", "b", "c"].map { String(repeating: $0, count: 32) }
+        _ = try c.query(
+            """
+            INSERT INTO portal.checks (check_id, org_code, actor, file_name, bytes, sha256, status, rows_read,
+                rows_quarantined, checked_at)
+            VALUES ($1, 'RDR', 'user:x', 'RDR_referrals_2025-09.csv', 1, repeat('0', 64), 'validating', 0, 0,
+                    now() - interval '2 minutes'),
+                ($2, 'RDR', 'user:x', 'RDR_contacts_2025-09.csv', 1, repeat('0', 64), 'queued', 0, 0,
+                    now() - interval '1 minute'),
+                ($3, 'RY2', 'user:y', 'RY2_contacts_2025-09.csv', 1, repeat('0', 64), 'queued', 0, 0, now())
+            """,
+            ids
+        )
+        let folder = try TestFixtures.folder()
+        try await Self.serve(db, folder: folder) { client in
+            let (cookie, csrf) = try await Self.session(client, "analyst@ry2.nhs.uk")
+            let c = try Connection(url)
+            let location = "/checks/\(ids[2])"
+            func page() async throws -> String {
+                String(buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
+            }
+            func state() async throws -> String {
+                String(
+                    buffer: try await client.execute(uri: "\(location)/state", method: .get, headers: [.cookie: cookie])
+                        .body
+                )
+            }
+            let waiting = try await page()
+            #expect(waiting.contains("Waiting for a validator: 2 checks ahead of it."))
+            #expect(waiting.contains("<script src=\"/portal.js\" defer></script>"))
+            #expect(!waiting.contains("Submit RY2_contacts"))
+            #expect(try await state().contains("\"done\":false"))
+            // Submitting it does nothing until it has finished.
+            let submit = try await client.execute(
+                uri: "\(location)/submit",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                body: Self.form(["csrf": csrf])
+            )
+            #expect(submit.status == .seeOther)
+            #expect(try c.query("SELECT count(*) FROM portal.checks WHERE submitted_at IS NOT NULL").scalar == "0")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/inbox").isEmpty)
+            // The check being validated finishes: one ahead.
+            _ = try c.query("UPDATE portal.checks SET status = 'accepted' WHERE check_id = $1", [ids[0]])
+            #expect(try await page().contains("Waiting for a validator: 1 check ahead of it."))
+            // Another trust's user cannot follow it.
+            let (other, _) = try await Self.session(client, "analyst@rdr.nhs.uk")
+            let foreign = try await client.execute(uri: "\(location)/state", method: .get, headers: [.cookie: other])
+            #expect(foreign.status == .notFound)
+            // A restart ends the two left waiting, and their pages say why.
+            #expect(try PortalServer.endInterruptedChecks(connection: c) == 2)
+            let ended = try await page()
+            #expect(ended.contains("The portal was restarted before the check finished. Check the file again."))
+            #expect(!ended.contains("portal.js"))
+            #expect(try await state().contains("\"done\":true"))
+            let script = try await client.execute(uri: "/portal.js", method: .get)
+            #expect(script.status == .ok && script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(String(buffer: script.body).contains("data-state"))
         }
     }
 

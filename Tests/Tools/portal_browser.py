@@ -18,6 +18,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
 
 
 def browser(downloads: str) -> webdriver.Chrome:
@@ -70,12 +71,17 @@ def main() -> int:
         audit("check form")
         driver.find_element(By.ID, "file").send_keys(file)
         driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").send_keys(Keys.ENTER)
-        time.sleep(0.5)
+        # The check's page answers at once; while the check waits, its script asks where it is and reloads the
+        # page with the outcome.
+        name = os.path.splitext(os.path.basename(file))[0] + ".xlsx"
+        result["check_waited"] = bool(driver.find_elements(By.ID, "pending"))
+        if result["check_waited"]:
+            audit("check waiting")
+        WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.LINK_TEXT, name))
         result["check_url"] = driver.current_url
         result["check_text"] = driver.find_element(By.TAG_NAME, "main").text
         audit("check result")
 
-        name = os.path.splitext(os.path.basename(file))[0] + ".xlsx"
         driver.find_element(By.LINK_TEXT, name).click()
         for _ in range(100):
             if os.path.exists(os.path.join(downloads, name)):

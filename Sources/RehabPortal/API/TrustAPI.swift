@@ -121,13 +121,14 @@ struct TrustAPI: APIProtocol {
             try? FileManager.default.removeItem(atPath: folder)
             throw error
         }
-        let validated: ValidatedFile
+        // The same queue as the pages' checks; the API's caller waits for the outcome.
         do {
-            validated = try await desk.record(received, id: id, identity: identity, pool: pool, logger: logger)
+            try await desk.enqueue(received, id: id, identity: identity, pool: pool)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             throw error
         }
+        let validated = try await desk.finish(received, id: id, pool: pool, logger: logger)
         let result = validated.result
         let reports = CheckDesk.reports(of: received.name).filter {
             FileManager.default.fileExists(atPath: "\(folder)/\($0)")

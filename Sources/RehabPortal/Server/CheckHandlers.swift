@@ -16,6 +16,27 @@ extension PortalServer.Handlers {
         let rowsRead: String
         let rowsQuarantined: String
         let submittedAt: String?
+        /// Why a failed check failed.
+        let reason: String?
+        /// Checks waiting or being validated that were stored before this one.
+        let ahead: Int
+
+        /// Whether the check is still waiting for, or in, a validator.
+        var pending: Bool { status == "queued" || status == "validating" }
+        var finished: Bool { !pending && status != "failed" }
+
+        /// Where the check is, in words, while it is pending or if it failed.
+        var progress: String {
+            switch status {
+            case "queued":
+                ahead == 0
+                    ? "Waiting for a validator: it is next."
+                    : "Waiting for a validator: \(ahead) check\(ahead == 1 ? "" : "s") ahead of it."
+            case "validating": "Being checked now."
+            case "failed": reason ?? "The check could not be finished. Check the file again."
+            default: "Checked."
+            }
+        }
     }
 
     /// The check with this id, if the identity may see its trust; otherwise nil, exactly as for none.
@@ -24,9 +45,13 @@ extension PortalServer.Handlers {
         let row = try await pool.withConnection { c in
             try c.query(
                 """
-                SELECT check_id, org_code, file_name, status, rows_read, rows_quarantined,
-                    to_char(submitted_at, 'YYYY-MM-DD HH24:MI')
-                FROM portal.checks WHERE check_id = $1
+                SELECT k.check_id, k.org_code, k.file_name, k.status, k.rows_read, k.rows_quarantined,
+                    to_char(k.submitted_at, 'YYYY-MM-DD HH24:MI'), k.reason,
+                    CASE WHEN k.status IN ('queued', 'validating') THEN (
+                        SELECT count(*) FROM portal.checks a
+                        WHERE a.status IN ('queued', 'validating') AND (a.checked_at, a.check_id) < (k.checked_at, k.check_id)
+                    ) ELSE 0 END
+                FROM portal.checks k WHERE k.check_id = $1
                 """,
                 [id]
             ).rows.first
@@ -39,7 +64,9 @@ extension PortalServer.Handlers {
             status: row[3] ?? "",
             rowsRead: row[4] ?? "",
             rowsQuarantined: row[5] ?? "",
-            submittedAt: row[6]
+            submittedAt: row[6],
+            reason: row[7],
+            ahead: Int(row[8] ?? "") ?? 0
         )
     }
 
@@ -84,10 +111,15 @@ extension PortalServer.Handlers {
             }
         }
         do {
-            _ = try await desk.record(received, id: id, identity: open.identity, pool: pool, logger: logger)
+            try await desk.enqueue(received, id: id, identity: open.identity, pool: pool)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             throw error
+        }
+        // The page answers at once and shows the check waiting its turn; the check goes on without the request.
+        let (desk, pool, logger) = (desk, pool, logger)
+        Task(executorPreference: desk.executor) {
+            _ = try? await desk.finish(received, id: id, pool: pool, logger: logger)
         }
         return redirect("/checks/\(id)")
     }
@@ -97,10 +129,32 @@ extension PortalServer.Handlers {
         guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity) else {
             throw HTTPError(.notFound, message: "There is no such check.")
         }
-        let present = CheckDesk.reports(of: record.file).filter {
-            FileManager.default.fileExists(atPath: "\(desk.folder(record.id))/\($0)")
-        }
+        let present =
+            record.finished
+            ? CheckDesk.reports(of: record.file).filter {
+                FileManager.default.fileExists(atPath: "\(desk.folder(record.id))/\($0)")
+            } : []
         return html(.ok, Page.checkResult(session: open, check: record, files: present))
+    }
+
+    /// Where a check is, as JSON, for the check page's script while the check waits: `done` once it has finished
+    /// (or failed), so the page reloads to show the outcome.
+    func checkState(_ request: Request, _ context: PortalContext) async throws -> Response {
+        guard let open = try await session(request) else { throw HTTPError(.unauthorized) }
+        guard let record = try await check(context.parameters.get("id") ?? "", for: open.identity) else {
+            throw HTTPError(.notFound, message: "There is no such check.")
+        }
+        struct State: Encodable {
+            let state: String
+            let text: String
+            let done: Bool
+        }
+        let state = State(state: record.status, text: record.progress, done: !record.pending)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(state)))
+        )
     }
 
     func download(_ request: Request, _ context: PortalContext) async throws -> Response {
@@ -159,7 +213,8 @@ extension PortalServer.Handlers {
         guard PortalDirectory.constantTimeEqual(Array(open.csrf.utf8), Array(form.csrf.utf8)) else {
             throw HTTPError(.forbidden, message: "The form had expired. Go back, reload the page and try again.")
         }
-        guard record.submittedAt == nil else { return redirect("/checks/\(record.id)") }
+        // Nothing to submit until the check has finished, or after it failed or was submitted.
+        guard record.submittedAt == nil, record.finished else { return redirect("/checks/\(record.id)") }
         guard
             try await desk.submitCheck(
                 id: record.id,

@@ -29,6 +29,9 @@ struct CheckDesk: Sendable {
     let setup: Setup
     /// Validation is CPU work: it runs here, `workers` at a time, never on the event loop.
     let validators: NIOThreadPool
+    /// Where a check's own work runs once its upload has been answered: a queue of its own, so that it neither
+    /// waits for nor holds a thread of Swift's shared pool.
+    let executor = QueueExecutor(label: "rehabcount.portal.checks")
 
     /// One check's files.
     func folder(_ id: String) -> String { "\(setup.checks)/\(id)" }
@@ -184,28 +187,18 @@ struct CheckDesk: Sendable {
         )
     }
 
-    /// Validates a received file and records the check (and its audit event).
-    func record(
-        _ received: Received,
-        id: String,
-        identity: Identity,
-        pool: DatabasePool,
-        logger: Logger
-    ) async throws -> ValidatedFile {
-        let validated = try await validate(received.path, logger: logger)
-        let result = validated.result
+    /// Records a stored file as a check waiting for a validator (`queued`), with its audit event. Its page can say
+    /// so at once, and how many checks are ahead of it.
+    func enqueue(_ received: Received, id: String, identity: Identity, pool: DatabasePool) async throws {
         let org = SubmissionName(fileName: received.name)?.orgCode ?? identity.org ?? ""
         try await pool.withConnection { c in
             try c.query(
                 """
                 INSERT INTO portal.checks (check_id, org_code, actor, file_name, bytes, sha256, status, rows_read,
                     rows_quarantined)
-                VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8::bigint, $9::bigint)
+                VALUES ($1, $2, $3, $4, $5::bigint, $6, 'queued', 0, 0)
                 """,
-                [
-                    id, org, identity.actor, received.name, String(received.bytes), received.sha256,
-                    result.status.rawValue, String(result.rows.read), String(result.rows.quarantined),
-                ]
+                [id, org, identity.actor, received.name, String(received.bytes), received.sha256]
             )
             try PortalDirectory.record(
                 actor: identity.actor,
@@ -213,6 +206,46 @@ struct CheckDesk: Sendable {
                 event: "check",
                 detail: "\(received.name) (\(id))",
                 connection: c
+            )
+        }
+    }
+
+    /// Validates a queued check when a validator is free, and records its outcome. A check that cannot be
+    /// finished is recorded as `failed` with the reason (never a row of the file's), its files removed, and the
+    /// error thrown.
+    func finish(_ received: Received, id: String, pool: DatabasePool, logger: Logger) async throws -> ValidatedFile {
+        let validated: ValidatedFile
+        do {
+            validated = try await validate(received.path, logger: logger) {
+                // On the validator's thread, as it starts: the page stops counting the checks ahead.
+                Task(executorPreference: executor) {
+                    _ = try? await pool.withConnection { c in
+                        try c.query(
+                            "UPDATE portal.checks SET status = 'validating' WHERE check_id = $1 AND status = 'queued'",
+                            [id]
+                        )
+                    }
+                }
+            }
+        } catch {
+            logger.error("check failed", metadata: ["check": "\(id)", "error": "\(error)"])
+            try? FileManager.default.removeItem(atPath: folder(id))
+            _ = try await pool.withConnection { c in
+                try c.query(
+                    "UPDATE portal.checks SET status = 'failed', reason = $2 WHERE check_id = $1",
+                    [id, "The validator could not finish the check."]
+                )
+            }
+            throw error
+        }
+        let result = validated.result
+        _ = try await pool.withConnection { c in
+            try c.query(
+                """
+                UPDATE portal.checks SET status = $2, rows_read = $3::bigint, rows_quarantined = $4::bigint
+                WHERE check_id = $1
+                """,
+                [id, result.status.rawValue, String(result.rows.read), String(result.rows.quarantined)]
             )
         }
         return validated
@@ -253,11 +286,17 @@ struct CheckDesk: Sendable {
         return name
     }
 
-    /// Validates a checked file with the night's validator, writing its reports beside it.
-    func validate(_ path: String, logger: Logger) async throws -> ValidatedFile {
+    /// Validates a checked file with the night's validator, writing its reports beside it; `started` is called on
+    /// the validator's thread when one takes it.
+    func validate(
+        _ path: String,
+        logger: Logger,
+        started: @escaping @Sendable () -> Void = {}
+    ) async throws -> ValidatedFile {
         let layout = setup.layout
         let folder = (path as NSString).deletingLastPathComponent
         return try await validators.runIfActive {
+            started()
             // Below the pages: a check may take seconds of CPU, a page must not wait behind it. On Linux the nice
             // value is each thread's own, and `who` 0 is the calling thread; raising it needs no privilege.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
@@ -286,5 +325,18 @@ struct CheckDesk: Sendable {
         if link(staging, "\(setup.inbox)/\(name)") == 0 { return true }
         if errno == EEXIST { return false }
         throw RehabError(.output, "Cannot put \(name) into the inbox: \(String(cString: strerror(errno))).")
+    }
+}
+
+extension PortalServer {
+    /// Ends the checks a stopped portal left waiting or half done: their page says to check the file again.
+    public static func endInterruptedChecks(connection c: borrowing Connection) throws -> Int {
+        try c.query(
+            """
+            UPDATE portal.checks SET status = 'failed',
+                reason = 'The portal was restarted before the check finished. Check the file again.'
+            WHERE status IN ('queued', 'validating')
+            """
+        ).affectedRows
     }
 }

@@ -8,7 +8,7 @@ enum Page {
     static func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// A whole page: its title, who is logged in (with the logout form), and its main content.
-    static func document(title: String, session: Sessions.Open?, main: String) -> String {
+    static func document(title: String, session: Sessions.Open?, main: String, script: Bool = false) -> String {
         let who: String
         if let session {
             let scope = session.identity.org.map { "trust \(escape($0))" } ?? "every trust (central)"
@@ -29,7 +29,7 @@ enum Page {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title)) – RehabCount</title>
-            <link rel="stylesheet" href="/portal.css">
+            <link rel="stylesheet" href="/portal.css">\(script ? "\n<script src=\"/portal.js\" defer></script>" : "")
             </head>
             <body>
             <a class="skip" href="#main">Skip to main content</a>
@@ -94,6 +94,26 @@ enum Page {
     )
         -> String
     {
+        if !check.finished {
+            // Waiting, being checked or failed: where it is, in words; while it waits, the page's script asks again
+            // every two seconds and shows the outcome when it is ready, and without script a link does the same.
+            let pending =
+                check.pending
+                ? """
+                <div id="pending" class="tally" role="status" data-state="/checks/\(check.id)/state">
+                <p class="text">\(escape(check.progress))</p>
+                </div>
+                <p><a href="/checks/\(check.id)">Refresh to see the outcome</a></p>
+                """
+                : "<div class=\"error\" role=\"alert\"><p>\(escape(check.progress))</p></div>"
+                    + "<p><a href=\"/check\">Check a file</a></p>"
+            return document(
+                title: "Check of \(check.file)",
+                session: session,
+                main: pending,
+                script: check.pending
+            )
+        }
         let links = files.map { name in
             "<li><a href=\"/checks/\(check.id)/files/\(escape(name))\">\(escape(name))</a></li>"
         }.joined(separator: "\n")
@@ -124,6 +144,28 @@ enum Page {
                 """
         )
     }
+
+    /// The portal's one script, for a check waiting its turn: it asks where the check is every two seconds, says
+    /// so in the page's status box (announced politely by screen readers), and reloads the page when the outcome
+    /// is ready. Pages work without it.
+    static let script = """
+        (function () {
+          var box = document.getElementById("pending");
+          if (!box || !window.fetch) { return; }
+          var text = box.querySelector(".text");
+          function ask() {
+            fetch(box.getAttribute("data-state"), { credentials: "same-origin", cache: "no-store" })
+              .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+              .then(function (s) {
+                if (s.done) { window.location.reload(); return; }
+                if (text.textContent !== s.text) { text.textContent = s.text; }
+                window.setTimeout(ask, 2000);
+              })
+              .catch(function () { window.setTimeout(ask, 5000); });
+          }
+          window.setTimeout(ask, 1000);
+        })();
+        """
 
     static func message(_ title: String, _ text: String, session: Sessions.Open?) -> String {
         document(title: title, session: session, main: "<p>\(escape(text))</p>")

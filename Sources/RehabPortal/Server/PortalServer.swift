@@ -142,6 +142,13 @@ public enum PortalServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: data))
             )
         }
+        router.get("/portal.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Page.script))
+            )
+        }
         router.get("/portal.css") { _, _ in
             Response(
                 status: .ok,
@@ -159,6 +166,7 @@ public enum PortalServer {
         router.get("/check") { request, context in try await handlers.checkPage(request, context) }
         router.post("/check") { request, context in try await handlers.check(request, context) }
         router.get("/checks/:id") { request, context in try await handlers.checkResult(request, context) }
+        router.get("/checks/:id/state") { request, context in try await handlers.checkState(request, context) }
         router.get("/checks/:id/files/:name") { request, context in try await handlers.download(request, context) }
         router.post("/checks/:id/submit") { request, context in try await handlers.submit(request, context) }
         return Application(

@@ -145,7 +145,7 @@ let package = Package(
             name: "RehabAPI",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
             swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"), "EmbedDefaults"]
         ),
         // The trust portal: its people, sessions and tokens.
         .target(

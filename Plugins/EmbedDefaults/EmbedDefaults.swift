@@ -3,7 +3,7 @@ import PackagePlugin
 
 /// Embeds files into the target that uses it, at build time, by running `rehabcount-embed`: into RehabValidate the
 /// default contracts and rule catalogue (pipelines/) and the validation reference data (sample-data/reference/);
-/// into RehabDatabase the migrations and definitions (sql/). The files are the only source, nothing generated is
+/// into RehabDatabase the migrations and definitions (sql/); into RehabAPI its OpenAPI document. The files are the only source, nothing generated is
 /// checked in, and a change to any of them rebuilds the target.
 @main
 struct EmbedDefaults: BuildToolPlugin {
@@ -18,6 +18,10 @@ struct EmbedDefaults: BuildToolPlugin {
         let inputs: [URL]
         let output: URL
         switch target.name {
+        case "RehabAPI":
+            mode = "api"
+            inputs = [root.appending(path: "Sources/RehabAPI/openapi.yaml")]
+            output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedAPIDocument.swift")
         case "RehabDatabase":
             mode = "sql"
             inputs = try files(in: "sql/migrations", ending: ".sql") + files(in: "sql/analysis", ending: ".sql")
@@ -34,7 +38,7 @@ struct EmbedDefaults: BuildToolPlugin {
         return [
             .buildCommand(
                 displayName:
-                    "Embedding \(mode == "sql" ? "the SQL migrations and definitions" : "the default contracts, rules and validation reference data") into \(target.name)",
+                    "Embedding \(["sql": "the SQL migrations and definitions", "api": "the OpenAPI document"][mode] ?? "the default contracts, rules and validation reference data") into \(target.name)",
                 executable: try context.tool(named: "rehabcount-embed").url,
                 arguments: [mode, root.path(), output.path()],
                 inputFiles: inputs,

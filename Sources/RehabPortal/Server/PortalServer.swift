@@ -131,15 +131,11 @@ public enum PortalServer {
             on: router,
             serverURL: URL(string: "/api")!
         )
-        let document = "\(layout.root)/\(TrustAPIDocument.path)"
         router.get("/api/openapi.yaml") { _, _ in
-            guard let data = FileManager.default.contents(atPath: document) else {
-                throw HTTPError(.notFound, message: "The API document is not installed here.")
-            }
-            return Response(
+            Response(
                 status: .ok,
                 headers: [.contentType: "application/yaml"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data))
+                body: .init(byteBuffer: ByteBuffer(string: TrustAPIDocument.text))
             )
         }
         router.get("/portal.js") { _, _ in

@@ -546,6 +546,8 @@ struct PortalServerTests {
             #expect(try await get("/api/v1/submissions?period=2025-13", ry2).status == .badRequest)
             let workbook = try await get("/api/v1/submissions/\(id)/reports/RY2_workforce_2025-09.xlsx", ry2)
             #expect(workbook.status == .ok && workbook.body.getBytes(at: 0, length: 2) == Array("PK".utf8))
+            let stored = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/checks/\(id)/RY2_workforce_2025-09.xlsx"))
+            #expect(Data(workbook.body.readableBytesView) == stored)
             #expect(
                 try await get("/api/v1/submissions/\(id)/reports/RY2_workforce_2025-09.csv", ry2).status == .notFound
             )

@@ -249,11 +249,15 @@ struct TrustAPI: APIProtocol {
         }
         guard let row, let org = row[0], let file = row[1], identity.maySee(org: org),
             CheckDesk.reports(of: file).contains(name),
-            let data = FileManager.default.contents(atPath: "\(desk.folder(id))/\(name)")
+            let report = ReportFile("\(desk.folder(id))/\(name)")
         else { return notFound }
         try await pool.withConnection { c in
             try PortalDirectory.record(actor: identity.actor, org: org, event: "download", detail: name, connection: c)
         }
-        return .ok(.init(body: .binary(HTTPBody(data))))
+        // Read to the caller in chunks as it takes them, never whole.
+        let chunks = AsyncThrowingStream<ArraySlice<UInt8>, any Error>(unfolding: { try await report.next()?[...] })
+        return .ok(
+            .init(body: .binary(HTTPBody(chunks, length: .known(Int64(report.size)), iterationBehavior: .single)))
+        )
     }
 }

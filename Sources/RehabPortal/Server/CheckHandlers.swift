@@ -235,35 +235,48 @@ extension PortalServer.Handlers {
 }
 
 extension PortalServer {
-    /// A regular file's bytes as a response body, read in chunks of 256 KiB on the portal's file threads as the
-    /// client takes them, so a large report is never held whole; nil when there is no such regular file.
-    ///
-    /// Each read is one job on `fileThreads`, awaited from the request's own task: no task of its own that would
-    /// wait for a thread of Swift's shared pool.
+    /// A regular file's bytes as a response body, read in chunks as the client takes them, so a large report is
+    /// never held whole; nil when there is no such regular file.
     static func streamed(_ path: String) -> ResponseBody? {
+        guard let file = ReportFile(path) else { return nil }
+        return ResponseBody(contentLength: file.size) { writer in
+            while let chunk = try await file.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await writer.finish(nil)
+        }
+    }
+}
+
+/// A report file read one chunk of 256 KiB at a time on the portal's file threads, for one response.
+///
+/// Each read is one job on `PortalServer.fileThreads`, awaited from the request's own task: no task of its own
+/// that would wait for a thread of Swift's shared pool.
+final class ReportFile: @unchecked Sendable {
+    let size: Int
+    private let handle: FileHandle
+    private var sent = 0
+
+    init?(_ path: String) {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             attributes[.type] as? FileAttributeType == .typeRegular,
             let size = attributes[.size] as? Int,
             let handle = FileHandle(forReadingAtPath: path)
         else { return nil }
-        let file = OpenFile(handle)
-        return ResponseBody(contentLength: size) { writer in
-            defer { try? file.handle.close() }
-            var sent = 0
-            while sent < size {
-                let chunk = try await fileThreads.runIfActive { try file.handle.read(upToCount: 256 << 10) ?? Data() }
-                guard !chunk.isEmpty else { break }
-                sent += chunk.count
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        }
+        self.size = size
+        self.handle = handle
     }
 
-    /// A file handle used by one response at a time, one read after another.
-    private final class OpenFile: @unchecked Sendable {
-        let handle: FileHandle
-        init(_ handle: FileHandle) { self.handle = handle }
+    deinit { try? handle.close() }
+
+    /// The next chunk, or nil at the end (or once `size` bytes have been read, whatever the file does since).
+    func next() async throws -> [UInt8]? {
+        guard sent < size else { return nil }
+        let want = min(256 << 10, size - sent)
+        let chunk = try await PortalServer.fileThreads.runIfActive { [handle] in
+            try handle.read(upToCount: want) ?? Data()
+        }
+        guard !chunk.isEmpty else { return nil }
+        sent += chunk.count
+        return Array(chunk)
     }
 }
 

@@ -17,15 +17,10 @@ extension Page {
         let reports: [String]
     }
 
-    static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-        "December",
-    ]
+    /// "September 2025", as the reports write a month.
+    static func month(_ period: Period) -> String { HTML.longMonth(period.description) }
 
-    /// "September 2025".
-    static func month(_ period: Period) -> String { "\(monthNames[period.month - 1]) \(period.year)" }
-
-    static func month(_ text: String) -> String { Period(text).map(month) ?? text }
+    static func month(_ text: String) -> String { HTML.longMonth(text) }
 
     /// A form choosing the period, which works without script: a list and a button.
     static func periodPicker(action: String, period: Period, periods: [String]) -> String {
@@ -45,13 +40,7 @@ extension Page {
     /// An extract's state as a labelled cell: words always, colour only as a second cue.
     static func state(_ extract: Standing.Extract) -> String {
         let state = extract.state
-        let css =
-            "state state-"
-            + state.words.replacingOccurrences(of: " ", with: "-").replacingOccurrences(
-                of: "'",
-                with: ""
-            )
-        var text = "<span class=\"\(css)\">\(escape(state.words))</span>"
+        var text = "<span class=\"state state-\(state.css)\">\(escape(state.words))</span>"
         if extract.waiting > 0 && state != .waiting {
             text += "<br><span class=\"aside\">a newer file is waiting for tonight's run</span>"
         }

@@ -33,6 +33,18 @@ struct Standing: Sendable {
 
             static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
+            /// The state's class in the stylesheet.
+            var css: String {
+                switch self {
+                case .missing: "missing"
+                case .rejected: "rejected"
+                case .needsAttention: "needs-attention"
+                case .waiting: "waiting"
+                case .warnings: "accepted-with-warnings"
+                case .accepted: "accepted"
+                }
+            }
+
             var words: String {
                 switch self {
                 case .missing: "missing"

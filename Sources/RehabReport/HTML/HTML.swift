@@ -47,7 +47,7 @@ public struct HTML {
 
     /// A month as a board paper writes it: "December 2025", from `2025-12`, `2025-12-01` or a longer timestamp;
     /// the text itself when it is not a date.
-    static func longMonth(_ iso: String) -> String {
+    public static func longMonth(_ iso: String) -> String {
         let parts = iso.prefix(10).split(separator: "-")
         guard parts.count >= 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else {
             return iso

@@ -602,15 +602,20 @@ struct PortalServerTests {
                 }
             }
             try #require(connected == 0)
-            // Half a request, then silence.
-            let partial = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
-            _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            var limit = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            let started = Date()
-            var buffer = [UInt8](repeating: 0, count: 512)
-            let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            let waited = Date().timeIntervalSince(started)
+            // Half a request, then silence; the wait for the server's answer blocks a thread, so it waits on one of
+            // its own, not on the executor the server shares with this test.
+            let (read, waited) = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    let partial = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
+                    _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                    var limit = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+                    let started = Date()
+                    var buffer = [UInt8](repeating: 0, count: 512)
+                    let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    continuation.resume(returning: (read, Date().timeIntervalSince(started)))
+                }
+            }
             #expect(read == 0, "the server closed the connection")
             #expect(waited >= 0.8 && waited < 8, "after about a second, not \(waited) s")
         }

@@ -63,7 +63,7 @@ def main() -> int:
         keys("analyst@ry2.nhs.uk", Keys.TAB)
         result["password_focused"] = driver.switch_to.active_element.get_attribute("id") == "password"
         keys(password, Keys.ENTER)
-        time.sleep(0.3)
+        WebDriverWait(driver, 60).until(lambda d: not d.find_elements(By.ID, "password"))
         result["home_title"] = driver.title
         audit("home")
 
@@ -96,13 +96,15 @@ def main() -> int:
         driver.back()
 
         driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").send_keys(Keys.ENTER)
-        time.sleep(0.3)
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".done"))
         result["submitted_text"] = driver.find_element(By.TAG_NAME, "main").text
 
         driver.find_element(By.CSS_SELECTOR, ".logout button").click()
+        # A busy machine may take a while to answer: wait for the login page, not a fixed time.
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "email"))
         driver.find_element(By.ID, "email").send_keys("analyst@rdr.nhs.uk")
         driver.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
-        time.sleep(0.3)
+        WebDriverWait(driver, 60).until(lambda d: not d.find_elements(By.ID, "password"))
         result["other_home"] = driver.find_element(By.TAG_NAME, "main").text
         driver.get(result["check_url"])
         result["other_check"] = driver.find_element(By.TAG_NAME, "main").text

@@ -986,7 +986,17 @@ struct AnalysisTests {
             3, 3, 0, 1, 90, 90, 100, 80, 113, 112, 112.0 / 113, 109, 109.0 / 113, 4, 3, 0.75,
         ]
         try Analysis.check(c, "SELECT \(completeness) FROM analysis.completeness_trust", trustCompleteness)
-        try Analysis.check(c, "SELECT \(completeness) FROM analysis.completeness_icb", trustCompleteness)
+        // One trust: its ICB and England are the trust.
+        try Analysis.check(
+            c,
+            "SELECT \(completeness) FROM analysis.completeness_icb WHERE icb_ods <> 'E92000001'",
+            trustCompleteness
+        )
+        try Analysis.check(
+            c,
+            "SELECT \(completeness) FROM analysis.completeness_icb WHERE icb_ods = 'E92000001'",
+            trustCompleteness
+        )
         #expect(try c.query("SELECT expected_source FROM analysis.completeness_trust").scalar == "assumed")
 
         // Published. Q1: 12 referrals -> 10, rate recomputed from 10; the DSR stays (12 is not suppressed);
@@ -1111,9 +1121,33 @@ struct AnalysisTests {
         )
         try Analysis.check(
             c,
-            "SELECT trusts, submissions_expected, coverage FROM analysis.completeness_icb",
+            "SELECT trusts, submissions_expected, coverage FROM analysis.completeness_icb WHERE icb_ods = 'QAA'",
             [1, 1, 1]
         )
+        // The rule itself (reference.expected_extracts), for a month nobody has sent anything for yet: the
+        // schedule's rows, RZZ's contacts ended, none assumed.
+        #expect(
+            try c.query(
+                """
+                SELECT org_code, kind, expected_source FROM reference.expected_extracts(ARRAY['2025-10-01'::date])
+                ORDER BY 1, 2
+                """
+            ).rows == [["RYY", "workforce", "reference"], ["RZZ", "referrals", "reference"]]
+        )
+        // The public reads who is missing through the same rule, without reading audit.
+        try c.query("SET ROLE rehab_public")
+        #expect(
+            try c.query("SELECT org_code, kind, expected_source, state FROM published.missing_submissions").rows
+                == [["RYY", "workforce", "reference", "not received"]]
+        )
+        try c.query("RESET ROLE")
+        // England counts every trust, RYY too, though no ICB does.
+        try Analysis.check(
+            c,
+            "SELECT trusts, submissions_expected, coverage FROM analysis.completeness_icb WHERE icb_ods = 'E92000001'",
+            [2, 2, 0.5]
+        )
+        #expect(try c.query("SELECT count(*) FROM analysis.completeness_icb").scalar == "2")
         try Analysis.expectNoViolations(c, Analysis.disclosureRules())
     }
 

@@ -21,7 +21,7 @@ BEGIN
     -- Referrals are aggregated on the way in, to three small tables: counts by trust, residence, service line and
     -- age band (cells); the distribution of completed waits (waits); and outcome score sums (outcomes).
     IF to_regclass('pg_temp.cells') IS NOT NULL THEN
-        DROP TABLE pg_temp.cells, pg_temp.waits, pg_temp.outcomes, pg_temp.wf, pg_temp.sub, pg_temp.expected,
+        DROP TABLE pg_temp.cells, pg_temp.waits, pg_temp.outcomes, pg_temp.wf, pg_temp.sub,
                    pg_temp.pop, pg_temp.esp, pg_temp.trusts;
     END IF;
     CREATE TEMP TABLE cells (
@@ -58,9 +58,6 @@ BEGIN
     ) ON COMMIT DROP;
     CREATE TEMP TABLE sub (
         period date NOT NULL, org_code text NOT NULL, kind text, is_current boolean NOT NULL, score numeric
-    ) ON COMMIT DROP;
-    CREATE TEMP TABLE expected (
-        org_code text NOT NULL, kind text NOT NULL, period_from date NOT NULL, period_to date
     ) ON COMMIT DROP;
     CREATE TEMP TABLE pop (
         icb_ods text NOT NULL, imd_quintile smallint NOT NULL, age_band text NOT NULL, population bigint NOT NULL
@@ -139,9 +136,6 @@ BEGIN
         SELECT period, org_code, kind, is_current, score
         FROM audit.submissions
         WHERE period IS NOT NULL AND org_code IS NOT NULL AND (touched IS NULL OR period = ANY (touched))
-    ), expectations AS (
-        INSERT INTO pg_temp.expected
-        SELECT org_code, kind, period_from, period_to FROM reference.expected_submissions
     ), population AS (
         INSERT INTO pg_temp.pop
         SELECT l.icb22_ods, i.imd_quintile, p.age_band, sum(p.population)
@@ -190,6 +184,6 @@ REVOKE ALL ON FUNCTION analysis.refresh_inputs(date[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analysis.refresh_inputs(date[]) FROM rehab_loader;
 COMMENT ON FUNCTION analysis.refresh_inputs(date[]) IS
     'The first unit of analysis.refresh(): reads the touched periods of core and audit (all when NULL), and '
-    'populations, expectations and trusts, into temporary tables (pg_temp.cells, waits, outcomes, wf, sub, expected, '
-    'pop, esp, trusts) that the per-measure units read until the transaction ends, with England (E92000001) rows '
-    'added to cells, waits, outcomes and pop. Not to be called alone: EXECUTE for its owner only.';
+    'populations and trusts, into temporary tables (pg_temp.cells, waits, outcomes, wf, sub, pop, esp, trusts) '
+    'that the per-measure units read until the transaction ends, with England (E92000001) rows added '
+    'to cells, waits, outcomes and pop. Not to be called alone: EXECUTE for its owner only.';

@@ -12,23 +12,12 @@ BEGIN
     DELETE FROM analysis.completeness_trust WHERE (touched IS NULL OR period = ANY (touched));
     DELETE FROM analysis.completeness_icb WHERE (touched IS NULL OR period = ANY (touched));
 
-    WITH periods AS (
-        SELECT DISTINCT period FROM pg_temp.sub
-    ), listed AS (
-        SELECT DISTINCT p.period, e.org_code, e.kind
-        FROM periods p
-        JOIN pg_temp.expected e ON e.period_from <= p.period AND (e.period_to IS NULL OR e.period_to >= p.period)
-    ), listed_periods AS (
-        SELECT DISTINCT period FROM listed
+    -- Who owes what: the one rule, reference.expected_extracts (78), for the periods being refreshed.
+    WITH expectation AS (
+        SELECT period, org_code, kind, expected_source
+        FROM reference.expected_extracts((SELECT array_agg(DISTINCT period) FROM pg_temp.sub))
     ), senders AS (
         SELECT DISTINCT period, org_code FROM pg_temp.sub
-    ), expectation AS (
-        SELECT period, org_code, kind FROM listed
-        UNION ALL
-        SELECT s.period, s.org_code, k.kind
-        FROM senders s
-        CROSS JOIN (VALUES ('referrals'), ('contacts'), ('workforce')) AS k(kind)
-        WHERE s.period NOT IN (SELECT period FROM listed_periods)
     ), received AS (
         SELECT DISTINCT period, org_code, kind FROM pg_temp.sub WHERE is_current
     ), matched AS (
@@ -39,8 +28,9 @@ BEGIN
         GROUP BY period, org_code
     ), coverage AS (
         SELECT f.period, f.org_code,
-               CASE WHEN f.period IN (SELECT period FROM listed_periods) THEN 'reference' ELSE 'assumed' END
-                   AS source,
+               CASE WHEN EXISTS (SELECT 1 FROM expectation e
+                                 WHERE e.period = f.period AND e.expected_source = 'reference')
+                    THEN 'reference' ELSE 'assumed' END AS source,
                coalesce(m.expected, 0) AS expected, coalesce(m.received, 0) AS received,
                coalesce(m.missing, 0) AS missing
         FROM (SELECT period, org_code FROM matched UNION SELECT period, org_code FROM senders) f
@@ -80,25 +70,29 @@ BEGIN
     CROSS JOIN LATERAL stats.wilson_ci(r.ethnicity_recorded, NULLIF(r.referrals, 0)) e
     CROSS JOIN LATERAL stats.wilson_ci(r.outcome_recorded, NULLIF(r.discharges, 0)) o;
 
+    -- Each ICB from its trusts, and England (E92000001) from every trust, whether or not its ICB is known, as
+    -- England's rows of analysis.access are.
     WITH sums AS (
-        SELECT period, icb_ods, count(*) AS trusts,
-               sum(submissions_expected)::bigint AS expected, sum(submissions_received)::bigint AS received,
-               sum(submissions_missing)::bigint AS missing,
-               sum(referrals)::bigint AS referrals, sum(lsoa_known)::bigint AS lsoa_known,
-               sum(ethnicity_recorded)::bigint AS ethnicity_recorded, sum(discharges)::bigint AS discharges,
-               sum(outcome_recorded)::bigint AS outcome_recorded
-        FROM analysis.completeness_trust
-        WHERE icb_ods IS NOT NULL AND (touched IS NULL OR period = ANY (touched))
-        GROUP BY period, icb_ods
+        SELECT c.period, a.icb_ods, count(*) AS trusts,
+               sum(c.submissions_expected)::bigint AS expected, sum(c.submissions_received)::bigint AS received,
+               sum(c.submissions_missing)::bigint AS missing,
+               sum(c.referrals)::bigint AS referrals, sum(c.lsoa_known)::bigint AS lsoa_known,
+               sum(c.ethnicity_recorded)::bigint AS ethnicity_recorded, sum(c.discharges)::bigint AS discharges,
+               sum(c.outcome_recorded)::bigint AS outcome_recorded
+        FROM analysis.completeness_trust c
+        CROSS JOIN LATERAL (VALUES (c.icb_ods), ('E92000001')) AS a(icb_ods)
+        WHERE a.icb_ods IS NOT NULL AND (touched IS NULL OR c.period = ANY (touched))
+        GROUP BY c.period, a.icb_ods
     ), scores AS (
-        SELECT s.period, t.icb_ods, avg(s.score) AS score_mean,
+        SELECT s.period, a.icb_ods, avg(s.score) AS score_mean,
                avg(s.score) FILTER (WHERE s.kind = 'referrals') AS score_referrals,
                avg(s.score) FILTER (WHERE s.kind = 'contacts') AS score_contacts,
                avg(s.score) FILTER (WHERE s.kind = 'workforce') AS score_workforce
         FROM pg_temp.sub s
-        JOIN pg_temp.trusts t ON t.trust_ods = s.org_code
-        WHERE s.is_current
-        GROUP BY s.period, t.icb_ods
+        LEFT JOIN pg_temp.trusts t ON t.trust_ods = s.org_code
+        CROSS JOIN LATERAL (VALUES (t.icb_ods), ('E92000001')) AS a(icb_ods)
+        WHERE s.is_current AND a.icb_ods IS NOT NULL
+        GROUP BY s.period, a.icb_ods
     )
     INSERT INTO analysis.completeness_icb
     SELECT c.period, c.icb_ods, c.trusts, c.expected, c.received, c.missing,
@@ -136,6 +130,6 @@ $fn$;
 REVOKE ALL ON FUNCTION analysis.refresh_completeness(date[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analysis.refresh_completeness(date[]) FROM rehab_loader;
 COMMENT ON FUNCTION analysis.refresh_completeness(date[]) IS
-    'A unit of analysis.refresh(): replaces analysis.completeness_trust and analysis.completeness_icb for the '
-    'touched periods (all when NULL), with each trust''s quarantined share from audit.submissions. Not to be called '
-    'alone: EXECUTE for its owner only.';
+    'A unit of analysis.refresh(): replaces analysis.completeness_trust and analysis.completeness_icb (with '
+    'England, E92000001, from every trust) for the touched periods (all when NULL), with each trust''s quarantined '
+    'share from audit.submissions. Not to be called alone: EXECUTE for its owner only.';

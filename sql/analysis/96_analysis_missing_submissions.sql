@@ -5,24 +5,12 @@
 -- Re-applied by `rehabcount db migrate` whenever this file changes (sql/analysis/README.md).
 
 CREATE OR REPLACE VIEW analysis.missing_submissions WITH (security_barrier = true) AS
-WITH periods AS (
-    SELECT DISTINCT period FROM audit.submissions WHERE period IS NOT NULL
-), listed AS (
-    SELECT p.period, e.org_code, e.kind
-    FROM periods p
-    JOIN reference.expected_submissions e
-      ON e.period_from <= p.period AND (e.period_to IS NULL OR e.period_to >= p.period)
-), listed_periods AS (
-    SELECT DISTINCT period FROM listed
-), senders AS (
-    SELECT DISTINCT period, org_code FROM audit.submissions WHERE period IS NOT NULL AND org_code IS NOT NULL
-), expectation AS (
-    SELECT period, org_code, kind, 'reference' AS expected_source FROM listed
-    UNION
-    SELECT s.period, s.org_code, k.kind, 'assumed'
-    FROM senders s
-    CROSS JOIN (VALUES ('referrals'), ('contacts'), ('workforce')) AS k(kind)
-    WHERE s.period NOT IN (SELECT period FROM listed_periods)
+-- Who owes what: the one rule, reference.expected_extracts (78), for every month anyone sent a file for.
+WITH expectation AS (
+    SELECT period, org_code, kind, expected_source
+    FROM reference.expected_extracts(
+        (SELECT array_agg(DISTINCT period) FROM audit.submissions WHERE period IS NOT NULL)
+    )
 )
 SELECT e.period, e.org_code, t.trust_name, t.icb_ods, i.icb_name, e.kind, e.expected_source,
        CASE WHEN EXISTS (SELECT 1 FROM audit.submissions s

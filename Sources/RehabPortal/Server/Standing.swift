@@ -2,6 +2,7 @@ import Foundation
 import RehabAnalyse
 import RehabCore
 import RehabDatabase
+import RehabReport
 
 /// Where each trust stands for a period: what it is expected to send, what arrived and how, and, for one trust,
 /// its score over time, its figures beside its ICB's and England's, and its ICB's gap. Read from `audit`,
@@ -122,12 +123,6 @@ struct Standing: Sendable {
         try c.query(
             """
             WITH p AS (SELECT $1::date AS period, $3::text AS month),
-            covered AS (
-                SELECT EXISTS (
-                    SELECT 1 FROM reference.expected_submissions e, p
-                    WHERE e.period_from <= p.period AND (e.period_to IS NULL OR e.period_to >= p.period)
-                ) AS yes
-            ),
             waiting AS (
                 SELECT split_part(k.file_name, '_', 1) AS org_code, split_part(k.file_name, '_', 2) AS kind,
                     count(*) AS files
@@ -140,14 +135,9 @@ struct Standing: Sendable {
                 GROUP BY 1, 2
             ),
             cells AS (
+                -- Who owes what, by the analysis's own rule; then what arrived unasked.
                 SELECT org_code, kind, min(source) AS source FROM (
-                    SELECT e.org_code, e.kind, 'reference' AS source
-                    FROM reference.expected_submissions e, p
-                    WHERE e.period_from <= p.period AND (e.period_to IS NULL OR e.period_to >= p.period)
-                    UNION ALL
-                    SELECT s.org_code, k.kind, 'assumed'
-                    FROM audit.submissions s, p, covered, unnest(ARRAY['referrals', 'contacts', 'workforce']) k(kind)
-                    WHERE s.period = p.period AND s.org_code IS NOT NULL AND NOT covered.yes
+                    SELECT org_code, kind, expected_source AS source FROM reference.expected_extracts(ARRAY[$1::date])
                     UNION ALL
                     SELECT s.org_code, s.kind, 'unexpected'
                     FROM audit.submissions s, p
@@ -242,36 +232,20 @@ struct Standing: Sendable {
             ("outcome_recorded_share", "Discharges with an outcome measure recorded", true),
         ]
         let select = columns.map { "\($0.0)::text" }.joined(separator: ", ")
-        func row(_ sql: String, _ parameters: [String?]) throws -> [String?] {
-            try c.query(sql, parameters).rows.first ?? Array(repeating: nil, count: columns.count)
-        }
-        let trust = try row(
-            "SELECT \(select) FROM published.completeness_trust WHERE period = $1::date AND org_code = $2",
-            ["\(period.description)-01", org]
-        )
-        let area = "SELECT \(select) FROM published.completeness_icb WHERE period = $1::date AND icb_ods = $2"
-        let icbRow =
-            try icb.map { try row(area, ["\(period.description)-01", $0]) }
-            ?? Array(repeating: nil, count: columns.count)
-        // England from every trust's published row: counts summed where both counts of a share are published,
-        // and the score weighted by the submissions it is the mean of.
-        let england = try row(
+        // The trust's published row, its ICB's and England's (E92000001), in that order.
+        let rows = try c.query(
             """
-            SELECT
-                ((sum(submissions_expected) - sum(submissions_missing))::numeric
-                    / nullif(sum(submissions_expected), 0))::text,
-                (sum(score_mean * submissions_received) / nullif(sum(submissions_received)
-                    FILTER (WHERE score_mean IS NOT NULL), 0))::text,
-                ((sum(lsoa_known) FILTER (WHERE referrals IS NOT NULL))::numeric
-                    / nullif(sum(referrals) FILTER (WHERE lsoa_known IS NOT NULL), 0))::text,
-                ((sum(ethnicity_recorded) FILTER (WHERE referrals IS NOT NULL))::numeric
-                    / nullif(sum(referrals) FILTER (WHERE ethnicity_recorded IS NOT NULL), 0))::text,
-                ((sum(outcome_recorded) FILTER (WHERE discharges IS NOT NULL))::numeric
-                    / nullif(sum(discharges) FILTER (WHERE outcome_recorded IS NOT NULL), 0))::text
-            FROM published.completeness_trust WHERE period = $1::date
+            SELECT 0, \(select) FROM published.completeness_trust WHERE period = $1::date AND org_code = $2
+            UNION ALL
+            SELECT CASE WHEN icb_ods = 'E92000001' THEN 2 ELSE 1 END, \(select)
+            FROM published.completeness_icb WHERE period = $1::date AND icb_ods IN ($3, 'E92000001')
             """,
-            ["\(period.description)-01"]
-        )
+            ["\(period.description)-01", org, icb]
+        ).rows
+        func row(_ place: String) -> [String?] {
+            rows.first { $0[0] == place }.map { Array($0.dropFirst()) } ?? Array(repeating: nil, count: columns.count)
+        }
+        let (trust, icbRow, england) = (row("0"), row("1"), row("2"))
         return columns.indices.map { i in
             let share = columns[i].2
             func text(_ value: String?) -> String {
@@ -325,15 +299,15 @@ struct Standing: Sendable {
     static func reports(in folder: String, period: Period) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { Self.isReport($0) && $0.contains("_\(period.description)") }.sorted { a, b in
-            let (qa, qb) = (a.hasSuffix(".quality.html"), b.hasSuffix(".quality.html"))
+            let quality = SubmissionReports.quality.ending
+            let (qa, qb) = (a.hasSuffix(quality), b.hasSuffix(quality))
             return qa != qb ? qa : a < b
         }
     }
 
-    /// A name a night's report may have: a plain file name of the outbox's (no path, no hidden file) with a
-    /// report's extension.
+    /// A name a night's report may have: a plain file name of the outbox's (no path, no hidden file) ending as
+    /// a report's part or the quality page does.
     static func isReport(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
-            && ["html", "json", "xlsx", "csv"].contains((name as NSString).pathExtension)
+        !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0") && SubmissionReports.part(of: name) != nil
     }
 }

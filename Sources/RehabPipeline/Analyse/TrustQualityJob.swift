@@ -26,7 +26,7 @@ enum TrustQualityJob {
             }
             let folder = "\(outbox)/\(org)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let path = "\(folder)/\(org)_\(period).quality.html"
+            let path = "\(folder)/\(org)_\(period)\(SubmissionReports.quality.ending)"
             try FileOutput.write(
                 TrustQualityPage.render(
                     org: org,

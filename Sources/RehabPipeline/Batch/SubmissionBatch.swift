@@ -96,32 +96,7 @@ struct SubmissionBatch: Sendable {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// The file name without its extension: reports are `<stem>.json`, `.html`, `.xlsx`, `.findings.csv` and
-    /// `.quarantine.csv`.
-    static func reportStem(_ path: String) -> String {
-        let name = fileName(path)
-        let stem: String
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
-            stem = String(name[..<dot])
-        } else {
-            stem = name
-        }
-        return shortened(stem)
-    }
-
-    /// The longest stem whose reports' names fit the file system's 255 bytes with the longest suffix,
-    /// `.quarantine.csv`.
-    static let longestStem = 255 - ".quarantine.csv".utf8.count
-
-    /// A stem that fits: as it is, or its start cut at a character boundary with a digest of the whole, so that
-    /// two long names sharing a start keep reports of their own. (Such a name never follows the pattern: the file
-    /// is rejected under FILE-NAME-01 and its reports say so.)
-    static func shortened(_ stem: String) -> String {
-        let bytes = Array(stem.utf8)
-        guard bytes.count > longestStem else { return stem }
-        let digest = String(StableHash.of(stem), radix: 16)
-        var end = longestStem - digest.count - 1
-        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
-        return String(decoding: bytes[..<end], as: UTF8.self) + "-" + digest
-    }
+    /// The file name without its extension, shortened to fit: its reports are the stem and each ending of
+    /// `SubmissionReports.parts` (`SubmissionReports.stem`).
+    static func reportStem(_ path: String) -> String { SubmissionReports.stem(of: path) }
 }

@@ -48,9 +48,8 @@ extension RunJob {
                     connection: connection
                 )
             else { continue }
-            let stem = (outcome.file as NSString).deletingPathExtension
-            let reports = [".html", ".json", ".xlsx", ".findings.csv", ".quarantine.csv"]
-                .map { "\(night.outbox)/\(org)/\(stem)\($0)" }
+            let reports = SubmissionReports.names(stem: SubmissionReports.stem(of: outcome.file))
+                .map { "\(night.outbox)/\(org)/\($0)" }
                 .filter { FileManager.default.fileExists(atPath: $0) }
             guard !reports.isEmpty else { continue }
             // Unique beyond this database: MESH keeps local ids per mailbox, and a database restored or made anew

@@ -6,6 +6,7 @@ import RehabAPI
 import RehabCore
 import RehabDatabase
 import RehabPipeline
+import RehabReport
 
 /// Who the API request's bearer token speaks for: set by `BearerTokens` for the request's task.
 enum APIIdentity {
@@ -133,7 +134,7 @@ struct TrustAPI: APIProtocol {
         let reports = CheckDesk.reports(of: received.name).filter {
             FileManager.default.fileExists(atPath: "\(folder)/\($0)")
         }
-        let stem = (received.name as NSString).deletingPathExtension
+        let stem = SubmissionReports.stem(of: received.name)
         let json = FileManager.default.contents(atPath: "\(folder)/\(stem).json") ?? Data("{}".utf8)
         let report = try JSONDecoder().decode(Components.Schemas.Check.ReportPayload.self, from: json)
         return .done(
@@ -155,14 +156,31 @@ struct TrustAPI: APIProtocol {
         }
         switch try await check(name: input.query.name, body: body) {
         case .done(let check): return .ok(.init(body: .json(check)))
-        case .refused(.tooLarge):
-            return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
-        case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
-        case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
-        case .refused(.storage):
-            return .serviceUnavailable(
-                .init(body: .json(Self.problem("The file could not be stored; try again later.")))
+        case .refused(let refusal):
+            return Self.answer(
+                refusal,
+                tooLarge: { .contentTooLarge(.init(body: .json($0))) },
+                forbidden: { .forbidden(.init(body: .json($0))) },
+                bad: { .badRequest(.init(body: .json($0))) },
+                unavailable: { .serviceUnavailable(.init(body: .json($0))) }
             )
+        }
+    }
+
+    /// A refused upload's answer, the same for every operation that takes a file: each builds its own output of
+    /// the status the refusal calls for.
+    private static func answer<Output>(
+        _ refusal: CheckDesk.Refusal,
+        tooLarge: (Components.Schemas.Problem) -> Output,
+        forbidden: (Components.Schemas.Problem) -> Output,
+        bad: (Components.Schemas.Problem) -> Output,
+        unavailable: (Components.Schemas.Problem) -> Output
+    ) -> Output {
+        switch refusal {
+        case .tooLarge: tooLarge(problem("The file is larger than the portal takes."))
+        case .forbidden(let text): forbidden(problem(text))
+        case .bad(let text): bad(problem(text))
+        case .storage: unavailable(problem("The file could not be stored; try again later."))
         }
     }
 
@@ -183,13 +201,13 @@ struct TrustAPI: APIProtocol {
                 )
             }
             return .created(.init(body: .json(check)))
-        case .refused(.tooLarge):
-            return .contentTooLarge(.init(body: .json(Self.problem("The file is larger than the portal takes."))))
-        case .refused(.forbidden(let text)): return .forbidden(.init(body: .json(Self.problem(text))))
-        case .refused(.bad(let text)): return .badRequest(.init(body: .json(Self.problem(text))))
-        case .refused(.storage):
-            return .serviceUnavailable(
-                .init(body: .json(Self.problem("The file could not be stored; try again later.")))
+        case .refused(let refusal):
+            return Self.answer(
+                refusal,
+                tooLarge: { .contentTooLarge(.init(body: .json($0))) },
+                forbidden: { .forbidden(.init(body: .json($0))) },
+                bad: { .badRequest(.init(body: .json($0))) },
+                unavailable: { .serviceUnavailable(.init(body: .json($0))) }
             )
         }
     }

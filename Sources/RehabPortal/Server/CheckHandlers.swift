@@ -5,6 +5,7 @@ import NIOCore
 import RehabCore
 import RehabDatabase
 import RehabPipeline
+import RehabReport
 
 extension PortalServer.Handlers {
     /// A check as the portal recorded it.
@@ -174,18 +175,13 @@ extension PortalServer.Handlers {
         guard let body = PortalServer.streamed(path) else {
             throw HTTPError(.notFound, message: "There is no such report.")
         }
-        let types = [
-            "html": "text/html; charset=utf-8", "json": "application/json",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "csv": "text/csv; charset=utf-8",
-        ]
-        let ext = (name as NSString).pathExtension
+        let part = SubmissionReports.part(of: name)
         var response = Response(
             status: .ok,
-            headers: [.contentType: types[ext] ?? "application/octet-stream"],
+            headers: [.contentType: part?.mediaType ?? "application/octet-stream"],
             body: body
         )
-        if ext == "html" {
+        if part?.format == "HTML" {
             // The report is a page of its own with its stylesheet inside it: styles inline, never scripts.
             response.headers[.contentSecurityPolicy] =
                 "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"

@@ -52,15 +52,7 @@ extension Page {
         return text
     }
 
-    /// The parts of a night's report on one extract, by the ends of their names, as the report table's columns.
-    static let reportParts = [
-        (end: ".html", column: "Report", format: "HTML"), (end: ".xlsx", column: "Workbook", format: "Excel"),
-        (end: ".findings.csv", column: "Findings", format: "CSV"),
-        (end: ".quarantine.csv", column: "Quarantined rows", format: "CSV"),
-        (end: ".json", column: "JSON", format: "JSON"),
-    ]
-
-    /// The night's reports: the quality page, then one row an extract with a link to each of its parts.
+    /// The night's reports: the quality page, then one row an extract with a link to each part of its report.
     static func reportTable(org: String, names: [String], period: String) -> String {
         func link(_ name: String, _ text: String) -> String {
             "<a href=\"/trusts/\(escape(org))/reports/\(escape(name))\">\(escape(text))</a>"
@@ -68,31 +60,21 @@ extension Page {
         var html = ""
         var stems: [String] = []
         var parts: [String: [String: String]] = [:]
-        var others: [String] = []
         for name in names {
-            if name.hasSuffix(".quality.html") {
+            guard let part = SubmissionReports.part(of: name) else { continue }
+            if part == SubmissionReports.quality {
                 html += "<p>\(link(name, "Your data quality item by item, against your ICB and England"))</p>\n"
                 continue
             }
-            // The longest ending first: .findings.csv before .csv.
-            guard
-                let part = reportParts.sorted(by: { $0.end.count > $1.end.count }).first(where: {
-                    name.hasSuffix($0.end)
-                })
-            else {
-                others.append(name)
-                continue
-            }
-            let stem = String(name.dropLast(part.end.count))
+            let stem = String(name.dropLast(part.ending.count))
             if parts[stem] == nil { stems.append(stem) }
-            parts[stem, default: [:]][part.end] = name
+            parts[stem, default: [:]][part.ending] = name
         }
         if !stems.isEmpty {
-            let heads = reportParts.map { "<th scope=\"col\">\(escape($0.column))</th>" }.joined()
+            let heads = SubmissionReports.parts.map { "<th scope=\"col\">\(escape($0.title))</th>" }.joined()
             let rows = stems.map { stem in
-                let cells = reportParts.map { part in
-                    "<td>" + (parts[stem]?[part.end].map { link($0, part.format) } ?? "–")
-                        + "</td>"
+                let cells = SubmissionReports.parts.map { part in
+                    "<td>" + (parts[stem]?[part.ending].map { link($0, part.format) } ?? "–") + "</td>"
                 }.joined()
                 return "<tr><th scope=\"row\">\(escape(stem))</th>\(cells)</tr>"
             }.joined(separator: "\n")
@@ -105,9 +87,6 @@ extension Page {
                 </tbody>
                 </table>
                 """
-        }
-        if !others.isEmpty {
-            html += "<ul>" + others.map { "<li>\(link($0, $0))</li>" }.joined() + "</ul>"
         }
         return html
     }

@@ -52,19 +52,29 @@ public enum Sessions {
         return id
     }
 
+    /// How stale `last_seen_at` may grow before a page renews it. A page that only reads then writes nothing, so
+    /// it never waits for the server to flush its log to disk: under heavy disk writes (large uploads being
+    /// stored and checked) that wait, on every page, was the slowest part of one.
+    static let seenEvery = "1 minute"
+
     /// The live session with this cookie value: not expired, and its person not disabled.
     public static func find(_ id: String, connection: borrowing Connection) throws -> Open? {
         guard id.count == 43 else { return nil }
         guard
             let row = try connection.query(
                 """
-                UPDATE portal.sessions s SET last_seen_at = now()
-                FROM portal.users u
-                WHERE s.session_hash = $1 AND u.user_id = s.user_id AND s.expires_at > now()
-                    AND u.disabled_at IS NULL
-                RETURNING u.user_id, u.email, u.org_code, s.csrf_token
+                WITH found AS (
+                    SELECT s.session_hash, s.last_seen_at, u.user_id, u.email, u.org_code, s.csrf_token
+                    FROM portal.sessions s JOIN portal.users u ON u.user_id = s.user_id
+                    WHERE s.session_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL
+                ), seen AS (
+                    UPDATE portal.sessions s SET last_seen_at = now()
+                    FROM found f
+                    WHERE s.session_hash = f.session_hash AND f.last_seen_at < now() - $2::interval
+                )
+                SELECT user_id, email, org_code, csrf_token FROM found
                 """,
-                [PortalDirectory.sha256(id)]
+                [PortalDirectory.sha256(id), seenEvery]
             ).rows.first,
             let userID = row[0].flatMap({ Int64($0) }), let email = row[1], let csrf = row[3]
         else { return nil }

@@ -9,6 +9,7 @@ import RehabCore
 import RehabDatabase
 import RehabIngest
 import RehabPipeline
+import RehabReport
 
 #if canImport(Glibc)
 import Glibc
@@ -36,10 +37,34 @@ struct CheckDesk: Sendable {
     /// One check's files.
     func folder(_ id: String) -> String { "\(setup.checks)/\(id)" }
 
-    /// The reports a check's folder may hold, by their names: nothing else is ever served from it.
+    /// The threads that take arriving files in (parse the form, hash, write, sync to disk) and copy submitted ones
+    /// into the inbox, shared by every application in the process. Not Swift's shared pool, whose few threads
+    /// render every page: five 100 MB uploads parsed and synced there held pages up for a second.
+    static let intakeThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
+    /// Runs a piece of a check's file work on the intake threads, below the pages' priority.
+    func offPages<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Self.intakeThreads.runIfActive {
+            Self.belowPages()
+            return try body()
+        }
+    }
+
+    /// Puts the calling thread below the pages: a check's seconds of CPU and disk work must not make a page wait.
+    /// On Linux the nice value is each thread's own, and `who` 0 is the calling thread; raising it needs no
+    /// privilege, and it cannot be lowered again, so it is for threads that only ever do such work.
+    static func belowPages() {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    }
+
+    /// The reports a check's folder may hold, by their names, as the night names them: nothing else is ever
+    /// served from it.
     static func reports(of file: String) -> [String] {
-        let stem = (file as NSString).deletingPathExtension
-        return ["\(stem).html", "\(stem).xlsx", "\(stem).findings.csv", "\(stem).quarantine.csv", "\(stem).json"]
+        SubmissionReports.names(stem: SubmissionReports.stem(of: file))
     }
 
     /// A file as it arrives: written to a new private file, hashed, counted against the limit.
@@ -79,8 +104,10 @@ struct CheckDesk: Sendable {
             }).first
         else { throw Refusal.bad("Send the file from the form on this page.") }
 
-        let parser = MultipartParser(boundary: boundary)
+        /// The form as it is read, touched by one intake job at a time (each chunk's is awaited before the next).
         final class State: @unchecked Sendable {
+            let parser: MultipartParser
+            init(_ parser: MultipartParser) { self.parser = parser }
             var headers: [String: String] = [:]
             var field: [UInt8] = []
             var csrfSeen = false
@@ -88,7 +115,8 @@ struct CheckDesk: Sendable {
             var name: String?
             var failure: Refusal?
         }
-        let state = State()
+        let state = State(MultipartParser(boundary: boundary))
+        let parser = state.parser
         let limit = setup.maxUpload
         parser.onHeader = { name, value in state.headers[name.lowercased()] = value }
         parser.onBody = { buffer in
@@ -139,16 +167,28 @@ struct CheckDesk: Sendable {
             state.headers = [:]
         }
         for try await buffer in request.body {
-            do { try parser.execute(buffer) } catch { throw Refusal.bad("The form's upload was not readable.") }
-            if let failure = state.failure { throw failure }
+            let failure = try await offPages { () throws(Refusal) -> Refusal? in
+                do { try state.parser.execute(buffer) } catch {
+                    throw Refusal.bad("The form's upload was not readable.")
+                }
+                return state.failure
+            }
+            if let failure { throw failure }
         }
         if let failure = state.failure { throw failure }
         guard let upload = state.upload, let name = state.name else {
             throw Refusal.bad(state.csrfSeen ? "Choose a file to check." : "The form had expired. Reload the page.")
         }
-        do { try upload.file.keep() } catch { throw Refusal.storage }
-        let sha = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
-        return (name, "\(folder)/\(name)", upload.bytes, sha)
+        return try await kept(upload, name: name, in: folder)
+    }
+
+    /// Syncs an arrived file to disk, off the pages: a sync of 100 MB can take a second.
+    private func kept(_ upload: Upload, name: String, in folder: String) async throws -> Received {
+        try await offPages {
+            do { try upload.file.keep() } catch { throw Refusal.storage }
+            let sha = upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
+            return (name, "\(folder)/\(name)", upload.bytes, sha)
+        }
     }
 
     /// A file as it arrived: its name, path, size and SHA-256.
@@ -174,17 +214,16 @@ struct CheckDesk: Sendable {
         for try await chunk in body {
             upload.bytes += chunk.count
             guard upload.bytes <= setup.maxUpload else { throw Refusal.tooLarge }
-            do {
-                try chunk.withUnsafeBufferPointer { buffer in
-                    upload.hash.update(bufferPointer: UnsafeRawBufferPointer(buffer))
-                    try upload.file.write(buffer.span)
-                }
-            } catch { throw Refusal.storage }
+            try await offPages {
+                do {
+                    try chunk.withUnsafeBufferPointer { buffer in
+                        upload.hash.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                        try upload.file.write(buffer.span)
+                    }
+                } catch { throw Refusal.storage }
+            }
         }
-        do { try upload.file.keep() } catch { throw Refusal.storage }
-        return (
-            name, "\(folder)/\(name)", upload.bytes, upload.hash.finalize().map { String(format: "%02x", $0) }.joined()
-        )
+        return try await kept(upload, name: name, in: folder)
     }
 
     /// Records a stored file as a check waiting for a validator (`queued`), with its audit event. Its page can say
@@ -259,7 +298,8 @@ struct CheckDesk: Sendable {
         identity: Identity,
         pool: DatabasePool
     ) async throws -> Bool {
-        guard try submit("\(folder(id))/\(file)", name: file) else { return false }
+        let path = "\(folder(id))/\(file)"
+        guard try await offPages({ [self] in try submit(path, name: file) }) else { return false }
         try await pool.withConnection { c in
             try c.query(
                 "UPDATE portal.checks SET submitted_at = now(), submitted_by = $2 WHERE check_id = $1",
@@ -297,9 +337,7 @@ struct CheckDesk: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         return try await validators.runIfActive {
             started()
-            // Below the pages: a check may take seconds of CPU, a page must not wait behind it. On Linux the nice
-            // value is each thread's own, and `who` 0 is the calling thread; raising it needs no privilege.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            Self.belowPages()
             let outcome = try ValidateJob.run(
                 ValidateOptions(files: [path], reportDirectory: folder, layout: layout),
                 logger: logger

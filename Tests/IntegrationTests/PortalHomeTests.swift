@@ -108,6 +108,16 @@ struct PortalHomeTests {
                 )
             )
             #expect(html.contains("Referrals by deprivation in NHS Cheshire and Merseyside Integrated Care Board"))
+            // The published figures are read once a refresh: changed without one, the page keeps them; once a
+            // refresh is recorded, the page reads them again.
+            let writer = try Connection(url)
+            _ = try writer.query(
+                "UPDATE published.completeness_trust SET coverage = 0.5 WHERE org_code = 'RY2' AND period = '2025-09-01'"
+            )
+            let coverage = "<th scope=\"row\">Expected extracts received</th><td class=\"number\">"
+            #expect(String(buffer: try await Self.page(client, "/", ry2).body).contains(coverage + "100.0%"))
+            _ = try writer.query("UPDATE audit.analysis_state SET refreshed_at = now() + interval '1 minute'")
+            #expect(String(buffer: try await Self.page(client, "/", ry2).body).contains(coverage + "50.0%"))
             // The reports of the period, the quality page first; not August's, not a hidden file.
             let quality = try #require(html.range(of: "/trusts/RY2/reports/RY2_2025-09.quality.html"))
             let referrals = try #require(html.range(of: "/trusts/RY2/reports/RY2_referrals_2025-09.html"))

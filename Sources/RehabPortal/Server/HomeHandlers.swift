@@ -12,11 +12,9 @@ extension PortalServer.Handlers {
         }
         let asked = try period(request)
         let (period, periods, extracts) = try await pool.withConnection { c in
-            let period = try asked ?? Standing.latestPeriod(org: nil, connection: c)
-            return (
-                period, try Standing.periods(connection: c),
-                try Standing.extracts(period: period, org: nil, connection: c)
-            )
+            let frame = try Standing.frame(org: nil, connection: c)
+            let period = asked ?? frame.latest
+            return (period, frame.periods, try Standing.extracts(period: period, org: nil, connection: c))
         }
         return html(.ok, Page.overview(session: open, period: period, periods: periods, extracts: extracts))
     }
@@ -33,18 +31,19 @@ extension PortalServer.Handlers {
 
     func trustPage(org: String, _ request: Request, for open: Sessions.Open) async throws -> Response {
         let asked = try period(request)
+        let (outbox, published) = (outbox, published)
         let home = try await pool.withConnection { c in
-            let period = try asked ?? Standing.latestPeriod(org: org, connection: c)
-            let icb = try Standing.icb(of: org, connection: c)
+            let frame = try Standing.frame(org: org, connection: c)
+            let period = asked ?? frame.latest
+            let figures = try published.figures(org: org, period: period, analysis: frame.analysis) {
+                try Standing.Published.read(org: org, period: period, connection: c)
+            }
             return Page.TrustHome(
                 org: org,
-                icbName: icb?.name,
                 period: period,
-                periods: try Standing.periods(connection: c),
+                periods: frame.periods,
                 extracts: try Standing.extracts(period: period, org: org, connection: c),
-                score: try Standing.score(org: org, connection: c),
-                figures: try Standing.figures(org: org, icb: icb?.code, period: period, connection: c),
-                gap: try icb.flatMap { try Standing.gap(icb: $0.code, period: period, connection: c) },
+                published: figures,
                 reports: Standing.reports(in: "\(outbox)/\(org)", period: period)
             )
         }

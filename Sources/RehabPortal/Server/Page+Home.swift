@@ -7,14 +7,16 @@ extension Page {
     /// What a trust's page shows for a period.
     struct TrustHome: Sendable {
         let org: String
-        let icbName: String?
         let period: Period
         let periods: [String]
         let extracts: [Standing.Extract]
-        let score: [SPCMonth]
-        let figures: [Standing.Figure]
-        let gap: Standing.Gap?
+        let published: Standing.Published
         let reports: [String]
+
+        var icbName: String? { published.icbName }
+        var score: [SPCMonth] { published.score }
+        var figures: [Standing.Figure] { published.figures }
+        var gap: Standing.Gap? { published.gap }
     }
 
     /// "September 2025", as the reports write a month.

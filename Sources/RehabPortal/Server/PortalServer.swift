@@ -181,6 +181,8 @@ public enum PortalServer {
         let logger: Logger
         let desk: CheckDesk
         let outbox: String
+        /// Trusts' published figures, read once a refresh of the analysis.
+        let published = Standing.PublishedCache()
 
         func html(_ status: HTTPResponse.Status, _ text: String, cookies: [Cookie] = []) -> Response {
             var response = Response(

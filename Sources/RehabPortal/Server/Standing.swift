@@ -3,6 +3,7 @@ import RehabAnalyse
 import RehabCore
 import RehabDatabase
 import RehabReport
+import Synchronization
 
 /// Where each trust stands for a period: what it is expected to send, what arrived and how, and, for one trust,
 /// its score over time, its figures beside its ICB's and England's, and its ICB's gap. Read from `audit`,
@@ -90,32 +91,93 @@ struct Standing: Sendable {
 
     static let kinds = ["referrals", "contacts", "workforce"]
 
-    /// The period to show when none is asked for: the latest with a submission the identity may see, else last
-    /// month.
-    static func latestPeriod(org: String?, connection c: borrowing Connection) throws -> Period {
-        let latest =
-            try c.query(
-                """
-                SELECT to_char(max(period), 'YYYY-MM') FROM audit.submissions
-                WHERE $1::text IS NULL OR org_code = $1 OR (length(org_code) = 5 AND left(org_code, 3) = $1)
-                """,
-                [org]
-            ).rows.first?.first ?? nil
-        if let latest, let period = Period(latest) { return period }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let last = calendar.date(byAdding: .month, value: -1, to: Date())!
-        return Period(year: calendar.component(.year, from: last), month: calendar.component(.month, from: last))!
+    /// What every page of standing reads first, in one round trip.
+    struct Frame: Sendable {
+        /// The period to show when none is asked for: the latest with a submission the identity may see, else
+        /// last month.
+        let latest: Period
+        /// The periods anyone has sent files for, newest first, for the period picker.
+        let periods: [String]
+        /// Which refresh of the analysis the published figures are from: it changes when a refresh is recorded
+        /// (`audit.analysis_state`, `audit.submissions.analysed_at`), and only then.
+        let analysis: String
     }
 
-    /// The periods anyone has sent files for, newest first, for the period picker.
-    static func periods(connection c: borrowing Connection) throws -> [String] {
-        try c.query(
+    static func frame(org: String?, connection c: borrowing Connection) throws -> Frame {
+        let row = try c.query(
             """
-            SELECT DISTINCT to_char(period, 'YYYY-MM') AS p FROM audit.submissions WHERE period IS NOT NULL
-            ORDER BY p DESC LIMIT 36
-            """
-        ).rows.compactMap { $0[0] }
+            SELECT
+                (SELECT to_char(max(period), 'YYYY-MM') FROM audit.submissions
+                    WHERE $1::text IS NULL OR org_code = $1 OR (length(org_code) = 5 AND left(org_code, 3) = $1)),
+                (SELECT string_agg(p, ',' ORDER BY p DESC) FROM (
+                    SELECT DISTINCT to_char(period, 'YYYY-MM') AS p FROM audit.submissions WHERE period IS NOT NULL
+                    ORDER BY p DESC LIMIT 36) recent),
+                concat_ws('/', (SELECT refreshed_at FROM audit.analysis_state),
+                    (SELECT max(analysed_at) FROM audit.submissions))
+            """,
+            [org]
+        ).rows.first
+        let latest: Period
+        if let text = row?[0] ?? nil, let period = Period(text) {
+            latest = period
+        } else {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let last = calendar.date(byAdding: .month, value: -1, to: Date())!
+            latest = Period(year: calendar.component(.year, from: last), month: calendar.component(.month, from: last))!
+        }
+        return Frame(
+            latest: latest,
+            periods: (row?[1] ?? nil)?.split(separator: ",").map(String.init) ?? [],
+            analysis: (row?[2] ?? nil) ?? ""
+        )
+    }
+
+    /// What a trust's page shows from the published figures: the same for everyone until the analysis is refreshed.
+    struct Published: Sendable {
+        let icbName: String?
+        let score: [SPCMonth]
+        let figures: [Figure]
+        let gap: Gap?
+
+        static func read(org: String, period: Period, connection c: borrowing Connection) throws -> Published {
+            let icb = try Standing.icb(of: org, connection: c)
+            return Published(
+                icbName: icb?.name,
+                score: try Standing.score(org: org, connection: c),
+                figures: try Standing.figures(org: org, icb: icb?.code, period: period, connection: c),
+                gap: try icb.flatMap { try Standing.gap(icb: $0.code, period: period, connection: c) }
+            )
+        }
+    }
+
+    /// Each trust's published figures by period, kept while the analysis they were read from is the latest, so that
+    /// a page reads them once a night rather than on every view. Emptied whenever a page sees a newer refresh.
+    final class PublishedCache: Sendable {
+        private struct Entries {
+            var analysis = ""
+            var pages: [String: Published] = [:]
+        }
+        private let entries = Mutex(Entries())
+        /// The most pages kept: far more than trusts times periods on a page's picker, so only a fault empties it.
+        static let limit = 20_000
+
+        /// The figures of `org` for `period` as of `analysis`, read by `read` when not kept.
+        func figures(
+            org: String,
+            period: Period,
+            analysis: String,
+            read: () throws -> Published
+        ) rethrows -> Published {
+            let key = "\(org) \(period.description)"
+            if let kept = entries.withLock({ $0.analysis == analysis ? $0.pages[key] : nil }) { return kept }
+            let fresh = try read()
+            entries.withLock { e in
+                if e.analysis != analysis || e.pages.count >= Self.limit { e = Entries(analysis: analysis) }
+                e.pages[key] = fresh
+            }
+            return fresh
+        }
     }
 
     /// Every expected or arrived extract of the period, of one trust (and its sites) or of every trust.
